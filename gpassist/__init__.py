@@ -1,0 +1,94 @@
+"""gpassist: the GP assistant service for village clinics.
+
+``create_app(config=None)`` builds the Flask app: settings (defaults < ``GPASSIST_*`` environment <
+``config``), the database, the error handlers, the blueprints and Socket.IO.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, g, jsonify, request
+
+__version__ = "0.1.0"
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    from gpassist.audit.service import install_audit_listener
+    from gpassist.config import instance_secret_key, load_settings
+    from gpassist.db import Database
+    from gpassist.endpoints import IdConverter, close_request_session
+    from gpassist.errors import register_error_handlers
+    from gpassist.extensions import socketio
+
+    settings = load_settings(overrides=config)
+    app = Flask(__name__, instance_path=settings["INSTANCE_PATH"], instance_relative_config=False)
+    app.config.update(settings)
+    app.config["SECRET_KEY"] = settings["SECRET_KEY"] or instance_secret_key(app.instance_path)
+    app.config["JSON_AS_ASCII"] = False
+    app.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024
+    app.url_map.converters["id"] = IdConverter
+    _configure_logging(settings["LOG_LEVEL"])
+
+    install_audit_listener()
+    database = Database(settings["DATABASE_URL"])
+    app.extensions["gpassist.db"] = database
+
+    register_error_handlers(app)
+    app.before_request(_assign_request_id)
+    app.after_request(_echo_request_id)
+    app.teardown_appcontext(close_request_session)
+    _register_blueprints(app)
+    socketio.init_app(
+        app,
+        async_mode=settings["SOCKETIO_ASYNC_MODE"],
+        message_queue=settings["SOCKETIO_QUEUE"],
+        cors_allowed_origins=[],
+    )
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from gpassist import health
+    from gpassist.auth.api import bp as auth_bp
+    from gpassist.clinics.api import bp as clinics_bp
+    from gpassist.openapi import build_openapi
+    from gpassist.patients.api import bp as patients_bp
+
+    for blueprint in (health.bp, auth_bp, clinics_bp, patients_bp):
+        app.register_blueprint(blueprint)
+
+    document = build_openapi("gpassist", __version__)
+
+    @app.get("/api/openapi.json")
+    def openapi_document():
+        return jsonify(document)
+
+
+def _assign_request_id() -> None:
+    from gpassist.endpoints import request_session
+
+    supplied = request.headers.get("X-Request-ID", "")
+    g.request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
+    if request.path.startswith("/api/v1/"):
+        request_session().info["request_id"] = g.request_id
+
+
+def _echo_request_id(response):
+    response.headers["X-Request-ID"] = g.get("request_id", "")
+    return response
+
+
+def _configure_logging(level: str) -> None:
+    logger = logging.getLogger("gpassist")
+    logger.setLevel(level.upper())
+    if not logging.getLogger().handlers and not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)

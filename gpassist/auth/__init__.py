@@ -1,0 +1,1 @@
+"""Users, roles, clinic scoping, tokens and login."""

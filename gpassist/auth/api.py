@@ -1,0 +1,249 @@
+"""HTTP: log in and out, who am I, and user administration (admins)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Annotated
+
+from flask import Blueprint, current_app
+from pydantic import Field
+
+from gpassist.audit.service import list_events
+from gpassist.auth import service
+from gpassist.auth.tables import ROLE_NAMES, Role, User
+from gpassist.db import utcnow
+from gpassist.endpoints import bearer_token, endpoint, request_session
+from gpassist.errors import TooManyRequests, Unauthorized
+from gpassist.schemas import ApiModel, LocalDateTime, OutModel, Page, Str, Text
+
+bp = Blueprint("auth", __name__, url_prefix="/api/v1")
+TAG = "auth"
+ADMIN = {Role.admin}
+
+Username = Annotated[Str, Field(min_length=1, max_length=64)]
+Password = Annotated[Str, Field(min_length=1, max_length=200)]
+
+
+class TokenRequest(ApiModel):
+    username: Username
+    password: Password
+
+
+class UserOut(OutModel):
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    role_name: Text
+    clinic_code: str | None
+    department: str | None = Field(description="<facility code>/<department code>")
+    active: bool
+
+    @classmethod
+    def of(cls, user: User) -> UserOut:
+        zh, en = ROLE_NAMES[user.role]
+        department = (
+            f"{user.department.facility.code}/{user.department.code}" if user.department else None
+        )
+        return cls(
+            id=user.id,
+            username=user.username,
+            display_name=user.display_name,
+            role=user.role,
+            role_name=Text(zh=zh, en=en),
+            clinic_code=user.clinic.code if user.clinic else None,
+            department=department,
+            active=user.active,
+        )
+
+
+class TokenOut(OutModel):
+    access_token: str
+    token_type: str = "Bearer"
+    expires_at: LocalDateTime
+    user: UserOut
+
+
+class UserIn(ApiModel):
+    username: Annotated[Str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{2,63}$")]
+    display_name: Annotated[Str, Field(min_length=1, max_length=100)]
+    password: Password
+    role: Role
+    clinic_code: Annotated[Str, Field(max_length=64)] | None = None
+    department: Annotated[Str, Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")] | None = Field(
+        default=None, description="<facility code>/<department code>, for specialists"
+    )
+
+
+class PasswordReset(ApiModel):
+    new_password: Password
+
+
+class UserList(OutModel):
+    items: list[UserOut]
+
+
+class UnlockOut(OutModel):
+    username: str
+    was_locked: bool
+
+
+class AuditQuery(Page):
+    entity: Annotated[Str, Field(max_length=64)] | None = None
+    entity_id: Annotated[Str, Field(max_length=64)] | None = None
+    actor: Annotated[Str, Field(max_length=64)] | None = None
+
+
+class AuditEventOut(OutModel):
+    id: int
+    at: LocalDateTime
+    actor: str
+    actor_id: int | None
+    action: str
+    entity: str
+    entity_id: str | None
+    changes: dict
+    request_id: str | None
+
+
+class AuditEventList(OutModel):
+    items: list[AuditEventOut]
+
+
+@endpoint(
+    bp,
+    "/auth/token",
+    "POST",
+    summary="Log in: exchange username and password for a token",
+    tag=TAG,
+    public=True,
+    body=TokenRequest,
+    response=TokenOut,
+    status=201,
+    errors=(401, 429),
+)
+def create_token(body: TokenRequest):
+    session = request_session()
+    config = current_app.config
+    outcome = service.login(
+        session,
+        body.username,
+        body.password,
+        ttl=dt.timedelta(hours=config["TOKEN_TTL_HOURS"]),
+        policy=service.ThrottlePolicy(config["LOGIN_MAX_FAILURES"], config["LOGIN_LOCK_MINUTES"]),
+    )
+    if outcome.issued is None:
+        session.commit()  # the failure count must persist although we answer with an error
+        if outcome.locked_until is not None:
+            wait = max(1, math.ceil((outcome.locked_until - utcnow()).total_seconds()))
+            raise TooManyRequests(
+                "Too many failed logins; wait or ask an admin to unlock the account.",
+                headers={"Retry-After": str(wait)},
+                retry_after_seconds=wait,
+            )
+        raise Unauthorized("Wrong username or password.")
+    assert outcome.user is not None
+    return TokenOut(
+        access_token=outcome.issued.token,
+        expires_at=outcome.issued.record.expires_at,
+        user=UserOut.of(outcome.user),
+    )
+
+
+@endpoint(
+    bp, "/auth/token", "DELETE", summary="Log out: revoke the caller's token", tag=TAG, status=204
+)
+def revoke_token(user):
+    service.revoke_token(request_session(), bearer_token() or "")
+
+
+@endpoint(bp, "/auth/me", "GET", summary="The caller", tag=TAG, response=UserOut)
+def me(user):
+    return UserOut.of(user)
+
+
+@endpoint(
+    bp, "/users", "GET", summary="List users", tag=TAG, roles=ADMIN, query=Page, response=UserList
+)
+def list_users(user, query: Page):
+    found = service.list_users(request_session(), query.limit, query.offset)
+    return UserList(items=[UserOut.of(u) for u in found])
+
+
+@endpoint(
+    bp,
+    "/users",
+    "POST",
+    summary="Create a user",
+    tag=TAG,
+    roles=ADMIN,
+    body=UserIn,
+    response=UserOut,
+    status=201,
+    errors=(409,),
+)
+def create_user(user, body: UserIn):
+    department = tuple(body.department.split("/", 1)) if body.department else None
+    created = service.create_user(
+        request_session(),
+        username=body.username,
+        display_name=body.display_name,
+        password=body.password,
+        role=body.role,
+        clinic_code=body.clinic_code,
+        department=department,  # type: ignore[arg-type]
+    )
+    return UserOut.of(created)
+
+
+@endpoint(
+    bp,
+    "/users/<id:user_id>/password",
+    "POST",
+    summary="Reset a user's password (ends all their sessions)",
+    tag=TAG,
+    roles=ADMIN,
+    body=PasswordReset,
+    response=UserOut,
+)
+def reset_password(user, user_id: int, body: PasswordReset):
+    return UserOut.of(service.reset_password(request_session(), user_id, body.new_password))
+
+
+@endpoint(
+    bp,
+    "/users/<id:user_id>/unlock",
+    "POST",
+    summary="Lift login throttling for a user",
+    tag=TAG,
+    roles=ADMIN,
+    response=UnlockOut,
+)
+def unlock_user(user, user_id: int):
+    target = service.get_user(request_session(), user_id)
+    return UnlockOut(
+        username=target.username, was_locked=service.unlock(request_session(), target.username)
+    )
+
+
+@endpoint(
+    bp,
+    "/audit-events",
+    "GET",
+    summary="Read the audit log, newest first",
+    tag="audit",
+    roles=ADMIN,
+    query=AuditQuery,
+    response=AuditEventList,
+)
+def list_audit_events(user, query: AuditQuery):
+    found = list_events(
+        request_session(),
+        entity=query.entity,
+        entity_id=query.entity_id,
+        actor=query.actor,
+        limit=query.limit,
+        offset=query.offset,
+    )
+    return AuditEventList(items=[AuditEventOut.model_validate(e) for e in found])

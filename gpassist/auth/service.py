@@ -1,0 +1,255 @@
+"""Users, logins, tokens and throttling. Plain functions on a session; no Flask."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gpassist.audit.service import record_event
+from gpassist.auth.passwords import (
+    DUMMY_HASH,
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
+from gpassist.auth.tables import ApiToken, LoginThrottle, Role, User
+from gpassist.clinics.tables import Department, Facility, FacilityKind
+from gpassist.db import utcnow
+from gpassist.errors import Conflict, InvalidField, NotFound
+
+
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    max_failures: int = 5
+    lock_minutes: float = 15.0
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    record: ApiToken
+
+
+class LoginOutcome:
+    """What a login attempt came to; the caller commits before answering."""
+
+    def __init__(
+        self,
+        user: User | None,
+        issued: IssuedToken | None = None,
+        locked_until: dt.datetime | None = None,
+    ):
+        self.user = user
+        self.issued = issued
+        self.locked_until = locked_until
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def validate_password(password: str, field: str = "body.password") -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidField.at(
+            field, f"A password needs at least {MIN_PASSWORD_LENGTH} characters.", "too_short"
+        )
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    display_name: str,
+    password: str,
+    role: Role,
+    clinic_code: str | None = None,
+    department: tuple[str, str] | None = None,
+) -> User:
+    """Create a user bound to what their role needs: a village clinic, or a hospital department.
+
+    ``department`` is ``(facility_code, department_code)``.
+    """
+    validate_password(password)
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(f"The username {username!r} is taken.")
+    user = User(
+        username=username,
+        display_name=display_name,
+        password_hash=hash_password(password),
+        role=role,
+    )
+    if role == Role.village_doctor:
+        user.clinic_id = _village_clinic_id(session, clinic_code)
+    elif clinic_code is not None:
+        raise InvalidField.at("body.clinic_code", "Only village doctors belong to a clinic.")
+    if role == Role.specialist:
+        user.department_id = _department_id(session, department)
+    elif department is not None:
+        raise InvalidField.at("body.department", "Only specialists belong to a department.")
+    session.add(user)
+    session.flush()
+    return user
+
+
+def _village_clinic_id(session: Session, clinic_code: str | None) -> int:
+    if not clinic_code:
+        raise InvalidField.at("body.clinic_code", "A village doctor needs a village clinic.")
+    facility = session.scalar(select(Facility).where(Facility.code == clinic_code))
+    if facility is None or facility.kind != FacilityKind.village_clinic:
+        raise InvalidField.at("body.clinic_code", f"No village clinic has code {clinic_code!r}.")
+    return facility.id
+
+
+def _department_id(session: Session, department: tuple[str, str] | None) -> int:
+    if department is None:
+        raise InvalidField.at("body.department", "A specialist needs a hospital department.")
+    facility_code, department_code = department
+    found = session.scalar(
+        select(Department.id)
+        .join(Facility, Department.facility_id == Facility.id)
+        .where(Facility.code == facility_code, Department.code == department_code)
+    )
+    if found is None:
+        raise InvalidField.at(
+            "body.department", f"No department {department_code!r} at {facility_code!r}."
+        )
+    return found
+
+
+def login(
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    ttl: dt.timedelta,
+    policy: ThrottlePolicy,
+    now: dt.datetime | None = None,
+) -> LoginOutcome:
+    """Check a password and issue a token, counting failures per username.
+
+    A locked username is refused without looking at the password, so guessing stops even when
+    the guess would be right.
+    """
+    now = now or utcnow()
+    throttle = session.get(LoginThrottle, username)
+    if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
+        return LoginOutcome(None, locked_until=throttle.locked_until)
+    user = session.scalar(select(User).where(User.username == username))
+    valid = verify_password(user.password_hash if user else DUMMY_HASH, password)
+    if user is None or not valid or not user.active:
+        locked_until = _count_failure(session, username, policy, now)
+        record_event(
+            session, "login_failed", "users", user.id if user else None, {"username": username}
+        )
+        return LoginOutcome(None, locked_until=locked_until)
+    if throttle is not None:
+        session.delete(throttle)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    issued = issue_token(session, user, ttl=ttl, now=now)
+    record_event(session, "login", "users", user.id, {"username": username})
+    return LoginOutcome(user, issued=issued)
+
+
+def _count_failure(
+    session: Session, username: str, policy: ThrottlePolicy, now: dt.datetime
+) -> dt.datetime | None:
+    throttle = session.get(LoginThrottle, username, with_for_update=True)
+    if throttle is None:
+        try:
+            with session.begin_nested():
+                throttle = LoginThrottle(username=username, failures=0)
+                session.add(throttle)
+        except IntegrityError:  # a concurrent failure created it first
+            throttle = session.get(
+                LoginThrottle, username, with_for_update=True, populate_existing=True
+            )
+    assert throttle is not None
+    throttle.failures += 1
+    throttle.last_failure_at = now
+    if throttle.failures >= policy.max_failures:
+        throttle.locked_until = now + dt.timedelta(minutes=policy.lock_minutes)
+        throttle.failures = 0
+        return throttle.locked_until
+    return None
+
+
+def issue_token(
+    session: Session, user: User, *, ttl: dt.timedelta, now: dt.datetime | None = None
+) -> IssuedToken:
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    record = ApiToken(
+        user_id=user.id, token_hash=hash_token(token), created_at=now, expires_at=now + ttl
+    )
+    session.add(record)
+    session.flush()
+    return IssuedToken(token, record)
+
+
+def user_for_token(session: Session, token: str, now: dt.datetime | None = None) -> User | None:
+    """The active user a live token belongs to, or None."""
+    now = now or utcnow()
+    record = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    if record is None or record.revoked_at is not None or record.expires_at <= now:
+        return None
+    if not record.user.active:
+        return None
+    return record.user
+
+
+def revoke_token(session: Session, token: str, now: dt.datetime | None = None) -> None:
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow())
+    )
+    record_event(session, "logout", "api_tokens", None, {})
+
+
+def revoke_all_tokens(session: Session, user_id: int, now: dt.datetime | None = None) -> None:
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow())
+    )
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"No user {user_id}.")
+    return user
+
+
+def reset_password(session: Session, user_id: int, new_password: str) -> User:
+    """Set a new password and end every session the user had."""
+    validate_password(new_password)
+    user = get_user(session, user_id)
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = utcnow()
+    revoke_all_tokens(session, user.id)
+    unlock(session, user.username)
+    session.flush()
+    return user
+
+
+def unlock(session: Session, username: str) -> bool:
+    """Clear a throttled username; True when there was something to clear."""
+    throttle = session.get(LoginThrottle, username)
+    if throttle is None:
+        return False
+    session.delete(throttle)
+    session.flush()
+    return True
+
+
+def list_users(session: Session, limit: int, offset: int) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.id).limit(limit).offset(offset)))

@@ -1,0 +1,70 @@
+"""Users, their API tokens, and login throttling."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from gpassist.db import Base, BigId, UTCDateTime, utcnow
+
+
+class Role(enum.StrEnum):
+    village_doctor = "village_doctor"
+    specialist = "specialist"
+    pharmacist = "pharmacist"
+    admin = "admin"
+
+
+ROLE_NAMES = {
+    Role.village_doctor: ("村医", "Village doctor"),
+    Role.specialist: ("专科医生", "Specialist"),
+    Role.pharmacist: ("药师", "Pharmacist"),
+    Role.admin: ("管理员", "Administrator"),
+}
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20))
+    clinic_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    password_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    clinic = relationship("Facility", foreign_keys=[clinic_id], lazy="joined")
+    department = relationship("Department", foreign_keys=[department_id], lazy="joined")
+
+
+class ApiToken(Base):
+    """A bearer token. Only its SHA-256 is stored: a database leak yields no usable token."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginThrottle(Base):
+    """Failed logins per username (known or not, so throttling reveals nothing)."""
+
+    __tablename__ = "login_throttles"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,158 @@
+"""The ``gpassist`` command: serve, db upgrade, load-clinics, create-user, seed-demo."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from gpassist.config import load_settings
+from gpassist.db import Database
+
+
+def _database() -> Database:
+    return Database(load_settings()["DATABASE_URL"])
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _prepare_sqlite_folder(url: str) -> None:
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+@click.group()
+def main() -> None:
+    """gpassist: the GP assistant service for village clinics."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+
+@main.group()
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (creates the SQLite file if needed)."""
+    from gpassist import migrate
+
+    url = load_settings()["DATABASE_URL"]
+    _prepare_sqlite_folder(url)
+    migrate.upgrade(url, revision)
+    click.echo(
+        f"database at revision {migrate.head_revision() if revision == 'head' else revision}"
+    )
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message: str) -> None:
+    """Autogenerate a migration from the difference between tables and database (developers)."""
+    from alembic import command
+
+    from gpassist import migrate
+
+    url = load_settings()["DATABASE_URL"]
+    command.revision(migrate.alembic_config(url), message=message, autogenerate=True)
+
+
+@main.command("load-clinics")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def load_clinics(folder: Path) -> None:
+    """Load or update the county registry from FOLDER (county, drugs, services, formularies)."""
+    from gpassist.clinics.loader import RegistryFileError, apply_registry, read_registry
+
+    try:
+        files = read_registry(folder)
+    except RegistryFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    database = _database()
+    with database.transaction(actor=_actor()) as session:
+        report = apply_registry(session, files)
+    click.echo(f"loaded {folder}: {report.summary()}")
+
+
+@main.command("create-user")
+@click.option("--username", required=True)
+@click.option("--display-name", required=True)
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["village_doctor", "specialist", "pharmacist", "admin"]),
+)
+@click.option("--clinic", "clinic_code", help="village clinic code, for a village doctor")
+@click.option("--department", help="FACILITY/DEPARTMENT code, for a specialist, e.g. CH/cardiology")
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+def create_user(username, display_name, role, clinic_code, department, password_stdin) -> None:
+    """Create a user; the password is asked for (never passed as an argument)."""
+    from gpassist.auth.service import create_user as create
+    from gpassist.auth.tables import Role
+    from gpassist.errors import Problem
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    dept = tuple(department.split("/", 1)) if department else None
+    if dept is not None and len(dept) != 2:
+        raise click.BadParameter("use FACILITY/DEPARTMENT", param_hint="--department")
+    try:
+        with _database().transaction(actor=_actor()) as session:
+            user = create(
+                session,
+                username=username,
+                display_name=display_name,
+                password=password,
+                role=Role(role),
+                clinic_code=clinic_code,
+                department=dept,  # type: ignore[arg-type]
+            )
+            click.echo(f"created {user.role.value} {user.username} (id {user.id})")
+    except Problem as exc:
+        raise click.ClickException(str(exc.detail or exc.title)) from exc
+
+
+@main.command("seed-demo")
+@click.option("--patients", default=400, show_default=True, help="synthetic patients to create")
+@click.option("--seed", default=20261128, show_default=True)
+def seed_demo(patients: int, seed: int) -> None:
+    """Create demo users for every role and synthetic patients (demo county only; idempotent)."""
+    from gpassist.demo import DEMO_PASSWORD, NotADemoCounty
+    from gpassist.demo import seed_demo as seed_all
+
+    try:
+        with _database().transaction(actor=_actor()) as session:
+            result = seed_all(session, patients=patients, seed=seed)
+    except NotADemoCounty as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"demo data: {result.summary()}")
+    click.echo(f"demo logins (password for all: {DEMO_PASSWORD}):")
+    for username, what in result.logins:
+        click.echo(f"  {username:24} {what}")
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+def serve(host: str, port: int) -> None:
+    """Run the development server (production: gunicorn -w 1 -k gevent wsgi:app)."""
+    from gpassist import create_app
+    from gpassist.extensions import socketio
+
+    app = create_app()
+    click.echo(f"gpassist on http://{host}:{port} (development server)")
+    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The county registry: towns, facilities, departments, drug catalog, service items, formularies."""

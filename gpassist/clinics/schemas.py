@@ -1,0 +1,228 @@
+"""Pydantic models for the county registry files under ``clinics/<county>/``.
+
+The files are the source of truth for towns, facilities, the drug catalog, service items and
+village-clinic formularies; ``gpassist load-clinics`` validates them with these models before it
+writes anything.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    """A name or message in Chinese first, English too."""
+
+    zh: str = Field(min_length=1, max_length=200)
+    en: str = Field(min_length=1, max_length=200)
+
+
+class FacilityLevel(enum.StrEnum):
+    village = "village"
+    township = "township"
+    county = "county"
+    city = "city"
+    province = "province"
+
+
+class FacilityKind(enum.StrEnum):
+    village_clinic = "village_clinic"
+    township_health_centre = "township_health_centre"
+    hospital = "hospital"
+    central_pharmacy = "central_pharmacy"
+
+
+class InsuranceCategory(enum.StrEnum):
+    """A: fully eligible; B: eligible after a self-pay share; C: not covered."""
+
+    A = "A"
+    B = "B"
+    C = "C"
+
+
+class DrugKind(enum.StrEnum):
+    western = "western"
+    chinese_patent = "chinese_patent"
+
+
+class PregnancySafety(enum.StrEnum):
+    ok = "ok"
+    caution = "caution"
+    contraindicated = "contraindicated"
+
+
+class TownFile(Strict):
+    code: str = Field(pattern=CODE_PATTERN)
+    name: Text
+
+
+class DepartmentFile(Strict):
+    code: str = Field(pattern=CODE_PATTERN)
+    name: Text
+
+
+_KIND_LEVELS = {
+    FacilityKind.village_clinic: {FacilityLevel.village},
+    FacilityKind.township_health_centre: {FacilityLevel.township},
+    FacilityKind.hospital: {FacilityLevel.county, FacilityLevel.city, FacilityLevel.province},
+    FacilityKind.central_pharmacy: {FacilityLevel.county},
+}
+
+
+class FacilityFile(Strict):
+    code: str = Field(pattern=CODE_PATTERN)
+    name: Text
+    kind: FacilityKind
+    level: FacilityLevel
+    town: str | None = Field(default=None, description="town code; required below city level")
+    village: Text | None = Field(default=None, description="the village a village clinic serves")
+    departments: list[DepartmentFile] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _level_matches_kind(self) -> FacilityFile:
+        if self.level not in _KIND_LEVELS[self.kind]:
+            raise ValueError(f"a {self.kind.value} cannot have level {self.level.value}")
+        if self.level in (FacilityLevel.village, FacilityLevel.township) and not self.town:
+            raise ValueError(f"a {self.level.value} facility needs a town")
+        if self.kind == FacilityKind.village_clinic and self.village is None:
+            raise ValueError("a village clinic needs the village it serves")
+        codes = [d.code for d in self.departments]
+        if len(codes) != len(set(codes)):
+            raise ValueError("department codes must be unique within a facility")
+        return self
+
+
+class CountyInfo(Strict):
+    code: str = Field(pattern=CODE_PATTERN)
+    name: Text
+    province: Text
+    synthetic: bool = Field(description="true for demo data that describes no real place")
+
+
+class CountyFile(Strict):
+    """``county.yaml``: the county, its towns and every facility."""
+
+    county: CountyInfo
+    towns: list[TownFile] = Field(min_length=1)
+    facilities: list[FacilityFile] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> CountyFile:
+        _require_unique("towns", [t.code for t in self.towns])
+        _require_unique("facilities", [f.code for f in self.facilities])
+        towns = {t.code for t in self.towns}
+        for facility in self.facilities:
+            if facility.town is not None and facility.town not in towns:
+                raise ValueError(f"facility {facility.code}: unknown town {facility.town!r}")
+        return self
+
+
+class DrugFile(Strict):
+    code: str = Field(pattern=CODE_PATTERN)
+    generic_name: Text
+    kind: DrugKind
+    form: Text = Field(description="dosage form, e.g. 片 / tablet")
+    strength: str = Field(min_length=1, max_length=60, description="as printed, e.g. '5 mg'")
+    strength_value: float = Field(gt=0, description="amount of drug per unit, in dose_unit")
+    dose_unit: str = Field(min_length=1, max_length=10, description="mg, g, ml, IU, …")
+    unit: Text = Field(description="the dispensing unit, e.g. 片 / tablet")
+    pack_size: int = Field(gt=0, description="units per pack")
+    pack_unit: Text = Field(description="e.g. 盒 / box")
+    unit_price_fen: int = Field(gt=0, description="price of one dispensing unit, integer fen")
+    insurance_category: InsuranceCategory
+    essential: bool = Field(description="on the national essential medicines list")
+    generic_group: str = Field(
+        pattern=CODE_PATTERN, description="drugs in one group may substitute for each other"
+    )
+    usual_daily_dose: float = Field(gt=0, description="adult, in dose_unit")
+    max_daily_dose: float = Field(gt=0, description="adult, in dose_unit")
+    max_daily_dose_per_kg: float | None = Field(
+        default=None, gt=0, description="children, in dose_unit per kg body weight"
+    )
+    pregnancy: PregnancySafety = PregnancySafety.ok
+    tcm_syndromes: list[Text] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _doses_consistent(self) -> DrugFile:
+        if self.usual_daily_dose > self.max_daily_dose:
+            raise ValueError("usual_daily_dose exceeds max_daily_dose")
+        if self.kind == DrugKind.chinese_patent and not self.tcm_syndromes:
+            raise ValueError("a Chinese patent medicine needs the TCM syndromes it treats")
+        if self.kind == DrugKind.western and self.tcm_syndromes:
+            raise ValueError("tcm_syndromes are only for Chinese patent medicines")
+        return self
+
+
+class DrugCatalogFile(Strict):
+    """``drugs.yaml``: the drug catalog."""
+
+    source: str = Field(min_length=1, description="where the list and prices come from")
+    drugs: list[DrugFile] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> DrugCatalogFile:
+        _require_unique("drugs", [d.code for d in self.drugs])
+        return self
+
+
+class ServiceItemFile(Strict):
+    code: str = Field(pattern=CODE_PATTERN)
+    name: Text
+    unit: Text
+    unit_price_fen: int = Field(gt=0)
+    insurance_category: InsuranceCategory
+
+
+class ServiceCatalogFile(Strict):
+    """``services.yaml``: consultation, injection, dressing, basic tests, …"""
+
+    source: str = Field(min_length=1)
+    service_items: list[ServiceItemFile] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> ServiceCatalogFile:
+        _require_unique("service_items", [s.code for s in self.service_items])
+        return self
+
+
+class FormularyOverride(Strict):
+    add: list[str] = Field(default_factory=list)
+    remove: list[str] = Field(default_factory=list)
+
+
+class FormularyFile(Strict):
+    """``formularies.yaml``: what each village clinic stocks.
+
+    ``default`` is the list every village clinic stocks; ``clinics`` adds to or removes from it
+    per clinic code. Drugs outside a clinic's formulary come from the central pharmacy.
+    """
+
+    default: list[str] = Field(min_length=1)
+    clinics: dict[str, FormularyOverride] = Field(default_factory=dict)
+
+    @field_validator("default")
+    @classmethod
+    def _default_unique(cls, codes: list[str]) -> list[str]:
+        _require_unique("default", codes)
+        return codes
+
+
+def _require_unique(what: str, codes: list[str]) -> None:
+    seen: set[str] = set()
+    for code in codes:
+        if code in seen:
+            raise ValueError(f"duplicate code {code!r} in {what}")
+        seen.add(code)
+
+
+def is_code(value: str) -> bool:
+    return re.fullmatch(CODE_PATTERN, value) is not None

@@ -1,0 +1,88 @@
+"""Reading the registry: facilities, departments, catalog, formularies."""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from gpassist.clinics.tables import (
+    Department,
+    Drug,
+    Facility,
+    FacilityKind,
+    FormularyEntry,
+    ServiceItem,
+    Town,
+)
+from gpassist.errors import NotFound
+
+
+def list_facilities(
+    session: Session, kind: FacilityKind | None, town: str | None
+) -> list[Facility]:
+    query = select(Facility).where(Facility.active.is_(True)).order_by(Facility.code)
+    if kind is not None:
+        query = query.where(Facility.kind == kind)
+    if town is not None:
+        query = query.join(Town, Facility.town_id == Town.id).where(Town.code == town)
+    return list(session.scalars(query))
+
+
+def get_facility(session: Session, code: str) -> Facility:
+    facility = session.scalar(select(Facility).where(Facility.code == code))
+    if facility is None:
+        raise NotFound(f"No facility {code!r}.")
+    return facility
+
+
+def list_towns(session: Session) -> list[Town]:
+    return list(session.scalars(select(Town).order_by(Town.code)))
+
+
+def active_departments(session: Session, facility: Facility) -> list[Department]:
+    return [d for d in facility.departments if d.active]
+
+
+def search_drugs(
+    session: Session, q: str | None, limit: int, offset: int, clinic_id: int | None = None
+) -> list[Drug]:
+    """Catalog drugs by name or code; with ``clinic_id``, only what that clinic stocks."""
+    query = select(Drug).where(Drug.active.is_(True)).order_by(Drug.code)
+    if q:
+        pattern = f"%{escape_like(q)}%"
+        query = query.where(
+            or_(
+                Drug.name_zh.like(pattern, escape="\\"),
+                Drug.name_en.ilike(pattern, escape="\\"),
+                Drug.code.like(pattern, escape="\\"),
+                Drug.generic_group.like(pattern, escape="\\"),
+            )
+        )
+    if clinic_id is not None:
+        query = query.join(FormularyEntry, FormularyEntry.drug_id == Drug.id).where(
+            FormularyEntry.facility_id == clinic_id
+        )
+    return list(session.scalars(query.limit(limit).offset(offset)))
+
+
+def get_drug(session: Session, code: str) -> Drug:
+    drug = session.scalar(select(Drug).where(Drug.code == code))
+    if drug is None:
+        raise NotFound(f"No drug {code!r} in the catalog.")
+    return drug
+
+
+def clinic_stocks(session: Session, clinic_id: int, drug_id: int) -> bool:
+    return session.get(FormularyEntry, (clinic_id, drug_id)) is not None
+
+
+def list_service_items(session: Session) -> list[ServiceItem]:
+    return list(
+        session.scalars(
+            select(ServiceItem).where(ServiceItem.active.is_(True)).order_by(ServiceItem.code)
+        )
+    )
+
+
+def escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

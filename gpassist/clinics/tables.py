@@ -1,0 +1,157 @@
+"""Registry tables, loaded from ``clinics/<county>/*.yaml`` by ``gpassist load-clinics``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Enum,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from gpassist.clinics.schemas import (
+    DrugKind,
+    FacilityKind,
+    FacilityLevel,
+    InsuranceCategory,
+    PregnancySafety,
+)
+from gpassist.db import Base, BigId, JsonDoc
+
+__all__ = [
+    "County",
+    "Department",
+    "Drug",
+    "Facility",
+    "FacilityKind",
+    "FacilityLevel",
+    "FormularyEntry",
+    "ServiceItem",
+    "Town",
+]
+
+
+def _enum(cls: type) -> Enum:
+    return Enum(cls, native_enum=False, length=32, validate_strings=True)
+
+
+class County(Base):
+    __tablename__ = "counties"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    province_zh: Mapped[str] = mapped_column(String(200))
+    province_en: Mapped[str] = mapped_column(String(200))
+    synthetic: Mapped[bool] = mapped_column(Boolean)
+
+
+class Town(Base):
+    __tablename__ = "towns"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    county_id: Mapped[int] = mapped_column(ForeignKey("counties.id"))
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+
+
+class Facility(Base):
+    """A village clinic, township health centre, hospital or the central pharmacy."""
+
+    __tablename__ = "facilities"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[FacilityKind] = mapped_column(_enum(FacilityKind))
+    level: Mapped[FacilityLevel] = mapped_column(_enum(FacilityLevel))
+    town_id: Mapped[int | None] = mapped_column(ForeignKey("towns.id"))
+    village_zh: Mapped[str | None] = mapped_column(String(200))
+    village_en: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    town: Mapped[Town | None] = relationship(lazy="joined")
+    departments: Mapped[list[Department]] = relationship(
+        back_populates="facility", order_by="Department.code"
+    )
+
+
+class Department(Base):
+    __tablename__ = "departments"
+    __table_args__ = (UniqueConstraint("facility_id", "code"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
+    code: Mapped[str] = mapped_column(String(64))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    facility: Mapped[Facility] = relationship(back_populates="departments", lazy="joined")
+
+
+class Drug(Base):
+    """A catalog drug. Prices are integer fen per dispensing unit."""
+
+    __tablename__ = "drugs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[DrugKind] = mapped_column(_enum(DrugKind))
+    form_zh: Mapped[str] = mapped_column(String(60))
+    form_en: Mapped[str] = mapped_column(String(60))
+    strength: Mapped[str] = mapped_column(String(60))
+    strength_value: Mapped[float] = mapped_column(Float)
+    dose_unit: Mapped[str] = mapped_column(String(10))
+    unit_zh: Mapped[str] = mapped_column(String(20))
+    unit_en: Mapped[str] = mapped_column(String(40))
+    pack_size: Mapped[int] = mapped_column(Integer)
+    pack_unit_zh: Mapped[str] = mapped_column(String(20))
+    pack_unit_en: Mapped[str] = mapped_column(String(40))
+    unit_price_fen: Mapped[int] = mapped_column(BigInteger)
+    insurance_category: Mapped[InsuranceCategory] = mapped_column(_enum(InsuranceCategory))
+    essential: Mapped[bool] = mapped_column(Boolean)
+    generic_group: Mapped[str] = mapped_column(String(64), index=True)
+    usual_daily_dose: Mapped[float] = mapped_column(Float)
+    max_daily_dose: Mapped[float] = mapped_column(Float)
+    max_daily_dose_per_kg: Mapped[float | None] = mapped_column(Float)
+    pregnancy: Mapped[PregnancySafety] = mapped_column(_enum(PregnancySafety))
+    tcm_syndromes: Mapped[list[dict[str, Any]]] = mapped_column(JsonDoc, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ServiceItem(Base):
+    """A billable service: consultation, injection, dressing, a basic test, …"""
+
+    __tablename__ = "service_items"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    unit_zh: Mapped[str] = mapped_column(String(20))
+    unit_en: Mapped[str] = mapped_column(String(40))
+    unit_price_fen: Mapped[int] = mapped_column(BigInteger)
+    insurance_category: Mapped[InsuranceCategory] = mapped_column(_enum(InsuranceCategory))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class FormularyEntry(Base):
+    """A drug a village clinic stocks."""
+
+    __tablename__ = "formulary_entries"
+
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), primary_key=True)
+    drug_id: Mapped[int] = mapped_column(ForeignKey("drugs.id"), primary_key=True)

@@ -1,0 +1,114 @@
+"""Settings: defaults, then ``GPASSIST_*`` environment variables, then what the caller passes.
+
+Every setting the service reads is listed in ``SETTINGS`` and documented in docs/configuration.md;
+nothing else in the package reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    parse: Callable[[str], Any]
+    help: str
+
+
+def _bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"not a boolean: {raw!r}")
+
+
+def _optional(raw: str) -> str | None:
+    return raw or None
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "DATABASE_URL",
+        None,
+        _optional,
+        "SQLAlchemy URL; default sqlite:///<instance>/gpassist.db. PostgreSQL: "
+        "postgresql+psycopg://user@host:5432/dbname",
+    ),
+    Setting("INSTANCE_PATH", None, _optional, "folder for the SQLite file and the secret key"),
+    Setting(
+        "SECRET_KEY",
+        None,
+        _optional,
+        "signs web session cookies; default: a random key kept in <instance>/secret_key",
+    ),
+    Setting("TOKEN_TTL_HOURS", 12.0, float, "lifetime of an API bearer token, hours"),
+    Setting("LOGIN_MAX_FAILURES", 5, int, "failed logins before an account is throttled"),
+    Setting("LOGIN_LOCK_MINUTES", 15.0, float, "how long a throttled account waits"),
+    Setting(
+        "SOCKETIO_ASYNC_MODE",
+        "threading",
+        str,
+        "Flask-SocketIO async mode: threading (dev server, tests) or gevent (gunicorn)",
+    ),
+    Setting(
+        "SOCKETIO_QUEUE",
+        None,
+        _optional,
+        "redis://… message queue shared by several server processes; unset for one process",
+    ),
+    Setting("LOG_LEVEL", "INFO", str, "logging level of the gpassist logger"),
+    Setting(
+        "DEMO_PASSWORD_FILE",
+        None,
+        _optional,
+        "where seed-demo writes the demo logins; default <instance>/demo-logins.txt",
+    ),
+)
+
+_PARSERS = {s.name: s for s in SETTINGS}
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Return the settings as a dict: defaults < ``GPASSIST_*`` environment < ``overrides``."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {s.name: s.default for s in SETTINGS}
+    for setting in SETTINGS:
+        raw = environ.get(f"GPASSIST_{setting.name}")
+        if raw is not None:
+            try:
+                values[setting.name] = setting.parse(raw)
+            except ValueError as exc:
+                raise ValueError(f"GPASSIST_{setting.name}: {exc}") from exc
+    for key, value in (overrides or {}).items():
+        values[key] = value
+    instance = Path(values["INSTANCE_PATH"] or Path.cwd() / "instance")
+    values["INSTANCE_PATH"] = str(instance)
+    if not values["DATABASE_URL"]:
+        values["DATABASE_URL"] = f"sqlite:///{instance / 'gpassist.db'}"
+    if values["SOCKETIO_ASYNC_MODE"] not in {"threading", "gevent"}:
+        raise ValueError("GPASSIST_SOCKETIO_ASYNC_MODE must be threading or gevent")
+    return values
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """Read, or create once, a random secret key kept only in the instance folder."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

@@ -1,0 +1,218 @@
+"""The thin layer every JSON endpoint goes through.
+
+``endpoint`` registers a Flask view together with its pydantic request and response models (which
+also feed the OpenAPI document), authenticates the bearer token, checks the role, validates the
+query string and body, runs the view, commits the request's session once, and serializes the
+result with the response model. Views stay a few lines: parse → service → serialize.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, current_app, g, request
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
+from werkzeug.routing import BaseConverter
+
+from gpassist.errors import (
+    BadRequest,
+    Forbidden,
+    Unauthorized,
+    UnsupportedMediaType,
+    validation_problem,
+)
+
+
+@dataclass
+class Operation:
+    """One documented endpoint: what it takes, what it returns, who may call it."""
+
+    rule: str
+    method: str
+    endpoint: str
+    summary: str
+    tag: str
+    roles: frozenset[str] | None  # None: any authenticated user
+    public: bool = False
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    errors: tuple[int, ...] = ()
+    path_params: dict[str, str] = field(default_factory=dict)
+
+
+class Registry:
+    def __init__(self) -> None:
+        self.operations: list[Operation] = []
+
+
+REGISTRY = Registry()
+
+
+class IdConverter(BaseConverter):
+    """A positive database id that fits a BIGINT; anything else is a 404, never an overflow."""
+
+    regex = r"[1-9][0-9]{0,17}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: Any) -> str:
+        return str(int(value))
+
+
+def request_session() -> Session:
+    """The request's one session; committed by ``endpoint``, rolled back by the error handlers."""
+    session = g.get("db_session")
+    if session is None:
+        session = current_app.extensions["gpassist.db"].sessionmaker()
+        g.db_session = session
+    return session
+
+
+def close_request_session(_exc: BaseException | None = None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+def current_user():
+    """The authenticated user of this request (set by ``endpoint``)."""
+    return g.user
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def authenticate_request(session: Session):
+    from gpassist.auth import service as auth_service  # auth.service has no web imports
+
+    token = bearer_token()
+    if token is None:
+        raise Unauthorized("Send 'Authorization: Bearer <token>' (POST /api/v1/auth/token).")
+    user = auth_service.user_for_token(session, token)
+    if user is None:
+        raise Unauthorized("The token is unknown, expired or revoked; log in again.")
+    session.info["actor"] = user.username
+    session.info["actor_id"] = user.id
+    return user
+
+
+def _parse_query(model: type[BaseModel]) -> BaseModel:
+    data: dict[str, Any] = {}
+    for key in request.args:
+        values = request.args.getlist(key)
+        data[key] = values if len(values) > 1 else values[0]
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_problem(exc, "query") from exc
+
+
+def _parse_body(model: type[BaseModel]) -> BaseModel:
+    if not request.is_json:
+        raise UnsupportedMediaType("Send the body as JSON with 'Content-Type: application/json'.")
+    raw = request.get_data(cache=True)
+    try:
+        data = json.loads(raw or b"null")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"The body is not valid JSON: {exc}") from exc
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_problem(exc, "body") from exc
+
+
+def _serialize(result: Any, op: Operation):
+    if op.status == 204 or result is None:
+        return "", 204
+    if isinstance(result, BaseModel):
+        payload = result.model_dump(mode="json")
+    else:
+        payload = op.response.model_validate(result).model_dump(mode="json")  # type: ignore[union-attr]
+    return current_app.response_class(
+        json.dumps(payload, ensure_ascii=False), status=op.status, mimetype="application/json"
+    )
+
+
+_PATH_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+
+def endpoint(
+    blueprint: Blueprint,
+    rule: str,
+    method: str,
+    *,
+    summary: str,
+    tag: str,
+    roles: Iterable[str] | None = None,
+    public: bool = False,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    status: int = 200,
+    errors: Iterable[int] = (),
+) -> Callable:
+    """Register a JSON endpoint on ``blueprint``.
+
+    The view is called with the path parameters and, where declared, ``body=`` and ``query=``
+    (validated models) and ``user=`` (the authenticated user). It returns a response model
+    instance (or something the response model validates), or None for 204.
+    """
+
+    def decorate(view: Callable) -> Callable:
+        path_params = {name: conv or "string" for conv, name in _PATH_PARAM.findall(rule)}
+        op = Operation(
+            rule=(blueprint.url_prefix or "") + rule,
+            method=method.upper(),
+            endpoint=f"{blueprint.name}.{view.__name__}",
+            summary=summary,
+            tag=tag,
+            roles=frozenset(roles) if roles is not None else None,
+            public=public,
+            body=body,
+            query=query,
+            response=response,
+            status=status,
+            errors=tuple(errors),
+            path_params=path_params,
+        )
+        REGISTRY.operations.append(op)
+
+        @functools.wraps(view)
+        def wrapper(**path_args: Any):
+            session = request_session()
+            kwargs = dict(path_args)
+            if not public:
+                user = authenticate_request(session)
+                g.user = user
+                if op.roles is not None and user.role.value not in op.roles:
+                    raise Forbidden(
+                        f"The role {user.role.value} may not call {op.method} {op.rule}."
+                    )
+                kwargs["user"] = user
+            if query is not None:
+                kwargs["query"] = _parse_query(query)
+            if body is not None:
+                kwargs["body"] = _parse_body(body)
+            result = view(**kwargs)
+            out = _serialize(result, op)
+            session.commit()
+            return out
+
+        blueprint.add_url_rule(rule, view.__name__, wrapper, methods=[op.method])
+        return wrapper
+
+    return decorate

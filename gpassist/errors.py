@@ -1,0 +1,177 @@
+"""Every error becomes an RFC 9457 problem document (``application/problem+json``).
+
+Services raise ``Problem`` subclasses; the handlers registered here turn them, request-validation
+errors, unknown routes and unexpected exceptions into JSON with a stable ``type``. A 500 rolls the
+request's session back and is logged with the request id; its body says nothing of the cause.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, g, jsonify, request
+from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger("gpassist.errors")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class Problem(Exception):
+    """An error a client can act on. ``slug`` names it stably: ``/problems/<slug>``."""
+
+    status = 400
+    slug = "bad-request"
+    title = "Bad request"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers or {}
+        self.extra = extra
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": f"/problems/{self.slug}",
+            "title": self.title,
+            "status": self.status,
+        }
+        if self.detail:
+            body["detail"] = self.detail
+        if self.errors is not None:
+            body["errors"] = self.errors
+        body.update(self.extra)
+        return body
+
+
+class BadRequest(Problem):
+    pass
+
+
+class UnsupportedMediaType(Problem):
+    status = 415
+    slug = "unsupported-media-type"
+    title = "The body must be JSON"
+
+
+class InvalidField(Problem):
+    """Input that is well-formed but breaks a rule; ``errors`` carries the field paths."""
+
+    status = 422
+    slug = "validation"
+    title = "The request has invalid fields"
+
+    @classmethod
+    def at(cls, field: str, message: str, code: str = "invalid") -> InvalidField:
+        return cls(message, errors=[{"field": field, "message": message, "code": code}])
+
+
+class Unauthorized(Problem):
+    status = 401
+    slug = "unauthorized"
+    title = "Authentication required"
+
+    def __init__(self, detail: str | None = None, **kw: Any) -> None:
+        kw.setdefault("headers", {"WWW-Authenticate": 'Bearer realm="gpassist"'})
+        super().__init__(detail, **kw)
+
+
+class Forbidden(Problem):
+    status = 403
+    slug = "forbidden"
+    title = "Your role may not do this"
+
+
+class NotFound(Problem):
+    status = 404
+    slug = "not-found"
+    title = "Not found"
+
+
+class Conflict(Problem):
+    status = 409
+    slug = "conflict"
+    title = "Conflicts with the current state"
+
+
+class TooManyRequests(Problem):
+    status = 429
+    slug = "too-many-requests"
+    title = "Too many attempts"
+
+
+def validation_problem(exc: ValidationError, prefix: str) -> InvalidField:
+    """Turn a pydantic error into problem details with dotted field paths (``body.vitals.sbp``)."""
+    errors = []
+    for err in exc.errors(include_url=False, include_input=False):
+        path = ".".join([prefix, *(str(p) for p in err["loc"])])
+        errors.append({"field": path, "message": err["msg"], "code": err["type"]})
+    return InvalidField("Some fields are invalid; see errors.", errors=errors)
+
+
+def problem_response(problem: Problem):
+    response = jsonify(problem.to_dict())
+    response.status_code = problem.status
+    response.mimetype = PROBLEM_MEDIA_TYPE
+    response.headers.update(problem.headers)
+    return response
+
+
+_HTTP_SLUGS = {
+    400: "bad-request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    413: "too-large",
+    415: "unsupported-media-type",
+}
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(Problem)
+    def _problem(exc: Problem):
+        _rollback()
+        return problem_response(exc)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        _rollback()
+        status = exc.code or 500
+        problem = Problem(exc.description)
+        problem.status = status
+        problem.slug = _HTTP_SLUGS.get(status, "http-error")
+        problem.title = exc.name
+        response = problem_response(problem)
+        if status == 405 and exc.get_response().headers.get("Allow"):
+            response.headers["Allow"] = exc.get_response().headers["Allow"]
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        _rollback()
+        request_id = getattr(g, "request_id", "-")
+        log.exception(
+            "unhandled error on %s %s [request %s]", request.method, request.path, request_id
+        )
+        problem = Problem("An internal error occurred; quote the request id to support.")
+        problem.status, problem.slug, problem.title = 500, "internal", "Internal error"
+        problem.extra = {"request_id": request_id}
+        return problem_response(problem)
+
+
+def _rollback() -> None:
+    session = g.pop("db_session", None) if g else None
+    if session is not None:
+        session.rollback()
+        session.close()

@@ -1,0 +1,1 @@
+"""Patients, households (poverty registration) and encounters."""

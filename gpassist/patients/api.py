@@ -1,0 +1,216 @@
+"""HTTP: patients, households and encounters."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from gpassist.auth.tables import Role, User
+from gpassist.endpoints import endpoint, request_session
+from gpassist.patients import service
+from gpassist.patients.schemas import (
+    ContractOut,
+    EncounterIn,
+    EncounterList,
+    EncounterOut,
+    EncounterUpdate,
+    HouseholdIn,
+    HouseholdOut,
+    PatientDetail,
+    PatientIn,
+    PatientList,
+    PatientQuery,
+    PatientSummary,
+    PatientUpdate,
+    summary_fields,
+)
+from gpassist.patients.tables import Encounter, Patient
+from gpassist.schemas import Page
+
+bp = Blueprint("patients", __name__, url_prefix="/api/v1")
+TAG = "patients"
+DOCTOR = {Role.village_doctor}
+READERS = {Role.village_doctor, Role.admin}
+
+
+def patient_detail(patient: Patient, user: User) -> PatientDetail:
+    today = service.today()
+    own_clinic = user.role == Role.village_doctor and user.clinic_id == patient.clinic_id
+    contract = None
+    if patient.contract_doctor_id and patient.contract_start and patient.contract_end:
+        contract = ContractOut(
+            doctor_id=patient.contract_doctor_id,
+            start=patient.contract_start,
+            end=patient.contract_end,
+            active=patient.contract_start <= today <= patient.contract_end,
+        )
+    return PatientDetail(
+        **summary_fields(patient, today),
+        national_id=patient.national_id if own_clinic else None,
+        phone=patient.phone if own_clinic else None,
+        household=HouseholdOut.of(patient.household) if patient.household else None,
+        drug_allergies=list(patient.drug_allergies),
+        pregnancy_status=patient.pregnancy_status,
+        contract=contract,
+        created_at=patient.created_at,
+    )
+
+
+def encounter_out(encounter: Encounter) -> EncounterOut:
+    return EncounterOut.of(encounter, encounter.patient.clinic.code)
+
+
+@endpoint(
+    bp,
+    "/households",
+    "POST",
+    summary="Register a household",
+    tag=TAG,
+    roles=DOCTOR,
+    body=HouseholdIn,
+    response=HouseholdOut,
+    status=201,
+    errors=(409,),
+)
+def create_household(user, body: HouseholdIn):
+    return HouseholdOut.of(service.create_household(request_session(), user, body))
+
+
+@endpoint(
+    bp,
+    "/households/<id:household_id>",
+    "GET",
+    summary="One household",
+    tag=TAG,
+    roles=READERS,
+    response=HouseholdOut,
+)
+def get_household(user, household_id: int):
+    return HouseholdOut.of(service.visible_household(request_session(), user, household_id))
+
+
+@endpoint(
+    bp,
+    "/patients",
+    "POST",
+    summary="Register a patient at the doctor's clinic",
+    tag=TAG,
+    roles=DOCTOR,
+    body=PatientIn,
+    response=PatientDetail,
+    status=201,
+    errors=(409,),
+)
+def create_patient(user, body: PatientIn):
+    return patient_detail(service.create_patient(request_session(), user, body), user)
+
+
+@endpoint(
+    bp,
+    "/patients",
+    "GET",
+    summary="Search patients by name, pinyin initials, resident-ID tail or village",
+    tag=TAG,
+    roles=READERS,
+    query=PatientQuery,
+    response=PatientList,
+)
+def search_patients(user, query: PatientQuery):
+    found, total = service.search_patients(
+        request_session(),
+        user,
+        q=query.q,
+        village=query.village,
+        clinic_code=query.clinic,
+        limit=query.limit,
+        offset=query.offset,
+    )
+    today = service.today()
+    return PatientList(
+        items=[PatientSummary(**summary_fields(p, today)) for p in found], total=total
+    )
+
+
+@endpoint(
+    bp,
+    "/patients/<id:patient_id>",
+    "GET",
+    summary="One patient",
+    tag=TAG,
+    roles=READERS,
+    response=PatientDetail,
+)
+def get_patient(user, patient_id: int):
+    return patient_detail(service.visible_patient(request_session(), user, patient_id), user)
+
+
+@endpoint(
+    bp,
+    "/patients/<id:patient_id>",
+    "PATCH",
+    summary="Update a patient's record",
+    tag=TAG,
+    roles=DOCTOR,
+    body=PatientUpdate,
+    response=PatientDetail,
+)
+def update_patient(user, patient_id: int, body: PatientUpdate):
+    return patient_detail(service.update_patient(request_session(), user, patient_id, body), user)
+
+
+@endpoint(
+    bp,
+    "/patients/<id:patient_id>/encounters",
+    "POST",
+    summary="Record a visit",
+    tag=TAG,
+    roles=DOCTOR,
+    body=EncounterIn,
+    response=EncounterOut,
+    status=201,
+)
+def create_encounter(user, patient_id: int, body: EncounterIn):
+    return encounter_out(service.record_encounter(request_session(), user, patient_id, body))
+
+
+@endpoint(
+    bp,
+    "/patients/<id:patient_id>/encounters",
+    "GET",
+    summary="A patient's visits, newest first",
+    tag=TAG,
+    roles=READERS,
+    query=Page,
+    response=EncounterList,
+)
+def list_encounters(user, patient_id: int, query: Page):
+    found = service.encounter_history(
+        request_session(), user, patient_id, query.limit, query.offset
+    )
+    return EncounterList(items=[encounter_out(e) for e in found])
+
+
+@endpoint(
+    bp,
+    "/encounters/<id:encounter_id>",
+    "GET",
+    summary="One visit",
+    tag=TAG,
+    roles=READERS,
+    response=EncounterOut,
+)
+def get_encounter(user, encounter_id: int):
+    return encounter_out(service.visible_encounter(request_session(), user, encounter_id))
+
+
+@endpoint(
+    bp,
+    "/encounters/<id:encounter_id>",
+    "PATCH",
+    summary="Record confirmed diagnoses (ICD-10) and notes",
+    tag=TAG,
+    roles=DOCTOR,
+    body=EncounterUpdate,
+    response=EncounterOut,
+)
+def update_encounter(user, encounter_id: int, body: EncounterUpdate):
+    return encounter_out(service.update_encounter(request_session(), user, encounter_id, body))

@@ -1,0 +1,268 @@
+"""Request and response models for patients, households and encounters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import AwareDatetime, Field, field_validator, model_validator
+
+from gpassist.db import shanghai_today
+from gpassist.patients.identity import id_problem, mask_id, mask_phone
+from gpassist.patients.tables import Encounter, Household, PregnancyStatus, Sex
+from gpassist.schemas import ApiModel, DbId, LocalDateTime, OutModel, Page, Str
+
+Name = Annotated[Str, Field(min_length=1, max_length=100)]
+Phone = Annotated[Str, Field(pattern=r"^\+?[0-9][0-9 -]{4,18}[0-9]$")]
+ICD10 = Annotated[
+    Str,
+    Field(
+        pattern=r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$",
+        description="ICD-10 code, e.g. I10 or E11.9",
+        examples=["I10"],
+    ),
+]
+SymptomTerm = Annotated[Str, Field(min_length=1, max_length=64)]
+Allergy = Annotated[Str, Field(min_length=1, max_length=100)]
+
+
+def _not_future(value: dt.date) -> dt.date:
+    if value > shanghai_today():
+        raise ValueError("must not be in the future")
+    return value
+
+
+class HouseholdIn(ApiModel):
+    code: Annotated[Str, Field(pattern=r"^[A-Za-z0-9-]{1,32}$")] | None = Field(
+        default=None, description="household number (户编号); generated when absent"
+    )
+    head_name: Name
+    address: Annotated[Str, Field(max_length=200)] | None = None
+    poverty_registered: bool = Field(default=False, description="建档立卡 poverty registration")
+    poverty_registered_on: dt.date | None = None
+
+
+class HouseholdOut(OutModel):
+    id: int
+    code: str
+    head_name: str
+    address: str | None
+    poverty_registered: bool
+    poverty_registered_on: dt.date | None
+
+    @classmethod
+    def of(cls, h: Household) -> HouseholdOut:
+        return cls.model_validate(h)
+
+
+class ContractIn(ApiModel):
+    """Family-doctor contract (签约): which doctor, from when to when."""
+
+    doctor_id: DbId
+    start: dt.date
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ContractIn:
+        if self.end < self.start:
+            raise ValueError("end must not be before start")
+        return self
+
+
+class PatientIn(ApiModel):
+    name: Name
+    sex: Sex
+    birth_date: dt.date
+    national_id: Annotated[Str, Field(min_length=18, max_length=18)] | None = Field(
+        default=None, description="18-character resident ID; checked, stored, shown masked in lists"
+    )
+    phone: Phone | None = None
+    village: Annotated[Str, Field(min_length=1, max_length=100)] | None = Field(
+        default=None, description="defaults to the clinic's village"
+    )
+    household_id: DbId | None = None
+    drug_allergies: list[Allergy] = Field(default_factory=list, max_length=30)
+    pregnancy_status: PregnancyStatus | None = None
+    contract: ContractIn | None = None
+
+    @field_validator("birth_date")
+    @classmethod
+    def _birth_date(cls, value: dt.date) -> dt.date:
+        if value.year < 1900:
+            raise ValueError("must be 1900 or later")
+        return _not_future(value)
+
+    @field_validator("national_id")
+    @classmethod
+    def _national_id(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.upper()
+        problem = id_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+
+class PatientUpdate(ApiModel):
+    """Fields a doctor may correct or keep current; omitted fields are left as they are."""
+
+    phone: Phone | None = None
+    village: Annotated[Str, Field(min_length=1, max_length=100)] | None = None
+    household_id: DbId | None = None
+    drug_allergies: list[Allergy] | None = Field(default=None, max_length=30)
+    pregnancy_status: PregnancyStatus | None = None
+    contract: ContractIn | None = None
+
+
+class PatientSummary(OutModel):
+    """A row of a patient list: the ID and phone masked."""
+
+    id: int
+    name: str
+    sex: Sex
+    birth_date: dt.date
+    age: int
+    national_id_masked: str | None
+    phone_masked: str | None
+    village: str
+    clinic_code: str
+    poverty_registered: bool
+
+
+class ContractOut(OutModel):
+    doctor_id: int
+    start: dt.date
+    end: dt.date
+    active: bool
+
+
+class PatientDetail(PatientSummary):
+    national_id: str | None = Field(description="unmasked only for the patient's own clinic")
+    phone: str | None
+    household: HouseholdOut | None
+    drug_allergies: list[str]
+    pregnancy_status: PregnancyStatus
+    contract: ContractOut | None
+    created_at: LocalDateTime
+
+
+class PatientList(OutModel):
+    items: list[PatientSummary]
+    total: int
+
+
+class PatientQuery(Page):
+    q: Annotated[Str, Field(max_length=50)] | None = Field(
+        default=None,
+        description="name (contains), pinyin initials (prefix, e.g. zs for 张三), "
+        "or the last 4 characters of the resident ID",
+    )
+    village: Annotated[Str, Field(max_length=100)] | None = None
+    clinic: Annotated[Str, Field(max_length=64)] | None = Field(
+        default=None, description="admins only: filter by clinic code"
+    )
+
+
+class Vitals(ApiModel):
+    sbp: int | None = Field(default=None, ge=40, le=300, description="systolic BP, mmHg")
+    dbp: int | None = Field(default=None, ge=20, le=200, description="diastolic BP, mmHg")
+    heart_rate: int | None = Field(default=None, ge=20, le=250, description="beats/min")
+    temperature_c: float | None = Field(default=None, ge=30, le=45)
+    spo2: int | None = Field(default=None, ge=50, le=100, description="%")
+    glucose_mmol_l: float | None = Field(default=None, ge=0.5, le=50)
+    glucose_fasting: bool | None = Field(default=None, description="was the glucose fasting")
+    weight_kg: float | None = Field(default=None, ge=0.5, le=300)
+
+    @model_validator(mode="after")
+    def _pressures(self) -> Vitals:
+        if (self.sbp is None) != (self.dbp is None):
+            raise ValueError("give both sbp and dbp, or neither")
+        if self.sbp is not None and self.dbp is not None and self.dbp >= self.sbp:
+            raise ValueError("dbp must be lower than sbp")
+        if self.glucose_fasting is not None and self.glucose_mmol_l is None:
+            raise ValueError("glucose_fasting needs glucose_mmol_l")
+        return self
+
+
+class EncounterIn(ApiModel):
+    occurred_at: AwareDatetime | None = Field(
+        default=None, description="when the visit happened; default now; needs a UTC offset"
+    )
+    chief_complaint: Annotated[Str, Field(min_length=1, max_length=500)]
+    symptoms: list[SymptomTerm] = Field(default_factory=list, max_length=60)
+    vitals: Vitals = Field(default_factory=Vitals)
+    diagnoses: list[ICD10] = Field(default_factory=list, max_length=20)
+    notes: Annotated[Str, Field(max_length=4000)] | None = None
+
+
+class EncounterUpdate(ApiModel):
+    """Record the confirmed diagnoses and notes after the visit."""
+
+    diagnoses: list[ICD10] | None = Field(default=None, max_length=20)
+    notes: Annotated[Str, Field(max_length=4000)] | None = None
+
+
+class VitalsOut(OutModel):
+    sbp: int | None
+    dbp: int | None
+    heart_rate: int | None
+    temperature_c: float | None
+    spo2: int | None
+    glucose_mmol_l: float | None
+    glucose_fasting: bool | None
+    weight_kg: float | None
+
+
+class EncounterOut(OutModel):
+    id: int
+    patient_id: int
+    clinic_code: str
+    doctor_id: int
+    occurred_at: LocalDateTime
+    chief_complaint: str
+    symptoms: list[str]
+    vitals: VitalsOut
+    diagnoses: list[str]
+    notes: str | None
+    created_at: LocalDateTime
+
+    @classmethod
+    def of(cls, e: Encounter, clinic_code: str) -> EncounterOut:
+        return cls(
+            id=e.id,
+            patient_id=e.patient_id,
+            clinic_code=clinic_code,
+            doctor_id=e.doctor_id,
+            occurred_at=e.occurred_at,
+            chief_complaint=e.chief_complaint,
+            symptoms=list(e.symptoms),
+            vitals=VitalsOut.model_validate(e),
+            diagnoses=list(e.diagnoses),
+            notes=e.notes,
+            created_at=e.created_at,
+        )
+
+
+class EncounterList(OutModel):
+    items: list[EncounterOut]
+
+
+def summary_fields(patient, today: dt.date) -> dict:
+    return {
+        "id": patient.id,
+        "name": patient.name,
+        "sex": patient.sex,
+        "birth_date": patient.birth_date,
+        "age": age_on(patient.birth_date, today),
+        "national_id_masked": mask_id(patient.national_id),
+        "phone_masked": mask_phone(patient.phone),
+        "village": patient.village,
+        "clinic_code": patient.clinic.code,
+        "poverty_registered": patient.poverty_registered,
+    }
+
+
+def age_on(birth_date: dt.date, day: dt.date) -> int:
+    years = day.year - birth_date.year
+    return max(0, years - ((day.month, day.day) < (birth_date.month, birth_date.day)))
