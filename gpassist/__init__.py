@@ -56,6 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from gpassist import health
+    from gpassist.auth import events as auth_events  # noqa: F401  (registers Socket.IO handlers)
     from gpassist.auth.api import bp as auth_bp
     from gpassist.clinics.api import bp as clinics_bp
     from gpassist.openapi import build_openapi

@@ -106,6 +106,19 @@ class PostgresSchema:
             engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    import redis
+
+    if not REDIS_URL:
+        service_unavailable("Redis tests need GPASSIST_TEST_REDIS_URL")
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        service_unavailable(f"Redis is not answering: {exc}")
+    return REDIS_URL
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request) -> str:
     return request.param

@@ -50,10 +50,11 @@ def _changed_fields(obj: object) -> list[str]:
 
 
 def _entity_id(obj: object) -> str | None:
-    identity = inspect(obj).identity
-    if identity is None:
+    # ``state.identity`` is only set after the flush completes; read the key from the row itself.
+    key = inspect(obj).mapper.primary_key_from_instance(obj)
+    if any(part is None for part in key):
         return None
-    return ":".join(str(part) for part in identity)
+    return ":".join(str(part) for part in key)
 
 
 def _after_flush(session: Session, _flush_context) -> None:

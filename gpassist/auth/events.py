@@ -1,0 +1,45 @@
+"""Socket.IO: every connection authenticates in the handshake, or is refused.
+
+The client sends ``auth={"token": "<bearer token>"}``. An accepted connection joins the room
+``user:<id>`` (and ``clinic:<id>`` for a village doctor), so any server process can notify a user
+through the message queue without knowing which process holds their socket.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app, request
+from flask_socketio import ConnectionRefusedError, join_room
+
+from gpassist.auth.service import user_for_token
+from gpassist.extensions import socketio
+
+log = logging.getLogger("gpassist.auth.events")
+
+
+def user_room(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def clinic_room(clinic_id: int) -> str:
+    return f"clinic:{clinic_id}"
+
+
+@socketio.on("connect")
+def authenticate_connection(auth=None):
+    token = auth.get("token") if isinstance(auth, dict) else None
+    if not isinstance(token, str) or not token:
+        raise ConnectionRefusedError({"type": "/problems/unauthorized", "title": "token required"})
+    database = current_app.extensions["gpassist.db"]
+    with database.sessionmaker() as session:
+        user = user_for_token(session, token)
+        if user is None:
+            raise ConnectionRefusedError(
+                {"type": "/problems/unauthorized", "title": "unknown, expired or revoked token"}
+            )
+        join_room(user_room(user.id))
+        if user.clinic_id is not None:
+            join_room(clinic_room(user.clinic_id))
+        log.info("socket %s connected for user %s", request.sid, user.id)
+    return True
