@@ -149,7 +149,7 @@ def test_load_clinics_names_the_bad_line(tmp_path, database_url):
 
 
 def test_gunicorn_with_gevent_worker_serves_readyz(database_url, tmp_path):
-    env = service_env(database_url, tmp_path / "instance", GPASSIST_SOCKETIO_ASYNC_MODE="gevent")
+    env = service_env(database_url, tmp_path / "instance")
     gpassist(env, "db", "upgrade")
     port = free_port()
     args = [str(BIN / "gunicorn"), "-w", "1", "-k", "gevent", "-b", f"127.0.0.1:{port}", "wsgi:app"]
