@@ -66,12 +66,6 @@ SETTINGS: tuple[Setting, ...] = (
         "redis://… message queue shared by several server processes; unset for one process",
     ),
     Setting("LOG_LEVEL", "INFO", str, "logging level of the gpassist logger"),
-    Setting(
-        "DEMO_PASSWORD_FILE",
-        None,
-        _optional,
-        "where seed-demo writes the demo logins; default <instance>/demo-logins.txt",
-    ),
 )
 
 _PARSERS = {s.name: s for s in SETTINGS}
@@ -108,7 +102,10 @@ def instance_secret_key(instance_path: str) -> str:
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process created it first; use theirs
+        return path.read_text().strip()
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key
