@@ -9,11 +9,21 @@ silently drop the zone.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Iterator
 from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, BigInteger, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Engine,
+    Enum,
+    MetaData,
+    create_engine,
+    event,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -31,6 +41,11 @@ NAMING_CONVENTION = {
 # BIGINT on PostgreSQL, INTEGER on SQLite (where only INTEGER PRIMARY KEY autoincrements).
 BigId = BigInteger().with_variant(sqlite.INTEGER(), "sqlite")
 JsonDoc = JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
+def str_enum(cls: type[enum.Enum]) -> Enum:
+    """An enum stored as its string value in a VARCHAR, the same on every backend."""
+    return Enum(cls, native_enum=False, length=32, validate_strings=True)
 
 
 class Base(DeclarativeBase):

@@ -95,13 +95,18 @@ def _seed_users(session: Session, clinics: list[Facility], result: SeedResult) -
         )
     result.logins.append(("doctor-<clinic code>", "a village doctor for every clinic"))
     hospital_departments = session.execute(
-        select(Facility.code, Department.code, Department.name_zh)
+        select(Facility.code, Department.code, Department.name_zh, Facility.name_zh)
         .join(Department, Department.facility_id == Facility.id)
         .where(Facility.kind == FacilityKind.hospital, Facility.level == FacilityLevel.county)
-        .order_by(Department.code)
+        .order_by(Facility.code, Department.code)
     ).all()
-    for facility_code, department_code, name_zh in hospital_departments:
+    taken: set[str] = set()
+    for facility_code, department_code, name_zh, hospital_zh in hospital_departments:
+        # A department name shared by two county hospitals (中医科 at both) gets the hospital code.
         username = f"specialist-{department_code.replace('_', '-')}"
+        if username in taken:
+            username = f"specialist-{facility_code.lower()}-{department_code.replace('_', '-')}"
+        taken.add(username)
         _ensure_user(
             session,
             result,
@@ -110,7 +115,7 @@ def _seed_users(session: Session, clinics: list[Facility], result: SeedResult) -
             role=Role.specialist,
             department=(facility_code, department_code),
         )
-        result.logins.append((username, f"specialist / 专科医生, {name_zh}"))
+        result.logins.append((username, f"specialist / 专科医生, {hospital_zh} {name_zh}"))
     _ensure_user(session, result, "pharmacist", display_name="中心药房药师", role=Role.pharmacist)
     result.logins.append(("pharmacist", "pharmacist / 药师, central pharmacy"))
     return doctors

@@ -7,7 +7,6 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Boolean,
-    Enum,
     Float,
     ForeignKey,
     Integer,
@@ -23,7 +22,7 @@ from gpassist.clinics.schemas import (
     InsuranceCategory,
     PregnancySafety,
 )
-from gpassist.db import Base, BigId, JsonDoc
+from gpassist.db import Base, BigId, JsonDoc, str_enum
 
 __all__ = [
     "County",
@@ -36,10 +35,6 @@ __all__ = [
     "ServiceItem",
     "Town",
 ]
-
-
-def _enum(cls: type) -> Enum:
-    return Enum(cls, native_enum=False, length=32, validate_strings=True)
 
 
 class County(Base):
@@ -73,8 +68,8 @@ class Facility(Base):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name_zh: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[FacilityKind] = mapped_column(_enum(FacilityKind))
-    level: Mapped[FacilityLevel] = mapped_column(_enum(FacilityLevel))
+    kind: Mapped[FacilityKind] = mapped_column(str_enum(FacilityKind))
+    level: Mapped[FacilityLevel] = mapped_column(str_enum(FacilityLevel))
     town_id: Mapped[int | None] = mapped_column(ForeignKey("towns.id"))
     village_zh: Mapped[str | None] = mapped_column(String(200))
     village_en: Mapped[str | None] = mapped_column(String(200))
@@ -109,7 +104,7 @@ class Drug(Base):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name_zh: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[DrugKind] = mapped_column(_enum(DrugKind))
+    kind: Mapped[DrugKind] = mapped_column(str_enum(DrugKind))
     form_zh: Mapped[str] = mapped_column(String(60))
     form_en: Mapped[str] = mapped_column(String(60))
     strength: Mapped[str] = mapped_column(String(60))
@@ -121,13 +116,13 @@ class Drug(Base):
     pack_unit_zh: Mapped[str] = mapped_column(String(20))
     pack_unit_en: Mapped[str] = mapped_column(String(40))
     unit_price_fen: Mapped[int] = mapped_column(BigInteger)
-    insurance_category: Mapped[InsuranceCategory] = mapped_column(_enum(InsuranceCategory))
+    insurance_category: Mapped[InsuranceCategory] = mapped_column(str_enum(InsuranceCategory))
     essential: Mapped[bool] = mapped_column(Boolean)
     generic_group: Mapped[str] = mapped_column(String(64), index=True)
     usual_daily_dose: Mapped[float] = mapped_column(Float)
     max_daily_dose: Mapped[float] = mapped_column(Float)
     max_daily_dose_per_kg: Mapped[float | None] = mapped_column(Float)
-    pregnancy: Mapped[PregnancySafety] = mapped_column(_enum(PregnancySafety))
+    pregnancy: Mapped[PregnancySafety] = mapped_column(str_enum(PregnancySafety))
     tcm_syndromes: Mapped[list[dict[str, Any]]] = mapped_column(JsonDoc, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
@@ -144,7 +139,7 @@ class ServiceItem(Base):
     unit_zh: Mapped[str] = mapped_column(String(20))
     unit_en: Mapped[str] = mapped_column(String(40))
     unit_price_fen: Mapped[int] = mapped_column(BigInteger)
-    insurance_category: Mapped[InsuranceCategory] = mapped_column(_enum(InsuranceCategory))
+    insurance_category: Mapped[InsuranceCategory] = mapped_column(str_enum(InsuranceCategory))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 

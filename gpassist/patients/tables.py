@@ -9,7 +9,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    Enum,
     Float,
     ForeignKey,
     Integer,
@@ -19,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gpassist.clinics.tables import Facility
-from gpassist.db import Base, BigId, JsonDoc, UTCDateTime, utcnow
+from gpassist.db import Base, BigId, JsonDoc, UTCDateTime, str_enum, utcnow
 
 
 class Sex(enum.StrEnum):
@@ -33,10 +32,6 @@ class PregnancyStatus(enum.StrEnum):
     pregnant = "pregnant"
     lactating = "lactating"
     unknown = "unknown"
-
-
-def _enum(cls: type) -> Enum:
-    return Enum(cls, native_enum=False, length=32, validate_strings=True)
 
 
 class Household(Base):
@@ -64,14 +59,14 @@ class Patient(Base):
     household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     name_initials: Mapped[str] = mapped_column(String(64), index=True)
-    sex: Mapped[Sex] = mapped_column(_enum(Sex))
+    sex: Mapped[Sex] = mapped_column(str_enum(Sex))
     birth_date: Mapped[dt.date] = mapped_column(Date)
     national_id: Mapped[str | None] = mapped_column(String(18), unique=True)
     national_id_tail: Mapped[str | None] = mapped_column(String(4), index=True)
     phone: Mapped[str | None] = mapped_column(String(20))
     village: Mapped[str] = mapped_column(String(100))
     drug_allergies: Mapped[list[str]] = mapped_column(JsonDoc, default=list)
-    pregnancy_status: Mapped[PregnancyStatus] = mapped_column(_enum(PregnancyStatus))
+    pregnancy_status: Mapped[PregnancyStatus] = mapped_column(str_enum(PregnancyStatus))
     contract_doctor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     contract_start: Mapped[dt.date | None] = mapped_column(Date)
     contract_end: Mapped[dt.date | None] = mapped_column(Date)

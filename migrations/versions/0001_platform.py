@@ -161,7 +161,7 @@ def upgrade() -> None:
     sa.Column('username', sa.String(length=64), nullable=False),
     sa.Column('display_name', sa.String(length=100), nullable=False),
     sa.Column('password_hash', sa.String(length=200), nullable=False),
-    sa.Column('role', sa.Enum('village_doctor', 'specialist', 'pharmacist', 'admin', name='role', native_enum=False, length=20), nullable=False),
+    sa.Column('role', sa.Enum('village_doctor', 'specialist', 'pharmacist', 'admin', name='role', native_enum=False, length=32), nullable=False),
     sa.Column('clinic_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=True),
     sa.Column('department_id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
