@@ -23,7 +23,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from gpassist.audit.service import install_audit_listener
     from gpassist.config import instance_secret_key, load_settings
     from gpassist.db import Database
-    from gpassist.endpoints import IdConverter, close_request_session
+    from gpassist.endpoints import CodeConverter, IdConverter, close_request_session
     from gpassist.errors import register_error_handlers
     from gpassist.extensions import socketio
 
@@ -34,6 +34,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["JSON_AS_ASCII"] = False
     app.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024
     app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["code"] = CodeConverter
     _configure_logging(settings["LOG_LEVEL"])
 
     install_audit_listener()

@@ -109,8 +109,15 @@ def _sqlite_on_connect(dbapi_connection, _record) -> None:
 
 def _sqlite_on_begin(connection) -> None:
     # IMMEDIATE takes the write lock at BEGIN, so two writers queue on busy_timeout instead of
-    # failing later with "database is locked" when a reader upgrades to a writer.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # failing later with "database is locked" when a reader upgrades to a writer. Sessions made
+    # for reading only (GET requests) begin DEFERRED and never block anyone.
+    if connection.get_execution_options().get(READ_ONLY_OPTION):
+        connection.exec_driver_sql("BEGIN DEFERRED")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+READ_ONLY_OPTION = "gpassist_read_only"
 
 
 class Database:
@@ -120,6 +127,10 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        # For work that never writes (GET requests): on SQLite it takes no write lock.
+        self.read_sessionmaker = sessionmaker(
+            self.engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False
+        )
 
     @contextmanager
     def transaction(self, actor: str | None = None) -> Iterator[Session]:

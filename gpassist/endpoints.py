@@ -56,6 +56,12 @@ class Registry:
 REGISTRY = Registry()
 
 
+class CodeConverter(BaseConverter):
+    """A registry code (facility, drug, …): letters, digits, ``_ . -``; anything else is a 404."""
+
+    regex = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
+
+
 class IdConverter(BaseConverter):
     """A positive database id that fits a BIGINT; anything else is a 404, never an overflow."""
 
@@ -72,7 +78,9 @@ def request_session() -> Session:
     """The request's one session; committed by ``endpoint``, rolled back by the error handlers."""
     session = g.get("db_session")
     if session is None:
-        session = current_app.extensions["gpassist.db"].sessionmaker()
+        database = current_app.extensions["gpassist.db"]
+        reading = request.method in ("GET", "HEAD")  # GET handlers never write
+        session = (database.read_sessionmaker if reading else database.sessionmaker)()
         g.db_session = session
     return session
 
@@ -129,6 +137,8 @@ def _parse_body(model: type[BaseModel]) -> BaseModel:
         data = json.loads(raw or b"null")
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(f"The body is not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise BadRequest("The body is nested too deeply.") from exc
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -173,7 +183,9 @@ def endpoint(
     """
 
     def decorate(view: Callable) -> Callable:
-        path_params = {name: conv or "string" for conv, name in _PATH_PARAM.findall(rule)}
+        path_params = {name: conv for conv, name in _PATH_PARAM.findall(rule)}
+        if any(conv not in ("id", "code") for conv in path_params.values()):
+            raise ValueError(f"{rule}: path parameters must be <id:…> or <code:…>")
         op = Operation(
             rule=(blueprint.url_prefix or "") + rule,
             method=method.upper(),

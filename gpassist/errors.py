@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Flask, g, jsonify, request
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("gpassist.errors")
@@ -156,6 +157,24 @@ def register_error_handlers(app: Flask) -> None:
         if status == 405 and exc.get_response().headers.get("Allow"):
             response.headers["Allow"] = exc.get_response().headers["Allow"]
         return response
+
+    @app.errorhandler(IntegrityError)
+    def _integrity(exc: IntegrityError):
+        # A uniqueness race that the service's own check could not see (two requests at once).
+        # The message holds SQL parameters, i.e. patient data: log only the constraint's kind.
+        _rollback()
+        log.warning(
+            "integrity conflict on %s %s [request %s]: %s",
+            request.method,
+            request.path,
+            getattr(g, "request_id", "-"),
+            type(exc.orig).__name__,
+        )
+        return problem_response(
+            Conflict(
+                "Another change saved at the same moment conflicts with this one; reload and retry."
+            )
+        )
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -51,7 +51,7 @@ _ERROR_TEXT = {
 
 _PATH_SCHEMAS = {
     "id": {"type": "integer", "minimum": 1, "maximum": 999_999_999_999_999_999},
-    "string": {"type": "string"},
+    "code": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"},
 }
 
 

@@ -20,7 +20,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-EXAMPLES = int(os.environ.get("GPASSIST_FUZZ_EXAMPLES", "20"))
+EXAMPLES = int(os.environ.get("GPASSIST_FUZZ_EXAMPLES", "30"))
 
 CHECKS = [
     not_a_server_error,

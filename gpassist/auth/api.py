@@ -7,10 +7,11 @@ import math
 from typing import Annotated
 
 from flask import Blueprint, current_app
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from gpassist.audit.service import list_events
 from gpassist.auth import service
+from gpassist.auth.events import end_user_sockets
 from gpassist.auth.tables import ROLE_NAMES, Role, User
 from gpassist.db import utcnow
 from gpassist.endpoints import bearer_token, endpoint, request_session
@@ -25,7 +26,13 @@ Username = Annotated[Str, Field(min_length=1, max_length=64)]
 Password = Annotated[Str, Field(min_length=1, max_length=200)]
 
 
-class TokenRequest(ApiModel):
+class VerbatimModel(ApiModel):
+    """Passwords are taken exactly as typed: no whitespace stripping."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class TokenRequest(VerbatimModel):
     username: Username
     password: Password
 
@@ -65,7 +72,7 @@ class TokenOut(OutModel):
     user: UserOut
 
 
-class UserIn(ApiModel):
+class UserIn(VerbatimModel):
     username: Annotated[Str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{2,63}$")]
     display_name: Annotated[Str, Field(min_length=1, max_length=100)]
     password: Password
@@ -76,7 +83,7 @@ class UserIn(ApiModel):
     )
 
 
-class PasswordReset(ApiModel):
+class PasswordReset(VerbatimModel):
     new_password: Password
 
 
@@ -156,6 +163,7 @@ def create_token(body: TokenRequest):
 )
 def revoke_token(user):
     service.revoke_token(request_session(), bearer_token() or "")
+    end_user_sockets(user.id)
 
 
 @endpoint(bp, "/auth/me", "GET", summary="The caller", tag=TAG, response=UserOut)
@@ -208,7 +216,9 @@ def create_user(user, body: UserIn):
     response=UserOut,
 )
 def reset_password(user, user_id: int, body: PasswordReset):
-    return UserOut.of(service.reset_password(request_session(), user_id, body.new_password))
+    target = service.reset_password(request_session(), user_id, body.new_password)
+    end_user_sockets(target.id)
+    return UserOut.of(target)
 
 
 @endpoint(

@@ -43,3 +43,18 @@ def authenticate_connection(auth=None):
             join_room(clinic_room(user.clinic_id))
         log.info("socket %s connected for user %s", request.sid, user.id)
     return True
+
+
+def end_user_sockets(user_id: int) -> int:
+    """Disconnect this process's sockets of a user whose tokens were just revoked.
+
+    Returns how many were closed. Sockets held by other server processes are not reached here:
+    handlers must re-check the token per event (see docs/roles.md).
+    """
+    server = socketio.server
+    if server is None:
+        return 0
+    sids = [sid for sid, _ in server.manager.get_participants("/", user_room(user_id))]
+    for sid in sids:
+        server.disconnect(sid, namespace="/", ignore_queue=True)
+    return len(sids)

@@ -7,7 +7,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -134,49 +134,55 @@ def login(
 ) -> LoginOutcome:
     """Check a password and issue a token, counting failures per username.
 
-    A locked username is refused without looking at the password, so guessing stops even when
-    the guess would be right.
+    The username's throttle row is locked before the password is checked, so concurrent guesses
+    are counted one after another and none slips past the limit. A locked username is refused
+    without looking at the password, so guessing stops even when the guess would be right.
     """
     now = now or utcnow()
-    throttle = session.get(LoginThrottle, username)
-    if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
+    throttle = _locked_throttle(session, username)
+    if throttle.locked_until is not None and throttle.locked_until > now:
         return LoginOutcome(None, locked_until=throttle.locked_until)
     user = session.scalar(select(User).where(User.username == username))
     valid = verify_password(user.password_hash if user else DUMMY_HASH, password)
     if user is None or not valid or not user.active:
-        locked_until = _count_failure(session, username, policy, now)
-        record_event(
-            session, "login_failed", "users", user.id if user else None, {"username": username}
-        )
-        return LoginOutcome(None, locked_until=locked_until)
-    if throttle is not None:
-        session.delete(throttle)
+        # Never the typed username in the log: people type passwords into that field.
+        detail = {} if user else {"unknown_username": True}
+        record_event(session, "login_failed", "users", user.id if user else None, detail)
+        return LoginOutcome(None, locked_until=_count_failure(throttle, policy, now))
+    session.delete(throttle)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     issued = issue_token(session, user, ttl=ttl, now=now)
-    record_event(session, "login", "users", user.id, {"username": username})
+    record_event(session, "login", "users", user.id, {})
     return LoginOutcome(user, issued=issued)
 
 
+def _locked_throttle(session: Session, username: str) -> LoginThrottle:
+    """The username's throttle row, created if need be, locked until the transaction ends."""
+    throttle = session.get(LoginThrottle, username, with_for_update=True, populate_existing=True)
+    if throttle is not None:
+        return throttle
+    try:
+        with session.begin_nested():
+            throttle = LoginThrottle(username=username, failures=0)
+            session.add(throttle)
+        return throttle
+    except IntegrityError:  # a concurrent attempt created it first: wait for its lock
+        throttle = session.get(
+            LoginThrottle, username, with_for_update=True, populate_existing=True
+        )
+        assert throttle is not None
+        return throttle
+
+
 def _count_failure(
-    session: Session, username: str, policy: ThrottlePolicy, now: dt.datetime
+    throttle: LoginThrottle, policy: ThrottlePolicy, now: dt.datetime
 ) -> dt.datetime | None:
-    throttle = session.get(LoginThrottle, username, with_for_update=True)
-    if throttle is None:
-        try:
-            with session.begin_nested():
-                throttle = LoginThrottle(username=username, failures=0)
-                session.add(throttle)
-        except IntegrityError:  # a concurrent failure created it first
-            throttle = session.get(
-                LoginThrottle, username, with_for_update=True, populate_existing=True
-            )
-    assert throttle is not None
     throttle.failures += 1
     throttle.last_failure_at = now
     if throttle.failures >= policy.max_failures:
         throttle.locked_until = now + dt.timedelta(minutes=policy.lock_minutes)
-        throttle.failures = 0
+        throttle.failures = 0  # after the lock expires the count starts afresh
         return throttle.locked_until
     return None
 
@@ -205,21 +211,27 @@ def user_for_token(session: Session, token: str, now: dt.datetime | None = None)
     return record.user
 
 
-def revoke_token(session: Session, token: str, now: dt.datetime | None = None) -> None:
-    session.execute(
-        update(ApiToken)
-        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
-        .values(revoked_at=now or utcnow())
+def revoke_token(session: Session, token: str, now: dt.datetime | None = None) -> int | None:
+    """Revoke one token; returns its user's id (None if it was not live)."""
+    record = session.scalar(
+        select(ApiToken).where(
+            ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)
+        )
     )
-    record_event(session, "logout", "api_tokens", None, {})
+    if record is None:
+        return None
+    record.revoked_at = now or utcnow()
+    session.flush()
+    return record.user_id
 
 
 def revoke_all_tokens(session: Session, user_id: int, now: dt.datetime | None = None) -> None:
-    session.execute(
-        update(ApiToken)
-        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=now or utcnow())
+    live = session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
     )
+    for record in live:
+        record.revoked_at = now or utcnow()
+    session.flush()
 
 
 def get_user(session: Session, user_id: int) -> User:

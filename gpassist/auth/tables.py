@@ -63,6 +63,7 @@ class LoginThrottle(Base):
     """Failed logins per username (known or not, so throttling reveals nothing)."""
 
     __tablename__ = "login_throttles"
+    __audit__ = False  # keyed by what was typed as a username; login events are audited instead
 
     username: Mapped[str] = mapped_column(String(64), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)

@@ -175,7 +175,9 @@ def list_facilities(user, query: FacilityQuery):
     return FacilityList(items=[FacilityOut.of(f) for f in found])
 
 
-@endpoint(bp, "/facilities/<code>", "GET", summary="One facility", tag=TAG, response=FacilityOut)
+@endpoint(
+    bp, "/facilities/<code:code>", "GET", summary="One facility", tag=TAG, response=FacilityOut
+)
 def get_facility(user, code: str):
     return FacilityOut.of(service.get_facility(request_session(), code))
 
@@ -197,7 +199,7 @@ def list_drugs(user, query: DrugQuery):
     return DrugList(items=[DrugOut.of(d) for d in found])
 
 
-@endpoint(bp, "/drugs/<code>", "GET", summary="One catalog drug", tag=TAG, response=DrugOut)
+@endpoint(bp, "/drugs/<code:code>", "GET", summary="One catalog drug", tag=TAG, response=DrugOut)
 def get_drug(user, code: str):
     return DrugOut.of(service.get_drug(request_session(), code))
 

@@ -54,8 +54,8 @@ def search_drugs(
             or_(
                 Drug.name_zh.like(pattern, escape="\\"),
                 Drug.name_en.ilike(pattern, escape="\\"),
-                Drug.code.like(pattern, escape="\\"),
-                Drug.generic_group.like(pattern, escape="\\"),
+                Drug.code.ilike(pattern, escape="\\"),
+                Drug.generic_group.ilike(pattern, escape="\\"),
             )
         )
     if clinic_id is not None:

@@ -39,16 +39,27 @@ def test_login_attempts_are_audited(client, api, users):
 
 
 def test_failed_write_leaves_no_record_and_no_audit(api, users):
-    before = api.get("/api/v1/audit-events?limit=500", as_="admin").get_json()["items"]
-    bad = api.post(
-        "/api/v1/patients",
+    """The phone is changed in the session before the household check fails: nothing of it may
+    reach the database or the audit log."""
+    patient = register(api, phone="13900000001")
+    url = f"/api/v1/audit-events?entity=patients&entity_id={patient['id']}"
+    audit_before = api.get(url, as_="admin").get_json()["items"]
+    bad = api.patch(
+        f"/api/v1/patients/{patient['id']}",
         as_="doctor_a",
-        json={"name": "钱", "sex": "male", "birth_date": "1950-01-01", "household_id": 999},
+        json={"phone": "13900000002", "household_id": 999},
     )
     assert bad.status_code == 422
-    after = api.get("/api/v1/audit-events?limit=500", as_="admin").get_json()["items"]
-    assert len(after) == len(before)
-    assert api.get("/api/v1/patients", as_="doctor_a").get_json()["total"] == 0
+    assert bad.get_json()["errors"][0]["field"] == "body.household_id"
+    after = api.get(f"/api/v1/patients/{patient['id']}", as_="doctor_a").get_json()
+    assert after["phone"] == "13900000001"
+    assert api.get(url, as_="admin").get_json()["items"] == audit_before
+
+
+def test_failed_login_does_not_log_what_was_typed(client, api, users):
+    client.post("/api/v1/auth/token", json={"username": "my secret pw", "password": "whatever1"})
+    events = api.get("/api/v1/audit-events?limit=500", as_="admin").get_data(as_text=True)
+    assert "my secret pw" not in events
 
 
 def test_only_admins_read_the_audit_log(api, users):

@@ -31,6 +31,13 @@ def test_connection_with_revoked_token_is_refused(app, api, users):
     assert not client.is_connected()
 
 
+def test_logout_closes_the_open_socket(app, api, users):
+    client = socketio.test_client(app, auth={"token": users["doctor_a"].token})
+    assert client.is_connected()
+    assert api.delete("/api/v1/auth/token", as_="doctor_a").status_code == 204
+    assert not client.is_connected()
+
+
 def test_valid_token_connects_and_joins_own_room(app, users):
     client = socketio.test_client(app, auth={"token": users["doctor_a"].token})
     other = socketio.test_client(app, auth={"token": users["doctor_b"].token})

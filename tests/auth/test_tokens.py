@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import select
 
 from gpassist.auth.service import hash_token, issue_token
 from gpassist.auth.tables import ApiToken, User
-from gpassist.db import SHANGHAI, utcnow
+from gpassist.db import utcnow
 from tests.conftest import PASSWORD
 
 
@@ -164,7 +165,33 @@ def test_deactivated_user_loses_access(client, api, users, database):
     assert login(client, "doctor_a").status_code == 401
 
 
-def test_times_are_shown_in_shanghai(client, users):
-    expires = dt.datetime.fromisoformat(login(client, "admin").get_json()["expires_at"])
-    assert expires.tzinfo is not None
-    assert expires.astimezone(SHANGHAI).utcoffset() == expires.utcoffset()
+def test_concurrent_guesses_cannot_outrun_the_throttle(app, users):
+    """A burst of wrong passwords at once is counted one by one: the account locks, and the
+    right password is refused afterwards."""
+    limit = app.config["LOGIN_MAX_FAILURES"]
+    burst = limit * 3
+
+    def guess(_):
+        return login(app.test_client(), "doctor_b", "wrong password!").status_code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = list(pool.map(guess, range(burst)))
+    assert statuses.count(401) == limit - 1
+    assert statuses.count(429) == burst - (limit - 1)
+    assert login(app.test_client(), "doctor_b").status_code == 429
+
+
+def test_password_is_taken_verbatim(api, client, users):
+    created = api.post(
+        "/api/v1/users",
+        as_="admin",
+        json={
+            "username": "spacey",
+            "display_name": "x",
+            "password": "  spaces around it  ",
+            "role": "admin",
+        },
+    )
+    assert created.status_code == 201
+    assert login(client, "spacey", "spaces around it").status_code == 401
+    assert login(client, "spacey", "  spaces around it  ").status_code == 201

@@ -61,6 +61,7 @@ def test_doctor_confirms_diagnoses_after_the_visit(api, users):
     )
     assert bad.status_code == 422
     assert bad.get_json()["errors"][0]["field"] == "body.diagnoses.0"
+    assert api.get(f"/api/v1/encounters/{visit['id']}", as_="doctor_b").status_code == 404
     other_clinic = api.patch(
         f"/api/v1/encounters/{visit['id']}", as_="doctor_b", json={"diagnoses": ["I10"]}
     )
