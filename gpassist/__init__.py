@@ -60,10 +60,12 @@ def _register_blueprints(app: Flask) -> None:
     from gpassist.auth import events as auth_events  # noqa: F401  (registers Socket.IO handlers)
     from gpassist.auth.api import bp as auth_bp
     from gpassist.clinics.api import bp as clinics_bp
+    from gpassist.followup.api import bp as followup_bp
     from gpassist.openapi import build_openapi
     from gpassist.patients.api import bp as patients_bp
+    from gpassist.referrals.api import bp as referrals_bp
 
-    for blueprint in (health.bp, auth_bp, clinics_bp, patients_bp):
+    for blueprint in (health.bp, auth_bp, clinics_bp, patients_bp, followup_bp, referrals_bp):
         app.register_blueprint(blueprint)
 
     document = build_openapi("gpassist", __version__)

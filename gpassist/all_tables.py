@@ -4,8 +4,18 @@ from gpassist.audit import tables as audit_tables
 from gpassist.auth import tables as auth_tables
 from gpassist.clinics import tables as clinics_tables
 from gpassist.db import Base
+from gpassist.followup import tables as followup_tables
 from gpassist.patients import tables as patients_tables
+from gpassist.referrals import tables as referrals_tables
 
 metadata = Base.metadata
 
-__all__ = ["audit_tables", "auth_tables", "clinics_tables", "metadata", "patients_tables"]
+__all__ = [
+    "audit_tables",
+    "auth_tables",
+    "clinics_tables",
+    "followup_tables",
+    "metadata",
+    "patients_tables",
+    "referrals_tables",
+]

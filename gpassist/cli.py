@@ -141,6 +141,34 @@ def seed_demo(patients: int, seed: int) -> None:
         click.echo(f"  {username:24} {what}")
 
 
+@main.group()
+def followup() -> None:
+    """Chronic-disease follow-up."""
+
+
+@followup.command("plan")
+@click.option(
+    "--cases",
+    "cases_file",
+    required=True,
+    type=click.File("r", encoding="utf-8"),
+    help="JSON file of patients and visits ('-' for standard input)",
+)
+def followup_plan(cases_file) -> None:
+    """Classify visits, decide referrals and next due dates from a JSON file (no database)."""
+    import json
+
+    from pydantic import ValidationError
+
+    from gpassist.followup.plan import Cases, plan
+
+    try:
+        cases = Cases.model_validate_json(cases_file.read())
+    except ValidationError as exc:
+        raise click.ClickException(f"{cases_file.name}: {exc}") from exc
+    click.echo(json.dumps(plan(cases), ensure_ascii=False, indent=2))
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)

@@ -32,7 +32,8 @@ from gpassist.patients.tables import Encounter, Household, Patient, PregnancySta
 FUTURE_TOLERANCE = dt.timedelta(minutes=10)
 
 
-def _require_clinic(user: User) -> int:
+def require_clinic_doctor(user: User) -> int:
+    """The clinic id of a village doctor; anyone else is refused (403)."""
     if user.role != Role.village_doctor or user.clinic_id is None:
         raise Forbidden("Only a village doctor of a clinic may do this.")
     return user.clinic_id
@@ -53,7 +54,7 @@ def _may_see(user: User, patient: Patient) -> bool:
 
 
 def create_household(session: Session, user: User, data: HouseholdIn) -> Household:
-    clinic_id = _require_clinic(user)
+    clinic_id = require_clinic_doctor(user)
     code = data.code or f"H{secrets.token_hex(5).upper()}"
     if session.scalar(select(Household.id).where(Household.code == code)) is not None:
         raise Conflict(f"Household {code} already exists.")
@@ -74,7 +75,7 @@ def visible_household(session: Session, user: User, household_id: int) -> Househ
 
 
 def create_patient(session: Session, user: User, data: PatientIn) -> Patient:
-    clinic_id = _require_clinic(user)
+    clinic_id = require_clinic_doctor(user)
     clinic = session.get(Facility, clinic_id)
     assert clinic is not None
     _check_identity(data)
@@ -147,7 +148,7 @@ def _set_contract(session: Session, patient: Patient, contract: ContractIn, clin
 
 
 def update_patient(session: Session, user: User, patient_id: int, data: PatientUpdate) -> Patient:
-    clinic_id = _require_clinic(user)
+    clinic_id = require_clinic_doctor(user)
     patient = visible_patient(session, user, patient_id)
     changes = data.model_dump(exclude_unset=True)
     if "phone" in changes:
@@ -212,7 +213,7 @@ def _matches(q: str):
 
 
 def record_encounter(session: Session, user: User, patient_id: int, data: EncounterIn) -> Encounter:
-    clinic_id = _require_clinic(user)
+    clinic_id = require_clinic_doctor(user)
     patient = visible_patient(session, user, patient_id)
     now = utcnow()
     occurred_at = data.occurred_at.astimezone(dt.UTC) if data.occurred_at else now
@@ -246,7 +247,7 @@ def visible_encounter(session: Session, user: User, encounter_id: int) -> Encoun
 def update_encounter(
     session: Session, user: User, encounter_id: int, data: EncounterUpdate
 ) -> Encounter:
-    _require_clinic(user)
+    require_clinic_doctor(user)
     encounter = visible_encounter(session, user, encounter_id)
     if data.diagnoses is not None:
         encounter.diagnoses = list(data.diagnoses)

@@ -1,0 +1,266 @@
+"""HTTP: enrol, record follow-ups, the morning worklists, health checks, certifications."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from gpassist.auth.tables import Role
+from gpassist.db import shanghai_today
+from gpassist.endpoints import endpoint, request_session
+from gpassist.followup import service
+from gpassist.followup.reasons import reason_text
+from gpassist.followup.schemas import (
+    AnnualCheckIn,
+    AnnualCheckOut,
+    CertificationIn,
+    CertificationList,
+    CertificationOut,
+    EnrolIn,
+    EnrolmentList,
+    EnrolmentOut,
+    FollowUpIn,
+    FollowUpList,
+    FollowUpOut,
+    FollowUpResult,
+    ReferralBrief,
+    WithdrawIn,
+    Worklist,
+    WorklistEntry,
+    WorklistQuery,
+)
+from gpassist.followup.tables import ChronicCertification, Enrolment, FollowUp
+from gpassist.patients.schemas import age_on
+from gpassist.referrals.tables import Referral
+from gpassist.schemas import Text
+
+bp = Blueprint("followup", __name__, url_prefix="/api/v1")
+TAG = "follow-up"
+DOCTOR = {Role.village_doctor}
+READERS = {Role.village_doctor, Role.admin}
+
+
+def enrolment_out(enrolment: Enrolment) -> EnrolmentOut:
+    name = service.program(enrolment.program).name
+    return EnrolmentOut(
+        id=enrolment.id,
+        patient_id=enrolment.patient_id,
+        program=enrolment.program,
+        program_name=Text(zh=name.zh, en=name.en),
+        status=enrolment.status,
+        enrolled_on=enrolment.enrolled_on,
+        withdrawn_on=enrolment.withdrawn_on,
+        withdraw_reason=enrolment.withdraw_reason,
+        next_due=enrolment.next_due,
+        last_follow_up_on=enrolment.last_follow_up_on,
+        last_classification=enrolment.last_classification,
+        last_urgent=enrolment.last_urgent,
+        last_referral=enrolment.last_referral,
+    )
+
+
+def follow_up_out(follow_up: FollowUp, referral: Referral | None = None) -> FollowUpOut:
+    texts = [Text(zh=zh, en=en) for zh, en in map(reason_text, follow_up.reasons)]
+    brief = None
+    if referral is not None:
+        brief = ReferralBrief(
+            id=referral.id,
+            department=f"{referral.department.facility.code}/{referral.department.code}",
+            urgent=referral.urgent,
+            reasons=list(referral.reasons),
+        )
+    return FollowUpOut.model_validate(
+        {
+            **{c: getattr(follow_up, c) for c in FollowUpOut.model_fields if hasattr(follow_up, c)},
+            "reason_texts": texts,
+            "referral_record": brief,
+        }
+    )
+
+
+@endpoint(
+    bp,
+    "/patients/<id:patient_id>/enrolments",
+    "POST",
+    summary="Enrol a patient in a chronic-disease program",
+    tag=TAG,
+    roles=DOCTOR,
+    body=EnrolIn,
+    response=EnrolmentOut,
+    status=201,
+    errors=(409,),
+)
+def enrol(user, patient_id: int, body: EnrolIn):
+    return enrolment_out(service.enrol(request_session(), user, patient_id, body, shanghai_today()))
+
+
+@endpoint(
+    bp,
+    "/patients/<id:patient_id>/enrolments",
+    "GET",
+    summary="A patient's program enrolments",
+    tag=TAG,
+    roles=READERS,
+    response=EnrolmentList,
+)
+def list_enrolments(user, patient_id: int):
+    found = service.enrolments_of(request_session(), user, patient_id)
+    return EnrolmentList(items=[enrolment_out(e) for e in found])
+
+
+@endpoint(
+    bp,
+    "/enrolments/<id:enrolment_id>/withdraw",
+    "POST",
+    summary="Withdraw from a program (moved, died, refused, transferred)",
+    tag=TAG,
+    roles=DOCTOR,
+    body=WithdrawIn,
+    response=EnrolmentOut,
+    errors=(409,),
+)
+def withdraw(user, enrolment_id: int, body: WithdrawIn):
+    enrolment = service.withdraw(request_session(), user, enrolment_id, body, shanghai_today())
+    return enrolment_out(enrolment)
+
+
+@endpoint(
+    bp,
+    "/patients/<id:patient_id>/follow-ups",
+    "POST",
+    summary="Record a follow-up: classification, referral flags and next due date per program",
+    tag=TAG,
+    roles=DOCTOR,
+    body=FollowUpIn,
+    response=FollowUpResult,
+    status=201,
+)
+def record_follow_up(user, patient_id: int, body: FollowUpIn):
+    recorded = service.record_follow_up(request_session(), user, patient_id, body, shanghai_today())
+    return FollowUpResult(follow_ups=[follow_up_out(r.follow_up, r.referral) for r in recorded])
+
+
+@endpoint(
+    bp,
+    "/patients/<id:patient_id>/follow-ups",
+    "GET",
+    summary="A patient's follow-ups, newest first",
+    tag=TAG,
+    roles=READERS,
+    response=FollowUpList,
+)
+def list_follow_ups(user, patient_id: int):
+    found = service.follow_ups_of(request_session(), user, patient_id)
+    return FollowUpList(items=[follow_up_out(f) for f in found])
+
+
+def _worklist(user, query: WorklistQuery, kind: str) -> Worklist:
+    session = request_session()
+    today = shanghai_today()
+    clinic_id = service.worklist_clinic(session, user, query.clinic)
+    program = query.program.value if query.program else None
+    entries = [
+        WorklistEntry(
+            enrolment_id=e.id,
+            patient_id=e.patient_id,
+            patient_name=e.patient.name,
+            age=age_on(e.patient.birth_date, today),
+            village=e.patient.village,
+            program=e.program,
+            next_due=e.next_due,
+            days_overdue=max(0, (today - e.next_due).days),
+            last_follow_up_on=e.last_follow_up_on,
+            last_classification=e.last_classification,
+            last_urgent=e.last_urgent,
+            last_sbp=e.last_sbp,
+            last_dbp=e.last_dbp,
+            last_fasting_glucose=e.last_fasting_glucose,
+        )
+        for e in service.worklist(session, clinic_id, kind, today, program)
+    ]
+    return Worklist(kind=kind, as_of=today, items=entries)  # type: ignore[arg-type]
+
+
+def _register_worklist(kind: str, summary: str) -> None:
+    def view(user, query: WorklistQuery):
+        return _worklist(user, query, kind)
+
+    view.__name__ = f"worklist_{kind}"
+    endpoint(
+        bp,
+        f"/follow-ups/{kind.replace('_', '-')}",
+        "GET",
+        summary=summary,
+        tag=TAG,
+        roles=READERS,
+        query=WorklistQuery,
+        response=Worklist,
+    )(view)
+
+
+_register_worklist("due_today", "Follow-ups due today at the caller's clinic")
+_register_worklist("due_this_week", "Follow-ups due today and in the next 6 days")
+_register_worklist("overdue", "Overdue follow-ups, highest risk first")
+_register_worklist("lost", "Lost to follow-up: overdue more than 12 months")
+
+
+@endpoint(
+    bp,
+    "/patients/<id:patient_id>/annual-checks",
+    "POST",
+    summary="Record the annual health check",
+    tag=TAG,
+    roles=DOCTOR,
+    body=AnnualCheckIn,
+    response=AnnualCheckOut,
+    status=201,
+    errors=(409,),
+)
+def record_annual_check(user, patient_id: int, body: AnnualCheckIn):
+    check = service.record_annual_check(request_session(), user, patient_id, body, shanghai_today())
+    return AnnualCheckOut.model_validate(check)
+
+
+def certification_out(c: ChronicCertification) -> CertificationOut:
+    from gpassist.clinics.tables import Facility
+
+    facility = request_session().get(Facility, c.certifying_facility_id)
+    return CertificationOut(
+        id=c.id,
+        patient_id=c.patient_id,
+        disease=c.disease,
+        icd10=c.icd10,
+        certified_on=c.certified_on,
+        certifying_facility=facility.code if facility else "",
+        certificate_no=c.certificate_no,
+        revoked_on=c.revoked_on,
+    )
+
+
+@endpoint(
+    bp,
+    "/patients/<id:patient_id>/certifications",
+    "POST",
+    summary="Record a certified chronic disease (门诊慢特病认定)",
+    tag=TAG,
+    roles=DOCTOR,
+    body=CertificationIn,
+    response=CertificationOut,
+    status=201,
+    errors=(409,),
+)
+def certify(user, patient_id: int, body: CertificationIn):
+    return certification_out(service.certify(request_session(), user, patient_id, body))
+
+
+@endpoint(
+    bp,
+    "/patients/<id:patient_id>/certifications",
+    "GET",
+    summary="A patient's certified chronic diseases",
+    tag=TAG,
+    roles=READERS,
+    response=CertificationList,
+)
+def list_certifications(user, patient_id: int):
+    found = service.certifications_of(request_session(), user, patient_id)
+    return CertificationList(items=[certification_out(c) for c in found])

@@ -1,0 +1,547 @@
+"""Enrolment, follow-ups, the morning worklists, annual checks and chronic-disease certification.
+
+Services take a session and plain values, flush and never commit. Every rule decision is made by
+``rules.py``; this module loads what the rules need and records what they decide.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gpassist.auth.tables import Role, User
+from gpassist.clinics.tables import Facility, FacilityKind
+from gpassist.db import SHANGHAI, utcnow
+from gpassist.errors import Conflict, InvalidField, NotFound
+from gpassist.followup.definitions import Program, load_programs
+from gpassist.followup.rules import (
+    Classification,
+    MissingReading,
+    Visit,
+    add_months,
+    assess,
+)
+from gpassist.followup.schemas import (
+    AnnualCheckIn,
+    CertificationIn,
+    EnrolIn,
+    FollowUpIn,
+    WithdrawIn,
+)
+from gpassist.followup.tables import (
+    AnnualCheck,
+    ChronicCertification,
+    Enrolment,
+    EnrolmentStatus,
+    FollowUp,
+)
+from gpassist.patients.schemas import age_on
+from gpassist.patients.service import (
+    require_clinic_doctor,
+    visible_encounter,
+    visible_patient,
+)
+from gpassist.patients.tables import Encounter, Patient, PregnancyStatus
+from gpassist.referrals.service import county_department, open_referral
+from gpassist.referrals.tables import Referral, ReferralSource
+
+FOLLOW_UP_COMPLAINT = "慢病随访 / chronic disease follow-up"
+LOST_AFTER_MONTHS = 12
+
+
+def program(code: str) -> Program:
+    return load_programs()[code]
+
+
+# --- enrolment -------------------------------------------------------------------------------
+
+
+def enrol(
+    session: Session, user: User, patient_id: int, data: EnrolIn, today: dt.date
+) -> Enrolment:
+    """Enrol a patient ≥ 35 with the program's confirmed diagnosis on one of their visits."""
+    require_clinic_doctor(user)
+    patient = visible_patient(session, user, patient_id)
+    definition = program(data.program)
+    enrolled_on = data.enrolled_on or today
+    if enrolled_on > today:
+        raise InvalidField.at("body.enrolled_on", "Enrolment cannot be in the future.")
+    if age_on(patient.birth_date, enrolled_on) < definition.eligibility.min_age:
+        raise InvalidField.at(
+            "body.program",
+            f"The {definition.name.en} program enrols residents aged "
+            f"{definition.eligibility.min_age} or more.",
+        )
+    if not _has_diagnosis(session, patient.id, definition.eligibility.icd10):
+        codes = "/".join(definition.eligibility.icd10)
+        raise InvalidField.at(
+            "body.program", f"Record the confirmed diagnosis ({codes}) on a visit first."
+        )
+    enrolment = session.scalar(
+        select(Enrolment).where(
+            Enrolment.patient_id == patient.id, Enrolment.program == data.program
+        )
+    )
+    if enrolment is not None and enrolment.status == EnrolmentStatus.active:
+        raise Conflict(f"The patient is already in the {definition.name.en} program.")
+    if enrolment is None:
+        enrolment = Enrolment(patient_id=patient.id, program=definition.code)
+        session.add(enrolment)
+    enrolment.clinic_id = patient.clinic_id
+    enrolment.status = EnrolmentStatus.active
+    enrolment.enrolled_on = enrolled_on
+    enrolment.withdrawn_on = None
+    enrolment.withdraw_reason = None
+    enrolment.next_due = enrolled_on  # the first follow-up is due at once
+    session.flush()
+    return enrolment
+
+
+def _has_diagnosis(session: Session, patient_id: int, prefixes: list[str]) -> bool:
+    diagnoses = session.scalars(
+        select(Encounter.diagnoses).where(Encounter.patient_id == patient_id)
+    )
+    return any(code.startswith(tuple(prefixes)) for codes in diagnoses for code in codes)
+
+
+def visible_enrolment(session: Session, user: User, enrolment_id: int) -> Enrolment:
+    enrolment = session.get(Enrolment, enrolment_id)
+    if enrolment is None:
+        raise NotFound(f"No enrolment {enrolment_id}.")
+    visible_patient(session, user, enrolment.patient_id)  # 404 for another clinic's
+    return enrolment
+
+
+def withdraw(
+    session: Session, user: User, enrolment_id: int, data: WithdrawIn, today: dt.date
+) -> Enrolment:
+    require_clinic_doctor(user)
+    enrolment = visible_enrolment(session, user, enrolment_id)
+    if enrolment.status != EnrolmentStatus.active:
+        raise Conflict("The enrolment is already withdrawn.")
+    withdrawn_on = data.withdrawn_on or today
+    if not enrolment.enrolled_on <= withdrawn_on <= today:
+        raise InvalidField.at(
+            "body.withdrawn_on", "Withdrawal must fall between enrolment and today."
+        )
+    enrolment.status = EnrolmentStatus.withdrawn
+    enrolment.withdrawn_on = withdrawn_on
+    enrolment.withdraw_reason = data.reason
+    session.flush()
+    return enrolment
+
+
+def enrolments_of(session: Session, user: User, patient_id: int) -> list[Enrolment]:
+    patient = visible_patient(session, user, patient_id)
+    return list(
+        session.scalars(
+            select(Enrolment).where(Enrolment.patient_id == patient.id).order_by(Enrolment.program)
+        )
+    )
+
+
+# --- follow-ups ------------------------------------------------------------------------------
+
+
+@dataclass
+class Recorded:
+    follow_up: FollowUp
+    referral: Referral | None
+
+
+def record_follow_up(
+    session: Session, user: User, patient_id: int, data: FollowUpIn, today: dt.date
+) -> list[Recorded]:
+    """Assess one face-to-face visit for each program the patient is in, and record it.
+
+    Either every program's follow-up is written or none is: a missing reading for any program
+    refuses the whole visit, naming the field.
+    """
+    require_clinic_doctor(user)
+    patient = visible_patient(session, user, patient_id)
+    enrolments = _enrolments_to_assess(session, patient, data)
+    encounter, visit_date = _encounter_for(session, user, patient, data, today)
+    visit = _visit(patient, data, encounter, visit_date)
+    age = age_on(patient.birth_date, visit_date)
+    assessments = []
+    for enrolment in enrolments:
+        _check_order(enrolment, visit_date)
+        try:
+            result = assess(program(enrolment.program), age, visit, enrolment.last_classification)
+        except MissingReading as exc:
+            raise InvalidField.at(
+                f"body.{exc.reading}",
+                f"{exc.reading} is required for a {program(enrolment.program).name.en} follow-up.",
+                "missing",
+            ) from exc
+        assessments.append((enrolment, result))
+    return [
+        _write_follow_up(session, user, patient, enrolment, encounter, visit, data, result)
+        for enrolment, result in assessments
+    ]
+
+
+def _enrolments_to_assess(session: Session, patient: Patient, data: FollowUpIn) -> list[Enrolment]:
+    active = list(
+        session.scalars(
+            select(Enrolment)
+            .where(Enrolment.patient_id == patient.id, Enrolment.status == EnrolmentStatus.active)
+            .order_by(Enrolment.program)
+        )
+    )
+    if data.programs is not None:
+        wanted = {p.value for p in data.programs}
+        missing = wanted - {e.program for e in active}
+        if missing:
+            raise InvalidField.at(
+                "body.programs", f"The patient is not enrolled in {', '.join(sorted(missing))}."
+            )
+        active = [e for e in active if e.program in wanted]
+    if not active:
+        raise InvalidField.at("body.programs", "The patient is not enrolled in any program.")
+    return active
+
+
+def _encounter_for(
+    session: Session, user: User, patient: Patient, data: FollowUpIn, today: dt.date
+) -> tuple[Encounter, dt.date]:
+    if data.encounter_id is not None:
+        encounter = session.get(Encounter, data.encounter_id)
+        if encounter is None or encounter.patient_id != patient.id:
+            raise InvalidField.at("body.encounter_id", "No such visit of this patient.")
+        visible_encounter(session, user, encounter.id)
+        return encounter, encounter.occurred_at.astimezone(SHANGHAI).date()
+    visit_date = data.visit_date or today
+    if visit_date > today:
+        raise InvalidField.at("body.visit_date", "A follow-up cannot be in the future.")
+    occurred_at = (
+        utcnow()
+        if visit_date == today
+        else dt.datetime.combine(visit_date, dt.time(9), SHANGHAI).astimezone(dt.UTC)
+    )
+    encounter = Encounter(
+        patient_id=patient.id,
+        clinic_id=patient.clinic_id,
+        doctor_id=user.id,
+        occurred_at=occurred_at,
+        chief_complaint=FOLLOW_UP_COMPLAINT,
+        symptoms=list(data.symptoms),
+        sbp=_int(data.sbp),
+        dbp=_int(data.dbp),
+        heart_rate=_int(data.heart_rate),
+        temperature_c=data.temperature,
+        glucose_mmol_l=data.fasting_glucose,
+        glucose_fasting=True if data.fasting_glucose is not None else None,
+        notes=data.notes,
+    )
+    session.add(encounter)
+    session.flush()
+    return encounter, visit_date
+
+
+def _int(value: float | None) -> int | None:
+    return None if value is None else round(value)
+
+
+def _visit(patient: Patient, data: FollowUpIn, encounter: Encounter, visit_date: dt.date) -> Visit:
+    """The visit's readings: what the follow-up says, else what its encounter recorded."""
+
+    def pick(given, recorded):
+        return given if given is not None else recorded
+
+    fasting = encounter.glucose_mmol_l if encounter.glucose_fasting else None
+    symptoms = set(data.symptoms)
+    if patient.pregnancy_status == PregnancyStatus.pregnant:
+        symptoms.add("pregnancy")
+    if patient.pregnancy_status == PregnancyStatus.lactating:
+        symptoms.add("lactation")
+    return Visit(
+        date=visit_date,
+        sbp=pick(data.sbp, encounter.sbp),
+        dbp=pick(data.dbp, encounter.dbp),
+        fasting_glucose=pick(data.fasting_glucose, fasting),
+        heart_rate=pick(data.heart_rate, encounter.heart_rate),
+        temperature=pick(data.temperature, encounter.temperature_c),
+        adverse_reaction=data.adverse_reaction,
+        new_complication=data.new_complication,
+        symptoms=frozenset(symptoms),
+    )
+
+
+def _check_order(enrolment: Enrolment, visit_date: dt.date) -> None:
+    if visit_date < enrolment.enrolled_on:
+        raise InvalidField.at("body.visit_date", "The visit is before the patient was enrolled.")
+    if enrolment.last_follow_up_on is not None and visit_date < enrolment.last_follow_up_on:
+        raise InvalidField.at(
+            "body.visit_date",
+            f"Follow-ups are recorded in date order; the last was {enrolment.last_follow_up_on}.",
+        )
+
+
+def _write_follow_up(
+    session: Session,
+    user: User,
+    patient: Patient,
+    enrolment: Enrolment,
+    encounter: Encounter,
+    visit: Visit,
+    data: FollowUpIn,
+    result,
+) -> Recorded:
+    follow_up = FollowUp(
+        enrolment_id=enrolment.id,
+        patient_id=patient.id,
+        clinic_id=patient.clinic_id,
+        encounter_id=encounter.id,
+        program=enrolment.program,
+        visit_date=visit.date,
+        sbp=visit.sbp,
+        dbp=visit.dbp,
+        fasting_glucose=visit.fasting_glucose,
+        heart_rate=visit.heart_rate,
+        temperature=visit.temperature,
+        adverse_reaction=visit.adverse_reaction,
+        new_complication=visit.new_complication,
+        symptoms=sorted(visit.symptoms),
+        medication_changes=data.medication_changes,
+        notes=data.notes,
+        classification=result.classification,
+        urgent_referral=result.urgent_referral,
+        referral=result.referral,
+        reasons=list(result.reasons),
+        next_due=result.next_due,
+        recorded_by_id=user.id,
+    )
+    session.add(follow_up)
+    enrolment.next_due = result.next_due
+    enrolment.last_follow_up_on = visit.date
+    enrolment.last_classification = result.classification
+    enrolment.last_urgent = result.urgent_referral
+    enrolment.last_referral = result.referral
+    enrolment.last_sbp, enrolment.last_dbp = visit.sbp, visit.dbp
+    enrolment.last_fasting_glucose = visit.fasting_glucose
+    session.flush()
+    referral = None
+    if result.referral or result.urgent_referral:
+        referral = open_referral(
+            session,
+            patient=patient,
+            department=county_department(session, program(enrolment.program).referral_department),
+            source=ReferralSource.followup,
+            source_id=follow_up.id,
+            urgent=result.urgent_referral,
+            reasons=result.reasons,
+            created_by=user,
+        )
+    return Recorded(follow_up, referral)
+
+
+def follow_ups_of(session: Session, user: User, patient_id: int) -> list[FollowUp]:
+    patient = visible_patient(session, user, patient_id)
+    return list(
+        session.scalars(
+            select(FollowUp)
+            .where(FollowUp.patient_id == patient.id)
+            .order_by(FollowUp.visit_date.desc(), FollowUp.id.desc())
+        )
+    )
+
+
+# --- worklists -------------------------------------------------------------------------------
+
+WORKLISTS = ("due_today", "due_this_week", "overdue", "lost")
+
+_CLASSIFICATION_RISK = {
+    Classification.complication: 0,
+    Classification.adverse_reaction: 1,
+    Classification.uncontrolled: 2,
+    None: 3,  # never followed up: unknown, so before the controlled
+    Classification.controlled: 4,
+}
+
+
+def worklist_clinic(session: Session, user: User, clinic_code: str | None) -> int:
+    """The clinic whose lists the caller reads: a doctor's own; an admin names one."""
+    if user.role == Role.village_doctor:
+        return require_clinic_doctor(user)
+    if not clinic_code:
+        raise InvalidField.at("query.clinic", "Name the clinic whose list you want.", "missing")
+    clinic = session.scalar(
+        select(Facility).where(
+            Facility.code == clinic_code, Facility.kind == FacilityKind.village_clinic
+        )
+    )
+    if clinic is None:
+        raise InvalidField.at("query.clinic", f"No village clinic {clinic_code!r}.")
+    return clinic.id
+
+
+def lost_cutoff(today: dt.date) -> dt.date:
+    """Due before this date means overdue more than 12 months: lost to follow-up."""
+    return add_months(today, -LOST_AFTER_MONTHS)
+
+
+def worklist(
+    session: Session, clinic_id: int, kind: str, today: dt.date, program_code: str | None = None
+) -> list[Enrolment]:
+    """Due today, due this week (today and the next 6 days), overdue, or lost, for one clinic.
+
+    Overdue and lost are sorted by risk — an urgent flag first, then the last classification
+    (complication, adverse reaction, uncontrolled, never seen, controlled), then how far the
+    last readings are from target — and then by days overdue, longest first.
+    """
+    query = select(Enrolment).where(
+        Enrolment.clinic_id == clinic_id, Enrolment.status == EnrolmentStatus.active
+    )
+    if program_code:
+        query = query.where(Enrolment.program == program_code)
+    cutoff = lost_cutoff(today)
+    window = {
+        "due_today": (Enrolment.next_due == today,),
+        "due_this_week": (
+            Enrolment.next_due >= today,
+            Enrolment.next_due <= today + dt.timedelta(days=6),
+        ),
+        "overdue": (Enrolment.next_due < today, Enrolment.next_due >= cutoff),
+        "lost": (Enrolment.next_due < cutoff,),
+    }[kind]
+    rows = list(session.scalars(query.where(*window)))
+    if kind in ("overdue", "lost"):
+        rows.sort(key=lambda e: risk_key(e, today))
+    else:
+        rows.sort(key=lambda e: (e.next_due, risk_key(e, today)))
+    return rows
+
+
+def reading_excess(enrolment: Enrolment) -> float:
+    """How far the last readings were above target, in comparable units (higher is worse)."""
+    excess = [0.0]
+    if enrolment.last_sbp is not None:
+        excess.append(enrolment.last_sbp - 140)
+    if enrolment.last_dbp is not None:
+        excess.append((enrolment.last_dbp - 90) * 1.5)
+    if enrolment.last_fasting_glucose is not None:
+        excess.append((enrolment.last_fasting_glucose - 7.0) * 10)
+    return max(excess)
+
+
+def risk_key(enrolment: Enrolment, today: dt.date) -> tuple:
+    return (
+        not enrolment.last_urgent,
+        _CLASSIFICATION_RISK[enrolment.last_classification],
+        -reading_excess(enrolment),
+        -(today - enrolment.next_due).days,
+        enrolment.id,
+    )
+
+
+# --- annual health check ---------------------------------------------------------------------
+
+
+def record_annual_check(
+    session: Session, user: User, patient_id: int, data: AnnualCheckIn, today: dt.date
+) -> AnnualCheck:
+    clinic_id = require_clinic_doctor(user)
+    patient = visible_patient(session, user, patient_id)
+    check_date = data.check_date or today
+    if check_date > today:
+        raise InvalidField.at("body.check_date", "A health check cannot be in the future.")
+    if data.encounter_id is not None:
+        encounter = session.get(Encounter, data.encounter_id)
+        if encounter is None or encounter.patient_id != patient.id:
+            raise InvalidField.at("body.encounter_id", "No such visit of this patient.")
+    existing = session.scalar(
+        select(AnnualCheck.id).where(
+            AnnualCheck.patient_id == patient.id, AnnualCheck.year == check_date.year
+        )
+    )
+    if existing is not None:
+        raise Conflict(f"The {check_date.year} health check is already recorded.")
+    findings = {
+        k: v
+        for k, v in data.model_dump(
+            include={"height_cm", "weight_kg", "waist_cm", "findings"}
+        ).items()
+        if v is not None
+    }
+    if data.height_cm and data.weight_kg:
+        findings["bmi"] = round(data.weight_kg / (data.height_cm / 100) ** 2, 1)
+    check = AnnualCheck(
+        patient_id=patient.id,
+        clinic_id=clinic_id,
+        year=check_date.year,
+        check_date=check_date,
+        encounter_id=data.encounter_id,
+        findings=findings,
+        notes=data.notes,
+        recorded_by_id=user.id,
+    )
+    session.add(check)
+    session.flush()
+    return check
+
+
+# --- certified chronic diseases (门诊慢特病认定) ------------------------------------------------
+
+
+def certify(
+    session: Session, user: User, patient_id: int, data: CertificationIn
+) -> ChronicCertification:
+    require_clinic_doctor(user)
+    patient = visible_patient(session, user, patient_id)
+    facility = session.scalar(select(Facility).where(Facility.code == data.certifying_facility))
+    if facility is None or facility.kind not in (
+        FacilityKind.hospital,
+        FacilityKind.township_health_centre,
+    ):
+        raise InvalidField.at(
+            "body.certifying_facility", "Certification is by a hospital or township health centre."
+        )
+    definition = program(data.disease)
+    existing = session.scalar(
+        select(ChronicCertification).where(
+            ChronicCertification.patient_id == patient.id,
+            ChronicCertification.disease == definition.code,
+        )
+    )
+    if existing is not None and existing.revoked_on is None:
+        raise Conflict(f"{definition.name.en} is already certified for this patient.")
+    if existing is None:
+        existing = ChronicCertification(patient_id=patient.id, disease=definition.code)
+        session.add(existing)
+    existing.icd10 = definition.eligibility.icd10[0]
+    existing.certified_on = data.certified_on
+    existing.certifying_facility_id = facility.id
+    existing.certificate_no = data.certificate_no
+    existing.revoked_on = None
+    existing.recorded_by_id = user.id
+    session.flush()
+    return existing
+
+
+def certifications_of(session: Session, user: User, patient_id: int) -> list[ChronicCertification]:
+    patient = visible_patient(session, user, patient_id)
+    return list(
+        session.scalars(
+            select(ChronicCertification)
+            .where(ChronicCertification.patient_id == patient.id)
+            .order_by(ChronicCertification.disease)
+        )
+    )
+
+
+def has_certified_chronic_disease(
+    session: Session, patient_id: int, on: dt.date, disease: str | None = None
+) -> bool:
+    """Whether the patient held a certification on ``on`` (what chronic-outpatient bills need)."""
+    query = select(ChronicCertification.id).where(
+        ChronicCertification.patient_id == patient_id,
+        ChronicCertification.certified_on <= on,
+        (ChronicCertification.revoked_on.is_(None)) | (ChronicCertification.revoked_on > on),
+    )
+    if disease is not None:
+        query = query.where(ChronicCertification.disease == disease)
+    return session.scalar(query.limit(1)) is not None

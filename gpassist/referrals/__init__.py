@@ -1,0 +1,1 @@
+"""Referrals to county specialists, from follow-ups and consultations, and their outcomes."""

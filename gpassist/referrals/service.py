@@ -1,0 +1,132 @@
+"""Open referrals (from follow-ups, later consultations), list them, close them with an outcome.
+
+Who sees what: a village doctor their clinic's referrals; a specialist those sent to their
+department; an admin all. Only a specialist of the receiving department closes one.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gpassist.auth.tables import Role, User
+from gpassist.clinics.tables import Department, Facility, FacilityKind, FacilityLevel
+from gpassist.db import utcnow
+from gpassist.errors import Conflict, Forbidden, InvalidField, NotFound
+from gpassist.patients.tables import Patient
+from gpassist.referrals.tables import Referral, ReferralSource, ReferralStatus
+
+
+class ReferralOutcome(enum.StrEnum):
+    admitted = "admitted"  # 收住院
+    treated_and_returned = "treated_and_returned"  # 诊治后转回基层
+    plan_adjusted = "plan_adjusted"  # 调整治疗方案, 基层继续管理
+    referred_higher = "referred_higher"  # 转上级医院
+    did_not_attend = "did_not_attend"  # 未就诊
+
+
+def county_department(session: Session, department_code: str) -> Department:
+    """The department of that code at a county-level hospital."""
+    department = session.scalar(
+        select(Department)
+        .join(Facility, Department.facility_id == Facility.id)
+        .where(
+            Department.code == department_code,
+            Department.active.is_(True),
+            Facility.kind == FacilityKind.hospital,
+            Facility.level == FacilityLevel.county,
+        )
+        .order_by(Facility.code)
+    )
+    if department is None:
+        raise InvalidField.at(
+            "department", f"No county hospital has a {department_code!r} department."
+        )
+    return department
+
+
+def open_referral(
+    session: Session,
+    *,
+    patient: Patient,
+    department: Department,
+    source: ReferralSource,
+    source_id: int | None,
+    urgent: bool,
+    reasons: Sequence[str],
+    created_by: User,
+    note: str | None = None,
+) -> Referral:
+    referral = Referral(
+        patient_id=patient.id,
+        clinic_id=patient.clinic_id,
+        department_id=department.id,
+        source=source,
+        source_id=source_id,
+        urgent=urgent,
+        reasons=list(reasons),
+        note=note,
+        status=ReferralStatus.open,
+        created_by_id=created_by.id,
+    )
+    session.add(referral)
+    session.flush()
+    return referral
+
+
+def _visible(user: User):
+    if user.role == Role.admin:
+        return None
+    if user.role == Role.village_doctor:
+        return Referral.clinic_id == user.clinic_id
+    if user.role == Role.specialist:
+        return Referral.department_id == user.department_id
+    raise Forbidden("Pharmacists do not see referrals.")
+
+
+def list_referrals(
+    session: Session, user: User, status: ReferralStatus | None, limit: int, offset: int
+) -> list[Referral]:
+    """Urgent first, then oldest first: the order a specialist should take them in."""
+    query = select(Referral)
+    scope = _visible(user)
+    if scope is not None:
+        query = query.where(scope)
+    if status is not None:
+        query = query.where(Referral.status == status)
+    query = query.order_by(Referral.urgent.desc(), Referral.created_at, Referral.id)
+    return list(session.scalars(query.limit(limit).offset(offset)))
+
+
+def visible_referral(session: Session, user: User, referral_id: int) -> Referral:
+    referral = session.get(Referral, referral_id)
+    scope_ok = referral is not None and (
+        user.role == Role.admin
+        or (user.role == Role.village_doctor and referral.clinic_id == user.clinic_id)
+        or (user.role == Role.specialist and referral.department_id == user.department_id)
+    )
+    if not scope_ok:
+        raise NotFound(f"No referral {referral_id}.")
+    assert referral is not None
+    return referral
+
+
+def close_referral(
+    session: Session, user: User, referral_id: int, outcome: ReferralOutcome, note: str | None
+) -> Referral:
+    """The receiving specialist records what came of the referral: the loop back to the clinic."""
+    if user.role != Role.specialist:
+        raise Forbidden("Only a specialist of the receiving department closes a referral.")
+    referral = visible_referral(session, user, referral_id)
+    if referral.status == ReferralStatus.closed:
+        raise Conflict(f"Referral {referral_id} is already closed.")
+    referral.status = ReferralStatus.closed
+    referral.closed_at = utcnow()
+    referral.closed_by_id = user.id
+    referral.outcome = outcome.value
+    referral.outcome_note = note
+    session.flush()
+    return referral
