@@ -165,7 +165,11 @@ def followup_plan(cases_file) -> None:
     try:
         cases = Cases.model_validate_json(cases_file.read())
     except ValidationError as exc:
-        raise click.ClickException(f"{cases_file.name}: {exc}") from exc
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(file)'}: {err['msg']}"
+            for err in exc.errors(include_url=False)[:5]
+        )
+        raise click.ClickException(f"{cases_file.name}: {problems}") from exc
     click.echo(json.dumps(plan(cases), ensure_ascii=False, indent=2))
 
 

@@ -50,7 +50,7 @@ OPERATIONS = documented_operations()
 
 
 def seed_records(app, users) -> None:
-    """A registered patient and visit, so generated ids sometimes hit something real."""
+    """A registered, diagnosed, enrolled patient, so generated ids sometimes hit something real."""
     client = app.test_client()
     auth = {"Authorization": f"Bearer {users['doctor_a'].token}"}
     patient = client.post(
@@ -61,7 +61,12 @@ def seed_records(app, users) -> None:
     client.post(
         f"/api/v1/patients/{patient['id']}/encounters",
         headers=auth,
-        json={"chief_complaint": "咳嗽"},
+        json={"chief_complaint": "头晕", "diagnoses": ["I10"]},
+    )
+    client.post(
+        f"/api/v1/patients/{patient['id']}/enrolments",
+        headers=auth,
+        json={"program": "hypertension"},
     )
 
 
