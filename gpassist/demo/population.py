@@ -1,15 +1,9 @@
-"""Demo users and synthetic patients for the demo county (``gpassist seed-demo``).
-
-Everything here is invented: names are drawn from common surnames and given-name characters,
-resident IDs use a region code no real county has (341899) with a valid check character. The
-seed is fixed, so a second run finds everything in place and changes nothing.
-"""
+"""Demo users, households, patients and their past visits."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
-from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -17,54 +11,15 @@ from sqlalchemy.orm import Session
 
 from gpassist.auth.service import create_user
 from gpassist.auth.tables import Role, User
-from gpassist.clinics.tables import County, Department, Facility, FacilityKind, FacilityLevel
+from gpassist.clinics.tables import Department, Facility, FacilityKind, FacilityLevel
+from gpassist.demo.common import DEMO_PASSWORD, SeedResult, demo_doctor_username
 from gpassist.patients.identity import check_digit, name_initials
 from gpassist.patients.tables import Encounter, Household, Patient, PregnancyStatus, Sex
 
-DEMO_PASSWORD = "gpassist-demo-2026"
 DEMO_REGION = "341899"  # Anhui (34), Xuancheng (18), county 99: no such county exists
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙胡朱高林何郭马罗汪程方江叶吕宋"
 GIVEN = "秀英桂兰玉珍春华明国建平志伟军红芳丽敏强德福海金发荣文新林兴"
-
-
-class NotADemoCounty(RuntimeError):
-    """seed-demo only ever writes into a county whose registry says it is synthetic."""
-
-
-@dataclass
-class SeedResult:
-    counts: Counter[str] = field(default_factory=Counter)
-    logins: list[tuple[str, str]] = field(default_factory=list)
-
-    def summary(self) -> str:
-        if not self.counts:
-            return "already in place, nothing changed"
-        return ", ".join(f"{n} {what}" for what, n in sorted(self.counts.items()))
-
-
-def seed_demo(session: Session, *, patients: int = 400, seed: int = 20261128) -> SeedResult:
-    county = session.scalar(select(County))
-    if county is None:
-        raise NotADemoCounty("Load a county first: gpassist load-clinics clinics/demo-county")
-    if not county.synthetic:
-        raise NotADemoCounty(f"{county.code} is a real county: demo data is never seeded into it.")
-    result = SeedResult()
-    clinics = list(
-        session.scalars(
-            select(Facility)
-            .where(Facility.kind == FacilityKind.village_clinic, Facility.active.is_(True))
-            .order_by(Facility.code)
-        )
-    )
-    doctors = _seed_users(session, clinics, result)
-    _seed_patients(session, clinics, doctors, patients, random.Random(seed), result)
-    session.flush()
-    return result
-
-
-def demo_doctor_username(clinic_code: str) -> str:
-    return "doctor-" + clinic_code.lower()
 
 
 def _ensure_user(session: Session, result: SeedResult, username: str, **kwargs) -> User:
@@ -75,7 +30,7 @@ def _ensure_user(session: Session, result: SeedResult, username: str, **kwargs) 
     return user
 
 
-def _seed_users(session: Session, clinics: list[Facility], result: SeedResult) -> dict[int, User]:
+def seed_users(session: Session, clinics: list[Facility], result: SeedResult) -> dict[int, User]:
     _ensure_user(session, result, "admin", display_name="县卫健委管理员", role=Role.admin)
     result.logins.append(("admin", "admin / 管理员"))
     doctors = {}
@@ -239,16 +194,14 @@ def _plan_visit(age: int, rng: random.Random) -> VisitPlan | None:
     )
 
 
-def _seed_patients(
+def seed_patients(
     session: Session,
-    clinics: list[Facility],
+    households: list[HouseholdPlan],
     doctors: dict[int, User],
-    count: int,
-    rng: random.Random,
     result: SeedResult,
 ) -> None:
     existing_ids = set(session.scalars(select(Patient.national_id)))
-    for plan in plan_population(clinics, count, rng):
+    for plan in households:
         household = _ensure_household(session, plan, result)
         for member in plan.members:
             if member.national_id in existing_ids:
@@ -309,3 +262,6 @@ def _record_visit(session: Session, patient: Patient, doctor: User, visit: Visit
             diagnoses=visit.diagnoses,
         )
     )
+
+
+# --- chronic-disease management: enrolments, a year of follow-ups, certifications ------------

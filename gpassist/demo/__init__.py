@@ -1,0 +1,71 @@
+"""Demo users and synthetic patients for the demo county (``gpassist seed-demo``).
+
+Everything here is invented: names are drawn from common surnames and given-name characters,
+resident IDs use a region code no real county has (341899) with a valid check character. The
+seed is fixed, so a second run finds everything in place and changes nothing.
+
+The whole population is planned from the seeded RNG first, then only what is missing is written
+(``population.py``). Chronic-disease management is planned the same way (``chronic.py``).
+"""
+
+from __future__ import annotations
+
+import random
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gpassist.clinics.tables import County, Facility, FacilityKind
+from gpassist.demo.chronic import (
+    DEMO_TODAY,
+    plan_chronic_care,
+    point_at_busiest_clinic,
+    seed_chronic_care,
+)
+from gpassist.demo.common import (
+    DEMO_PASSWORD,
+    NotADemoCounty,
+    SeedResult,
+    demo_doctor_username,
+)
+from gpassist.demo.population import (
+    plan_population,
+    seed_patients,
+    seed_users,
+    synthetic_national_id,
+)
+
+__all__ = [
+    "DEMO_PASSWORD",
+    "DEMO_TODAY",
+    "NotADemoCounty",
+    "SeedResult",
+    "demo_doctor_username",
+    "seed_demo",
+    "synthetic_national_id",
+]
+
+
+def seed_demo(session: Session, *, patients: int = 400, seed: int = 20261128) -> SeedResult:
+    county = session.scalar(select(County))
+    if county is None:
+        raise NotADemoCounty("Load a county first: gpassist load-clinics clinics/demo-county")
+    if not county.synthetic:
+        raise NotADemoCounty(f"{county.code} is a real county: demo data is never seeded into it.")
+    result = SeedResult()
+    clinics = list(
+        session.scalars(
+            select(Facility)
+            .where(Facility.kind == FacilityKind.village_clinic, Facility.active.is_(True))
+            .order_by(Facility.code)
+        )
+    )
+    doctors = seed_users(session, clinics, result)
+    # Plan everything before looking at what exists, so the draws are the same on every run.
+    households = plan_population(clinics, patients, random.Random(seed))
+    managed = plan_chronic_care(households, seed)
+    seed_patients(session, households, doctors, result)
+    seed_chronic_care(session, managed, doctors, result)
+    session.flush()
+    point_at_busiest_clinic(session, clinics, result)
+    return result

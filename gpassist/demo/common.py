@@ -1,0 +1,27 @@
+"""What every part of the demo seeding shares."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+DEMO_PASSWORD = "gpassist-demo-2026"
+
+
+class NotADemoCounty(RuntimeError):
+    """seed-demo only ever writes into a county whose registry says it is synthetic."""
+
+
+@dataclass
+class SeedResult:
+    counts: Counter[str] = field(default_factory=Counter)
+    logins: list[tuple[str, str]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        if not self.counts:
+            return "already in place, nothing changed"
+        return ", ".join(f"{n} {what}" for what, n in sorted(self.counts.items()))
+
+
+def demo_doctor_username(clinic_code: str) -> str:
+    return "doctor-" + clinic_code.lower()

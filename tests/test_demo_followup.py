@@ -1,0 +1,259 @@
+"""seed-demo's chronic-disease data: enrolments, a year of follow-ups, referrals, certifications.
+
+Every follow-up must be what the rule engine says about its readings, the enrolments' worklist
+fields must match their latest follow-up, the snapshot day (2026-11-28) must have patients on the
+overdue and lost lists, and a second seed must change nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import random
+from collections import defaultdict
+
+import pytest
+from sqlalchemy import func, select
+
+import gpassist.auth.service
+import gpassist.demo
+from gpassist.audit.tables import AuditEvent
+from gpassist.auth.tables import User
+from gpassist.clinics.loader import apply_registry, read_registry
+from gpassist.clinics.tables import Facility, FacilityKind
+from gpassist.db import SHANGHAI
+from gpassist.demo import DEMO_TODAY, demo_doctor_username, seed_demo
+from gpassist.followup.definitions import load_programs
+from gpassist.followup.rules import Visit, assess
+from gpassist.followup.service import FOLLOW_UP_COMPLAINT, worklist
+from gpassist.followup.tables import ChronicCertification, Enrolment, EnrolmentStatus, FollowUp
+from gpassist.patients.schemas import age_on
+from gpassist.patients.tables import Encounter, Patient
+from gpassist.referrals.tables import Referral, ReferralSource
+from tests.conftest import DEMO_COUNTY, password_hash
+
+SEED = 20261128  # seed_demo's default
+TABLES = (Enrolment, FollowUp, Referral, ChronicCertification, Encounter, Patient, AuditEvent)
+
+
+def count(session, table) -> int:
+    return session.scalar(select(func.count()).select_from(table))
+
+
+@pytest.fixture
+def seeded(db_session, monkeypatch):
+    # argon2 is deliberately slow; the demo's ~90 users share one hash here.
+    monkeypatch.setattr(gpassist.auth.service, "hash_password", lambda _password: password_hash())
+    apply_registry(db_session, read_registry(DEMO_COUNTY))
+    result = seed_demo(db_session, patients=400)
+    db_session.flush()
+    return db_session, result
+
+
+def test_enrolments_in_both_programs_with_a_year_of_follow_ups(seeded):
+    session, result = seeded
+    enrolments = session.scalars(select(Enrolment)).all()
+    assert {e.program for e in enrolments} == {"hypertension", "diabetes"}
+    assert all(e.status == EnrolmentStatus.active for e in enrolments)
+    for what, table in [
+        ("enrolments", Enrolment),
+        ("follow-ups", FollowUp),
+        ("referrals", Referral),
+        ("certifications", ChronicCertification),
+    ]:
+        assert result.counts[what] == count(session, table) > 0, what
+    assert "enrolments" in result.summary() and "follow-ups" in result.summary()
+    visits = session.scalars(select(FollowUp.visit_date)).all()
+    assert min(visits) < dt.date(2025, 11, 1) and max(visits) <= DEMO_TODAY
+    assert max(visits) > DEMO_TODAY - dt.timedelta(days=30)
+    # Everyone enrolled is ≥ 35, with the program's diagnosis confirmed by the enrolment day.
+    programs = load_programs()
+    for enrolment in enrolments:
+        patient = session.get(Patient, enrolment.patient_id)
+        assert age_on(patient.birth_date, enrolment.enrolled_on) >= 35
+        enrolment_day_end = dt.datetime.combine(
+            enrolment.enrolled_on + dt.timedelta(days=1), dt.time(), SHANGHAI
+        )
+        diagnosed_by_then = session.scalars(
+            select(Encounter.diagnoses).where(
+                Encounter.patient_id == patient.id, Encounter.occurred_at < enrolment_day_end
+            )
+        ).all()
+        icd10 = tuple(programs[enrolment.program].eligibility.icd10)
+        assert any(code.startswith(icd10) for codes in diagnosed_by_then for code in codes)
+
+
+def test_every_follow_up_is_what_the_rules_say(seeded):
+    session, _ = seeded
+    programs = load_programs()
+    by_enrolment = defaultdict(list)
+    for follow_up in session.scalars(select(FollowUp).order_by(FollowUp.visit_date, FollowUp.id)):
+        by_enrolment[follow_up.enrolment_id].append(follow_up)
+    for enrolment in session.scalars(select(Enrolment)):
+        history = by_enrolment[enrolment.id]
+        assert history, "every enrolment has at least its first follow-up"
+        assert history[0].visit_date == enrolment.enrolled_on
+        patient = session.get(Patient, enrolment.patient_id)
+        doctor = session.scalar(
+            select(User).where(User.username == demo_doctor_username(patient.clinic.code))
+        )
+        previous = None
+        for follow_up in history:
+            visit = Visit(
+                date=follow_up.visit_date,
+                sbp=follow_up.sbp,
+                dbp=follow_up.dbp,
+                fasting_glucose=follow_up.fasting_glucose,
+                heart_rate=follow_up.heart_rate,
+                temperature=follow_up.temperature,
+                adverse_reaction=follow_up.adverse_reaction,
+                new_complication=follow_up.new_complication,
+                symptoms=frozenset(follow_up.symptoms),
+            )
+            expected = assess(
+                programs[enrolment.program],
+                age_on(patient.birth_date, follow_up.visit_date),
+                visit,
+                previous,
+            )
+            assert follow_up.classification == expected.classification
+            assert follow_up.next_due == expected.next_due
+            assert follow_up.urgent_referral == expected.urgent_referral
+            assert follow_up.referral == expected.referral
+            assert follow_up.reasons == list(expected.reasons)
+            previous = expected.classification
+
+            encounter = session.get(Encounter, follow_up.encounter_id)
+            assert encounter.patient_id == patient.id
+            assert encounter.chief_complaint == FOLLOW_UP_COMPLAINT
+            assert encounter.occurred_at.astimezone(SHANGHAI).date() == follow_up.visit_date
+            assert 8 <= encounter.occurred_at.astimezone(SHANGHAI).hour < 12
+            assert (encounter.sbp, encounter.dbp) == (follow_up.sbp, follow_up.dbp)
+            assert encounter.glucose_mmol_l == follow_up.fasting_glucose
+            assert encounter.doctor_id == follow_up.recorded_by_id == doctor.id
+
+        latest = history[-1]
+        assert enrolment.next_due == latest.next_due
+        assert enrolment.last_follow_up_on == latest.visit_date
+        assert enrolment.last_classification == latest.classification
+        assert enrolment.last_urgent == latest.urgent_referral
+        assert enrolment.last_referral == latest.referral
+        assert (enrolment.last_sbp, enrolment.last_dbp) == (latest.sbp, latest.dbp)
+        assert enrolment.last_fasting_glucose == latest.fasting_glucose
+        for earlier, later in itertools.pairwise(history):
+            assert earlier.visit_date < later.visit_date
+
+
+def test_referrals_are_opened_when_the_rules_say_so(seeded):
+    session, _ = seeded
+    referring = session.scalars(
+        select(FollowUp).where(FollowUp.referral.is_(True) | FollowUp.urgent_referral.is_(True))
+    ).all()
+    referrals = {
+        r.source_id: r
+        for r in session.scalars(select(Referral).where(Referral.source == ReferralSource.followup))
+    }
+    assert referring and len(referrals) == len(referring) == count(session, Referral)
+    departments = {"hypertension": "cardiology", "diabetes": "endocrinology"}
+    for follow_up in referring:
+        referral = referrals[follow_up.id]
+        assert referral.patient_id == follow_up.patient_id
+        assert referral.urgent == follow_up.urgent_referral
+        assert referral.reasons == follow_up.reasons
+        assert referral.department.code == departments[follow_up.program]
+        assert referral.department.facility.code == "CH"
+        assert referral.created_by_id == follow_up.recorded_by_id
+    assert any(r.urgent for r in referrals.values())
+    assert any("uncontrolled_twice" in r.reasons for r in referrals.values())
+
+
+def test_the_snapshot_day_has_overdue_and_lost_patients(seeded):
+    session, _ = seeded
+    today = dt.date(2026, 11, 28)
+    assert today == DEMO_TODAY
+    clinics = sorted({e.clinic_id for e in session.scalars(select(Enrolment))})
+    lists = {
+        kind: [e for clinic in clinics for e in worklist(session, clinic, kind, today)]
+        for kind in ("overdue", "lost", "due_this_week")
+    }
+    assert lists["overdue"] and lists["lost"]
+    patients = {e.patient_id for e in session.scalars(select(Enrolment))}
+    overdue = {e.patient_id for e in lists["overdue"]}
+    lost = {e.patient_id for e in lists["lost"]}
+    # About 15-20% stopped coming during 2026, ~3% in 2025; a few more are late for a recheck.
+    assert 0.12 <= len(overdue) / len(patients) <= 0.30
+    assert 1 <= len(lost) <= max(2, 0.08 * len(patients))
+    for enrolment in lists["lost"]:
+        assert enrolment.last_follow_up_on < dt.date(2025, 11, 1)
+
+
+def test_certifications_for_about_half_the_enrolled_poor(seeded):
+    session, _ = seeded
+    enrolled = {
+        p.id: p
+        for p in session.scalars(
+            select(Patient).where(Patient.id.in_(select(Enrolment.patient_id)))
+        ).unique()
+    }
+    poor = {pid for pid, p in enrolled.items() if p.poverty_registered}
+    certifications = session.scalars(select(ChronicCertification)).all()
+    certified = {c.patient_id for c in certifications}
+    assert certified and certified <= poor
+    assert 0.25 <= len(certified) / len(poor) <= 0.75
+    enrolments = {(e.patient_id, e.program) for e in session.scalars(select(Enrolment))}
+    for c in certifications:
+        assert (c.patient_id, c.disease) in enrolments
+        assert c.certified_on.year == 2025
+        assert session.get(Facility, c.certifying_facility_id).code == "CH"
+
+
+def test_a_second_seed_changes_nothing(seeded):
+    session, first = seeded
+    before = {table.__tablename__: count(session, table) for table in TABLES}
+    snapshot = sorted(
+        (e.patient_id, e.program, e.next_due, e.last_classification)
+        for e in session.scalars(select(Enrolment))
+    )
+    again = seed_demo(session, patients=400)
+    session.flush()
+    assert not again.counts and again.summary() == "already in place, nothing changed"
+    assert {table.__tablename__: count(session, table) for table in TABLES} == before
+    assert snapshot == sorted(
+        (e.patient_id, e.program, e.next_due, e.last_classification)
+        for e in session.scalars(select(Enrolment))
+    )
+    assert again.logins == first.logins
+
+
+def test_a_demo_seeded_before_follow_ups_existed_gains_them(db_session, monkeypatch):
+    """An older demo database (patients, no enrolments) is completed, and only that is written."""
+    monkeypatch.setattr(gpassist.auth.service, "hash_password", lambda _password: password_hash())
+    apply_registry(db_session, read_registry(DEMO_COUNTY))
+    with monkeypatch.context() as patch:
+        patch.setattr(gpassist.demo, "seed_chronic_care", lambda *args: None)
+        older = seed_demo(db_session, patients=400)
+    assert older.counts["patients"] == 400 and "enrolments" not in older.counts
+    patients = count(db_session, Patient)
+
+    upgrade = seed_demo(db_session, patients=400)
+    db_session.flush()
+    assert set(upgrade.counts) == {
+        "enrolments",
+        "follow-ups",
+        "encounters",
+        "referrals",
+        "certifications",
+    }
+    assert count(db_session, Patient) == patients
+    clinics = db_session.scalars(
+        select(Facility)
+        .where(Facility.kind == FacilityKind.village_clinic, Facility.active.is_(True))
+        .order_by(Facility.code)
+    ).all()
+    plans = gpassist.demo.plan_chronic_care(
+        gpassist.demo.plan_population(clinics, 400, random.Random(SEED)), SEED
+    )
+    assert upgrade.counts["enrolments"] == sum(len(p.programs) for p in plans)
+    assert upgrade.counts["follow-ups"] == sum(len(p.programs) * len(p.visits) for p in plans)
+    assert upgrade.counts["encounters"] == sum(len(p.visits) for p in plans)
+    assert seed_demo(db_session, patients=400).summary() == "already in place, nothing changed"
