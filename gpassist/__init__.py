@@ -61,11 +61,21 @@ def _register_blueprints(app: Flask) -> None:
     from gpassist.auth.api import bp as auth_bp
     from gpassist.clinics.api import bp as clinics_bp
     from gpassist.followup.api import bp as followup_bp
+    from gpassist.followup.reports_api import bp as reports_bp
     from gpassist.openapi import build_openapi
     from gpassist.patients.api import bp as patients_bp
     from gpassist.referrals.api import bp as referrals_bp
 
-    for blueprint in (health.bp, auth_bp, clinics_bp, patients_bp, followup_bp, referrals_bp):
+    blueprints = (
+        health.bp,
+        auth_bp,
+        clinics_bp,
+        patients_bp,
+        followup_bp,
+        referrals_bp,
+        reports_bp,
+    )
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
     document = build_openapi("gpassist", __version__)

@@ -28,6 +28,8 @@ from gpassist.errors import (
     validation_problem,
 )
 
+JSON = "application/json"
+
 
 @dataclass
 class Operation:
@@ -46,6 +48,7 @@ class Operation:
     status: int = 200
     errors: tuple[int, ...] = ()
     path_params: dict[str, str] = field(default_factory=dict)
+    media_type: str = JSON
 
 
 class Registry:
@@ -118,7 +121,7 @@ def authenticate_request(session: Session):
     return user
 
 
-def _parse_query(model: type[BaseModel]) -> BaseModel:
+def parse_query(model: type[BaseModel]) -> BaseModel:
     data: dict[str, Any] = {}
     for key in request.args:
         values = request.args.getlist(key)
@@ -146,6 +149,9 @@ def _parse_body(model: type[BaseModel]) -> BaseModel:
 
 
 def _serialize(result: Any, op: Operation):
+    if op.media_type != JSON:
+        body, headers = result
+        return current_app.response_class(body, mimetype=op.media_type, headers=headers)
     if op.status == 204 or result is None:
         return "", 204
     if isinstance(result, BaseModel):
@@ -174,12 +180,14 @@ def endpoint(
     response: type[BaseModel] | None = None,
     status: int = 200,
     errors: Iterable[int] = (),
+    media_type: str = JSON,
 ) -> Callable:
     """Register a JSON endpoint on ``blueprint``.
 
     The view is called with the path parameters and, where declared, ``body=`` and ``query=``
     (validated models) and ``user=`` (the authenticated user). It returns a response model
-    instance (or something the response model validates), or None for 204.
+    instance (or something the response model validates), or None for 204; with another
+    ``media_type`` (a CSV, a PNG) it returns ``(body, headers)``.
     """
 
     def decorate(view: Callable) -> Callable:
@@ -200,6 +208,7 @@ def endpoint(
             status=status,
             errors=tuple(errors),
             path_params=path_params,
+            media_type=media_type,
         )
         REGISTRY.operations.append(op)
 
@@ -216,7 +225,7 @@ def endpoint(
                     )
                 kwargs["user"] = user
             if query is not None:
-                kwargs["query"] = _parse_query(query)
+                kwargs["query"] = parse_query(query)
             if body is not None:
                 kwargs["body"] = _parse_body(body)
             result = view(**kwargs)

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from gpassist.endpoints import REGISTRY, Operation
+from gpassist.endpoints import JSON, REGISTRY, Operation
 
 _REF = "#/components/schemas/{model}"
 _PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
@@ -134,10 +134,13 @@ def _responses(op: Operation) -> dict[str, Any]:
     if op.status == 204:
         responses["204"] = {"description": "Done"}
     else:
-        schema = {"$ref": _REF.format(model=op.response.__name__)} if op.response else {}
+        if op.media_type != JSON:
+            schema: dict[str, Any] = {"type": "string", "format": "binary"}
+        else:
+            schema = {"$ref": _REF.format(model=op.response.__name__)} if op.response else {}
         responses[str(op.status)] = {
             "description": "Success",
-            "content": {"application/json": {"schema": schema}},
+            "content": {op.media_type: {"schema": schema}},
         }
     codes = set(op.errors) | {400}
     if op.body is not None or op.query is not None:
