@@ -25,7 +25,12 @@ from gpassist.demo.common import SeedResult, demo_doctor_username
 from gpassist.demo.population import HouseholdPlan, PatientPlan
 from gpassist.followup.definitions import Program, load_programs
 from gpassist.followup.rules import OTHERWISE_INTERVAL, Assessment, Classification, Visit, assess
-from gpassist.followup.service import FOLLOW_UP_COMPLAINT, lost_cutoff
+from gpassist.followup.service import (
+    FOLLOW_UP_COMPLAINT,
+    apply_outcome,
+    lost_cutoff,
+    new_follow_up,
+)
 from gpassist.followup.tables import ChronicCertification, Enrolment, EnrolmentStatus, FollowUp
 from gpassist.patients.schemas import age_on
 from gpassist.patients.tables import Encounter, Patient, PregnancyStatus
@@ -536,23 +541,16 @@ def _enrolment_with_outcomes(
         outcome = assess(program, age_on(patient.birth_date, visit.day), rule_visit, previous)
         outcomes.append(outcome)
         previous = outcome.classification
-    last_visit, last = plan.visits[-1], outcomes[-1]  # a plan starts with a visit
     enrolment = Enrolment(
         patient_id=patient.id,
         clinic_id=patient.clinic_id,
         program=program.code,
         status=EnrolmentStatus.active,
         enrolled_on=plan.enrolled_on,
-        next_due=last.next_due,
-        last_follow_up_on=last_visit.day,
-        last_classification=last.classification,
-        last_urgent=last.urgent_referral,
-        last_referral=last.referral,
-        last_sbp=float(last_visit.sbp),
-        last_dbp=float(last_visit.dbp),
-        last_fasting_glucose=last_visit.glucose,
         created_at=plan.visits[0].occurred_at(),
     )
+    # a plan starts with a visit, so there is always a latest one
+    apply_outcome(enrolment, plan.visits[-1].rule_visit(patient.pregnancy_status), outcomes[-1])
     return enrolment, outcomes
 
 
@@ -564,32 +562,17 @@ def _follow_up(
     encounter: Encounter,
     outcome: Assessment,
 ) -> FollowUp:
-    rule_visit = visit.rule_visit(patient.pregnancy_status)
-    return FollowUp(
-        enrolment_id=enrolment.id,
-        patient_id=patient.id,
-        clinic_id=patient.clinic_id,
-        encounter_id=encounter.id,
-        program=enrolment.program,
-        visit_date=visit.day,
-        sbp=rule_visit.sbp,
-        dbp=rule_visit.dbp,
-        fasting_glucose=rule_visit.fasting_glucose,
-        heart_rate=rule_visit.heart_rate,
-        temperature=rule_visit.temperature,
-        adverse_reaction=rule_visit.adverse_reaction,
-        new_complication=rule_visit.new_complication,
-        symptoms=sorted(rule_visit.symptoms),
+    follow_up = new_follow_up(
+        enrolment,
+        encounter,
+        visit.rule_visit(patient.pregnancy_status),
+        outcome,
+        recorded_by_id=doctor.id,
         medication_changes=visit.medication_changes,
         notes=visit.notes,
-        classification=outcome.classification,
-        urgent_referral=outcome.urgent_referral,
-        referral=outcome.referral,
-        reasons=list(outcome.reasons),
-        next_due=outcome.next_due,
-        recorded_by_id=doctor.id,
-        created_at=encounter.occurred_at,
     )
+    follow_up.created_at = encounter.occurred_at
+    return follow_up
 
 
 def point_at_busiest_clinic(session: Session, clinics: list[Facility], result: SeedResult) -> None:

@@ -18,6 +18,7 @@ from gpassist.db import SHANGHAI, utcnow
 from gpassist.errors import Conflict, InvalidField, NotFound
 from gpassist.followup.definitions import Program, load_programs
 from gpassist.followup.rules import (
+    Assessment,
     Classification,
     MissingReading,
     Visit,
@@ -281,20 +282,21 @@ def _check_order(enrolment: Enrolment, visit_date: dt.date) -> None:
         )
 
 
-def _write_follow_up(
-    session: Session,
-    user: User,
-    patient: Patient,
+def new_follow_up(
     enrolment: Enrolment,
     encounter: Encounter,
     visit: Visit,
-    data: FollowUpIn,
-    result,
-) -> Recorded:
-    follow_up = FollowUp(
+    result: Assessment,
+    *,
+    recorded_by_id: int,
+    medication_changes: str | None = None,
+    notes: str | None = None,
+) -> FollowUp:
+    """The follow-up row for a visit and the rules' verdict on it."""
+    return FollowUp(
         enrolment_id=enrolment.id,
-        patient_id=patient.id,
-        clinic_id=patient.clinic_id,
+        patient_id=enrolment.patient_id,
+        clinic_id=encounter.clinic_id,
         encounter_id=encounter.id,
         program=enrolment.program,
         visit_date=visit.date,
@@ -306,16 +308,19 @@ def _write_follow_up(
         adverse_reaction=visit.adverse_reaction,
         new_complication=visit.new_complication,
         symptoms=sorted(visit.symptoms),
-        medication_changes=data.medication_changes,
-        notes=data.notes,
+        medication_changes=medication_changes,
+        notes=notes,
         classification=result.classification,
         urgent_referral=result.urgent_referral,
         referral=result.referral,
         reasons=list(result.reasons),
         next_due=result.next_due,
-        recorded_by_id=user.id,
+        recorded_by_id=recorded_by_id,
     )
-    session.add(follow_up)
+
+
+def apply_outcome(enrolment: Enrolment, visit: Visit, result: Assessment) -> None:
+    """Keep the enrolment's summary of its latest follow-up, which the worklists read."""
     enrolment.next_due = result.next_due
     enrolment.last_follow_up_on = visit.date
     enrolment.last_classification = result.classification
@@ -323,6 +328,29 @@ def _write_follow_up(
     enrolment.last_referral = result.referral
     enrolment.last_sbp, enrolment.last_dbp = visit.sbp, visit.dbp
     enrolment.last_fasting_glucose = visit.fasting_glucose
+
+
+def _write_follow_up(
+    session: Session,
+    user: User,
+    patient: Patient,
+    enrolment: Enrolment,
+    encounter: Encounter,
+    visit: Visit,
+    data: FollowUpIn,
+    result: Assessment,
+) -> Recorded:
+    follow_up = new_follow_up(
+        enrolment,
+        encounter,
+        visit,
+        result,
+        recorded_by_id=user.id,
+        medication_changes=data.medication_changes,
+        notes=data.notes,
+    )
+    session.add(follow_up)
+    apply_outcome(enrolment, visit, result)
     session.flush()
     referral = None
     if result.referral or result.urgent_referral:
