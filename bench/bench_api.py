@@ -11,32 +11,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import statistics
-import sys
 import tempfile
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import print_results, timed
 
-from gpassist import create_app  # noqa: E402
-from gpassist.all_tables import metadata  # noqa: E402
-from gpassist.auth.service import issue_token  # noqa: E402
-from gpassist.clinics.loader import apply_registry, read_registry  # noqa: E402
-from tests.conftest import MINI_COUNTY, PostgresSchema, make_users  # noqa: E402
-
-
-def timed(call, n: int) -> float:
-    """Median seconds per call over ``n`` calls (after 20 warm-up calls)."""
-    for _ in range(20):
-        call()
-    samples = []
-    for _ in range(n):
-        start = time.perf_counter()
-        call()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+from gpassist import create_app
+from gpassist.all_tables import metadata
+from gpassist.auth.service import issue_token
+from gpassist.clinics.loader import apply_registry, read_registry
+from tests.conftest import MINI_COUNTY, PostgresSchema, make_users
 
 
 def run(database_url: str, n: int, label: str) -> list[tuple[str, float]]:
@@ -92,11 +75,7 @@ def run(database_url: str, n: int, label: str) -> list[tuple[str, float]]:
         ),
     ]
     database.dispose()
-    baseline = results[0][1]
-    print(f"\n{label}")
-    print(f"{'endpoint':42} {'median':>10} {'vs bare':>8}")
-    for name, seconds in results:
-        print(f"{name:42} {seconds * 1000:8.2f}ms {seconds / baseline:7.1f}x")
+    print_results(label, results)
     return results
 
 

@@ -16,42 +16,26 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
-import statistics
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import print_results, timed
+from sqlalchemy import select
 
-from sqlalchemy import select  # noqa: E402
-
-from gpassist import create_app  # noqa: E402
-from gpassist.all_tables import metadata  # noqa: E402
-from gpassist.auth.service import issue_token  # noqa: E402
-from gpassist.clinics.loader import apply_registry, read_registry  # noqa: E402
-from gpassist.clinics.tables import Facility  # noqa: E402
-from gpassist.db import SHANGHAI, shanghai_today  # noqa: E402
-from gpassist.followup import service  # noqa: E402
-from gpassist.followup.rules import Classification, add_months  # noqa: E402
-from gpassist.followup.tables import Enrolment, EnrolmentStatus, FollowUp  # noqa: E402
-from gpassist.patients.tables import Encounter, Patient, PregnancyStatus, Sex  # noqa: E402
-from tests.conftest import MINI_COUNTY, PostgresSchema, make_users  # noqa: E402
+from gpassist import create_app
+from gpassist.all_tables import metadata
+from gpassist.auth.service import issue_token
+from gpassist.clinics.loader import apply_registry, read_registry
+from gpassist.clinics.tables import Facility
+from gpassist.db import SHANGHAI, shanghai_today
+from gpassist.followup import service
+from gpassist.followup.rules import Classification, add_months
+from gpassist.followup.tables import Enrolment, EnrolmentStatus, FollowUp
+from gpassist.patients.tables import Encounter, Patient, PregnancyStatus, Sex
+from tests.conftest import MINI_COUNTY, PostgresSchema, make_users
 
 CONTROLLED, UNCONTROLLED = (132.0, 82.0), (162.0, 96.0)
-
-
-def timed(call, n: int) -> float:
-    """Median seconds per call over ``n`` calls (after 5 warm-up calls)."""
-    for _ in range(5):
-        call()
-    samples = []
-    for _ in range(n):
-        start = time.perf_counter()
-        call()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
 
 
 def next_due_for(kind: str, today: dt.date, rng: random.Random) -> dt.date:
@@ -222,11 +206,7 @@ def run(database_url: str, patients: int, n: int, label: str) -> list[tuple[str,
         ),
     ]
     database.dispose()
-    baseline = results[0][1]
-    print(f"\n{label}: {patients} patients at VA, seeded in {seeded:.1f} s")
-    print(f"{'endpoint':48} {'median':>10} {'vs bare':>8}")
-    for name, seconds in results:
-        print(f"{name:48} {seconds * 1000:8.2f}ms {seconds / baseline:7.1f}x")
+    print_results(f"{label}: {patients} patients at VA, seeded in {seeded:.1f} s", results)
     return results
 
 
