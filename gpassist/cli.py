@@ -165,12 +165,45 @@ def followup_plan(cases_file) -> None:
     try:
         cases = Cases.model_validate_json(cases_file.read())
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(file)'}: {err['msg']}"
-            for err in exc.errors(include_url=False)[:5]
-        )
-        raise click.ClickException(f"{cases_file.name}: {problems}") from exc
+        raise click.ClickException(f"{cases_file.name}: {_problems(exc)}") from exc
     click.echo(json.dumps(plan(cases), ensure_ascii=False, indent=2))
+
+
+@main.group()
+def settlement() -> None:
+    """Instant settlement."""
+
+
+@settlement.command("simulate")
+@click.option(
+    "--policy", "policy_files", required=True, multiple=True, type=click.Path(exists=True)
+)
+@click.option("--cases", "cases_file", required=True, type=click.File("r", encoding="utf-8"))
+def settlement_simulate(policy_files, cases_file) -> None:
+    """Settle a JSON file of bills from empty accumulators (no database)."""
+    import json
+
+    from pydantic import ValidationError
+
+    from gpassist.settlement.policy import load_policy
+    from gpassist.settlement.simulate import Cases, run_cases
+
+    try:
+        policies = [load_policy(Path(p)) for p in policy_files]
+    except ValidationError as exc:
+        raise click.ClickException(f"policy: {_problems(exc)}") from exc
+    try:
+        cases = Cases.model_validate_json(cases_file.read())
+    except ValidationError as exc:
+        raise click.ClickException(f"{cases_file.name}: {_problems(exc)}") from exc
+    click.echo(json.dumps(run_cases(policies, cases), ensure_ascii=False, indent=2))
+
+
+def _problems(exc) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in err['loc']) or '(file)'}: {err['msg']}"
+        for err in exc.errors(include_url=False)[:5]
+    )
 
 
 @main.command("serve")
