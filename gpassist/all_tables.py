@@ -7,6 +7,7 @@ from gpassist.db import Base
 from gpassist.followup import tables as followup_tables
 from gpassist.patients import tables as patients_tables
 from gpassist.referrals import tables as referrals_tables
+from gpassist.settlement import tables as settlement_tables
 
 metadata = Base.metadata
 
@@ -18,4 +19,5 @@ __all__ = [
     "metadata",
     "patients_tables",
     "referrals_tables",
+    "settlement_tables",
 ]

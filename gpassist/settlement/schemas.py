@@ -1,0 +1,94 @@
+"""Request and response models for settlement."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import Field, model_validator
+
+from gpassist.schemas import ApiModel, DbId, LocalDateTime, OutModel, Str, Text
+from gpassist.settlement.policy import Level, Payer, VisitType
+
+MAX_FEN = 10**12  # ten billion yuan: far beyond any bill, far inside BIGINT
+
+
+class BillLineIn(ApiModel):
+    """A catalog drug or service item (price and category from the catalog), or a free line."""
+
+    drug: Annotated[Str, Field(max_length=64)] | None = Field(default=None, description="drug code")
+    service: Annotated[Str, Field(max_length=64)] | None = Field(
+        default=None, description="service item code"
+    )
+    description: Annotated[Str, Field(min_length=1, max_length=200)] | None = None
+    category: Annotated[Str, Field(max_length=8)] | None = Field(
+        default=None, description="insurance category A/B/C (free lines only)"
+    )
+    quantity: int = Field(ge=1, le=100_000)
+    unit_price_fen: int | None = Field(
+        default=None, ge=0, le=MAX_FEN, description="free lines only; catalog lines use the catalog"
+    )
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> BillLineIn:
+        catalog = [x for x in (self.drug, self.service) if x is not None]
+        if len(catalog) > 1:
+            raise ValueError("give drug or service, not both")
+        if catalog and (self.category is not None or self.unit_price_fen is not None):
+            raise ValueError("a catalog line takes its category and price from the catalog")
+        if not catalog and (
+            self.description is None or self.category is None or self.unit_price_fen is None
+        ):
+            raise ValueError("a free line needs description, category and unit_price_fen")
+        return self
+
+
+class BillIn(ApiModel):
+    patient_id: DbId
+    visit_type: VisitType = VisitType.outpatient
+    bill_date: dt.date | None = Field(default=None, description="default today (Asia/Shanghai)")
+    facility: Annotated[Str, Field(max_length=64)] | None = Field(
+        default=None, description="admins: the facility code; a doctor's bill is their clinic's"
+    )
+    items: list[BillLineIn] = Field(min_length=1, max_length=100)
+
+
+class LineOut(OutModel):
+    line_no: int
+    item_code: str | None
+    description: str
+    category: str
+    quantity: int
+    unit_price_fen: int
+    amount_fen: int
+    eligible_fen: int
+    self_pay_fen: int
+
+
+class ShareOut(OutModel):
+    payer: Payer
+    name: Text
+    amount_fen: int
+
+
+class ReceiptOut(OutModel):
+    """What the patient is handed: each line, each payer's share, what they paid."""
+
+    settlement_id: int
+    status: str
+    patient_id: int
+    patient_name: str
+    facility_code: str
+    facility_name: Text
+    bill_date: dt.date
+    visit_type: VisitType
+    level: Level
+    policy_code: str
+    lines: list[LineOut]
+    total_fen: int
+    eligible_fen: int
+    shares: list[ShareOut]
+    insurers_fen: int
+    patient_fen: int
+    created_at: LocalDateTime
+    reversed_at: LocalDateTime | None

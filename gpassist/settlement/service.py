@@ -1,0 +1,310 @@
+"""Settle a bill at the counter, reverse a settlement, read receipts.
+
+A settlement, its shares, the ledger change and the journal entries are written in one
+transaction (the caller's). Settlements for one patient are serialised: the patient's row is
+locked (``SELECT … FOR UPDATE`` on PostgreSQL; on SQLite every writing transaction begins
+IMMEDIATE, see ``gpassist.db``) before the ledger is read, so caps hold under any interleaving.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import hashlib
+import json
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gpassist.auth.tables import Role, User
+from gpassist.clinics.tables import Drug, Facility, ServiceItem
+from gpassist.db import utcnow
+from gpassist.errors import Conflict, InvalidField, NotFound
+from gpassist.followup.service import has_certified_chronic_disease
+from gpassist.patients.service import visible_patient
+from gpassist.patients.tables import Patient
+from gpassist.settlement import chain
+from gpassist.settlement.policy import Level, Payer, Policy, load_policies, policy_in_force
+from gpassist.settlement.schemas import BillIn, BillLineIn
+from gpassist.settlement.tables import (
+    Bill,
+    BillLine,
+    BillSource,
+    JournalEntry,
+    Ledger,
+    Settlement,
+    SettlementShare,
+    SettlementStatus,
+)
+
+POLICY_FOLDER = Path(__file__).resolve().parents[2] / "clinics" / "demo-county" / "policies"
+
+PAYER_NAMES = {
+    Payer.basic_insurance: ("城乡居民基本医保", "Basic medical insurance"),
+    Payer.serious_illness: ("大病保险", "Serious-illness insurance"),
+    Payer.medical_assistance: ("医疗救助", "Medical assistance"),
+    Payer.safety_net_180: ("“180”兜底保障", "Safety net 180"),
+    Payer.safety_net_351: ("“351”兜底保障", "Safety net 351"),
+}
+
+ACCUMULATORS = tuple(f.name for f in dataclasses.fields(chain.Accumulators))
+
+
+@functools.cache
+def default_policies() -> tuple[Policy, ...]:
+    return tuple(load_policies(POLICY_FOLDER))
+
+
+def request_hash(data: BillIn) -> str:
+    """A digest of the bill as sent, canonicalised, to tell a replay from a different bill."""
+    canonical = json.dumps(data.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def lock_patient(session: Session, patient_id: int) -> Patient:
+    """Take the patient's row lock: the one gate every ledger change of theirs passes."""
+    # Lock the bare row (the mapped class joins its clinic and household, which PostgreSQL will
+    # not lock through an outer join), then load it fresh.
+    session.execute(select(Patient.id).where(Patient.id == patient_id).with_for_update())
+    patient = session.get(Patient, patient_id, populate_existing=True)
+    assert patient is not None
+    return patient
+
+
+def settle_bill(
+    session: Session,
+    user: User,
+    data: BillIn,
+    idempotency_key: str,
+    today: dt.date,
+    policies: tuple[Policy, ...] | None = None,
+) -> tuple[Settlement, bool]:
+    """Settle a bill; returns the settlement and whether it is new (False: a replay)."""
+    facility = _facility_for(session, user, data)
+    visible_patient(session, user, data.patient_id)  # 404 for another clinic's patient
+    patient = lock_patient(session, data.patient_id)
+    digest = request_hash(data)
+    earlier = session.scalar(
+        select(Settlement).where(
+            Settlement.idempotency_user_id == user.id,
+            Settlement.idempotency_key == idempotency_key,
+        )
+    )
+    if earlier is not None:
+        if earlier.request_hash != digest:
+            raise Conflict("This Idempotency-Key was used for a different bill.")
+        return earlier, False
+    bill_date = data.bill_date or today
+    if bill_date > today:
+        raise InvalidField.at("body.bill_date", "A bill cannot be dated in the future.")
+    policy = policy_in_force(list(policies or default_policies()), bill_date)
+    if policy is None:
+        raise InvalidField.at("body.bill_date", f"No settlement policy is in force on {bill_date}.")
+    lines = [_line(session, i, item) for i, item in enumerate(data.items)]
+    bill = chain.Bill(
+        date=bill_date,
+        visit_type=data.visit_type.value,
+        level=facility.level.value,
+        items=tuple(chain.LineItem(c, q, p) for _, _, c, q, p in lines),
+    )
+    flags = chain.PatientFlags(
+        poor=patient.poverty_registered,
+        certified_chronic=has_certified_chronic_disease(session, patient.id, bill_date),
+    )
+    ledger = _ledger(session, patient.id, bill_date.year)
+    before = chain.Accumulators(**{name: getattr(ledger, name) for name in ACCUMULATORS})
+    try:
+        result = chain.settle(policy, bill, flags, before)
+    except chain.BillRejected as exc:
+        raise InvalidField.at(f"body.{exc.field}", exc.message) from exc
+    settlement = _record(
+        session,
+        user,
+        patient,
+        facility,
+        bill,
+        lines,
+        policy,
+        result,
+        before,
+        ledger,
+        source=BillSource.counter,
+    )
+    settlement.idempotency_user_id = user.id
+    settlement.idempotency_key = idempotency_key
+    settlement.request_hash = digest
+    session.flush()
+    return settlement, True
+
+
+def _facility_for(session: Session, user: User, data: BillIn) -> Facility:
+    if user.role == Role.village_doctor:
+        if data.facility is not None:
+            raise InvalidField.at("body.facility", "A village doctor settles at their own clinic.")
+        facility = session.get(Facility, user.clinic_id)
+    else:
+        if data.facility is None:
+            raise InvalidField.at(
+                "body.facility", "Name the facility that settles the bill.", "missing"
+            )
+        facility = session.scalar(select(Facility).where(Facility.code == data.facility))
+        if facility is None:
+            raise InvalidField.at("body.facility", f"No facility {data.facility!r}.")
+    assert facility is not None
+    return facility
+
+
+def _line(session: Session, i: int, item: BillLineIn) -> tuple[str | None, str, str, int, int]:
+    """(item code, description, category, quantity, unit price) of one requested line."""
+    if item.drug is not None:
+        drug = session.scalar(select(Drug).where(Drug.code == item.drug, Drug.active.is_(True)))
+        if drug is None:
+            raise InvalidField.at(f"body.items.{i}.drug", f"No drug {item.drug!r} in the catalog.")
+        name = f"{drug.name_zh} {drug.strength}"
+        return drug.code, name, drug.insurance_category.value, item.quantity, drug.unit_price_fen
+    if item.service is not None:
+        service = session.scalar(
+            select(ServiceItem).where(
+                ServiceItem.code == item.service, ServiceItem.active.is_(True)
+            )
+        )
+        if service is None:
+            raise InvalidField.at(f"body.items.{i}.service", f"No service item {item.service!r}.")
+        category = service.insurance_category.value
+        return service.code, service.name_zh, category, item.quantity, service.unit_price_fen
+    assert item.description and item.category and item.unit_price_fen is not None
+    return None, item.description, item.category, item.quantity, item.unit_price_fen
+
+
+def _ledger(session: Session, patient_id: int, year: int) -> Ledger:
+    ledger = session.get(Ledger, (patient_id, year), populate_existing=True)
+    if ledger is None:
+        ledger = Ledger(patient_id=patient_id, year=year, **dict.fromkeys(ACCUMULATORS, 0))
+        session.add(ledger)
+        session.flush()
+    return ledger
+
+
+def _record(
+    session: Session,
+    user: User | None,
+    patient: Patient,
+    facility: Facility,
+    bill: chain.Bill,
+    lines: list[tuple[str | None, str, str, int, int]],
+    policy: Policy,
+    result: chain.Settlement,
+    before: chain.Accumulators,
+    ledger: Ledger,
+    *,
+    source: BillSource,
+    external_ref: str | None = None,
+) -> Settlement:
+    stored_bill = Bill(
+        patient_id=patient.id,
+        facility_id=facility.id,
+        bill_date=bill.date,
+        visit_type=bill.visit_type,
+        level=Level(bill.level),
+        source=source,
+        external_ref=external_ref,
+        total_fen=result.total_fen,
+        eligible_fen=result.eligible_fen,
+        created_by_id=user.id if user else None,
+    )
+    session.add(stored_bill)
+    session.flush()
+    for no, ((code, description, _c, quantity, price), split) in enumerate(
+        zip(lines, result.lines, strict=True), start=1
+    ):
+        session.add(
+            BillLine(
+                bill_id=stored_bill.id,
+                line_no=no,
+                item_code=code,
+                description=description,
+                category=split.category,
+                quantity=quantity,
+                unit_price_fen=price,
+                amount_fen=split.amount_fen,
+                eligible_fen=split.eligible_fen,
+                self_pay_fen=split.self_pay_fen,
+            )
+        )
+    settlement = Settlement(
+        bill_id=stored_bill.id,
+        patient_id=patient.id,
+        facility_id=facility.id,
+        year=bill.date.year,
+        settled_on=bill.date,
+        policy_code=policy.code,
+        patient_fen=result.patient_fen,
+        status=SettlementStatus.settled,
+    )
+    session.add(settlement)
+    session.flush()
+    for payer in Payer:
+        session.add(
+            SettlementShare(
+                settlement_id=settlement.id, payer=payer, amount_fen=result.shares[payer]
+            )
+        )
+    _apply_to_ledger(session, ledger, settlement, result.accumulators.minus(before), reversal=False)
+    return settlement
+
+
+def _apply_to_ledger(
+    session: Session, ledger: Ledger, settlement: Settlement, deltas: dict[str, int], reversal: bool
+) -> None:
+    for name, delta in deltas.items():
+        setattr(ledger, name, getattr(ledger, name) + delta)
+        session.add(
+            JournalEntry(
+                settlement_id=settlement.id,
+                patient_id=ledger.patient_id,
+                year=ledger.year,
+                accumulator=name,
+                delta_fen=delta,
+                reversal=reversal,
+            )
+        )
+    session.flush()
+
+
+def visible_settlement(session: Session, user: User, settlement_id: int) -> Settlement:
+    settlement = session.get(Settlement, settlement_id)
+    if (
+        settlement is None
+        or (user.role == Role.village_doctor and settlement.facility_id != user.clinic_id)
+        or user.role not in (Role.village_doctor, Role.admin)
+    ):
+        raise NotFound(f"No settlement {settlement_id}.")
+    return settlement
+
+
+def reverse_settlement(
+    session: Session, user: User, settlement_id: int, today: dt.date
+) -> Settlement:
+    """Refund: undo every share and every ledger change of one settlement, once."""
+    settlement = visible_settlement(session, user, settlement_id)
+    lock_patient(session, settlement.patient_id)
+    session.refresh(settlement)
+    if settlement.status == SettlementStatus.reversed:
+        raise Conflict(f"Settlement {settlement_id} is already reversed.")
+    ledger = _ledger(session, settlement.patient_id, settlement.year)
+    deltas: dict[str, int] = {}
+    for entry in session.scalars(
+        select(JournalEntry).where(
+            JournalEntry.settlement_id == settlement.id, JournalEntry.reversal.is_(False)
+        )
+    ):
+        deltas[entry.accumulator] = deltas.get(entry.accumulator, 0) - entry.delta_fen
+    _apply_to_ledger(session, ledger, settlement, deltas, reversal=True)
+    settlement.status = SettlementStatus.reversed
+    settlement.reversed_at = utcnow()
+    settlement.reversed_on = today
+    settlement.reversed_by_id = user.id
+    session.flush()
+    return settlement
