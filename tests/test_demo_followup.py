@@ -29,7 +29,7 @@ from gpassist.followup.service import FOLLOW_UP_COMPLAINT, worklist
 from gpassist.followup.tables import ChronicCertification, Enrolment, EnrolmentStatus, FollowUp
 from gpassist.patients.schemas import age_on
 from gpassist.patients.tables import Encounter, Patient
-from gpassist.referrals.tables import Referral, ReferralSource
+from gpassist.referrals.tables import Referral, ReferralSource, ReferralStatus
 from tests.conftest import DEMO_COUNTY, password_hash
 
 SEED = 20261128  # seed_demo's default
@@ -165,6 +165,18 @@ def test_referrals_are_opened_when_the_rules_say_so(seeded):
         assert referral.created_by_id == follow_up.recorded_by_id
     assert any(r.urgent for r in referrals.values())
     assert any("uncontrolled_twice" in r.reasons for r in referrals.values())
+    # The specialist closed every referral but the latest of each history (the patient came back).
+    for follow_up in referring:
+        referral = referrals[follow_up.id]
+        later_visit = session.scalar(
+            select(FollowUp.id).where(
+                FollowUp.enrolment_id == follow_up.enrolment_id,
+                FollowUp.visit_date > follow_up.visit_date,
+            )
+        )
+        assert (referral.status == ReferralStatus.closed) == (later_visit is not None)
+        if later_visit is not None:
+            assert referral.outcome == "plan_adjusted" and referral.closed_by_id is not None
 
 
 def test_the_snapshot_day_has_overdue_and_lost_patients(seeded):

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gpassist.auth.tables import User
-from gpassist.clinics.tables import Facility, FacilityKind
+from gpassist.clinics.tables import Department, Facility, FacilityKind
 from gpassist.db import SHANGHAI
 from gpassist.demo.common import SeedResult, demo_doctor_username
 from gpassist.demo.population import HouseholdPlan, PatientPlan
@@ -34,8 +34,8 @@ from gpassist.followup.service import (
 from gpassist.followup.tables import ChronicCertification, Enrolment, EnrolmentStatus, FollowUp
 from gpassist.patients.schemas import age_on
 from gpassist.patients.tables import Encounter, Patient, PregnancyStatus
-from gpassist.referrals.service import county_department, open_referral
-from gpassist.referrals.tables import ReferralSource
+from gpassist.referrals.service import ReferralOutcome, county_department, open_referral
+from gpassist.referrals.tables import Referral, ReferralSource, ReferralStatus
 
 DEMO_TODAY = dt.date(2026, 11, 28)
 """The day the demo is a snapshot of. Follow-up histories are drawn up to this day and never past
@@ -505,10 +505,11 @@ def seed_chronic_care(
             session.add(follow_up)
             result.counts["follow-ups"] += 1
             if outcome.referral or outcome.urgent_referral:
-                to_refer.append((follow_up, patient, doctor, outcome, encounter))
+                seen_again = visit is not plan.visits[-1]
+                to_refer.append((follow_up, patient, doctor, outcome, encounter, seen_again))
     session.flush()  # ids for the referrals
     departments = {}
-    for follow_up, patient, doctor, outcome, encounter in to_refer:
+    for follow_up, patient, doctor, outcome, encounter, seen_again in to_refer:
         code = programs[follow_up.program].referral_department
         if code not in departments:
             departments[code] = county_department(session, code)
@@ -524,6 +525,21 @@ def seed_chronic_care(
         )
         referral.created_at = encounter.occurred_at + dt.timedelta(minutes=20)
         result.counts["referrals"] += 1
+        if seen_again:
+            # The patient came back to the village clinic: the specialist saw them and sent them
+            # home with an adjusted plan. The latest referrals stay open in the specialists' inbox.
+            _close_as_specialist(session, referral, departments[code])
+
+
+def _close_as_specialist(session: Session, referral: Referral, department: Department) -> None:
+    specialist = session.scalar(
+        select(User.id).where(User.department_id == department.id).order_by(User.id)
+    )
+    referral.status = ReferralStatus.closed
+    referral.closed_at = referral.created_at + dt.timedelta(days=2)
+    referral.closed_by_id = specialist
+    referral.outcome = ReferralOutcome.plan_adjusted.value
+    referral.outcome_note = "专科门诊调整治疗方案，回村继续随访"
 
 
 def _enrolment_with_outcomes(

@@ -53,6 +53,8 @@ def visit_problem(case: CaseVisit) -> str | None:
         value = getattr(case, name)
         if value is not None and not low <= value <= high:
             return f"{name} must be between {low} and {high}"
+    if case.sbp is not None and case.dbp is not None and case.dbp >= case.sbp:
+        return "dbp must be lower than sbp"
     unknown = sorted(set(case.symptoms) - known_symptoms())
     if unknown:
         return f"symptoms: unknown code {unknown[0]!r}"

@@ -209,9 +209,8 @@ def report_csv(report: FollowUpReport) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def monthly_chart(monthly: MonthlyReport) -> bytes:
-    """Two panels — control rate lines; overdue as stacked town bars under the county line —
-    with the plotted series embedded as JSON in the PNG's ``Description`` text chunk."""
+def chart_figure(monthly: MonthlyReport):
+    """Two panels — control rate lines; overdue as stacked town bars under the county line."""
     # Imported here: matplotlib takes a noticeable time to load and only this chart needs it.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -251,6 +250,12 @@ def monthly_chart(monthly: MonthlyReport) -> bytes:
     for axes in (rate, overdue):
         axes.grid(axis="y", alpha=0.3)
         axes.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize="small")
+    return figure
+
+
+def monthly_chart(monthly: MonthlyReport) -> bytes:
+    """The chart as PNG, with the plotted series as JSON in its ``Description`` text chunk."""
+    figure = chart_figure(monthly)
     description = json.dumps(monthly.model_dump(mode="json"))  # ASCII: fits a PNG tEXt chunk
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", metadata={"Description": description})

@@ -62,10 +62,10 @@ class FollowUpIn(ApiModel):
     programs: list[ProgramCode] | None = Field(
         default=None, description="default: every program the patient is enrolled in"
     )
-    sbp: float | None = _range("sbp", "systolic BP, mmHg")
-    dbp: float | None = _range("dbp", "diastolic BP, mmHg")
+    sbp: int | None = _range("sbp", "systolic BP, mmHg")
+    dbp: int | None = _range("dbp", "diastolic BP, mmHg")
     fasting_glucose: float | None = _range("fasting_glucose", "mmol/L")
-    heart_rate: float | None = _range("heart_rate", "beats/min")
+    heart_rate: int | None = _range("heart_rate", "beats/min")
     temperature: float | None = _range("temperature", "°C")
     adverse_reaction: bool = False
     new_complication: bool = Field(default=False, description="a new or worsening complication")
@@ -74,6 +74,15 @@ class FollowUpIn(ApiModel):
     )
     medication_changes: Note | None = None
     notes: Note | None = None
+
+    @field_validator("dbp")
+    @classmethod
+    def _below_systolic(cls, dbp: int | None, info) -> int | None:
+        # Checked here, with the field named, so a typo never reaches the rules or the record.
+        sbp = info.data.get("sbp")
+        if dbp is not None and sbp is not None and dbp >= sbp:
+            raise ValueError("dbp must be lower than sbp")
+        return dbp
 
     @field_validator("symptoms")
     @classmethod

@@ -81,22 +81,28 @@ def enrol(
         raise InvalidField.at(
             "body.program", f"Record the confirmed diagnosis ({codes}) on a visit first."
         )
-    enrolment = session.scalar(
-        select(Enrolment).where(
-            Enrolment.patient_id == patient.id, Enrolment.program == data.program
+    active = session.scalar(
+        select(Enrolment.id).where(
+            Enrolment.patient_id == patient.id,
+            Enrolment.program == definition.code,
+            Enrolment.status == EnrolmentStatus.active,
         )
     )
-    if enrolment is not None and enrolment.status == EnrolmentStatus.active:
+    if active is not None:
         raise Conflict(f"The patient is already in the {definition.name.en} program.")
-    if enrolment is None:
-        enrolment = Enrolment(patient_id=patient.id, program=definition.code)
-        session.add(enrolment)
-    enrolment.clinic_id = patient.clinic_id
-    enrolment.status = EnrolmentStatus.active
-    enrolment.enrolled_on = enrolled_on
-    enrolment.withdrawn_on = None
-    enrolment.withdraw_reason = None
-    enrolment.next_due = enrolled_on  # the first follow-up is due at once
+    # Every enrolment is a spell of its own: a re-enrolled patient starts afresh, and the
+    # withdrawn spell stays as it was for the reports of its time.
+    enrolment = Enrolment(
+        patient_id=patient.id,
+        program=definition.code,
+        clinic_id=patient.clinic_id,
+        status=EnrolmentStatus.active,
+        enrolled_on=enrolled_on,
+        next_due=enrolled_on,  # the first follow-up is due at once
+        last_urgent=False,
+        last_referral=False,
+    )
+    session.add(enrolment)
     session.flush()
     return enrolment
 
@@ -139,7 +145,9 @@ def enrolments_of(session: Session, user: User, patient_id: int) -> list[Enrolme
     patient = visible_patient(session, user, patient_id)
     return list(
         session.scalars(
-            select(Enrolment).where(Enrolment.patient_id == patient.id).order_by(Enrolment.program)
+            select(Enrolment)
+            .where(Enrolment.patient_id == patient.id)
+            .order_by(Enrolment.program, Enrolment.enrolled_on, Enrolment.id)
         )
     )
 
@@ -275,6 +283,11 @@ def _visit(patient: Patient, data: FollowUpIn, encounter: Encounter, visit_date:
 def _check_order(enrolment: Enrolment, visit_date: dt.date) -> None:
     if visit_date < enrolment.enrolled_on:
         raise InvalidField.at("body.visit_date", "The visit is before the patient was enrolled.")
+    if visit_date == enrolment.last_follow_up_on:
+        raise Conflict(
+            f"A {enrolment.program} follow-up is already recorded for {visit_date}; "
+            "one a day per program (was the form sent twice?)."
+        )
     if enrolment.last_follow_up_on is not None and visit_date < enrolment.last_follow_up_on:
         raise InvalidField.at(
             "body.visit_date",

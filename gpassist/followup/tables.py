@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -42,7 +43,16 @@ class Enrolment(Base):
 
     __tablename__ = "followup_enrolments"
     __table_args__ = (
-        UniqueConstraint("patient_id", "program"),
+        # One active spell per program; a withdrawn spell stays as it was (reports read it) and
+        # re-enrolment starts a new one.
+        Index(
+            "uq_followup_enrolments_active",
+            "patient_id",
+            "program",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
         Index("ix_followup_enrolments_worklist", "clinic_id", "status", "next_due"),
     )
 
@@ -71,7 +81,10 @@ class FollowUp(Base):
     """One face-to-face follow-up of one program, with the rules' verdict."""
 
     __tablename__ = "followup_visits"
-    __table_args__ = (Index("ix_followup_visits_enrolment_date", "enrolment_id", "visit_date"),)
+    # One follow-up per program per day: a double-submitted form is refused, not counted twice.
+    __table_args__ = (
+        Index("ix_followup_visits_enrolment_date", "enrolment_id", "visit_date", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("followup_enrolments.id"))

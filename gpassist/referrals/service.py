@@ -60,6 +60,23 @@ def open_referral(
     created_by: User,
     note: str | None = None,
 ) -> Referral:
+    """Open a referral, or add to the one already open for this patient and department.
+
+    A specialist should find one referral per patient in their inbox, not one per visit; a
+    later urgent reason makes the open referral urgent.
+    """
+    open_one = session.scalar(
+        select(Referral).where(
+            Referral.patient_id == patient.id,
+            Referral.department_id == department.id,
+            Referral.status == ReferralStatus.open,
+        )
+    )
+    if open_one is not None:
+        open_one.urgent = open_one.urgent or urgent
+        open_one.reasons = list(dict.fromkeys([*open_one.reasons, *reasons]))
+        session.flush()
+        return open_one
     referral = Referral(
         patient_id=patient.id,
         clinic_id=patient.clinic_id,

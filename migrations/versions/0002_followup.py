@@ -58,11 +58,11 @@ def upgrade() -> None:
     sa.Column('created_at', gpassist.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['clinic_id'], ['facilities.id'], name=op.f('fk_followup_enrolments_clinic_id_facilities')),
     sa.ForeignKeyConstraint(['patient_id'], ['patients.id'], name=op.f('fk_followup_enrolments_patient_id_patients')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_followup_enrolments')),
-    sa.UniqueConstraint('patient_id', 'program', name=op.f('uq_followup_enrolments_patient_id_program'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_followup_enrolments'))
     )
     with op.batch_alter_table('followup_enrolments', schema=None) as batch_op:
         batch_op.create_index('ix_followup_enrolments_worklist', ['clinic_id', 'status', 'next_due'], unique=False)
+        batch_op.create_index('uq_followup_enrolments_active', ['patient_id', 'program'], unique=True, sqlite_where=sa.text("status = 'active'"), postgresql_where=sa.text("status = 'active'"))
 
     op.create_table('referrals',
     sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), nullable=False),
@@ -145,7 +145,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('followup_visits', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_followup_visits_encounter_id'), ['encounter_id'], unique=False)
-        batch_op.create_index('ix_followup_visits_enrolment_date', ['enrolment_id', 'visit_date'], unique=False)
+        batch_op.create_index('ix_followup_visits_enrolment_date', ['enrolment_id', 'visit_date'], unique=True)
         batch_op.create_index(batch_op.f('ix_followup_visits_patient_id'), ['patient_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_followup_visits_visit_date'), ['visit_date'], unique=False)
 
@@ -169,6 +169,7 @@ def downgrade() -> None:
 
     op.drop_table('referrals')
     with op.batch_alter_table('followup_enrolments', schema=None) as batch_op:
+        batch_op.drop_index('uq_followup_enrolments_active', sqlite_where=sa.text("status = 'active'"), postgresql_where=sa.text("status = 'active'"))
         batch_op.drop_index('ix_followup_enrolments_worklist')
 
     op.drop_table('followup_enrolments')

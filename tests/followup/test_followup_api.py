@@ -242,3 +242,52 @@ def test_certified_chronic_disease(api, users, database):
         assert has_certified_chronic_disease(session, patient, dt.date(2025, 3, 1))
         assert not has_certified_chronic_disease(session, patient, dt.date(2025, 2, 28))
         assert not has_certified_chronic_disease(session, patient, dt.date(2026, 1, 1), "diabetes")
+
+
+def test_re_enrolment_starts_afresh(api, users):
+    """An uncontrolled visit before withdrawal is not the 'previous' of the new spell."""
+    patient = diagnosed_patient(api)
+    first = enrol(api, patient, on=today() - dt.timedelta(days=400))
+    follow_up(api, patient, sbp=165, dbp=95, visit_date=today() - dt.timedelta(days=390))
+    api.post(f"/api/v1/enrolments/{first['id']}/withdraw", as_="doctor_a", json={"reason": "moved"})
+    second = enrol(api, patient)
+    assert second["id"] != first["id"] and second["last_classification"] is None
+    visit = follow_up(api, patient, sbp=165, dbp=95)["follow_ups"][0]
+    assert visit["classification"] == "uncontrolled" and visit["referral"] is False
+    spells = api.get(f"/api/v1/patients/{patient}/enrolments", as_="doctor_a").get_json()["items"]
+    assert [(s["status"], s["enrolled_on"]) for s in spells] == [
+        ("withdrawn", first["enrolled_on"]),
+        ("active", today().isoformat()),
+    ]
+
+
+def test_a_form_sent_twice_is_not_a_second_follow_up(api, users):
+    patient = diagnosed_patient(api)
+    enrol(api, patient, on=today() - dt.timedelta(days=30))
+    follow_up(api, patient, sbp=165, dbp=95, visit_date=today() - dt.timedelta(days=14))
+    follow_up(api, patient, sbp=166, dbp=96)
+    again = follow_up(api, patient, expect=409, sbp=166, dbp=96)
+    assert again["type"] == "/problems/conflict"
+    history = api.get(f"/api/v1/patients/{patient}/follow-ups", as_="doctor_a").get_json()["items"]
+    assert len(history) == 2
+
+
+def test_one_open_referral_per_patient_and_department(api, users):
+    patient = diagnosed_patient(api)
+    enrol(api, patient, on=today() - dt.timedelta(days=60))
+    for days_ago in (42, 28, 14):
+        follow_up(api, patient, sbp=165, dbp=95, visit_date=today() - dt.timedelta(days=days_ago))
+    last = follow_up(api, patient, sbp=185, dbp=100)["follow_ups"][0]
+    inbox = api.get("/api/v1/referrals?status=open", as_="specialist").get_json()["items"]
+    assert len(inbox) == 1
+    assert inbox[0]["urgent"] is True
+    assert set(inbox[0]["reasons"]) == {"uncontrolled_twice", "sbp>=180"}
+    assert last["referral_record"]["id"] == inbox[0]["id"]
+
+
+def test_diastolic_above_systolic_is_refused(api, users):
+    patient = diagnosed_patient(api)
+    enrol(api, patient)
+    refused = follow_up(api, patient, expect=422, sbp=100, dbp=150)
+    assert [e["field"] for e in refused["errors"]] == ["body.dbp"]
+    assert api.get("/api/v1/referrals", as_="doctor_a").get_json()["items"] == []

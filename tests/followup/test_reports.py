@@ -400,3 +400,24 @@ def test_bad_monthly_query_is_422_naming_the_field(api, users, url, query, field
     assert response.status_code == 422, response.get_data(as_text=True)
     assert response.mimetype == "application/problem+json"
     assert field in [e["field"] for e in response.get_json()["errors"]]
+
+
+def test_chart_plots_the_series_it_reports(api, county):
+    """What is drawn is the JSON: the county and town control-rate lines in percent, the town
+    overdue bars stacked to the county total."""
+    from gpassist.followup.reports_api import MonthlyReport, chart_figure
+
+    monthly = MonthlyReport.model_validate(
+        report(api, "/api/v1/reports/followup/monthly", year=2025).get_json()
+    )
+    rate, overdue = chart_figure(monthly).axes
+    county_series, *towns = monthly.series
+    for line, series in zip(rate.lines, (county_series, *towns), strict=True):
+        assert list(line.get_ydata()) == pytest.approx([r * 100 for r in series.control_rate])
+    assert list(overdue.lines[0].get_ydata()) == county_series.overdue
+    tops = [0.0] * len(monthly.months)
+    for container, town in zip(overdue.containers, towns, strict=True):
+        heights = [bar.get_height() for bar in container]
+        assert heights == town.overdue
+        tops = [t + h for t, h in zip(tops, heights, strict=True)]
+    assert tops == county_series.overdue
