@@ -127,8 +127,8 @@ def check_bill(policy: Policy, bill: Bill, patient: PatientFlags) -> tuple[Visit
     for i, item in enumerate(bill.items):
         if item.category not in policy.categories:
             raise BillRejected(f"items.{i}.category", f"unknown category {item.category!r}")
-        if item.quantity < 1:
-            raise BillRejected(f"items.{i}.quantity", "quantity must be at least 1")
+        if item.quantity < 0:
+            raise BillRejected(f"items.{i}.quantity", "a quantity cannot be negative")
         if item.unit_price_fen < 0:
             raise BillRejected(f"items.{i}.unit_price_fen", "a price cannot be negative")
     return visit_type, level
