@@ -183,6 +183,7 @@ def settlement_simulate(policy_files, cases_file) -> None:
     """Settle a JSON file of bills from empty accumulators (no database)."""
     import json
 
+    import yaml
     from pydantic import ValidationError
 
     from gpassist.settlement.policy import load_policy
@@ -192,6 +193,8 @@ def settlement_simulate(policy_files, cases_file) -> None:
         policies = [load_policy(Path(p)) for p in policy_files]
     except ValidationError as exc:
         raise click.ClickException(f"policy: {_problems(exc)}") from exc
+    except yaml.YAMLError as exc:
+        raise click.ClickException(f"policy: not valid YAML: {exc}") from exc
     try:
         cases = Cases.model_validate_json(cases_file.read())
     except ValidationError as exc:

@@ -1033,8 +1033,7 @@ prices = st.one_of(
 items = st.fixed_dictionaries(
     {
         "category": st.sampled_from(["A", "A", "B", "C"]),
-        # From 1: a zero quantity has its own test above (the engine rejects it).
-        "quantity": st.integers(min_value=1, max_value=4),
+        "quantity": st.integers(min_value=0, max_value=4),
         "unit_price_fen": prices,
     }
 )
