@@ -9,7 +9,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-for script in sorted(HERE.glob("bench_*.py")):
+for script in [*sorted(HERE.glob("bench_*.py")), HERE / "settlement.py"]:
     args = [sys.executable, str(script)]
     if os.environ.get("GPASSIST_TEST_POSTGRES_URL"):
         args += ["--postgres", os.environ["GPASSIST_TEST_POSTGRES_URL"]]

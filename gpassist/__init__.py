@@ -65,6 +65,7 @@ def _register_blueprints(app: Flask) -> None:
     from gpassist.openapi import build_openapi
     from gpassist.patients.api import bp as patients_bp
     from gpassist.referrals.api import bp as referrals_bp
+    from gpassist.settlement.admin_api import bp as settlement_admin_bp
     from gpassist.settlement.api import bp as settlement_bp
 
     blueprints = (
@@ -76,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
         referrals_bp,
         reports_bp,
         settlement_bp,
+        settlement_admin_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

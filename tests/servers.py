@@ -50,9 +50,9 @@ def running_server(
             if process.poll() is not None:
                 raise RuntimeError(f"server exited with {process.returncode}: {_tail(log.name)}")
             try:
-                if requests.get(base + ready_path, timeout=2).status_code == 200:
+                if requests.get(base + ready_path, timeout=10).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not up yet, or busy starting
                 pass
             if time.monotonic() > deadline:
                 raise RuntimeError(f"server not ready after 60 s: {_tail(log.name)}")
