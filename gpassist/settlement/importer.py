@@ -33,7 +33,7 @@ from gpassist.followup.service import has_certified_chronic_disease
 from gpassist.patients.tables import Patient
 from gpassist.settlement import chain, service
 from gpassist.settlement.policy import Level, Policy, VisitType, policy_in_force
-from gpassist.settlement.tables import Bill, BillSource, Ledger, Settlement
+from gpassist.settlement.tables import Bill, BillSource, Settlement
 
 COLUMNS = (
     "external_ref",
@@ -93,36 +93,6 @@ class ImportReport:
         return (
             f"{len(self.imported)} bills imported, {len(self.skipped)} skipped (already imported)"
         )
-
-
-def record_imported(
-    session: Session,
-    user: User | None,
-    patient: Patient,
-    facility: Facility,
-    bill: chain.Bill,
-    lines: list[tuple[str | None, str, str, int, int]],
-    policy: Policy,
-    result: chain.Settlement,
-    before: chain.Accumulators,
-    ledger: Ledger,
-    external_ref: str,
-) -> Settlement:
-    """Record an imported bill exactly as a counter bill is recorded, with ``source=imported``."""
-    return service._record(
-        session,
-        user,
-        patient,
-        facility,
-        bill,
-        lines,
-        policy,
-        result,
-        before,
-        ledger,
-        source=BillSource.imported,
-        external_ref=external_ref,
-    )
 
 
 def import_csv(
@@ -200,7 +170,7 @@ def _settle(
             column = "facility" if column == "hospital_level" else None
         raise ImportRefused(line, column, exc.message) from exc
     lines = [(None, r.description, r.category, r.quantity, r.unit_price_fen) for r in pending.rows]
-    return record_imported(
+    return service.record_settlement(
         session,
         user,
         patient,
@@ -211,7 +181,8 @@ def _settle(
         result,
         before,
         ledger,
-        first.external_ref,
+        source=BillSource.imported,
+        external_ref=first.external_ref,
     )
 
 

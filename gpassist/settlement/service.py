@@ -119,7 +119,7 @@ def settle_bill(
         result = chain.settle(policy, bill, flags, before)
     except chain.BillRejected as exc:
         raise InvalidField.at(f"body.{exc.field}", exc.message) from exc
-    settlement = _record(
+    settlement = record_settlement(
         session,
         user,
         patient,
@@ -187,7 +187,7 @@ def _ledger(session: Session, patient_id: int, year: int) -> Ledger:
     return ledger
 
 
-def _record(
+def record_settlement(
     session: Session,
     user: User | None,
     patient: Patient,
@@ -202,6 +202,8 @@ def _record(
     source: BillSource,
     external_ref: str | None = None,
 ) -> Settlement:
+    """Write a settled bill: its lines, the settlement, a share per payer, the ledger change and
+    its journal — the same for a counter bill and a hospital bill imported later."""
     stored_bill = Bill(
         patient_id=patient.id,
         facility_id=facility.id,
