@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import tempfile
 
-from common import print_results, timed
+from common import on_each_database, print_results, timed
 
 from gpassist import create_app
 from gpassist.all_tables import metadata
 from gpassist.auth.service import issue_token
 from gpassist.clinics.loader import apply_registry, read_registry
-from tests.conftest import MINI_COUNTY, PostgresSchema, make_users
+from tests.conftest import MINI_COUNTY, make_users
 
 
 def run(database_url: str, n: int, label: str) -> list[tuple[str, float]]:
@@ -84,11 +83,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--postgres", help="also run on this PostgreSQL server URL")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        run(f"sqlite:///{folder}/bench.db", args.requests, "SQLite (WAL, synchronous=NORMAL)")
-    if args.postgres:
-        with PostgresSchema(args.postgres) as schema:
-            run(schema.url, args.requests, "PostgreSQL (local, psycopg 3)")
+    on_each_database(args.postgres, lambda url, label: run(url, args.requests, label))
 
 
 if __name__ == "__main__":

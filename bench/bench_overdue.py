@@ -17,10 +17,9 @@ import argparse
 import datetime as dt
 import random
 import sys
-import tempfile
 import time
 
-from common import print_results, timed
+from common import on_each_database, print_results, timed
 from sqlalchemy import select
 
 from gpassist import create_app
@@ -33,7 +32,7 @@ from gpassist.followup import service
 from gpassist.followup.rules import Classification, add_months
 from gpassist.followup.tables import Enrolment, EnrolmentStatus, FollowUp
 from gpassist.patients.tables import Encounter, Patient, PregnancyStatus, Sex
-from tests.conftest import MINI_COUNTY, PostgresSchema, make_users
+from tests.conftest import MINI_COUNTY, make_users
 
 CONTROLLED, UNCONTROLLED = (132.0, 82.0), (162.0, 96.0)
 
@@ -216,16 +215,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--postgres", help="also run on this PostgreSQL server URL")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        run(
-            f"sqlite:///{folder}/bench.db",
-            args.patients,
-            args.requests,
-            "SQLite (WAL, synchronous=NORMAL)",
-        )
-    if args.postgres:
-        with PostgresSchema(args.postgres) as schema:
-            run(schema.url, args.patients, args.requests, "PostgreSQL (local, psycopg 3)")
+    on_each_database(
+        args.postgres, lambda url, label: run(url, args.patients, args.requests, label)
+    )
 
 
 if __name__ == "__main__":

@@ -33,3 +33,16 @@ def print_results(title: str, results: list[tuple[str, float]]) -> None:
     print(f"{'endpoint':{width}} {'median':>10} {'vs bare':>8}")
     for name, seconds in results:
         print(f"{name:{width}} {seconds * 1000:8.2f}ms {seconds / baseline:7.1f}x")
+
+
+def on_each_database(postgres_url: str | None, run_one: Callable[[str, str], object]) -> None:
+    """``run_one(url, label)`` on a scratch SQLite file, then on a scratch PostgreSQL schema."""
+    import tempfile
+
+    from tests.conftest import PostgresSchema
+
+    with tempfile.TemporaryDirectory() as folder:
+        run_one(f"sqlite:///{folder}/bench.db", "SQLite (WAL, synchronous=NORMAL)")
+    if postgres_url:
+        with PostgresSchema(postgres_url) as schema:
+            run_one(schema.url, "PostgreSQL (local, psycopg 3)")

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import tempfile
 import time
 
-import common  # noqa: F401  (puts the project root on sys.path)
+from common import on_each_database  # puts the project root on sys.path
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert
 
 from gpassist.all_tables import metadata
@@ -27,7 +26,7 @@ from gpassist.followup.tables import ChronicCertification
 from gpassist.patients.tables import Household, Patient, PregnancyStatus, Sex
 from gpassist.settlement import service
 from gpassist.settlement.schemas import BillIn
-from tests.conftest import MINI_COUNTY, PostgresSchema, make_users
+from tests.conftest import MINI_COUNTY, make_users
 
 TODAY = dt.date(2026, 11, 28)
 
@@ -141,16 +140,9 @@ def main() -> None:
     parser.add_argument("--patients", type=int, default=50)
     parser.add_argument("--postgres", help="also run on this PostgreSQL server URL")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        run(
-            f"sqlite:///{folder}/bench.db",
-            args.settlements,
-            args.patients,
-            "SQLite (WAL, synchronous=NORMAL)",
-        )
-    if args.postgres:
-        with PostgresSchema(args.postgres) as schema:
-            run(schema.url, args.settlements, args.patients, "PostgreSQL (local, psycopg 3)")
+    on_each_database(
+        args.postgres, lambda url, label: run(url, args.settlements, args.patients, label)
+    )
 
 
 if __name__ == "__main__":

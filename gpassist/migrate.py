@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -24,7 +25,9 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(database_url), revision)
 
 
+@functools.cache
 def head_revision() -> str | None:
+    """The code's newest migration (read once: /readyz asks on every probe)."""
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 

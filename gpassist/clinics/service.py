@@ -6,7 +6,6 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from gpassist.clinics.tables import (
-    Department,
     Drug,
     Facility,
     FacilityKind,
@@ -39,10 +38,6 @@ def list_towns(session: Session) -> list[Town]:
     return list(session.scalars(select(Town).order_by(Town.code)))
 
 
-def active_departments(session: Session, facility: Facility) -> list[Department]:
-    return [d for d in facility.departments if d.active]
-
-
 def search_drugs(
     session: Session, q: str | None, limit: int, offset: int, clinic_id: int | None = None
 ) -> list[Drug]:
@@ -70,10 +65,6 @@ def get_drug(session: Session, code: str) -> Drug:
     if drug is None:
         raise NotFound(f"No drug {code!r} in the catalog.")
     return drug
-
-
-def clinic_stocks(session: Session, clinic_id: int, drug_id: int) -> bool:
-    return session.get(FormularyEntry, (clinic_id, drug_id)) is not None
 
 
 def list_service_items(session: Session) -> list[ServiceItem]:

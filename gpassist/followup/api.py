@@ -221,16 +221,13 @@ def record_annual_check(user, patient_id: int, body: AnnualCheckIn):
 
 
 def certification_out(c: ChronicCertification) -> CertificationOut:
-    from gpassist.clinics.tables import Facility
-
-    facility = request_session().get(Facility, c.certifying_facility_id)
     return CertificationOut(
         id=c.id,
         patient_id=c.patient_id,
         disease=c.disease,
         icd10=c.icd10,
         certified_on=c.certified_on,
-        certifying_facility=facility.code if facility else "",
+        certifying_facility=c.certifying_facility.code,
         certificate_no=c.certificate_no,
         revoked_on=c.revoked_on,
     )

@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from gpassist.clinics.tables import Facility
 from gpassist.db import Base, BigId, JsonDoc, UTCDateTime, str_enum, utcnow
 from gpassist.followup.rules import Classification
 from gpassist.patients.tables import Patient
@@ -142,6 +143,7 @@ class ChronicCertification(Base):
     icd10: Mapped[str] = mapped_column(String(10))
     certified_on: Mapped[dt.date] = mapped_column(Date)
     certifying_facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
+    certifying_facility: Mapped[Facility] = relationship(lazy="joined")
     certificate_no: Mapped[str | None] = mapped_column(String(64))
     revoked_on: Mapped[dt.date | None] = mapped_column(Date)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
