@@ -7,7 +7,7 @@ COUNTY ?= clinics/demo-county
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test lint format bench clean
+.PHONY: run test install install-test lint format bench clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,3 +47,9 @@ bench: install-test
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis .ruff_cache
+
+# Pages: extract the Chinese source strings, merge them into the English catalog, compile it.
+translations: install-test
+	$(BIN)/pybabel extract -F babel.cfg -o gpassist/web/translations/messages.pot gpassist/web
+	$(BIN)/pybabel update -i gpassist/web/translations/messages.pot -d gpassist/web/translations -w 100
+	$(BIN)/pybabel compile -d gpassist/web/translations

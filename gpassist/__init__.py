@@ -26,6 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from gpassist.endpoints import CodeConverter, IdConverter, close_request_session
     from gpassist.errors import register_error_handlers
     from gpassist.extensions import socketio
+    from gpassist.web import init_web
 
     settings = load_settings(overrides=config)
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"], instance_relative_config=False)
@@ -47,6 +48,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.after_request(_echo_request_id)
     app.teardown_appcontext(close_request_session)
     _register_blueprints(app)
+    init_web(app)
     socketio.init_app(
         app,
         async_mode=settings["SOCKETIO_ASYNC_MODE"],

@@ -109,8 +109,9 @@ def bearer_token() -> str | None:
 
 def authenticate_request(session: Session):
     from gpassist.auth import service as auth_service  # auth.service has no web imports
+    from gpassist.web.session_auth import session_token_for_request
 
-    token = bearer_token()
+    token = bearer_token() or session_token_for_request()
     if token is None:
         raise Unauthorized("Send 'Authorization: Bearer <token>' (POST /api/v1/auth/token).")
     user = auth_service.user_for_token(session, token)

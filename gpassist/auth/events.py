@@ -1,8 +1,9 @@
 """Socket.IO: every connection authenticates in the handshake, or is refused.
 
-The client sends ``auth={"token": "<bearer token>"}``. An accepted connection joins the room
-``user:<id>`` (and ``clinic:<id>`` for a village doctor), so any server process can notify a user
-through the message queue without knowing which process holds their socket.
+The client sends ``auth={"token": "<bearer token>"}``; the pages rely on their session cookie
+(``gpassist.web.session_auth.handshake_token``, same origin only). An accepted connection joins
+the room ``user:<id>`` (and ``clinic:<id>`` for a village doctor), so any server process can
+notify a user through the message queue without knowing which process holds their socket.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from flask_socketio import ConnectionRefusedError, join_room
 
 from gpassist.auth.service import user_for_token
 from gpassist.extensions import socketio
+from gpassist.web.session_auth import handshake_token
 
 log = logging.getLogger("gpassist.auth.events")
 
@@ -28,8 +30,8 @@ def clinic_room(clinic_id: int) -> str:
 
 @socketio.on("connect")
 def authenticate_connection(auth=None):
-    token = auth.get("token") if isinstance(auth, dict) else None
-    if not isinstance(token, str) or not token:
+    token = handshake_token(auth)
+    if token is None:
         raise ConnectionRefusedError({"type": "/problems/unauthorized", "title": "token required"})
     database = current_app.extensions["gpassist.db"]
     with database.sessionmaker() as session:

@@ -1,0 +1,33 @@
+// Calls /api/v1 with the page's session cookie and CSRF token; shows every API problem to the
+// user in plain words (the problem's own title/detail, which the API gives in Chinese and English).
+(function () {
+  "use strict";
+  var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
+
+  function showProblem(problem) {
+    var box = document.getElementById("problem");
+    if (!box) return;
+    var text = (problem && (problem.detail || problem.title)) || "出错了，请重试。";
+    box.textContent = text;
+    box.hidden = false;
+  }
+
+  async function call(method, url, body) {
+    var headers = { "Accept": "application/json" };
+    if (method !== "GET") headers["X-CSRFToken"] = csrf;
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    var response;
+    try {
+      response = await fetch(url, { method: method, headers: headers, credentials: "same-origin",
+        body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (err) {
+      showProblem({ title: "网络连接失败，请检查网络后重试。" });
+      throw err;
+    }
+    var data = response.status === 204 ? null : await response.json().catch(function () { return null; });
+    if (!response.ok) { showProblem(data); throw Object.assign(new Error("api"), { problem: data, status: response.status }); }
+    return data;
+  }
+
+  window.gpassist = { call: call, showProblem: showProblem, csrf: csrf };
+})();

@@ -1,0 +1,135 @@
+"""Login, logout, language switch and the start page of each role."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from gpassist.auth import service as auth_service
+from gpassist.auth.events import end_user_sockets
+from gpassist.auth.tables import ROLE_NAMES, User
+from gpassist.db import utcnow
+from gpassist.web import LANGUAGE_COOKIE, LANGUAGES, csrf
+from gpassist.web.session_auth import SESSION_TOKEN_KEY, session_token
+
+# The app keeps /static for itself; the pages' files are served under /assets.
+bp = Blueprint(
+    "web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets"
+)
+
+
+@bp.before_request
+def _protect_forms() -> None:
+    if request.method == "POST":
+        csrf.protect()
+
+
+def _database():
+    return current_app.extensions["gpassist.db"]
+
+
+def logged_in_user(db_session) -> User | None:
+    token = session_token()
+    if token is None:
+        return None
+    return auth_service.user_for_token(db_session, token)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only paths on this site: an attacker's link must not bounce a fresh login elsewhere.
+    if not target:
+        return url_for("web.home")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("web.home")
+    return target
+
+
+@bp.get("/")
+def index():
+    return redirect(url_for("web.home"))
+
+
+@bp.get("/login")
+def login_form():
+    return render_template("login.html", error=None, username="", next=request.args.get("next"))
+
+
+@bp.post("/login")
+def login():
+    username = (request.form.get("username") or "").strip()
+    password = request.form.get("password") or ""
+    target = request.form.get("next")
+    if not username or not password:
+        return _login_refused(_("请输入用户名和密码。"), username, target, 400)
+    config = current_app.config
+    with _database().transaction(actor=username) as db_session:
+        outcome = auth_service.login(
+            db_session,
+            username,
+            password,
+            ttl=dt.timedelta(hours=config["TOKEN_TTL_HOURS"]),
+            policy=auth_service.ThrottlePolicy(
+                config["LOGIN_MAX_FAILURES"], config["LOGIN_LOCK_MINUTES"]
+            ),
+        )
+    if outcome.issued is None:
+        if outcome.locked_until is not None:
+            minutes = max(1, math.ceil((outcome.locked_until - utcnow()).total_seconds() / 60))
+            message = _(
+                "登录失败次数过多，请 %(minutes)d 分钟后再试，或请管理员解锁。", minutes=minutes
+            )
+            return _login_refused(message, username, target, 429)
+        return _login_refused(_("用户名或密码错误。"), username, target, 401)
+    session.clear()  # a fresh session on login: no fixation of a pre-login session
+    session[SESSION_TOKEN_KEY] = outcome.issued.token
+    session.permanent = True
+    current_app.permanent_session_lifetime = dt.timedelta(hours=config["TOKEN_TTL_HOURS"])
+    return redirect(_safe_next(target))
+
+
+def _login_refused(message: str, username: str, target: str | None, status: int):
+    page = render_template("login.html", error=message, username=username, next=target)
+    return page, status
+
+
+@bp.post("/logout")
+def logout():
+    token = session_token()
+    if token is not None:
+        with _database().transaction(actor="logout") as db_session:
+            user_id = auth_service.revoke_token(db_session, token)
+        if user_id is not None:
+            end_user_sockets(user_id)
+    session.clear()
+    return redirect(url_for("web.login_form"))
+
+
+@bp.get("/lang/<code>")
+def switch_language(code: str):
+    response = redirect(_safe_next(request.args.get("next")))
+    if code in LANGUAGES:
+        response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
+@bp.get("/app")
+def home():
+    with _database().read_sessionmaker() as db_session:
+        user = logged_in_user(db_session)
+        if user is None:
+            session.pop(SESSION_TOKEN_KEY, None)
+            return redirect(url_for("web.login_form", next=request.path))
+        return render_template("home.html", user=user, role_name=ROLE_NAMES[user.role])
