@@ -19,12 +19,15 @@ from flask_babel import gettext as _
 
 from gpassist.auth import service as auth_service
 from gpassist.auth.events import end_user_sockets
-from gpassist.auth.tables import ROLE_NAMES, User
+from gpassist.auth.tables import ROLE_NAMES, Role, User
 from gpassist.db import utcnow
 from gpassist.web import LANGUAGE_COOKIE, LANGUAGES, csrf
 from gpassist.web.session_auth import SESSION_TOKEN_KEY, session_token
 
 # The app keeps /static for itself; the pages' files are served under /assets.
+# Each role's start page; roles without pages yet see the greeting.
+START_PAGE = {Role.village_doctor: "web.today", Role.admin: "web.reports"}
+
 bp = Blueprint(
     "web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets"
 )
@@ -132,4 +135,7 @@ def home():
         if user is None:
             session.pop(SESSION_TOKEN_KEY, None)
             return redirect(url_for("web.login_form", next=request.path))
+        start = START_PAGE.get(user.role)
+        if start is not None:
+            return redirect(url_for(start))
         return render_template("home.html", user=user, role_name=ROLE_NAMES[user.role])

@@ -38,9 +38,10 @@ def test_login_page_is_chinese_by_default_and_english_on_request(client):
 def test_logging_in_shows_the_users_start_page(client, users):
     response = log_in(client, "doctor_a")
     assert response.status_code == 302 and response.headers["Location"].endswith("/app")
-    home = client.get("/app")
+    home = client.get("/app", follow_redirects=True)
     assert home.status_code == 200
-    assert "村医" in home.text  # the role, in Chinese
+    assert home.request.path == "/app/today"  # a village doctor starts the day with the worklist
+    assert "村医" in home.text and "今日应随访" in home.text
 
 
 def test_a_wrong_password_is_refused_in_chinese_and_sets_no_session(client, users):
@@ -77,14 +78,14 @@ def test_pages_call_the_api_with_the_session_and_need_csrf_to_write(client, user
     refused = client.post("/api/v1/users", json=body)
     assert refused.status_code == 403
     assert refused.mimetype == "application/problem+json"
-    token = CSRF_META.search(client.get("/app").text).group(1)
+    token = CSRF_META.search(client.get("/app", follow_redirects=True).text).group(1)
     created = client.post("/api/v1/users", json=body, headers={"X-CSRFToken": token})
     assert created.status_code == 201, created.json
 
 
 def test_logout_revokes_the_sessions_token(client, users):
     log_in(client, "doctor_a")
-    page = client.get("/app")
+    page = client.get("/app", follow_redirects=True)
     client.post("/logout", data={"csrf_token": csrf_from(page.data)})
     assert client.get("/app").status_code == 302
     assert client.get("/api/v1/auth/me").status_code == 401

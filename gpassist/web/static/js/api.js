@@ -12,8 +12,8 @@
     box.hidden = false;
   }
 
-  async function call(method, url, body) {
-    var headers = { "Accept": "application/json" };
+  async function call(method, url, body, extraHeaders) {
+    var headers = Object.assign({ "Accept": "application/json" }, extraHeaders || {});
     if (method !== "GET") headers["X-CSRFToken"] = csrf;
     if (body !== undefined) headers["Content-Type"] = "application/json";
     var response;

@@ -1,0 +1,84 @@
+"""The pages of each role: the server renders the frame and the labels; the page's small script
+fills it from the same /api/v1 calls any client makes (so scoping and validation live in one place).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import current_app, redirect, render_template, request, session, url_for
+
+from gpassist.auth import service as auth_service
+from gpassist.auth.tables import ROLE_NAMES, Role
+from gpassist.db import shanghai_today
+from gpassist.errors import NotFound
+from gpassist.patients.schemas import age_on
+from gpassist.patients.service import visible_patient
+from gpassist.web.session_auth import SESSION_TOKEN_KEY, session_token
+from gpassist.web.strings import page_strings
+from gpassist.web.views import START_PAGE, bp
+
+
+def page(rule: str, roles: set[Role] | None = None) -> Callable:
+    """A page for the logged-in user (any role in ``roles``); others go to their start page."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(**kwargs):
+            database = current_app.extensions["gpassist.db"]
+            with database.read_sessionmaker() as db_session:
+                token = session_token()
+                user = auth_service.user_for_token(db_session, token) if token else None
+                if user is None:
+                    session.pop(SESSION_TOKEN_KEY, None)
+                    return redirect(url_for("web.login_form", next=request.full_path.rstrip("?")))
+                if roles is not None and user.role not in roles:
+                    return redirect(url_for(START_PAGE.get(user.role, "web.home")))
+                try:
+                    context = view(user=user, db_session=db_session, **kwargs)
+                except NotFound:
+                    page = render("not_found.html", user)
+                    return page, 404
+                return render(context.pop("template"), user=user, **context)
+
+        bp.add_url_rule(rule, view.__name__, wrapper, methods=["GET"])
+        return wrapper
+
+    return decorate
+
+
+def render(template: str, user, **context):
+    return render_template(
+        template,
+        user=user,
+        role_name=ROLE_NAMES[user.role],
+        strings=page_strings(),
+        **context,
+    )
+
+
+@page("/app/today", roles={Role.village_doctor})
+def today(user, db_session):
+    return {"template": "today.html"}
+
+
+@page("/app/patients", roles={Role.village_doctor, Role.admin})
+def patients(user, db_session):
+    return {"template": "patients.html"}
+
+
+@page("/app/patients/<int:patient_id>", roles={Role.village_doctor, Role.admin})
+def visit(user, db_session, patient_id: int):
+    patient = visible_patient(db_session, user, patient_id)
+    return {
+        "template": "visit.html",
+        "patient": patient,
+        "age": age_on(patient.birth_date, shanghai_today()),
+        "clinic_code": patient.clinic.code,
+    }
+
+
+@page("/app/reports", roles={Role.admin})
+def reports(user, db_session):
+    return {"template": "reports.html", "period": str(shanghai_today().year)}
