@@ -8,11 +8,13 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import current_app, redirect, render_template, request, session, url_for
+from sqlalchemy import select
 
 from gpassist.auth import service as auth_service
 from gpassist.auth.tables import ROLE_NAMES, Role
+from gpassist.clinics.tables import Department, Facility, FacilityKind, FacilityLevel
 from gpassist.db import shanghai_today
-from gpassist.errors import NotFound
+from gpassist.errors import Forbidden, NotFound
 from gpassist.patients.schemas import age_on
 from gpassist.patients.service import visible_patient
 from gpassist.web.session_auth import SESSION_TOKEN_KEY, session_token
@@ -73,6 +75,7 @@ def visit(user, db_session, patient_id: int):
     patient = visible_patient(db_session, user, patient_id)
     return {
         "template": "visit.html",
+        "departments": county_departments(db_session),
         "patient": patient,
         "age": age_on(patient.birth_date, shanghai_today()),
         "clinic_code": patient.clinic.code,
@@ -82,3 +85,37 @@ def visit(user, db_session, patient_id: int):
 @page("/app/reports", roles={Role.admin})
 def reports(user, db_session):
     return {"template": "reports.html", "period": str(shanghai_today().year)}
+
+
+@page("/app/consult", roles={Role.specialist})
+def consult_desk(user, db_session):
+    return {"template": "consult_desk.html"}
+
+
+@page(
+    "/app/consult/<int:consultation_id>", roles={Role.village_doctor, Role.specialist, Role.admin}
+)
+def consult_room(user, db_session, consultation_id: int):
+    from gpassist.consult.service import joinable_consultation
+
+    try:
+        joinable_consultation(db_session, user, consultation_id)
+    except Forbidden as exc:  # a specialist of the department who did not take it
+        raise NotFound() from exc
+    return {"template": "consult_room.html", "consultation_id": consultation_id}
+
+
+def county_departments(db_session) -> list[Department]:
+    """Departments of the county-level hospitals, which answer consultations."""
+    return list(
+        db_session.scalars(
+            select(Department)
+            .join(Facility, Department.facility_id == Facility.id)
+            .where(
+                Department.active.is_(True),
+                Facility.kind == FacilityKind.hospital,
+                Facility.level == FacilityLevel.county,
+            )
+            .order_by(Facility.code, Department.code)
+        )
+    )

@@ -26,7 +26,11 @@ from gpassist.web.session_auth import SESSION_TOKEN_KEY, session_token
 
 # The app keeps /static for itself; the pages' files are served under /assets.
 # Each role's start page; roles without pages yet see the greeting.
-START_PAGE = {Role.village_doctor: "web.today", Role.admin: "web.reports"}
+START_PAGE = {
+    Role.village_doctor: "web.today",
+    Role.specialist: "web.consult_desk",
+    Role.admin: "web.reports",
+}
 
 bp = Blueprint(
     "web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets"

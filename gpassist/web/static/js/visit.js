@@ -199,6 +199,20 @@
     renderLines();
   }
 
+  // --- a consultation with a county specialist -------------------------------------------------
+  document.getElementById("consult").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var status = document.getElementById("consult-status");
+    if (!state.encounterId) { gpassist.showProblem({ title: S.dx_save_first_consult }); return; }
+    var form = new FormData(event.target);
+    var body = { department: form.get("department"), urgency: form.get("urgency"),
+      reason: String(form.get("reason") || "").trim() };
+    gpassist.call("POST", "/api/v1/encounters/" + state.encounterId + "/consultations", body).then(function (c) {
+      status.textContent = "";
+      status.appendChild(el("a", { href: "/app/consult/" + c.id, text: S.open_consultation + " #" + c.id }));
+    });
+  });
+
   loadPrograms();
   loadHistory();
   renderLines();
