@@ -119,3 +119,8 @@ def county_departments(db_session) -> list[Department]:
             .order_by(Facility.code, Department.code)
         )
     )
+
+
+@page("/app/pharmacy", roles={Role.pharmacist, Role.admin})
+def pharmacy_board(user, db_session):
+    return {"template": "pharmacy.html"}

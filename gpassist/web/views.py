@@ -29,6 +29,7 @@ from gpassist.web.session_auth import SESSION_TOKEN_KEY, session_token
 START_PAGE = {
     Role.village_doctor: "web.today",
     Role.specialist: "web.consult_desk",
+    Role.pharmacist: "web.pharmacy_board",
     Role.admin: "web.reports",
 }
 

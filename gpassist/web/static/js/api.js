@@ -7,9 +7,21 @@
   function showProblem(problem) {
     var box = document.getElementById("problem");
     if (!box) return;
-    var text = (problem && (problem.detail || problem.title)) || "出错了，请重试。";
+    var text = (problem && (problem.detail_zh || problem.detail || problem.title)) || "出错了，请重试。";
     box.textContent = text;
+    // Field errors, each in Chinese where the API gives it (message_zh), else as given.
+    if (problem && problem.errors && problem.errors.length) {
+      var list = document.createElement("ul");
+      problem.errors.forEach(function (e) {
+        var item = document.createElement("li");
+        item.textContent = e.message_zh || e.message;
+        list.appendChild(item);
+      });
+      box.appendChild(list);
+    }
     box.hidden = false;
+    clearTimeout(showProblem.timer);
+    showProblem.timer = setTimeout(function () { box.hidden = true; }, 15000);
   }
 
   async function call(method, url, body, extraHeaders) {

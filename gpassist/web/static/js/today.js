@@ -42,6 +42,41 @@
     });
   }
 
+  // Orders from the central pharmacy for this clinic, until the patient has collected them.
+  function showOrders(node) {
+    ui.loading(node);
+    gpassist.call("GET", "/api/v1/pharmacy/orders?limit=100").then(function (list) {
+      var open = list.items.filter(function (o) { return ["pending", "picked", "dispatched", "delivered"].indexOf(o.status) >= 0; });
+      ui.replace(node, ui.table([
+        { title: "#", render: function (o) { return "#" + o.id; } },
+        { title: S.patient, render: function (o) { return o.patient_name; } },
+        { title: S.drugs, render: function (o) { return o.lines.map(function (l) { return ui.text(l.drug_name) + " × " + l.quantity; }).join("；"); } },
+        { title: S.status, render: function (o) { return S["order_" + o.status] || o.status; } },
+        { title: "", render: function (o) {
+          if (o.status === "dispatched") return el("button", { type: "button", text: S.confirm_delivery, onclick: function () {
+            gpassist.call("POST", "/api/v1/pharmacy/orders/" + o.id + "/delivery").then(function () { showOrders(node); }); } });
+          if (o.status === "delivered") return el("button", { type: "button", text: S.confirm_pick_up, onclick: function () {
+            gpassist.call("POST", "/api/v1/pharmacy/orders/" + o.id + "/pick-up").then(function () { showOrders(node); }); } });
+          return "";
+        } },
+      ], open));
+    });
+  }
+
+  function showConsultations(node) {
+    ui.loading(node);
+    gpassist.call("GET", "/api/v1/consultations?limit=50").then(function (list) {
+      var open = list.items.filter(function (c) { return ["requested", "accepted", "active"].indexOf(c.state) >= 0; });
+      ui.replace(node, ui.table([
+        { title: "#", render: function (c) { return el("a", { href: "/app/consult/" + c.id, text: "#" + c.id }); } },
+        { title: S.reason, render: function (c) { return c.reason; } },
+        { title: S.status, render: function (c) { return S["state_" + c.state] || c.state; } },
+      ], open));
+    });
+  }
+
   document.querySelectorAll("[data-worklist]").forEach(showWorklist);
+  showOrders(document.getElementById("orders"));
+  showConsultations(document.getElementById("consults"));
   showReferrals(document.getElementById("referrals"));
 })();
