@@ -124,3 +124,8 @@ def county_departments(db_session) -> list[Department]:
 @page("/app/pharmacy", roles={Role.pharmacist, Role.admin})
 def pharmacy_board(user, db_session):
     return {"template": "pharmacy.html"}
+
+
+@page("/app/admin/users", roles={Role.admin})
+def admin_users(user, db_session):
+    return {"template": "admin_users.html"}

@@ -221,3 +221,20 @@ def test_the_admin_reports_page_fits_and_passes_axe(page_as):
     page = page_as("admin")
     expect(page.locator("#report table")).to_be_visible()
     check_page(page, "admin-reports")
+
+
+def test_an_admin_creates_a_user_on_the_users_page(page_as, new_page, live_server):
+    page = page_as("admin")
+    page.goto("/app/admin/users")
+    username = f"cunyi{uuid.uuid4().hex[:6]}"
+    page.get_by_label("用户名（小写字母、数字）").fill(username)
+    page.get_by_label("姓名").fill("新村医")
+    page.get_by_label("角色").select_option("village_doctor")
+    page.get_by_label("村卫生室代码（村医）").fill("V03-02")
+    page.get_by_label("初始密码（至少12位）").fill("short")
+    page.get_by_role("button", name="创建").click()
+    expect(page.locator("#problem")).to_be_visible()  # the API's refusal, shown on the page
+    page.get_by_label("初始密码（至少12位）").fill("a long enough password 9")
+    page.get_by_role("button", name="创建").click()
+    expect(page.locator("#users")).to_contain_text(username)
+    check_page(page, "admin-users")
