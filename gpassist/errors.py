@@ -15,6 +15,8 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
+from gpassist.messages_zh import chinese_message
+
 log = logging.getLogger("gpassist.errors")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -26,6 +28,7 @@ class Problem(Exception):
     status = 400
     slug = "bad-request"
     title = "Bad request"
+    title_zh = "请求有误"
 
     def __init__(
         self,
@@ -45,6 +48,7 @@ class Problem(Exception):
         body: dict[str, Any] = {
             "type": f"/problems/{self.slug}",
             "title": self.title,
+            "title_zh": self.title_zh,
             "status": self.status,
         }
         if self.detail:
@@ -63,6 +67,7 @@ class UnsupportedMediaType(Problem):
     status = 415
     slug = "unsupported-media-type"
     title = "The body must be JSON"
+    title_zh = "请求内容必须是 JSON"
 
 
 class InvalidField(Problem):
@@ -71,6 +76,7 @@ class InvalidField(Problem):
     status = 422
     slug = "validation"
     title = "The request has invalid fields"
+    title_zh = "填写的内容有误"
 
     @classmethod
     def at(cls, field: str, message: str, code: str = "invalid") -> InvalidField:
@@ -81,6 +87,7 @@ class Unauthorized(Problem):
     status = 401
     slug = "unauthorized"
     title = "Authentication required"
+    title_zh = "请先登录（登录已过期或无效）"
 
     def __init__(self, detail: str | None = None, **kw: Any) -> None:
         kw.setdefault("headers", {"WWW-Authenticate": 'Bearer realm="gpassist"'})
@@ -91,24 +98,28 @@ class Forbidden(Problem):
     status = 403
     slug = "forbidden"
     title = "Your role may not do this"
+    title_zh = "您的角色不能进行此操作"
 
 
 class NotFound(Problem):
     status = 404
     slug = "not-found"
     title = "Not found"
+    title_zh = "没有找到，或您无权查看"
 
 
 class Conflict(Problem):
     status = 409
     slug = "conflict"
     title = "Conflicts with the current state"
+    title_zh = "与当前状态冲突，请刷新后重试"
 
 
 class TooManyRequests(Problem):
     status = 429
     slug = "too-many-requests"
     title = "Too many attempts"
+    title_zh = "尝试次数过多，请稍后再试"
 
 
 def validation_problem(exc: ValidationError, prefix: str) -> InvalidField:
@@ -116,7 +127,10 @@ def validation_problem(exc: ValidationError, prefix: str) -> InvalidField:
     errors = []
     for err in exc.errors(include_url=False, include_input=False):
         path = ".".join([prefix, *(str(p) for p in err["loc"])])
-        errors.append({"field": path, "message": err["msg"], "code": err["type"]})
+        message_zh = chinese_message(path, err["type"], err.get("ctx"), err["msg"])
+        errors.append(
+            {"field": path, "message": err["msg"], "message_zh": message_zh, "code": err["type"]}
+        )
     return InvalidField("Some fields are invalid; see errors.", errors=errors)
 
 
@@ -139,6 +153,17 @@ _HTTP_SLUGS = {
 }
 
 
+_HTTP_TITLES_ZH = {
+    400: "请求有误",
+    401: "请先登录",
+    403: "没有权限",
+    404: "没有找到",
+    405: "不支持的操作",
+    413: "内容太大",
+    415: "不支持的内容类型",
+}
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Problem)
     def _problem(exc: Problem):
@@ -153,6 +178,7 @@ def register_error_handlers(app: Flask) -> None:
         problem.status = status
         problem.slug = _HTTP_SLUGS.get(status, "http-error")
         problem.title = exc.name
+        problem.title_zh = _HTTP_TITLES_ZH.get(status, "请求未能完成")
         response = problem_response(problem)
         if status == 405 and exc.get_response().headers.get("Allow"):
             response.headers["Allow"] = exc.get_response().headers["Allow"]
@@ -185,6 +211,7 @@ def register_error_handlers(app: Flask) -> None:
         )
         problem = Problem("An internal error occurred; quote the request id to support.")
         problem.status, problem.slug, problem.title = 500, "internal", "Internal error"
+        problem.title_zh = "系统内部错误，请联系管理员并提供请求编号"
         problem.extra = {"request_id": request_id}
         return problem_response(problem)
 

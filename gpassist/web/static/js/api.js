@@ -7,14 +7,23 @@
   function showProblem(problem) {
     var box = document.getElementById("problem");
     if (!box) return;
-    var text = (problem && (problem.detail_zh || problem.detail || problem.title)) || "出错了，请重试。";
-    box.textContent = text;
+    // Chinese first: the problem's Chinese title, each field error's Chinese message; the
+    // English detail stays underneath for whoever must report it.
+    var zh = document.documentElement.lang !== "en";
+    var title = problem && (zh ? problem.title_zh || problem.title : problem.title);
+    box.textContent = title || "出错了，请重试。";
+    if (problem && problem.detail && !(problem.errors && problem.errors.length)) {
+      var detail = document.createElement("p");
+      detail.className = "small";
+      detail.textContent = problem.detail;
+      box.appendChild(detail);
+    }
     // Field errors, each in Chinese where the API gives it (message_zh), else as given.
     if (problem && problem.errors && problem.errors.length) {
       var list = document.createElement("ul");
       problem.errors.forEach(function (e) {
         var item = document.createElement("li");
-        item.textContent = e.message_zh || e.message;
+        item.textContent = zh ? e.message_zh || e.message : e.message;
         list.appendChild(item);
       });
       box.appendChild(list);

@@ -1,0 +1,103 @@
+"""Chinese wording of validation errors, so the pages can show every refusal in plain Chinese.
+
+Pydantic's messages are English; each error also gets ``message_zh`` from its type and limits.
+Field labels name the common fields the way the forms do; other fields are shown by their path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+FIELD_LABELS = {
+    "name": "姓名",
+    "sex": "性别",
+    "birth_date": "出生日期",
+    "national_id": "身份证号",
+    "phone": "电话",
+    "village": "村",
+    "drug_allergies": "药物过敏",
+    "chief_complaint": "主诉",
+    "sbp": "收缩压",
+    "dbp": "舒张压",
+    "heart_rate": "心率",
+    "temperature_c": "体温",
+    "spo2": "血氧饱和度",
+    "glucose_mmol_l": "血糖",
+    "weight_kg": "体重",
+    "respiratory_rate": "呼吸频率",
+    "age": "年龄",
+    "evidence": "症状",
+    "model": "模型",
+    "quantity": "数量",
+    "dose": "剂量",
+    "days": "天数",
+    "frequency": "频次",
+    "drug": "药品",
+    "lines": "处方",
+    "items": "收费项目",
+    "reason": "原因",
+    "department": "科室",
+    "urgency": "紧急程度",
+    "username": "用户名",
+    "password": "密码",
+    "new_password": "新密码",
+    "display_name": "姓名",
+    "role": "角色",
+    "period": "期间",
+    "program": "项目",
+}
+
+_TEMPLATES = {
+    "missing": "必须填写",
+    "extra_forbidden": "不是可以填写的项目",
+    "greater_than_equal": "不能小于 {ge}",
+    "greater_than": "必须大于 {gt}",
+    "less_than_equal": "不能大于 {le}",
+    "less_than": "必须小于 {lt}",
+    "string_too_short": "至少 {min_length} 个字符",
+    "string_too_long": "最多 {max_length} 个字符",
+    "too_short": "至少要有 {min_length} 项",
+    "too_long": "最多 {max_length} 项",
+    "string_pattern_mismatch": "格式不正确",
+    "string_type": "必须是文字",
+    "int_parsing": "必须是整数",
+    "int_type": "必须是整数",
+    "int_from_float": "必须是整数",
+    "float_parsing": "必须是数字",
+    "float_type": "必须是数字",
+    "finite_number": "必须是有限的数字",
+    "bool_parsing": "必须是“是”或“否”",
+    "bool_type": "必须是“是”或“否”",
+    "date_parsing": "日期格式不正确（年-月-日）",
+    "date_from_datetime_parsing": "日期格式不正确（年-月-日）",
+    "date_type": "日期格式不正确（年-月-日）",
+    "datetime_parsing": "时间格式不正确",
+    "timezone_aware": "时间需要带时区",
+    "enum": "只能是：{expected}",
+    "literal_error": "只能是：{expected}",
+    "dict_type": "格式不正确",
+    "list_type": "必须是列表",
+    "model_type": "格式不正确",
+    "json_invalid": "不是有效的 JSON",
+}
+
+
+def field_label(path: str) -> str:
+    """The form's name for a dotted path (``body.vitals.sbp`` → 收缩压), else the path."""
+    parts = [p for p in path.split(".") if not p.isdigit() and p not in {"body", "query"}]
+    for part in reversed(parts):
+        if part in FIELD_LABELS:
+            return FIELD_LABELS[part]
+    return ".".join(parts) or path
+
+
+def chinese_message(path: str, error_type: str, ctx: dict[str, Any] | None, message: str) -> str:
+    template = _TEMPLATES.get(error_type)
+    if template is None:
+        # Our own rules (value_error) carry an explanation in English only; keep it, labelled.
+        return f"{field_label(path)}：{message}"
+    try:
+        text = template.format(**(ctx or {}))
+    except (KeyError, IndexError):
+        text = template.split("{")[0].rstrip("：: ") or "不正确"
+    return f"{field_label(path)}：{text}"
