@@ -159,5 +159,10 @@ def page_strings() -> dict[str, str]:
         "code": _("代码"),
         "town": _("乡镇"),
         "departments": _("科室"),
+        "tcm_disease": _("中医疾病"),
+        "tcm_syndrome": _("证型"),
+        "tcm_principle": _("治法"),
+        "tcm_medicine": _("可参考的中成药"),
+        "tcm_in_formulary": _("本室是否常备"),
         "need_https": _("浏览器只在 HTTPS 网址下允许使用摄像头和麦克风。"),
     }

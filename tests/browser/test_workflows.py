@@ -105,6 +105,14 @@ def test_a_village_doctors_whole_visit_from_login_to_printed_receipt(page_as, st
     first.get_by_role("button", name=re.compile("^确诊")).click()
     expect(result).to_contain_text("已记录确诊")
 
+    page.get_by_label("舌质").select_option("red")
+    page.get_by_label("舌苔").select_option("yellow")
+    page.get_by_label("脉象").select_option("wiry")
+    page.locator("#t-symptoms").fill("阵发性眩晕，口干口苦，无胸闷胸痛")
+    page.get_by_role("button", name="获取辨证建议").click()
+    expect(page.locator("#tcm-result")).to_contain_text("证型")
+    expect(page.locator("#tcm-result")).to_contain_text("治法")
+
     prescribe(page, CLINIC_DRUG)
     prescribe(page, CENTRAL_DRUG)
     page.get_by_role("button", name="开具处方").click()
