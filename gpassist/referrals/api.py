@@ -4,24 +4,27 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from flask import Blueprint
+from flask import Blueprint, render_template
 from pydantic import Field
 
 from gpassist.auth.tables import Role
+from gpassist.db import SHANGHAI, shanghai_today
 from gpassist.endpoints import endpoint, request_session
 from gpassist.followup.reasons import reason_text
+from gpassist.patients.schemas import age_on
 from gpassist.referrals import service
 from gpassist.referrals.service import ReferralOutcome
 from gpassist.referrals.tables import Referral, ReferralSource, ReferralStatus
-from gpassist.schemas import ApiModel, LocalDateTime, OutModel, Page, Str, Text, text_of
+from gpassist.schemas import ApiModel, DbId, LocalDateTime, OutModel, Page, Str, Text, text_of
 
-bp = Blueprint("referrals", __name__, url_prefix="/api/v1")
+bp = Blueprint("referrals", __name__, url_prefix="/api/v1", template_folder="templates")
 TAG = "referrals"
 SEE = {Role.village_doctor, Role.specialist, Role.admin}
 
 
 class ReferralQuery(Page):
     status: ReferralStatus | None = None
+    patient_id: DbId | None = Field(default=None, description="one patient's referrals")
 
 
 class CloseIn(ApiModel):
@@ -86,7 +89,9 @@ class ReferralList(OutModel):
     response=ReferralList,
 )
 def list_referrals(user, query: ReferralQuery):
-    found = service.list_referrals(request_session(), user, query.status, query.limit, query.offset)
+    found = service.list_referrals(
+        request_session(), user, query.status, query.limit, query.offset, query.patient_id
+    )
     return ReferralList(items=[ReferralOut.of(r) for r in found])
 
 
@@ -117,3 +122,26 @@ def get_referral(user, referral_id: int):
 def close_referral(user, referral_id: int, body: CloseIn):
     referral = service.close_referral(request_session(), user, referral_id, body.outcome, body.note)
     return ReferralOut.of(referral)
+
+
+@endpoint(
+    bp,
+    "/referrals/<id:referral_id>/letter.html",
+    "GET",
+    summary="Printable referral letter (转诊单, Chinese) for the patient to carry",
+    tag=TAG,
+    roles=SEE,
+    media_type="text/html",
+)
+def referral_letter(user, referral_id: int):
+    referral = service.visible_referral(request_session(), user, referral_id)
+    patient = referral.patient
+    page = render_template(
+        "referral_letter.html",
+        referral=referral,
+        patient=patient,
+        age=age_on(patient.birth_date, shanghai_today()),
+        reasons=[zh for zh, _en in map(reason_text, referral.reasons)],
+        written=referral.created_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
+    )
+    return page, {}

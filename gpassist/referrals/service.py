@@ -105,7 +105,12 @@ def _visible(user: User):
 
 
 def list_referrals(
-    session: Session, user: User, status: ReferralStatus | None, limit: int, offset: int
+    session: Session,
+    user: User,
+    status: ReferralStatus | None,
+    limit: int,
+    offset: int,
+    patient_id: int | None = None,
 ) -> list[Referral]:
     """Urgent first, then oldest first: the order a specialist should take them in."""
     query = select(Referral)
@@ -114,6 +119,8 @@ def list_referrals(
         query = query.where(scope)
     if status is not None:
         query = query.where(Referral.status == status)
+    if patient_id is not None:
+        query = query.where(Referral.patient_id == patient_id)
     query = query.order_by(Referral.urgent.desc(), Referral.created_at, Referral.id)
     return list(session.scalars(query.limit(limit).offset(offset)))
 

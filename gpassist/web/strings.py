@@ -164,5 +164,8 @@ def page_strings() -> dict[str, str]:
         "tcm_principle": _("治法"),
         "tcm_medicine": _("可参考的中成药"),
         "tcm_in_formulary": _("本室是否常备"),
+        "referral_open": _("待就诊"),
+        "referral_closed": _("已完成"),
+        "print_referral": _("打印转诊单"),
         "need_https": _("浏览器只在 HTTPS 网址下允许使用摄像头和麦克风。"),
     }

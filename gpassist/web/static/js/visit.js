@@ -213,7 +213,22 @@
     });
   });
 
+  function loadReferrals() {
+    var node = document.getElementById("referrals");
+    gpassist.call("GET", "/api/v1/referrals?limit=20&patient_id=" + patientId).then(function (list) {
+      ui.replace(node, ui.table([
+        { title: S.department, render: function (r) { return ui.text(r.department_name) + (r.urgent ? " ⚠" : ""); } },
+        { title: S.status, render: function (r) { return r.status === "open" ? S.referral_open : S.referral_closed; } },
+        { title: "", render: function (r) {
+          return el("a", { href: "/api/v1/referrals/" + r.id + "/letter.html", target: "_blank", class: "button", text: S.print_referral });
+        } },
+      ], list.items));
+    });
+  }
+  document.addEventListener("encounter-saved", loadReferrals);
+
   loadPrograms();
+  loadReferrals();
   loadHistory();
   renderLines();
 })();
