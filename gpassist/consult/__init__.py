@@ -1,0 +1,1 @@
+"""Remote consultation: routing to specialists, chat and video signaling over Socket.IO."""

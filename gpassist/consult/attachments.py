@@ -1,0 +1,113 @@
+"""Images attached to a consultation: checked by their content (Pillow), never by the declared
+type, and kept in the database so every server process can serve them."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, UnidentifiedImageError
+from sqlalchemy.orm import Session
+
+from gpassist.auth.tables import User
+from gpassist.consult.service import joinable_consultation
+from gpassist.consult.states import OPEN_FOR_MESSAGES
+from gpassist.consult.tables import ConsultAttachment
+from gpassist.db import utcnow
+from gpassist.errors import Conflict, InvalidField, NotFound, Problem
+
+# What browsers display and phones produce; TIFF, BMP, SVG (scriptable) and the rest are refused.
+MEDIA_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
+ACCEPTED = "JPEG, PNG, WebP or GIF"
+# A photo from any phone is well under this; more pixels than this is a decompression bomb.
+MAX_PIXELS = 50_000_000
+_SAFE_NAME = re.compile(r"[^\w.\-\u4e00-\u9fff]+")
+
+
+class TooLarge(Problem):
+    status = 413
+    slug = "too-large"
+    title = "The upload is too large"
+
+
+@dataclass(frozen=True)
+class CheckedImage:
+    media_type: str
+    width: int
+    height: int
+
+
+def check_image(data: bytes, max_bytes: int) -> CheckedImage:
+    """The image's real type and size, or a problem naming the body."""
+    if len(data) > max_bytes:
+        raise TooLarge(f"An attachment may be at most {max_bytes} bytes; this is {len(data)}.")
+    if not data:
+        raise InvalidField.at("body", "The upload is empty.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                kind, (width, height) = image.format, image.size
+                if width * height > MAX_PIXELS:
+                    raise InvalidField.at("body", f"The image has more than {MAX_PIXELS} pixels.")
+                image.verify()  # reads the whole file: a truncated or corrupt image fails here
+    except InvalidField:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise InvalidField.at("body", f"The upload is not an image ({ACCEPTED}).") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise InvalidField.at("body", f"The image is damaged: {type(exc).__name__}.") from None
+    if kind not in MEDIA_TYPES:
+        raise InvalidField.at("body", f"{kind} images are not accepted; send {ACCEPTED}.")
+    return CheckedImage(MEDIA_TYPES[kind], width, height)
+
+
+def safe_filename(name: str | None, media_type: str) -> str:
+    extension = media_type.split("/")[1].replace("jpeg", "jpg")
+    stem = _SAFE_NAME.sub("_", (name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]).strip("._")
+    stem = stem.rsplit(".", 1)[0][:100] or "image"
+    return f"{stem}.{extension}"
+
+
+def store_attachment(
+    session: Session,
+    user: User,
+    consultation_id: int,
+    data: bytes,
+    filename: str | None,
+    *,
+    max_bytes: int,
+) -> ConsultAttachment:
+    """Keep an image for a consultation; a chat message then cites it by id."""
+    consultation = joinable_consultation(session, user, consultation_id)
+    if consultation.state not in OPEN_FOR_MESSAGES:
+        raise Conflict(f"Consultation {consultation.id} is {consultation.state.value}.")
+    checked = check_image(data, max_bytes)
+    attachment = ConsultAttachment(
+        consultation_id=consultation.id,
+        uploaded_by_id=user.id,
+        media_type=checked.media_type,
+        filename=safe_filename(filename, checked.media_type),
+        size=len(data),
+        width=checked.width,
+        height=checked.height,
+        sha256=hashlib.sha256(data).hexdigest(),
+        data=data,
+        uploaded_at=utcnow(),
+    )
+    session.add(attachment)
+    session.flush()
+    return attachment
+
+
+def attachment_for(
+    session: Session, user: User, consultation_id: int, attachment_id: int
+) -> ConsultAttachment:
+    joinable_consultation(session, user, consultation_id)
+    attachment = session.get(ConsultAttachment, attachment_id)
+    if attachment is None or attachment.consultation_id != consultation_id:
+        raise NotFound(f"No attachment {attachment_id}.")
+    return attachment

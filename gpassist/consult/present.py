@@ -1,0 +1,55 @@
+"""Consultations and messages as JSON-ready dicts, the same for HTTP responses and socket events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gpassist.consult.schemas import ConsultationOut, MessageOut
+from gpassist.consult.states import Escalation
+from gpassist.consult.tables import Consultation, ConsultMessage
+
+
+def consultation_model(consultation: Consultation) -> ConsultationOut:
+    department = consultation.department
+    return ConsultationOut(
+        id=consultation.id,
+        encounter_id=consultation.encounter_id,
+        patient_id=consultation.patient_id,
+        clinic_id=consultation.clinic_id,
+        requested_by_id=consultation.requested_by_id,
+        department=f"{department.facility.code}/{department.code}",
+        urgency=consultation.urgency,
+        reason=consultation.reason,
+        summary=consultation.summary,
+        state=consultation.state,
+        escalation=Escalation(consultation.escalation).name,
+        specialist_id=consultation.specialist_id,
+        last_seq=consultation.last_seq,
+        requested_at=consultation.requested_at,
+        accepted_at=consultation.accepted_at,
+        started_at=consultation.started_at,
+        ended_at=consultation.ended_at,
+        opinion=consultation.opinion,
+        referral_id=consultation.referral_id,
+    )
+
+
+def consultation_out(consultation: Consultation) -> dict[str, Any]:
+    return consultation_model(consultation).model_dump(mode="json")
+
+
+def message_model(message: ConsultMessage) -> MessageOut:
+    return MessageOut(
+        consultation_id=message.consultation_id,
+        seq=message.seq,
+        sender_id=message.sender_id,
+        kind=message.kind.value,
+        text=message.text,
+        attachment_id=message.attachment_id,
+        client_msg_id=message.client_msg_id,
+        sent_at=message.sent_at,
+    )
+
+
+def message_out(message: ConsultMessage) -> dict[str, Any]:
+    return message_model(message).model_dump(mode="json")

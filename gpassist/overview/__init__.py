@@ -1,0 +1,1 @@
+"""County overview for administrators: settlements by payer, consultations, pharmacy orders."""
