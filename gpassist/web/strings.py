@@ -167,5 +167,9 @@ def page_strings() -> dict[str, str]:
         "referral_open": _("待就诊"),
         "referral_closed": _("已完成"),
         "print_referral": _("打印转诊单"),
+        "by_payer": _("结算金额（元）按支付方"),
+        "consultations": _("远程会诊"),
+        "orders": _("中心药房订单"),
+        "orders_by_town": _("订单按乡镇"),
         "need_https": _("浏览器只在 HTTPS 网址下允许使用摄像头和麦克风。"),
     }
