@@ -48,15 +48,23 @@ def authenticate_connection(auth=None):
 
 
 def end_user_sockets(user_id: int) -> int:
-    """Disconnect this process's sockets of a user whose tokens were just revoked.
+    """Disconnect this process's sockets of a user whose tokens were just revoked, in every
+    namespace (``/``, ``/consult``, ``/pharmacy``).
 
     Returns how many were closed. Sockets held by other server processes are not reached here:
-    handlers must re-check the token per event (see docs/roles.md).
+    their handlers re-check the token per event, and /consult sweeps revoked sockets.
     """
     server = socketio.server
     if server is None:
         return 0
-    sids = [sid for sid, _ in server.manager.get_participants("/", user_room(user_id))]
-    for sid in sids:
-        server.disconnect(sid, namespace="/", ignore_queue=True)
+    rooms = (user_room(user_id), f"consult-user:{user_id}")
+    sids: set[tuple[str, str]] = set()
+    for namespace in list(server.manager.rooms):
+        for room in rooms:
+            if room in server.manager.rooms.get(namespace, {}):
+                sids.update(
+                    (namespace, sid) for sid, _ in server.manager.get_participants(namespace, room)
+                )
+    for namespace, sid in sids:
+        server.disconnect(sid, namespace=namespace, ignore_queue=True)
     return len(sids)

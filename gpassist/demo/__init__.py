@@ -34,6 +34,7 @@ from gpassist.demo.population import (
     seed_users,
     synthetic_national_id,
 )
+from gpassist.demo.pharmacy import seed_pharmacy
 from gpassist.demo.settlement import plan_settlements, seed_settlements
 
 __all__ = [
@@ -68,6 +69,7 @@ def seed_demo(session: Session, *, patients: int = 400, seed: int = 20261128) ->
     seed_patients(session, households, doctors, result)
     seed_chronic_care(session, managed, doctors, result)
     seed_settlements(session, plan_settlements(households, managed, seed), doctors, result)
+    seed_pharmacy(session, clinics, doctors, seed, result)
     session.flush()
     point_at_busiest_clinic(session, clinics, result)
     return result

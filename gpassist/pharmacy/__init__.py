@@ -1,0 +1,1 @@
+"""Central and clinic stock, central-pharmacy orders, the dispatch board and delivery runs."""

@@ -1,0 +1,243 @@
+"""Response models built from the pharmacy's records."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gpassist.auth.tables import User
+from gpassist.clinics.tables import Facility, Town
+from gpassist.patients.tables import Patient
+from gpassist.pharmacy import orders
+from gpassist.pharmacy.board import BoardOrder, PickItem, TownGroup
+from gpassist.pharmacy.schemas import (
+    AllocationOut,
+    BoardLineOut,
+    BoardOut,
+    LotOut,
+    OrderBrief,
+    OrderEventOut,
+    OrderLineOut,
+    OrderOut,
+    PickItemOut,
+    PickListOut,
+    PickLotOut,
+    RunOut,
+)
+from gpassist.pharmacy.states import STATUS_ZH
+from gpassist.pharmacy.tables import DeliveryRun, PharmacyOrder, StockLot
+from gpassist.prescriptions.tables import PrescriptionLine
+from gpassist.schemas import Text
+
+
+def _name(obj) -> Text:
+    return Text(zh=obj.name_zh, en=obj.name_en)
+
+
+def lot_out(lot: StockLot) -> LotOut:
+    return LotOut(
+        id=lot.id,
+        facility=lot.facility.code,
+        drug=lot.drug.code,
+        drug_name=_name(lot.drug),
+        strength=lot.drug.strength,
+        lot_no=lot.lot_no,
+        expires_on=lot.expires_on,
+        on_hand=lot.on_hand,
+        reserved=lot.reserved,
+        available=lot.on_hand - lot.reserved,
+    )
+
+
+def order_out(session: Session, order: PharmacyOrder) -> OrderOut:
+    session.refresh(order)
+    patient = session.get(Patient, order.patient_id)
+    town = session.get(Town, order.town_id)
+    assert patient is not None and town is not None
+    allocations = orders.allocations_by_line(session, order)
+    rx_lines = {
+        line.id: line
+        for line in session.scalars(
+            select(PrescriptionLine).where(
+                PrescriptionLine.id.in_([line.prescription_line_id for line in order.lines])
+            )
+        )
+    }
+    lines = []
+    for line in order.lines:
+        rx = rx_lines[line.prescription_line_id]
+        lines.append(
+            OrderLineOut(
+                line_no=line.line_no,
+                drug=line.drug.code,
+                drug_name=_name(line.drug),
+                strength=line.drug.strength,
+                quantity=line.quantity,
+                dose=rx.dose,
+                dose_unit=line.drug.dose_unit,
+                frequency=rx.frequency,
+                days=rx.days,
+                filled_drug=line.filled_drug.code if line.filled_drug else None,
+                filled_quantity=line.filled_quantity,
+                short_reason=line.short_reason,
+                allocations=[
+                    AllocationOut(
+                        lot_no=a.lot.lot_no, expires_on=a.lot.expires_on, quantity=a.quantity
+                    )
+                    for a in allocations.get(line.id, [])
+                ],
+            )
+        )
+    return OrderOut(
+        id=order.id,
+        prescription_id=order.prescription_id,
+        status=order.status,
+        status_name=Text(zh=STATUS_ZH[order.status], en=order.status.value),
+        urgent=order.urgent,
+        free_delivery=order.free_delivery,
+        clinic=order.clinic.code,
+        clinic_name=_name(order.clinic),
+        town=town.code,
+        patient_id=patient.id,
+        patient_name=patient.name,
+        delivery_run_id=order.delivery_run_id,
+        cancel_reason=order.cancel_reason,
+        picked_up_at=order.picked_up_at,
+        created_at=order.created_at,
+        updated_at=order.updated_at,
+        lines=lines,
+        history=[
+            OrderEventOut(
+                action=event.action,
+                from_status=event.from_status,
+                to_status=event.to_status,
+                by=username,
+                at=event.at,
+                note=event.note,
+            )
+            for event, username in orders.history(session, order)
+        ],
+    )
+
+
+def _brief_from_card(card: BoardOrder, names: dict[int, dict[str, str]]) -> dict:
+    # Plain dicts, validated once by the response model: a board of thousands of orders would
+    # spend most of its time constructing nested models one by one.
+    return {
+        "id": card.id,
+        "status": card.status,
+        "urgent": card.urgent,
+        "free_delivery": card.free_delivery,
+        "clinic": card.clinic.code,
+        "patient_name": card.patient_name,
+        "created_at": card.created_at,
+        "lines": [
+            {
+                "line_no": line.line_no,
+                "drug": line.drug.code,
+                "drug_name": names.setdefault(
+                    line.drug.id, {"zh": line.drug.name_zh, "en": line.drug.name_en}
+                ),
+                "quantity": line.quantity,
+            }
+            for line in card.lines
+        ],
+    }
+
+
+def briefs(session: Session, found: list[PharmacyOrder]) -> list[OrderBrief]:
+    names = dict(
+        session.execute(
+            select(Patient.id, Patient.name).where(
+                Patient.id.in_({order.patient_id for order in found})
+            )
+        ).all()
+    )
+    return [
+        OrderBrief(
+            id=order.id,
+            status=order.status,
+            urgent=order.urgent,
+            free_delivery=order.free_delivery,
+            clinic=order.clinic.code,
+            patient_name=names[order.patient_id],
+            created_at=order.created_at,
+            lines=[
+                BoardLineOut(
+                    line_no=line.line_no,
+                    drug=line.drug.code,
+                    drug_name=_name(line.drug),
+                    quantity=line.filled_quantity
+                    if line.filled_quantity is not None
+                    else line.quantity,
+                )
+                for line in order.lines
+            ],
+        )
+        for order in found
+    ]
+
+
+def board_out(groups: list[TownGroup]) -> BoardOut:
+    names: dict[int, dict[str, str]] = {}
+    towns = [
+        {
+            "town": group.town.code,
+            "town_name": {"zh": group.town.name_zh, "en": group.town.name_en},
+            "pending": [_brief_from_card(card, names) for card in group.pending],
+            "picked": [_brief_from_card(card, names) for card in group.picked],
+            "free_delivery_count": sum(
+                card.free_delivery for card in (*group.pending, *group.picked)
+            ),
+        }
+        for group in groups
+    ]
+    return BoardOut.model_validate(
+        {
+            "towns": towns,
+            "pending_count": sum(len(t["pending"]) for t in towns),
+            "picked_count": sum(len(t["picked"]) for t in towns),
+        }
+    )
+
+
+def pick_list_out(town: str, items: list[PickItem]) -> PickListOut:
+    return PickListOut(
+        town=town,
+        items=[
+            PickItemOut(
+                drug=item.drug.code,
+                drug_name=_name(item.drug),
+                strength=item.drug.strength,
+                quantity=item.quantity,
+                available=item.available,
+                short_by=max(0, item.quantity - item.available),
+                lots=[
+                    PickLotOut(lot_id=lot.id, lot_no=lot.lot_no, expires_on=lot.expires_on, take=q)
+                    for lot, q in item.lots
+                ],
+            )
+            for item in items
+        ],
+    )
+
+
+def run_out(session: Session, run: DeliveryRun) -> RunOut:
+    found = list(
+        session.scalars(
+            select(PharmacyOrder)
+            .join(Facility, PharmacyOrder.clinic_id == Facility.id)
+            .where(PharmacyOrder.delivery_run_id == run.id)
+            .order_by(Facility.code, PharmacyOrder.id)
+        )
+    )
+    creator = session.get(User, run.created_by_id)
+    assert creator is not None
+    return RunOut(
+        id=run.id,
+        town=run.town.code,
+        town_name=_name(run.town),
+        created_by=creator.username,
+        created_at=run.created_at,
+        orders=briefs(session, found),
+    )

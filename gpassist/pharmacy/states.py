@@ -1,0 +1,67 @@
+"""The order's state machine, pure: ``pending → picked → dispatched → delivered``, or
+``cancelled`` (with a reason) before dispatch. The patient's pick-up is recorded on a delivered
+order without changing its status."""
+
+from __future__ import annotations
+
+import enum
+
+
+class OrderStatus(enum.StrEnum):
+    pending = "pending"
+    picked = "picked"
+    dispatched = "dispatched"
+    delivered = "delivered"
+    cancelled = "cancelled"
+
+
+class Action(enum.StrEnum):
+    create = "create"
+    pick = "pick"
+    dispatch = "dispatch"
+    deliver = "deliver"
+    cancel = "cancel"
+    pick_up = "pick_up"  # the patient collected the drugs at the clinic
+
+
+STATUS_ZH = {
+    OrderStatus.pending: "待拣货",
+    OrderStatus.picked: "已拣货",
+    OrderStatus.dispatched: "已发出",
+    OrderStatus.delivered: "已送达",
+    OrderStatus.cancelled: "已取消",
+}
+
+TRANSITIONS: dict[tuple[OrderStatus, Action], OrderStatus] = {
+    (OrderStatus.pending, Action.pick): OrderStatus.picked,
+    (OrderStatus.pending, Action.cancel): OrderStatus.cancelled,
+    (OrderStatus.picked, Action.cancel): OrderStatus.cancelled,
+    (OrderStatus.picked, Action.dispatch): OrderStatus.dispatched,
+    (OrderStatus.dispatched, Action.deliver): OrderStatus.delivered,
+    (OrderStatus.delivered, Action.pick_up): OrderStatus.delivered,
+}
+
+OPEN = frozenset({OrderStatus.pending, OrderStatus.picked, OrderStatus.dispatched})
+
+
+class IllegalTransition(Exception):
+    def __init__(self, status: OrderStatus, action: Action) -> None:
+        allowed = sorted(a.value for (s, a) in TRANSITIONS if s == status)
+        super().__init__(
+            f"An order that is {status.value} does not allow {action.value}"
+            + (f"; it allows: {', '.join(allowed)}." if allowed else "; it is closed.")
+        )
+        self.status = status
+        self.action = action
+
+
+def next_status(status: OrderStatus, action: Action) -> OrderStatus:
+    """The status after ``action``; IllegalTransition when the action is not allowed now."""
+    try:
+        return TRANSITIONS[(status, action)]
+    except KeyError:
+        raise IllegalTransition(status, action) from None
+
+
+def may(status: OrderStatus, action: Action) -> bool:
+    return (status, action) in TRANSITIONS

@@ -1,0 +1,279 @@
+"""Stock lots at the central pharmacy and at clinics: receive, adjust, reserve, dispense.
+
+Every change of a lot's counts is ONE conditional UPDATE whose WHERE clause restates the invariant
+(``on_hand - reserved >= quantity``): the database, not a read made earlier, decides. Two
+pharmacists picking the last units at once both plan from what they read, but only the first
+UPDATE matches; on PostgreSQL the second waits for the first's row lock and then re-checks the
+WHERE against the committed row (READ COMMITTED), on SQLite writers are serialised (every writing
+transaction begins IMMEDIATE). The loser's UPDATE matches no row and the request ends in a 409
+with nothing written. The CHECK constraints on the table are the last line of defence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from gpassist.auth.tables import User
+from gpassist.clinics.tables import Drug, Facility, FacilityKind
+from gpassist.errors import Conflict, InvalidField, NotFound
+from gpassist.pharmacy.tables import AdjustReason, MovementKind, StockLot, StockMovement
+
+LOTS = StockLot.__table__
+
+
+class StockShort(Conflict):
+    """Not enough available stock (on hand less reserved) for what was asked."""
+
+
+@dataclass(frozen=True)
+class Take:
+    lot_id: int
+    quantity: int
+
+
+def central_pharmacy(session: Session) -> Facility:
+    pharmacy = session.scalar(
+        select(Facility)
+        .where(Facility.kind == FacilityKind.central_pharmacy, Facility.active.is_(True))
+        .order_by(Facility.id)
+        .limit(1)
+    )
+    if pharmacy is None:
+        raise NotFound("The county registry has no central pharmacy.")
+    return pharmacy
+
+
+def usable_lots(session: Session, facility_id: int, drug_id: int, today: dt.date) -> list[StockLot]:
+    """Unexpired lots with something available, the first to expire first (FEFO)."""
+    return list(
+        session.scalars(
+            select(StockLot)
+            .where(
+                StockLot.facility_id == facility_id,
+                StockLot.drug_id == drug_id,
+                StockLot.expires_on >= today,
+                StockLot.on_hand > StockLot.reserved,
+            )
+            .order_by(StockLot.expires_on, StockLot.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def available(session: Session, facility_id: int, drug_id: int, today: dt.date) -> int:
+    total = session.scalar(
+        select(func.coalesce(func.sum(StockLot.on_hand - StockLot.reserved), 0)).where(
+            StockLot.facility_id == facility_id,
+            StockLot.drug_id == drug_id,
+            StockLot.expires_on >= today,
+        )
+    )
+    return int(total or 0)
+
+
+def plan_fefo(lots: list[tuple[int, int]], quantity: int) -> list[Take] | None:
+    """Takes from ``(lot id, available)`` in the given (first-expiring-first) order, or None
+    when they do not hold ``quantity``."""
+    takes, left = [], quantity
+    for lot_id, free in lots:
+        if left == 0:
+            break
+        q = min(free, left)
+        if q > 0:
+            takes.append(Take(lot_id, q))
+            left -= q
+    return takes if left == 0 else None
+
+
+def _movement(
+    session: Session,
+    user: User | None,
+    lot: StockLot | tuple[int, int, int],
+    kind: MovementKind,
+    on_hand_delta: int,
+    reserved_delta: int,
+    **extra,
+) -> None:
+    lot_id, facility_id, drug_id = (
+        (lot.id, lot.facility_id, lot.drug_id) if isinstance(lot, StockLot) else lot
+    )
+    session.add(
+        StockMovement(
+            lot_id=lot_id,
+            facility_id=facility_id,
+            drug_id=drug_id,
+            kind=kind,
+            on_hand_delta=on_hand_delta,
+            reserved_delta=reserved_delta,
+            by_id=user.id if user else None,
+            **extra,
+        )
+    )
+
+
+def _take_from_lots(
+    session: Session,
+    user: User | None,
+    facility: Facility,
+    drug: Drug,
+    quantity: int,
+    today: dt.date,
+    kind: MovementKind,
+    **extra,
+) -> list[Take]:
+    lots = usable_lots(session, facility.id, drug.id, today)
+    plan = plan_fefo([(lot.id, lot.on_hand - lot.reserved) for lot in lots], quantity)
+    if plan is None:
+        free = sum(lot.on_hand - lot.reserved for lot in lots)
+        raise StockShort(
+            f"Only {free} {drug.unit_en} of {drug.name_en} {drug.strength} available at "
+            f"{facility.code}; {quantity} needed. / {facility.name_zh} {drug.name_zh} 可用 "
+            f"{free}，需要 {quantity}。",
+            drug=drug.code,
+            available=free,
+            needed=quantity,
+        )
+    column = LOTS.c.reserved if kind == MovementKind.reserved else LOTS.c.on_hand
+    for take in plan:
+        changed = session.execute(
+            update(LOTS)
+            .where(LOTS.c.id == take.lot_id, LOTS.c.on_hand - LOTS.c.reserved >= take.quantity)
+            .values({column: column + take.quantity * (1 if kind == MovementKind.reserved else -1)})
+        ).rowcount
+        if changed != 1:
+            raise StockShort(
+                f"{drug.name_en} {drug.strength} was taken by someone else at the same moment; "
+                f"reload and retry. / {drug.name_zh} 刚被他人取走，请刷新后重试。",
+                drug=drug.code,
+            )
+        if kind == MovementKind.reserved:
+            _movement(
+                session, user, (take.lot_id, facility.id, drug.id), kind, 0, take.quantity, **extra
+            )
+        else:
+            _movement(
+                session, user, (take.lot_id, facility.id, drug.id), kind, -take.quantity, 0, **extra
+            )
+    for lot in lots:
+        session.expire(lot)
+    return plan
+
+
+def reserve_fefo(session, user, facility, drug, quantity, today, **extra) -> list[Take]:
+    """Reserve ``quantity`` from the first-expiring lots (a pick at the central pharmacy)."""
+    return _take_from_lots(
+        session, user, facility, drug, quantity, today, MovementKind.reserved, **extra
+    )
+
+
+def dispense_fefo(session, user, facility, drug, quantity, today, **extra) -> list[Take]:
+    """Take ``quantity`` off the shelf from the first-expiring lots (dispensing at a clinic)."""
+    return _take_from_lots(
+        session, user, facility, drug, quantity, today, MovementKind.dispensed, **extra
+    )
+
+
+def consume_reservation(
+    session: Session, user: User, lot: StockLot, quantity: int, **extra
+) -> None:
+    """Reserved units leave the building (dispatch): on hand and reserved both go down."""
+    changed = session.execute(
+        update(LOTS)
+        .where(LOTS.c.id == lot.id, LOTS.c.reserved >= quantity, LOTS.c.on_hand >= quantity)
+        .values(on_hand=LOTS.c.on_hand - quantity, reserved=LOTS.c.reserved - quantity)
+    ).rowcount
+    if changed != 1:  # only a manual adjustment below the reservation could cause this
+        raise Conflict(f"Lot {lot.lot_no} no longer holds the {quantity} units reserved for it.")
+    _movement(session, user, lot, MovementKind.dispatched, -quantity, -quantity, **extra)
+    session.expire(lot)
+
+
+def release_reservation(
+    session: Session, user: User, lot: StockLot, quantity: int, **extra
+) -> None:
+    """A cancelled picked order: its reserved units are available again."""
+    changed = session.execute(
+        update(LOTS)
+        .where(LOTS.c.id == lot.id, LOTS.c.reserved >= quantity)
+        .values(reserved=LOTS.c.reserved - quantity)
+    ).rowcount
+    if changed != 1:
+        raise Conflict(f"Lot {lot.lot_no} does not hold the {quantity} units reserved for it.")
+    _movement(session, user, lot, MovementKind.released, 0, -quantity, **extra)
+    session.expire(lot)
+
+
+def receive(
+    session: Session,
+    user: User,
+    facility: Facility,
+    drug: Drug,
+    lot_no: str,
+    expires_on: dt.date,
+    quantity: int,
+    today: dt.date,
+) -> StockLot:
+    """Stock arrives: a new lot, or more of a lot already on the shelf (same number and expiry)."""
+    if expires_on <= today:
+        raise InvalidField.at("body.expires_on", "An expired lot cannot be received.")
+    lot = session.scalar(
+        select(StockLot).where(
+            StockLot.facility_id == facility.id,
+            StockLot.drug_id == drug.id,
+            StockLot.lot_no == lot_no,
+        )
+    )
+    if lot is None:
+        lot = StockLot(
+            facility_id=facility.id,
+            drug_id=drug.id,
+            lot_no=lot_no,
+            expires_on=expires_on,
+            on_hand=quantity,
+            reserved=0,
+        )
+        session.add(lot)
+        session.flush()
+    else:
+        if lot.expires_on != expires_on:
+            raise InvalidField.at(
+                "body.expires_on",
+                f"Lot {lot_no} is on record with expiry {lot.expires_on}; a lot has one expiry.",
+            )
+        session.execute(
+            update(LOTS).where(LOTS.c.id == lot.id).values(on_hand=LOTS.c.on_hand + quantity)
+        )
+        session.expire(lot)
+    _movement(session, user, lot, MovementKind.received, quantity, 0)
+    session.flush()
+    return lot
+
+
+def adjust(
+    session: Session,
+    user: User,
+    lot: StockLot,
+    delta: int,
+    reason: AdjustReason,
+    note: str | None,
+) -> StockLot:
+    """Correct a lot's count (stocktake, damage, expiry); never below what is reserved."""
+    changed = session.execute(
+        update(LOTS)
+        .where(LOTS.c.id == lot.id, LOTS.c.on_hand + delta >= LOTS.c.reserved)
+        .values(on_hand=LOTS.c.on_hand + delta)
+    ).rowcount
+    if changed != 1:
+        session.refresh(lot)
+        raise Conflict(
+            f"Lot {lot.lot_no} has {lot.on_hand} on hand, {lot.reserved} of them reserved for "
+            f"picked orders: it cannot go down by {-delta}. / 调整后将低于已预留数量。",
+        )
+    _movement(session, user, lot, MovementKind.adjusted, delta, 0, reason=reason, note=note)
+    session.flush()
+    session.refresh(lot)
+    return lot

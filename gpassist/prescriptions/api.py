@@ -1,0 +1,157 @@
+"""HTTP: write a prescription on a visit, read it, print the slip, settle its bill."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from gpassist.auth.tables import Role
+from gpassist.clinics.tables import Facility
+from gpassist.db import shanghai_today
+from gpassist.endpoints import endpoint, request_session
+from gpassist.prescriptions import service
+from gpassist.prescriptions.schemas import (
+    LineOut,
+    PrescriptionIn,
+    PrescriptionList,
+    PrescriptionOut,
+    PrescriptionSettleIn,
+)
+from gpassist.prescriptions.slip import slip_html
+from gpassist.prescriptions.tables import Prescription
+from gpassist.schemas import Text
+from gpassist.settlement.api import idempotency_key, receipt
+from gpassist.settlement.schemas import ReceiptOut
+
+bp = Blueprint("prescriptions", __name__, url_prefix="/api/v1")
+TAG = "prescriptions"
+DOCTOR = {Role.village_doctor}
+READERS = {Role.village_doctor, Role.pharmacist, Role.admin}
+
+
+def prescription_out(prescription: Prescription) -> PrescriptionOut:
+    session = request_session()
+    order = service.order_of(session, prescription.id)
+    lines = [
+        LineOut(
+            line_no=line.line_no,
+            drug=line.drug.code,
+            drug_name=Text(zh=line.drug.name_zh, en=line.drug.name_en),
+            strength=line.drug.strength,
+            dose=line.dose,
+            dose_unit=line.drug.dose_unit,
+            frequency=line.frequency,
+            days=line.days,
+            quantity=line.quantity,
+            unit=Text(zh=line.drug.unit_zh, en=line.drug.unit_en),
+            unit_price_fen=line.unit_price_fen,
+            amount_fen=line.unit_price_fen * line.quantity,
+            insurance_category=line.drug.insurance_category.value,
+            source=line.source,
+            instructions=line.instructions,
+        )
+        for line in prescription.lines
+    ]
+    clinic = session.get(Facility, prescription.clinic_id)
+    assert clinic is not None
+    return PrescriptionOut(
+        id=prescription.id,
+        encounter_id=prescription.encounter_id,
+        patient_id=prescription.patient_id,
+        clinic=clinic.code,
+        doctor_id=prescription.doctor_id,
+        issued_on=prescription.issued_on,
+        weight_kg=prescription.weight_kg,
+        long_prescription_reason=prescription.long_prescription_reason,
+        urgent=prescription.urgent,
+        total_fen=prescription.total_fen,
+        lines=lines,
+        pharmacy_order_id=order.id if order else None,
+        settlement_id=prescription.settlement_id,
+        created_at=prescription.created_at,
+    )
+
+
+@endpoint(
+    bp,
+    "/encounters/<id:encounter_id>/prescriptions",
+    "POST",
+    summary="Prescribe on a visit: every rule is checked (422 lists each refusal with its "
+    "field); lines the clinic has are dispensed there, the rest become one central-pharmacy order",
+    tag=TAG,
+    roles=DOCTOR,
+    body=PrescriptionIn,
+    response=PrescriptionOut,
+    status=201,
+    errors=(404, 409),
+)
+def create(user, encounter_id: int, body: PrescriptionIn):
+    prescription = service.create_prescription(
+        request_session(), user, encounter_id, body, shanghai_today()
+    )
+    return prescription_out(prescription)
+
+
+@endpoint(
+    bp,
+    "/encounters/<id:encounter_id>/prescriptions",
+    "GET",
+    summary="The prescriptions written on a visit",
+    tag=TAG,
+    roles={Role.village_doctor, Role.admin},
+    response=PrescriptionList,
+    errors=(404,),
+)
+def list_for_encounter(user, encounter_id: int):
+    items = service.prescriptions_of(request_session(), user, encounter_id)
+    return PrescriptionList(items=[prescription_out(p) for p in items])
+
+
+@endpoint(
+    bp,
+    "/prescriptions/<id:prescription_id>",
+    "GET",
+    summary="A prescription (pharmacists: those with a central-pharmacy order)",
+    tag=TAG,
+    roles=READERS,
+    response=PrescriptionOut,
+    errors=(404,),
+)
+def get_prescription(user, prescription_id: int):
+    return prescription_out(service.visible_prescription(request_session(), user, prescription_id))
+
+
+@endpoint(
+    bp,
+    "/prescriptions/<id:prescription_id>/slip.html",
+    "GET",
+    summary="Printable prescription slip for the patient (Chinese)",
+    tag=TAG,
+    roles={Role.village_doctor, Role.admin},
+    media_type="text/html",
+    errors=(404,),
+)
+def slip(user, prescription_id: int):
+    session = request_session()
+    prescription = service.visible_prescription(session, user, prescription_id)
+    return slip_html(session, prescription, service.order_of(session, prescription.id)), {}
+
+
+@endpoint(
+    bp,
+    "/prescriptions/<id:prescription_id>/settlement",
+    "POST",
+    summary="Settle the prescription's bill at the counter: its lines are the bill's line items "
+    "(needs an Idempotency-Key header)",
+    tag=TAG,
+    roles=DOCTOR,
+    body=PrescriptionSettleIn,
+    response=ReceiptOut,
+    status=201,
+    errors=(404, 409),
+)
+def settle(user, prescription_id: int, body: PrescriptionSettleIn):
+    key = idempotency_key()
+    settlement = service.settle(
+        request_session(), user, prescription_id, body, key, shanghai_today()
+    )
+    return receipt(settlement)

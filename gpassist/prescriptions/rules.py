@@ -1,0 +1,391 @@
+"""The prescribing rules, as pure functions: no database, no Flask.
+
+``check_prescription`` returns every refusal at once (a doctor fixes them all in one go), each with
+the request field it is about (``body.lines.2.days``, the same paths as request validation) and a
+reason in Chinese and English. The limits are those of 《处方管理办法》 (2007): at most five
+Western or Chinese patent medicines on one prescription (第十九条 with the 处方书写规则), seven
+days' supply as a rule, longer for chronic disease; the 2021 long-prescription rules
+(《长期处方管理规范（试行）》) allow up to 12 weeks for a patient whose chronic disease is managed,
+and ask for a recorded reason beyond four weeks.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+MAX_DRUGS = 5
+STANDARD_MAX_DAYS = 7
+LONG_MAX_DAYS = 84  # 12 weeks
+LONG_REASON_AFTER_DAYS = 28  # 4 weeks
+CHILD_UNDER_YEARS = 14  # paediatric dosing (儿科) up to the 14th birthday
+_TOLERANCE = 1e-9  # floating-point slack when comparing doses with limits
+
+
+class Frequency(enum.StrEnum):
+    """How often a dose is taken (the usual Latin abbreviations on Chinese prescriptions)."""
+
+    qd = "qd"
+    bid = "bid"
+    tid = "tid"
+    qid = "qid"
+    q12h = "q12h"
+    q8h = "q8h"
+    q6h = "q6h"
+    qn = "qn"
+
+
+TIMES_PER_DAY = {
+    Frequency.qd: 1,
+    Frequency.bid: 2,
+    Frequency.tid: 3,
+    Frequency.qid: 4,
+    Frequency.q12h: 2,
+    Frequency.q8h: 3,
+    Frequency.q6h: 4,
+    Frequency.qn: 1,
+}
+
+FREQUENCY_ZH = {
+    Frequency.qd: "每日一次",
+    Frequency.bid: "每日两次",
+    Frequency.tid: "每日三次",
+    Frequency.qid: "每日四次",
+    Frequency.q12h: "每12小时一次",
+    Frequency.q8h: "每8小时一次",
+    Frequency.q6h: "每6小时一次",
+    Frequency.qn: "每晚一次",
+}
+
+
+@dataclass(frozen=True)
+class DrugFacts:
+    code: str
+    name_zh: str
+    name_en: str
+    generic_group: str
+    strength_value: float
+    dose_unit: str
+    max_daily_dose: float
+    max_daily_dose_per_kg: float | None = None
+    pregnancy: str = "ok"
+
+
+@dataclass(frozen=True)
+class LineDraft:
+    drug: DrugFacts
+    dose: float  # per administration, in drug.dose_unit
+    frequency: Frequency
+    days: int
+    quantity: int  # dispensing units
+
+
+@dataclass(frozen=True)
+class PatientFacts:
+    age_years: int
+    weight_kg: float | None
+    pregnant: bool
+    allergies: tuple[str, ...] = ()
+    chronic_enrolled: bool = False
+    current_drugs: tuple[DrugFacts, ...] = ()  # still being taken from earlier prescriptions
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """A dangerous pair: any drug of ``groups_a`` with any of ``groups_b`` (generic groups)."""
+
+    code: str
+    groups_a: frozenset[str]
+    groups_b: frozenset[str]
+    effect_zh: str
+    effect_en: str
+    source: str
+
+    def applies(self, group_1: str, group_2: str) -> bool:
+        return (group_1 in self.groups_a and group_2 in self.groups_b) or (
+            group_2 in self.groups_a and group_1 in self.groups_b
+        )
+
+
+@dataclass(frozen=True)
+class AllergyClass:
+    """Names a patient's allergy may be recorded under (青霉素, penicillin) and the generic
+    groups it covers."""
+
+    names: frozenset[str]
+    groups: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    field: str
+    code: str
+    zh: str
+    en: str
+
+    def as_error(self) -> dict[str, str]:
+        return {"field": self.field, "message": self.en, "message_zh": self.zh, "code": self.code}
+
+
+def daily_dose(line: LineDraft) -> float:
+    return line.dose * TIMES_PER_DAY[line.frequency]
+
+
+def units_needed(dose: float, frequency: Frequency, days: int, strength_value: float) -> int:
+    """Whole dispensing units that cover ``days`` of ``dose`` at ``frequency``."""
+    need = dose * TIMES_PER_DAY[frequency] * days / strength_value
+    return max(1, math.ceil(need - _TOLERANCE))
+
+
+def max_days(patient: PatientFacts) -> int:
+    return LONG_MAX_DAYS if patient.chronic_enrolled else STANDARD_MAX_DAYS
+
+
+def _line(i: int, what: str) -> str:
+    return f"body.lines.{i}.{what}"
+
+
+def check_count(lines: Sequence[LineDraft]) -> list[Refusal]:
+    if len(lines) <= MAX_DRUGS:
+        return []
+    return [
+        Refusal(
+            "body.lines",
+            "too_many_drugs",
+            f"一张西药、中成药处方最多开 {MAX_DRUGS} 种药品，本处方有 {len(lines)} 种。",
+            f"A prescription holds at most {MAX_DRUGS} Western or Chinese patent medicines; "
+            f"this one has {len(lines)}.",
+        )
+    ]
+
+
+def check_duplicates(lines: Sequence[LineDraft]) -> list[Refusal]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, line in enumerate(lines):
+        first = seen.setdefault(line.drug.generic_group, i)
+        if first != i:
+            out.append(
+                Refusal(
+                    _line(i, "drug"),
+                    "duplicate_drug",
+                    f"第 {i + 1} 行与第 {first + 1} 行是同一种药（{line.drug.name_zh}）。",
+                    f"Line {i + 1} is the same drug as line {first + 1} ({line.drug.name_en}).",
+                )
+            )
+    return out
+
+
+def check_days(
+    lines: Sequence[LineDraft], patient: PatientFacts, long_reason: str | None
+) -> list[Refusal]:
+    limit = max_days(patient)
+    out = []
+    for i, line in enumerate(lines):
+        if line.days > limit:
+            if patient.chronic_enrolled:
+                zh = f"第 {i + 1} 行 {line.days} 天超过慢病长处方上限 {LONG_MAX_DAYS} 天（12 周）。"
+                en = (
+                    f"Line {i + 1}: {line.days} days exceeds the {LONG_MAX_DAYS}-day (12-week) "
+                    "limit of a chronic-disease long prescription."
+                )
+            else:
+                zh = (
+                    f"第 {i + 1} 行 {line.days} 天超过 {STANDARD_MAX_DAYS} 天用量；"
+                    "长处方仅限已纳入慢病管理的患者。"
+                )
+                en = (
+                    f"Line {i + 1}: {line.days} days exceeds the {STANDARD_MAX_DAYS}-day supply; "
+                    "longer prescriptions are for patients enrolled in a chronic-disease program."
+                )
+            out.append(Refusal(_line(i, "days"), "too_many_days", zh, en))
+    longest = max((line.days for line in lines), default=0)
+    if longest > LONG_REASON_AFTER_DAYS and longest <= limit and not long_reason:
+        out.append(
+            Refusal(
+                "body.long_prescription_reason",
+                "missing",
+                f"超过 {LONG_REASON_AFTER_DAYS} 天（4 周）的长处方须注明理由。",
+                f"A long prescription over {LONG_REASON_AFTER_DAYS} days (4 weeks) needs a "
+                "recorded reason.",
+            )
+        )
+    return out
+
+
+def check_quantities(lines: Sequence[LineDraft]) -> list[Refusal]:
+    out = []
+    for i, line in enumerate(lines):
+        needed = units_needed(line.dose, line.frequency, line.days, line.drug.strength_value)
+        if line.quantity > needed:
+            out.append(
+                Refusal(
+                    _line(i, "quantity"),
+                    "quantity_exceeds_days",
+                    f"第 {i + 1} 行数量 {line.quantity} 超过 {line.days} 天所需的 {needed}。",
+                    f"Line {i + 1}: quantity {line.quantity} is more than the {needed} that "
+                    f"{line.days} days need.",
+                )
+            )
+    return out
+
+
+def check_doses(lines: Sequence[LineDraft], patient: PatientFacts) -> list[Refusal]:
+    out = []
+    for i, line in enumerate(lines):
+        drug, daily = line.drug, daily_dose(line)
+        if daily > drug.max_daily_dose + _TOLERANCE:
+            out.append(
+                Refusal(
+                    _line(i, "dose"),
+                    "dose_above_maximum",
+                    f"第 {i + 1} 行日剂量 {daily:g} {drug.dose_unit} 超过 {drug.name_zh} 的"
+                    f"最大日剂量 {drug.max_daily_dose:g} {drug.dose_unit}。",
+                    f"Line {i + 1}: a daily dose of {daily:g} {drug.dose_unit} exceeds the "
+                    f"maximum of {drug.max_daily_dose:g} {drug.dose_unit} for {drug.name_en}.",
+                )
+            )
+            continue
+        if patient.age_years < CHILD_UNDER_YEARS and drug.max_daily_dose_per_kg is not None:
+            out.extend(_check_child_dose(i, line, daily, patient))
+    return out
+
+
+def _check_child_dose(
+    i: int, line: LineDraft, daily: float, patient: PatientFacts
+) -> list[Refusal]:
+    drug = line.drug
+    if patient.weight_kg is None:
+        return [
+            Refusal(
+                "body.weight_kg",
+                "missing",
+                f"儿童用 {drug.name_zh} 须按体重核对剂量：请记录体重。",
+                f"A child's dose of {drug.name_en} is checked by weight: record the weight.",
+            )
+        ]
+    limit = drug.max_daily_dose_per_kg * patient.weight_kg  # type: ignore[operator]
+    if daily <= limit + _TOLERANCE:
+        return []
+    return [
+        Refusal(
+            _line(i, "dose"),
+            "dose_above_child_maximum",
+            f"第 {i + 1} 行日剂量 {daily:g} {drug.dose_unit} 超过儿童上限 "
+            f"{drug.max_daily_dose_per_kg:g} {drug.dose_unit}/kg × {patient.weight_kg:g} kg = "
+            f"{limit:g} {drug.dose_unit}。",
+            f"Line {i + 1}: a daily dose of {daily:g} {drug.dose_unit} exceeds the child limit of "
+            f"{drug.max_daily_dose_per_kg:g} {drug.dose_unit}/kg × {patient.weight_kg:g} kg = "
+            f"{limit:g} {drug.dose_unit}.",
+        )
+    ]
+
+
+def check_pregnancy(lines: Sequence[LineDraft], patient: PatientFacts) -> list[Refusal]:
+    if not patient.pregnant:
+        return []
+    return [
+        Refusal(
+            _line(i, "drug"),
+            "contraindicated_in_pregnancy",
+            f"第 {i + 1} 行 {line.drug.name_zh} 孕妇禁用。",
+            f"Line {i + 1}: {line.drug.name_en} is contraindicated in pregnancy.",
+        )
+        for i, line in enumerate(lines)
+        if line.drug.pregnancy == "contraindicated"
+    ]
+
+
+def allergy_matches(allergy: str, drug: DrugFacts, classes: Sequence[AllergyClass]) -> bool:
+    """Whether a recorded allergy (free text: 青霉素, 阿莫西林, penicillin) covers ``drug``."""
+    text = allergy.strip().lower()
+    if not text:
+        return False
+    if text in (drug.generic_group.lower(), drug.code.lower()):
+        return True
+    # A name inside the drug's name (阿莫西林 in 阿莫西林胶囊); one character matches too much.
+    if len(text) >= 2 and (text in drug.name_zh.lower() or text in drug.name_en.lower()):
+        return True
+    return any(text in c.names and drug.generic_group in c.groups for c in classes)
+
+
+def check_allergies(
+    lines: Sequence[LineDraft], patient: PatientFacts, classes: Sequence[AllergyClass]
+) -> list[Refusal]:
+    out = []
+    for i, line in enumerate(lines):
+        for allergy in patient.allergies:
+            if allergy_matches(allergy, line.drug, classes):
+                out.append(
+                    Refusal(
+                        _line(i, "drug"),
+                        "allergy",
+                        f"第 {i + 1} 行 {line.drug.name_zh}：患者有“{allergy}”过敏史。",
+                        f"Line {i + 1}: the patient is recorded as allergic to {allergy!r} "
+                        f"({line.drug.name_en}).",
+                    )
+                )
+                break
+    return out
+
+
+def check_interactions(
+    lines: Sequence[LineDraft], patient: PatientFacts, table: Sequence[Interaction]
+) -> list[Refusal]:
+    out = []
+    for j, line in enumerate(lines):
+        for i in range(j):
+            other = lines[i].drug
+            for hit in _interactions(line.drug, other, table):
+                out.append(
+                    Refusal(
+                        _line(j, "drug"),
+                        "interaction",
+                        f"第 {j + 1} 行 {line.drug.name_zh} 与第 {i + 1} 行 {other.name_zh} "
+                        f"存在危险相互作用：{hit.effect_zh}（来源：{hit.source}）",
+                        f"Line {j + 1} ({line.drug.name_en}) and line {i + 1} ({other.name_en}) "
+                        f"interact dangerously: {hit.effect_en} (source: {hit.source})",
+                    )
+                )
+        for current in patient.current_drugs:
+            for hit in _interactions(line.drug, current, table):
+                out.append(
+                    Refusal(
+                        _line(j, "drug"),
+                        "interaction_with_current",
+                        f"第 {j + 1} 行 {line.drug.name_zh} 与患者正在长期服用的 "
+                        f"{current.name_zh} 存在危险相互作用："
+                        f"{hit.effect_zh}（来源：{hit.source}）",
+                        f"Line {j + 1} ({line.drug.name_en}) interacts dangerously with "
+                        f"{current.name_en}, which the patient is taking: {hit.effect_en} "
+                        f"(source: {hit.source})",
+                    )
+                )
+    return out
+
+
+def _interactions(a: DrugFacts, b: DrugFacts, table: Sequence[Interaction]) -> list[Interaction]:
+    return [hit for hit in table if hit.applies(a.generic_group, b.generic_group)]
+
+
+def check_prescription(
+    lines: Sequence[LineDraft],
+    patient: PatientFacts,
+    *,
+    long_reason: str | None = None,
+    interactions: Sequence[Interaction] = (),
+    allergy_classes: Sequence[AllergyClass] = (),
+) -> list[Refusal]:
+    """Every reason to refuse this prescription; empty when it may be issued."""
+    return [
+        *check_count(lines),
+        *check_duplicates(lines),
+        *check_days(lines, patient, long_reason),
+        *check_quantities(lines),
+        *check_doses(lines, patient),
+        *check_pregnancy(lines, patient),
+        *check_allergies(lines, patient, allergy_classes),
+        *check_interactions(lines, patient, interactions),
+    ]

@@ -1,0 +1,92 @@
+"""Request and response models for prescriptions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import Field
+
+from gpassist.prescriptions.rules import Frequency
+from gpassist.prescriptions.tables import LineSource
+from gpassist.schemas import ApiModel, LocalDateTime, OutModel, Str, Text
+from gpassist.settlement.policy import VisitType
+
+Code = Annotated[Str, Field(min_length=1, max_length=64)]
+
+
+class LineIn(ApiModel):
+    drug: Code = Field(description="catalog drug code")
+    dose: float = Field(
+        gt=0, le=1_000_000, allow_inf_nan=False, description="per administration, in dose_unit"
+    )
+    frequency: Frequency
+    days: int = Field(ge=1, le=366)
+    quantity: int | None = Field(
+        default=None,
+        ge=1,
+        le=100_000,
+        description="dispensing units; default: what the dose, frequency and days need",
+    )
+    instructions: Annotated[Str, Field(max_length=200)] | None = Field(
+        default=None, description="e.g. 饭后服 / after meals"
+    )
+
+
+class PrescriptionIn(ApiModel):
+    lines: list[LineIn] = Field(min_length=1, max_length=20)
+    weight_kg: float | None = Field(
+        default=None,
+        gt=0,
+        le=400,
+        allow_inf_nan=False,
+        description="the patient's weight today; default the visit's recorded weight",
+    )
+    long_prescription_reason: Annotated[Str, Field(min_length=2, max_length=500)] | None = None
+    urgent: bool = Field(default=False, description="the central pharmacy delivers it first")
+
+
+class LineOut(OutModel):
+    line_no: int
+    drug: str
+    drug_name: Text
+    strength: str
+    dose: float
+    dose_unit: str
+    frequency: Frequency
+    days: int
+    quantity: int
+    unit: Text
+    unit_price_fen: int
+    amount_fen: int
+    insurance_category: str
+    source: LineSource
+    instructions: str | None
+
+
+class PrescriptionOut(OutModel):
+    id: int
+    encounter_id: int
+    patient_id: int
+    clinic: str
+    doctor_id: int
+    issued_on: dt.date
+    weight_kg: float | None
+    long_prescription_reason: str | None
+    urgent: bool
+    total_fen: int
+    lines: list[LineOut]
+    pharmacy_order_id: int | None = Field(description="the central-pharmacy order, if any")
+    settlement_id: int | None
+    created_at: LocalDateTime
+
+
+class PrescriptionList(OutModel):
+    items: list[PrescriptionOut]
+
+
+class PrescriptionSettleIn(ApiModel):
+    visit_type: VisitType = VisitType.outpatient
+    services: list[Code] = Field(
+        default_factory=list, max_length=10, description="service item codes billed with it"
+    )

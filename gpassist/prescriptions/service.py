@@ -1,0 +1,270 @@
+"""Write a prescription on an encounter: check every rule, then split it between the clinic's
+shelf and one central-pharmacy order; settle it as a bill.
+
+Nothing is written until every rule has passed: a refused prescription leaves no trace (the
+request's transaction is rolled back on the 422 anyway, and the checks run before the first add).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gpassist.auth.tables import Role, User
+from gpassist.clinics.tables import Drug, Facility, FormularyEntry, ServiceItem
+from gpassist.errors import Conflict, InvalidField, NotFound
+from gpassist.followup.tables import Enrolment, EnrolmentStatus
+from gpassist.patients.schemas import age_on
+from gpassist.patients.service import require_clinic_doctor, visible_encounter
+from gpassist.patients.tables import Patient, PregnancyStatus
+from gpassist.pharmacy import orders, stock
+from gpassist.pharmacy.tables import PharmacyOrder
+from gpassist.prescriptions import rules
+from gpassist.prescriptions.knowledge import allergy_classes, interaction_table
+from gpassist.prescriptions.schemas import PrescriptionIn, PrescriptionSettleIn
+from gpassist.prescriptions.tables import LineSource, Prescription, PrescriptionLine
+from gpassist.settlement import service as settlement_service
+from gpassist.settlement.schemas import BillIn
+from gpassist.settlement.tables import Settlement
+
+
+def drug_facts(drug: Drug) -> rules.DrugFacts:
+    return rules.DrugFacts(
+        code=drug.code,
+        name_zh=drug.name_zh,
+        name_en=drug.name_en,
+        generic_group=drug.generic_group,
+        strength_value=drug.strength_value,
+        dose_unit=drug.dose_unit,
+        max_daily_dose=drug.max_daily_dose,
+        max_daily_dose_per_kg=drug.max_daily_dose_per_kg,
+        pregnancy=drug.pregnancy.value,
+    )
+
+
+def _catalog_drugs(session: Session, data: PrescriptionIn) -> list[Drug]:
+    codes = {line.drug for line in data.lines}
+    found = {
+        d.code: d
+        for d in session.scalars(select(Drug).where(Drug.code.in_(codes), Drug.active.is_(True)))
+    }
+    for i, line in enumerate(data.lines):
+        if line.drug not in found:
+            raise InvalidField.at(f"body.lines.{i}.drug", f"No drug {line.drug!r} in the catalog.")
+    return [found[line.drug] for line in data.lines]
+
+
+def chronic_enrolled(session: Session, patient_id: int) -> bool:
+    """Whether the patient is in a chronic-disease program now (long prescriptions allowed)."""
+    return (
+        session.scalar(
+            select(Enrolment.id)
+            .where(Enrolment.patient_id == patient_id, Enrolment.status == EnrolmentStatus.active)
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def current_drugs(session: Session, patient_id: int, today: dt.date) -> list[Drug]:
+    """Drugs of earlier prescriptions whose supply still runs today (long-term drugs included)."""
+    earliest = today - dt.timedelta(days=rules.LONG_MAX_DAYS)
+    rows = session.execute(
+        select(Prescription.issued_on, PrescriptionLine.days, Drug)
+        .join(PrescriptionLine, PrescriptionLine.prescription_id == Prescription.id)
+        .join(Drug, PrescriptionLine.drug_id == Drug.id)
+        .where(Prescription.patient_id == patient_id, Prescription.issued_on >= earliest)
+    )
+    return [drug for issued_on, days, drug in rows if issued_on + dt.timedelta(days=days) > today]
+
+
+def patient_facts(
+    session: Session, patient: Patient, weight_kg: float | None, today: dt.date
+) -> rules.PatientFacts:
+    return rules.PatientFacts(
+        age_years=age_on(patient.birth_date, today),
+        weight_kg=weight_kg,
+        pregnant=patient.pregnancy_status == PregnancyStatus.pregnant,
+        allergies=tuple(patient.drug_allergies or ()),
+        chronic_enrolled=chronic_enrolled(session, patient.id),
+        current_drugs=tuple(drug_facts(d) for d in current_drugs(session, patient.id, today)),
+    )
+
+
+def drafts(data: PrescriptionIn, drugs: list[Drug]) -> list[rules.LineDraft]:
+    out = []
+    for line, drug in zip(data.lines, drugs, strict=True):
+        quantity = line.quantity or rules.units_needed(
+            line.dose, line.frequency, line.days, drug.strength_value
+        )
+        out.append(
+            rules.LineDraft(drug_facts(drug), line.dose, line.frequency, line.days, quantity)
+        )
+    return out
+
+
+def check(
+    session: Session, patient: Patient, data: PrescriptionIn, drugs: list[Drug], weight_kg, today
+) -> list[rules.LineDraft]:
+    """The drafted lines if every rule passes; otherwise a 422 listing every refusal."""
+    lines = drafts(data, drugs)
+    refusals = rules.check_prescription(
+        lines,
+        patient_facts(session, patient, weight_kg, today),
+        long_reason=data.long_prescription_reason,
+        interactions=interaction_table(),
+        allergy_classes=allergy_classes(),
+    )
+    if refusals:
+        raise InvalidField(
+            "The prescription is refused; see errors. / 处方未通过审核，见 errors。",
+            errors=[r.as_error() for r in refusals],
+        )
+    return lines
+
+
+def create_prescription(
+    session: Session, user: User, encounter_id: int, data: PrescriptionIn, today: dt.date
+) -> Prescription:
+    """Check, record and split a prescription; returns it with its lines."""
+    clinic_id = require_clinic_doctor(user)
+    encounter = visible_encounter(session, user, encounter_id)
+    patient = encounter.patient
+    drugs = _catalog_drugs(session, data)
+    weight_kg = data.weight_kg or encounter.weight_kg
+    lines = check(session, patient, data, drugs, weight_kg, today)
+    # --- every rule passed: from here on we write ---
+    clinic = session.get(Facility, clinic_id)
+    assert clinic is not None
+    prescription = Prescription(
+        encounter_id=encounter.id,
+        patient_id=patient.id,
+        clinic_id=clinic_id,
+        doctor_id=user.id,
+        issued_on=today,
+        weight_kg=weight_kg,
+        long_prescription_reason=data.long_prescription_reason,
+        urgent=data.urgent,
+        total_fen=sum(
+            line.quantity * drug.unit_price_fen for line, drug in zip(lines, drugs, strict=True)
+        ),
+    )
+    session.add(prescription)
+    session.flush()
+    stocked = _stocked_here(session, clinic_id, [d.id for d in drugs])
+    central: list[PrescriptionLine] = []
+    for no, (given, line, drug) in enumerate(zip(data.lines, lines, drugs, strict=True), start=1):
+        record = PrescriptionLine(
+            prescription_id=prescription.id,
+            line_no=no,
+            drug_id=drug.id,
+            dose=line.dose,
+            frequency=line.frequency,
+            days=line.days,
+            quantity=line.quantity,
+            unit_price_fen=drug.unit_price_fen,
+            instructions=given.instructions,
+            source=LineSource.central,
+        )
+        session.add(record)
+        session.flush()
+        if (
+            drug.id in stocked
+            and stock.available(session, clinic_id, drug.id, today) >= line.quantity
+        ):
+            stock.dispense_fefo(
+                session, user, clinic, drug, line.quantity, today, prescription_line_id=record.id
+            )
+            record.source = LineSource.clinic
+        else:
+            central.append(record)
+    if central:
+        orders.create_order(session, user, prescription.id, patient, clinic, central, data.urgent)
+    session.flush()
+    session.refresh(prescription)
+    return prescription
+
+
+def _stocked_here(session: Session, clinic_id: int, drug_ids: list[int]) -> set[int]:
+    """The drugs of ``drug_ids`` in the clinic's formulary (what it stocks)."""
+    return set(
+        session.scalars(
+            select(FormularyEntry.drug_id).where(
+                FormularyEntry.facility_id == clinic_id, FormularyEntry.drug_id.in_(drug_ids)
+            )
+        )
+    )
+
+
+def visible_prescription(session: Session, user: User, prescription_id: int) -> Prescription:
+    """Village doctors: their clinic's; pharmacists: those with a central-pharmacy order
+    (they see the prescription, nothing else of the visit); admins: all."""
+    prescription = session.get(Prescription, prescription_id)
+    if prescription is None or not _may_see(session, user, prescription):
+        raise NotFound(f"No prescription {prescription_id}.")
+    return prescription
+
+
+def _may_see(session: Session, user: User, prescription: Prescription) -> bool:
+    if user.role == Role.admin:
+        return True
+    if user.role == Role.village_doctor:
+        return prescription.clinic_id == user.clinic_id
+    if user.role == Role.pharmacist:
+        return order_of(session, prescription.id) is not None
+    return False
+
+
+def order_of(session: Session, prescription_id: int) -> PharmacyOrder | None:
+    return session.scalar(
+        select(PharmacyOrder).where(PharmacyOrder.prescription_id == prescription_id)
+    )
+
+
+def prescriptions_of(session: Session, user: User, encounter_id: int) -> list[Prescription]:
+    encounter = visible_encounter(session, user, encounter_id)
+    return list(
+        session.scalars(
+            select(Prescription)
+            .where(Prescription.encounter_id == encounter.id)
+            .order_by(Prescription.id)
+        )
+    )
+
+
+def bill_for(prescription: Prescription, data: PrescriptionSettleIn) -> BillIn:
+    """The bill whose line items are the prescription's lines (and any services with them)."""
+    items = [{"drug": line.drug.code, "quantity": line.quantity} for line in prescription.lines]
+    items += [{"service": code, "quantity": 1} for code in data.services]
+    return BillIn(patient_id=prescription.patient_id, visit_type=data.visit_type, items=items)
+
+
+def settle(
+    session: Session,
+    user: User,
+    prescription_id: int,
+    data: PrescriptionSettleIn,
+    idempotency_key: str,
+    today: dt.date,
+) -> Settlement:
+    """Settle the prescription's bill at the counter through the settlement service, once."""
+    require_clinic_doctor(user)
+    prescription = visible_prescription(session, user, prescription_id)
+    for i, code in enumerate(data.services):
+        if (
+            session.scalar(
+                select(ServiceItem.id).where(ServiceItem.code == code, ServiceItem.active.is_(True))
+            )
+            is None
+        ):
+            raise InvalidField.at(f"body.services.{i}", f"No service item {code!r}.")
+    settlement, _new = settlement_service.settle_bill(
+        session, user, bill_for(prescription, data), idempotency_key, today
+    )
+    if prescription.settlement_id not in (None, settlement.id):
+        raise Conflict(f"Prescription {prescription.id} is already settled.")
+    prescription.settlement_id = settlement.id
+    session.flush()
+    return settlement

@@ -1,0 +1,104 @@
+"""HTTP: TCM suggestions (中医辨证), the structured-entry lists, suggestions on an encounter."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app
+
+from gpassist.auth.tables import Role
+from gpassist.endpoints import endpoint, request_session
+from gpassist.tcm import service, vocabulary
+from gpassist.tcm.schemas import (
+    EncounterTcmOut,
+    StoredSuggestionOut,
+    SuggestIn,
+    SuggestionOut,
+    VocabularyOut,
+    VocabularyQuery,
+)
+
+bp = Blueprint("tcm", __name__, url_prefix="/api/v1")
+TAG = "tcm"
+CLINICIANS = {Role.village_doctor, Role.specialist, Role.admin}
+READERS = {Role.village_doctor, Role.admin}
+EXTENSION = "gpassist.tcm"
+
+
+@bp.record_once
+def _load_models(state) -> None:
+    # Once per app at start; the runtime caches each model per process.
+    state.app.extensions[EXTENSION] = service.load_installed_models(
+        state.app.config.get("TCM_MODELS")
+    )
+
+
+@endpoint(
+    bp,
+    "/tcm/suggest",
+    "POST",
+    summary="TCM disease and syndromes (证型) with supporting findings, treatment principle "
+    "and catalog medicines",
+    tag=TAG,
+    roles=CLINICIANS,
+    body=SuggestIn,
+    response=SuggestionOut,
+    errors=(403, 404, 422, 503),
+)
+def suggest(user, body: SuggestIn):
+    result = service.suggest(request_session(), user, current_app.extensions[EXTENSION], body)
+    return SuggestionOut.model_validate(result)
+
+
+@endpoint(
+    bp,
+    "/tcm/vocabulary",
+    "GET",
+    summary="Structured-entry lists: tongue colour, coating, pulse, symptoms "
+    "(search by Chinese, pinyin, initials, English)",
+    tag=TAG,
+    roles=CLINICIANS,
+    query=VocabularyQuery,
+    response=VocabularyOut,
+    errors=(422,),
+)
+def search_vocabulary(user, query: VocabularyQuery):
+    entries = vocabulary.search(query.q, query.category, query.limit)
+    return VocabularyOut.model_validate(
+        {
+            "categories": {
+                k: {"zh": zh, "en": en} for k, (zh, en) in vocabulary.CATEGORY_NAMES.items()
+            },
+            "items": [e.__dict__ for e in entries],
+        }
+    )
+
+
+@endpoint(
+    bp,
+    "/encounters/<id:encounter_id>/tcm",
+    "GET",
+    summary="TCM suggestions stored on the encounter",
+    tag=TAG,
+    roles=READERS,
+    response=EncounterTcmOut,
+    errors=(404,),
+)
+def encounter_tcm(encounter_id: int, user):
+    encounter, rows = service.encounter_suggestions(request_session(), user, encounter_id)
+    return EncounterTcmOut(
+        encounter_id=encounter.id,
+        suggestions=[
+            StoredSuggestionOut(
+                id=r.id,
+                model=r.model_name,
+                model_version=r.model_version,
+                request=r.request,
+                disease=r.disease,
+                disease_probability=r.disease_probability,
+                syndromes=r.syndromes,
+                out_of_scope=r.out_of_scope,
+                created_by_id=r.created_by_id,
+                created_at=r.created_at,
+            )
+            for r in rows
+        ],
+    )

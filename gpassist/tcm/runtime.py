@@ -1,0 +1,283 @@
+"""Serving a committed TCM model: Python text features → two ONNX classifiers → explanation.
+
+A model folder (``models/tcm/<name>/``) holds ``disease.onnx``, ``syndrome.onnx``,
+``metadata.json`` (vocabularies, IDF, labels, versions, data hash), ``metrics.json``,
+``treatments.yaml`` (治法 and catalog medicines per syndrome) and ``MODEL_CARD.md``.
+
+Supporting findings are found by occlusion: a finding (a jieba word of the complaint or the tongue
+and pulse text, negated or not) supports a syndrome when taking it out of the record lowers that
+syndrome's probability. That reads the model as it is, without assuming it is linear.
+
+Scope: the model knows 4 diseases. A record is flagged out of scope when the leading disease has
+less than ``MIN_DISEASE_PROBABILITY`` or fewer than ``MIN_KNOWN_WORDS`` of its words are in the
+model's vocabulary.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+from gpassist.tcm.features import FeatureSpace, block_texts, block_tokens
+from gpassist.tcm.text import NEGATED, spans
+
+MIN_DISEASE_PROBABILITY = 0.5
+MIN_KNOWN_WORDS = 3
+MAX_SUPPORTING = 5
+MAX_CANDIDATES = 120
+EXPLAINED_BLOCKS = ("complaint", "tongue_pulse")
+PARITY_TOLERANCE = 1e-5
+# 舌暗红 / 舌下络脉迂曲 / 苔白厚腻 / 脉弦细: a tongue, coating or pulse phrase up to the next break
+TONGUE_PULSE_TERM = re.compile(r"(?:舌|苔|脉)(?:(?![舌苔脉])[\u4e00-\u9fff]){1,5}")
+TIME_WORD = re.compile(r"[0-9０-９]|[年月天日周]$|小时|分钟")
+# Words of the record's template that describe nothing about the patient's syndrome.
+_NOT_FINDINGS_TEXT = (
+    "表情 自然 面色 形体 正常 动静 姿态 语气 气息 异常 气味 患者 出现 明显 诱因 加重 伴有 "
+    "症状 入院 本院 我院 病区 诊疗 专科 进一步 治疗 系统 反复 发作 发作性 阵发性 以来 "
+    "偶有 时有 可 一般 上述 其他 无明显 舌下 络脉 脉络"
+)
+NOT_FINDINGS = frozenset(_NOT_FINDINGS_TEXT.split())
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_MODEL = "tbosd"
+
+
+class ParityError(RuntimeError):
+    """onnxruntime's probabilities differ from scikit-learn's by more than 1e-5."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    block: str  # complaint | tongue_pulse
+    word: str
+    negated: bool
+    weight: float  # how much the probability falls without it
+
+    @property
+    def zh(self) -> str:
+        return f"无{self.word}" if self.negated else self.word
+
+
+@dataclass(frozen=True)
+class Ranked:
+    label: str
+    probability: float
+    supporting: tuple[Finding, ...]
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    diseases: tuple[Ranked, ...]
+    syndromes: tuple[Ranked, ...]  # every syndrome, most probable first
+    suggested: tuple[str, ...]  # the suggested set (at least one)
+    out_of_scope: bool
+    scope_notes: tuple[dict, ...]
+    known_words: int
+
+
+def _session(onnx_bytes: bytes) -> ort.InferenceSession:
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1  # several service processes share a small machine
+    options.inter_op_num_threads = 1
+    return ort.InferenceSession(onnx_bytes, options, providers=["CPUExecutionProvider"])
+
+
+def _run(session: ort.InferenceSession, rows: np.ndarray) -> np.ndarray:
+    name = session.get_inputs()[0].name
+    return np.asarray(
+        session.run(None, {name: rows.astype(np.float32, copy=False)})[1], dtype=np.float64
+    )
+
+
+class TcmModel:
+    """One TCM model: feature space, the two ONNX sessions, labels, treatments."""
+
+    def __init__(
+        self, folder: Path, metadata: dict, metrics: dict, disease_onnx: bytes, syndrome_onnx: bytes
+    ):
+        self.folder = folder
+        self.metadata = metadata
+        self.metrics = metrics
+        self.name = metadata["name"]
+        self.version = metadata["version"]
+        self.clinical = bool(metadata.get("clinical", False))
+        self.diseases: list[str] = list(metadata["diseases"])
+        self.syndromes: list[str] = list(metadata["syndromes"])
+        self.threshold = float(metadata["threshold"])
+        self.space = FeatureSpace.from_json(metadata["features"])
+        self._disease = _session(disease_onnx)
+        self._syndrome = _session(syndrome_onnx)
+
+    @classmethod
+    def from_folder(cls, folder: Path, cached: bool = True) -> TcmModel:
+        folder = Path(folder).resolve()
+        if cached:
+            with _CACHE_LOCK:
+                if folder not in _CACHE:
+                    _CACHE[folder] = cls.from_folder(folder, cached=False)
+                return _CACHE[folder]
+        metadata = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
+        metrics_path = folder / "metrics.json"
+        metrics = (
+            json.loads(metrics_path.read_text(encoding="utf-8")) if metrics_path.exists() else {}
+        )
+        return cls(
+            folder,
+            metadata,
+            metrics,
+            (folder / "disease.onnx").read_bytes(),
+            (folder / "syndrome.onnx").read_bytes(),
+        )
+
+    # -- probabilities ---------------------------------------------------------------------------
+
+    def probabilities_of_rows(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        pd = _run(self._disease, x)
+        ps = _run(self._syndrome, np.hstack([x, pd.astype(np.float32)]))
+        return pd, ps
+
+    def probabilities(
+        self, tokenised: Sequence[Mapping[str, list[str]]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(n, diseases) and (n, syndromes) probabilities in label order."""
+        if not tokenised:
+            return np.zeros((0, len(self.diseases))), np.zeros((0, len(self.syndromes)))
+        return self.probabilities_of_rows(self.space.encode(tokenised))
+
+    def parity_with(self, fitted, tokenised) -> float:
+        """Max |onnxruntime − scikit-learn| over both classifiers; ParityError above 1e-5."""
+        x = self.space.encode(tokenised)
+        pd, ps = self.probabilities_of_rows(x)
+        expected_pd = fitted.disease.predict_proba(x)
+        expected_ps = fitted.syndrome.predict_proba(np.hstack([x, pd.astype(np.float32)]))
+        difference = max(
+            float(np.abs(pd[:, fitted.disease.classes_] - expected_pd).max()),
+            float(np.abs(ps[:, fitted.syndrome.classes_] - expected_ps).max()),
+        )
+        if difference > PARITY_TOLERANCE:
+            raise ParityError(f"onnxruntime differs from scikit-learn by {difference:.2e}")
+        return difference
+
+    # -- one record ------------------------------------------------------------------------------
+
+    def suggest(self, record: Mapping[str, object]) -> Suggestion:
+        from gpassist.tcm.training import suggested_set
+
+        tokenised = block_tokens(record)
+        candidates = self._candidates(record, tokenised)
+        variants = [tokenised] + [_without(tokenised, *candidate) for candidate in candidates]
+        pd, ps = self.probabilities(variants)
+        drop_d, drop_s = pd[0] - pd[1:], ps[0] - ps[1:]  # (k, labels): fall without finding k
+        diseases = self._ranked(self.diseases, pd[0], drop_d, candidates)
+        syndromes = self._ranked(self.syndromes, ps[0], drop_s, candidates)
+        suggested = tuple(self.syndromes[j] for j in suggested_set(ps[0], self.threshold))
+        known = self.space.known_tokens(tokenised)
+        notes = self._scope_notes(float(pd[0].max()), known)
+        return Suggestion(diseases, syndromes, suggested, bool(notes), tuple(notes), known)
+
+    def _candidates(self, record: Mapping[str, object], tokenised) -> list[tuple[str, str, bool]]:
+        """(block, term, negated) findings worth explaining: tongue, coating and pulse phrases
+        (舌暗红, 苔白腻, 脉弦滑) and the clinical words of the complaint and tongue text."""
+        found: dict[tuple[str, str, bool], None] = {}
+        texts = block_texts(record)
+        for span in spans(texts["tongue_pulse"]):
+            for match in TONGUE_PULSE_TERM.finditer(span.text):
+                found[("tongue_pulse", match.group(0), span.negated)] = None
+        for block in EXPLAINED_BLOCKS:
+            for token in tokenised.get(block, ()):
+                word = _word(token)
+                if token.removeprefix(NEGATED).startswith("W:") and _is_finding_word(word):
+                    found[(block, word, token.startswith(NEGATED))] = None
+        # one occlusion row per finding: bound the batch a very long record would make
+        return list(found)[:MAX_CANDIDATES]
+
+    def _ranked(self, labels, probabilities, drops, candidates) -> tuple[Ranked, ...]:
+        out = []
+        for j in np.argsort(-probabilities, kind="stable"):
+            order = (
+                [k for k in np.argsort(-drops[:, j], kind="stable") if drops[k, j] > 1e-4]
+                if len(candidates)
+                else []
+            )
+            findings = tuple(
+                Finding(*candidates[k], float(drops[k, j])) for k in order[:MAX_SUPPORTING]
+            )
+            out.append(Ranked(labels[j], float(probabilities[j]), findings))
+        return tuple(out)
+
+    def _scope_notes(self, top_disease: float, known: int) -> list[dict]:
+        notes = []
+        if known < MIN_KNOWN_WORDS:
+            notes.append(
+                {
+                    "zh": f"记录中只有 {known} 个词是本模型认识的，信息不足，结果仅供参考",
+                    "en": f"only {known} words of the record are known to the model; "
+                    "too little to go on",
+                }
+            )
+        if top_disease < MIN_DISEASE_PROBABILITY:
+            notes.append(
+                {
+                    "zh": "本模型只覆盖眩晕病、心悸病、胸痹心痛病、心衰病四种疾病；"
+                    "此记录与其中任何一种都不够相符，可能超出范围",
+                    "en": " ".join(
+                        (
+                            "the model covers four diseases only (vertigo, palpitation,",
+                            "chest impediment, heart failure); this record fits none of them",
+                            "well and may be outside its scope",
+                        )
+                    ),
+                }
+            )
+        return notes
+
+
+def _word(token: str) -> str:
+    return token.removeprefix(NEGATED).removeprefix("W:")
+
+
+def _without(
+    tokenised: Mapping[str, list[str]], block: str, term: str, negated: bool
+) -> dict[str, list[str]]:
+    """The record with one finding taken out: the words and character n-grams inside ``term``
+    (with the same negation) are dropped from its block."""
+    prefix = NEGATED if negated else ""
+
+    def inside(token: str) -> bool:
+        if negated != token.startswith(NEGATED):
+            return False
+        body = token.removeprefix(prefix)
+        return body[2:] in term if body[:2] in ("W:", "C:") else False
+
+    copy = dict(tokenised)
+    copy[block] = [t for t in tokenised[block] if not inside(t)]
+    return copy
+
+
+def _is_finding_word(word: str) -> bool:
+    return len(word) > 1 and word not in NOT_FINDINGS and not TIME_WORD.search(word)
+
+
+_CACHE: dict[Path, TcmModel] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def model_root(configured: str | None = None) -> Path:
+    return Path(configured) if configured else REPO_ROOT / "models" / "tcm"
+
+
+def load_models(root: Path) -> dict[str, TcmModel]:
+    """Every model folder under ``root`` with both ONNX files; loaded once per process."""
+    models: dict[str, TcmModel] = {}
+    if not Path(root).is_dir():
+        return models
+    for folder in sorted(p for p in Path(root).iterdir() if (p / "disease.onnx").exists()):
+        model = TcmModel.from_folder(folder)
+        models[model.name] = model
+    return models

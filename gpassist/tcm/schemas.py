@@ -1,0 +1,145 @@
+"""Request and response models of the TCM API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from gpassist.schemas import ApiModel, DbId, LocalDateTime, OutModel, Str, Text
+
+EntryCode = Annotated[
+    Str, Field(min_length=1, max_length=64, description="a code from GET /api/v1/tcm/vocabulary")
+]
+ModelName = Annotated[
+    Str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="default tbosd")
+]
+Category = Literal["tongue_colour", "coating", "pulse", "symptom"]
+
+
+class SuggestIn(ApiModel):
+    """Free text (as a record is written) and/or entries picked from the lists; both reach the
+    same model. At least one finding is required."""
+
+    chief_complaint: Str | None = Field(
+        default=None, max_length=500, description="主诉", examples=["阵发性眩晕10年，加重半月"]
+    )
+    symptoms_text: Str | None = Field(
+        default=None, max_length=4000, description="症状 as free text"
+    )
+    tongue_pulse_text: Str | None = Field(
+        default=None, max_length=2000, description="中医望闻切诊: tongue, coating, pulse"
+    )
+    history: Str | None = Field(default=None, max_length=8000, description="病史")
+    tongue_colour: list[EntryCode] = Field(default_factory=list, max_length=6)
+    coating: list[EntryCode] = Field(default_factory=list, max_length=6)
+    pulse: list[EntryCode] = Field(default_factory=list, max_length=6)
+    symptoms: list[EntryCode] = Field(
+        default_factory=list, max_length=60, description="symptoms present"
+    )
+    absent_symptoms: list[EntryCode] = Field(
+        default_factory=list, max_length=60, description="symptoms asked about and denied"
+    )
+    model: ModelName | None = None
+    encounter_id: DbId | None = Field(
+        default=None, description="store the suggestion on this encounter"
+    )
+
+
+class FindingOut(OutModel):
+    zh: str = Field(description="the finding as read in the record (无胸痛 when negated)")
+    block: Literal["complaint", "tongue_pulse"]
+    negated: bool
+
+
+class DiseaseOut(OutModel):
+    zh: str
+    en: str
+    probability: float
+    supporting: list[FindingOut]
+
+
+class SyndromeOut(OutModel):
+    zh: str
+    en: str
+    probability: float
+    suggested: bool
+    supporting: list[FindingOut]
+
+
+class MedicineOut(OutModel):
+    code: str
+    zh: str
+    en: str
+    fit: Literal["full", "partial"]
+    label: str = Field(description="功能主治 (label indication) the mapping rests on")
+    in_catalog: bool
+    in_formulary: bool | None = Field(
+        description="stocked by the caller's clinic; null for users without a clinic"
+    )
+
+
+class TreatmentOut(OutModel):
+    syndrome: Text
+    principle: Text
+    medicines: list[MedicineOut]
+    note: Text | None
+
+
+class ModelOut(OutModel):
+    name: str
+    version: str
+    clinical: bool
+
+
+class SuggestionOut(OutModel):
+    model: ModelOut
+    disease: DiseaseOut
+    diseases: list[DiseaseOut]
+    syndromes: list[SyndromeOut]
+    treatments: list[TreatmentOut] = Field(description="for each suggested syndrome, top first")
+    out_of_scope: bool
+    scope_notes: list[Text]
+    notice: Text
+    suggestion_id: int | None
+
+
+class VocabularyQuery(ApiModel):
+    q: Str | None = Field(
+        default=None, max_length=50, description="Chinese, pinyin, pinyin initials or English"
+    )
+    category: Category | None = None
+    limit: int = Field(default=50, ge=1, le=200)
+
+
+class VocabularyEntryOut(OutModel):
+    category: Category
+    code: str
+    zh: str
+    en: str
+    pinyin: str
+    initials: str
+    text: str
+
+
+class VocabularyOut(OutModel):
+    categories: dict[str, Text]
+    items: list[VocabularyEntryOut]
+
+
+class StoredSuggestionOut(OutModel):
+    id: int
+    model: str
+    model_version: str
+    request: dict
+    disease: str
+    disease_probability: float
+    syndromes: list[dict]
+    out_of_scope: bool
+    created_by_id: int
+    created_at: LocalDateTime
+
+
+class EncounterTcmOut(OutModel):
+    encounter_id: int
+    suggestions: list[StoredSuggestionOut]

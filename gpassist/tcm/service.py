@@ -1,0 +1,297 @@
+"""TCM suggestions for a record or an encounter: validate, predict, explain, hint, store. No Flask.
+
+Every function takes a session and plain values, adds and flushes, never commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gpassist.auth.tables import User
+from gpassist.clinics.tables import Drug, FormularyEntry
+from gpassist.errors import InvalidField, Problem
+from gpassist.patients.service import require_clinic_doctor, visible_encounter
+from gpassist.tcm import runtime, vocabulary
+from gpassist.tcm.schemas import SuggestIn
+from gpassist.tcm.tables import TcmSuggestion
+
+log = logging.getLogger("gpassist.tcm")
+Models = Mapping[str, runtime.TcmModel]
+TREATMENTS_FILE = Path(__file__).with_name("treatments.yaml")
+NOTICE = {
+    "zh": "".join(
+        (
+            "中医辨证建议仅供医生参考，不是自动处方；",
+            "本模型只覆盖眩晕病、心悸病、胸痹心痛病、心衰病四种疾病，",
+            "基于 640 份科研病历训练，尚未经临床验证（非临床用途）。",
+        )
+    ),
+    "en": " ".join(
+        (
+            "A reference for the doctor, never an automatic prescription.",
+            "The model covers four diseases only, was trained on 640 research records",
+            "and is not clinically validated (clinical: false).",
+        )
+    ),
+}
+STRUCTURED_FIELDS = {
+    "tongue_colour": "tongue_colour",
+    "coating": "coating",
+    "pulse": "pulse",
+    "symptoms": "symptom",
+    "absent_symptoms": "symptom",
+}
+
+
+class ModelUnavailable(Problem):
+    status = 503
+    slug = "model-unavailable"
+    title = "The TCM model is not installed"
+
+
+def load_installed_models(configured: str | None) -> dict[str, runtime.TcmModel]:
+    """Every committed TCM model; a missing default is logged and the endpoints answer 503."""
+    models = runtime.load_models(runtime.model_root(configured))
+    if runtime.DEFAULT_MODEL not in models:
+        log.error("TCM model %r is not installed", runtime.DEFAULT_MODEL)
+    return models
+
+
+def resolve_model(models: Models, name: str | None) -> runtime.TcmModel:
+    if name is None:
+        model = models.get(runtime.DEFAULT_MODEL)
+        if model is None:
+            raise ModelUnavailable(f"The TCM model {runtime.DEFAULT_MODEL} is not installed.")
+        return model
+    model = models.get(name)
+    if model is None:
+        known = ", ".join(sorted(models)) or "none"
+        raise InvalidField.at(
+            "body.model", f"No TCM model {name!r}; installed: {known}.", "unknown"
+        )
+    return model
+
+
+# --- the record -----------------------------------------------------------------------------------
+
+
+def check_entries(body: SuggestIn) -> None:
+    """Unknown or repeated codes, a symptom both present and absent → 422 naming the entry."""
+    for field, category in STRUCTURED_FIELDS.items():
+        codes = getattr(body, field)
+        known = vocabulary.vocabulary()[category]
+        seen: set[str] = set()
+        for i, code in enumerate(codes):
+            if code not in known:
+                raise InvalidField.at(
+                    f"body.{field}.{i}",
+                    f"{code!r} is not a {category} code (GET /api/v1/tcm/vocabulary).",
+                    "unknown",
+                )
+            if code in seen:
+                raise InvalidField.at(
+                    f"body.{field}.{i}", f"{code!r} is listed twice.", "duplicate"
+                )
+            seen.add(code)
+    both = set(body.symptoms) & set(body.absent_symptoms)
+    if both:
+        code = sorted(both)[0]
+        raise InvalidField.at(
+            f"body.absent_symptoms.{body.absent_symptoms.index(code)}",
+            f"{code!r} is also listed as present.",
+            "contradiction",
+        )
+
+
+def record_from(body: SuggestIn) -> dict[str, str]:
+    """The request as a record in the training format (Chinese keys), structured entries written
+    out as the records write them and joined to the free text of the same part."""
+    check_entries(body)
+    symptoms = "，".join(
+        t
+        for t in (body.symptoms_text, vocabulary.symptoms_text(body.symptoms, body.absent_symptoms))
+        if t
+    )
+    tongue = "，".join(
+        t
+        for t in (
+            body.tongue_pulse_text,
+            vocabulary.tongue_pulse_text(body.tongue_colour, body.coating, body.pulse),
+        )
+        if t
+    )
+    record = {
+        "主诉": body.chief_complaint or "",
+        "症状": symptoms,
+        "中医望闻切诊": tongue,
+        "病史": body.history or "",
+    }
+    if not any(_has_han(v) for v in record.values()):
+        raise InvalidField.at(
+            "body",
+            "Give at least one finding in Chinese: a complaint, symptoms, tongue and pulse, "
+            "or entries from the lists.",
+            "missing",
+        )
+    return record
+
+
+def _has_han(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+# --- treatment hints ------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def treatments() -> dict[str, Any]:
+    return yaml.safe_load(TREATMENTS_FILE.read_text(encoding="utf-8"))
+
+
+def syndrome_en(zh: str) -> str:
+    return treatments()["syndromes"].get(zh, {}).get("en", zh)
+
+
+def disease_en(zh: str) -> str:
+    return treatments()["diseases"].get(zh, {}).get("en", zh)
+
+
+def treatment_for(session: Session, user: User, syndrome: str) -> dict[str, Any]:
+    """治法 and the catalog's Chinese patent medicines for ``syndrome``, each marked in or out of
+    the caller's clinic formulary (None for users without a clinic)."""
+    entry = treatments()["syndromes"].get(syndrome)
+    if entry is None:
+        return {
+            "syndrome": {"zh": syndrome, "en": syndrome},
+            "principle": {"zh": "未收录", "en": "not on file"},
+            "medicines": [],
+            "note": {"zh": "该证型未收录治法", "en": "no treatment principle on file"},
+        }
+    codes = [m["code"] for m in entry.get("medicines", [])]
+    drugs = (
+        {d.code: d for d in session.scalars(select(Drug).where(Drug.code.in_(codes)))}
+        if codes
+        else {}
+    )
+    stocked: set[int] = set()
+    if user.clinic_id is not None and drugs:
+        stocked = set(
+            session.scalars(
+                select(FormularyEntry.drug_id).where(
+                    FormularyEntry.facility_id == user.clinic_id,
+                    FormularyEntry.drug_id.in_([d.id for d in drugs.values()]),
+                )
+            )
+        )
+    medicines = []
+    for item in entry.get("medicines", []):
+        drug = drugs.get(item["code"])
+        medicines.append(
+            {
+                "code": item["code"],
+                "zh": drug.name_zh if drug else item["code"],
+                "en": drug.name_en if drug else item["code"],
+                "fit": item.get("fit", "full"),
+                "label": item.get("label", ""),
+                "in_catalog": drug is not None and drug.active,
+                "in_formulary": None
+                if user.clinic_id is None
+                else (drug is not None and drug.id in stocked),
+            }
+        )
+    note = entry.get("note")
+    if not medicines and note is None:
+        note = {
+            "zh": "县目录中没有适用于该证型的中成药",
+            "en": "no catalog medicine fits this syndrome",
+        }
+    return {
+        "syndrome": {"zh": syndrome, "en": entry["en"]},
+        "principle": entry["principle"],
+        "medicines": medicines,
+        "note": note,
+    }
+
+
+# --- suggesting -----------------------------------------------------------------------------------
+
+
+def _findings(ranked: runtime.Ranked) -> list[dict[str, Any]]:
+    return [{"zh": f.zh, "block": f.block, "negated": f.negated} for f in ranked.supporting]
+
+
+def suggest(session: Session, user: User, models: Models, body: SuggestIn) -> dict[str, Any]:
+    model = resolve_model(models, body.model)
+    encounter = None
+    if body.encounter_id is not None:
+        require_clinic_doctor(user)  # only the clinic's doctor writes on its encounters
+        encounter = visible_encounter(session, user, body.encounter_id)
+    record = record_from(body)
+    result = model.suggest(record)
+    diseases = [
+        {
+            "zh": r.label,
+            "en": disease_en(r.label),
+            "probability": r.probability,
+            "supporting": _findings(r),
+        }
+        for r in result.diseases
+    ]
+    syndromes = [
+        {
+            "zh": r.label,
+            "en": syndrome_en(r.label),
+            "probability": r.probability,
+            "suggested": r.label in result.suggested,
+            "supporting": _findings(r),
+        }
+        for r in result.syndromes
+    ]
+    out = {
+        "model": {"name": model.name, "version": model.version, "clinical": model.clinical},
+        "disease": diseases[0],
+        "diseases": diseases,
+        "syndromes": syndromes,
+        "treatments": [treatment_for(session, user, s) for s in result.suggested],
+        "out_of_scope": result.out_of_scope,
+        "scope_notes": list(result.scope_notes),
+        "notice": NOTICE,
+        "suggestion_id": None,
+    }
+    if encounter is not None:
+        stored = TcmSuggestion(
+            encounter_id=encounter.id,
+            model_name=model.name,
+            model_version=model.version,
+            request=body.model_dump(mode="json", exclude={"encounter_id"}),
+            disease=diseases[0]["zh"],
+            disease_probability=diseases[0]["probability"],
+            syndromes=[
+                {k: s[k] for k in ("zh", "probability", "suggested", "supporting")}
+                for s in syndromes
+            ],
+            out_of_scope=result.out_of_scope,
+            created_by_id=user.id,
+        )
+        session.add(stored)
+        session.flush()
+        out["suggestion_id"] = stored.id
+    return out
+
+
+def encounter_suggestions(session: Session, user: User, encounter_id: int):
+    encounter = visible_encounter(session, user, encounter_id)
+    rows = session.scalars(
+        select(TcmSuggestion)
+        .where(TcmSuggestion.encounter_id == encounter.id)
+        .order_by(TcmSuggestion.id)
+    ).all()
+    return encounter, rows

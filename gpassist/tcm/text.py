@@ -1,0 +1,157 @@
+"""Chinese clinical text → negation-aware tokens (pure Python; no database, no Flask).
+
+A record is split into clauses at ，。；！？ and line breaks (but not at 、, which lists items that
+share one negation: 无胸闷、胸痛). Inside a clause, everything after a negation cue (无, 否认, 未见,
+未, 不, …) up to the end of the clause is negated, so ``无胸闷胸痛`` yields ``NEG:胸闷`` and
+``NEG:胸痛`` and never the plain ``胸闷`` a present complaint yields. Words that merely contain a
+cue character (无力, 不适, 不宁, 未愈…) are not cues.
+
+Tokens come in two kinds: jieba words and character n-grams (1-3), both prefixed ``NEG:`` when
+negated. The vectoriser that counts them is scikit-learn's (see features.py); it stays in Python
+because text features do not convert to ONNX on these machines (../shared/TOOLCHAIN.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+NEGATED = "NEG:"
+CLAUSE_BREAK = re.compile(r"[，,。；;！!？?\n\r：:]+")
+# Longest first, so 未闻及 wins over 未 and 否认 over nothing.
+NEGATION_CUES = (
+    "否认",
+    "未闻及",
+    "未触及",
+    "未引出",
+    "未见",
+    "未及",
+    "没有",
+    "不伴",
+    "无",
+    "未",
+    "不",
+    "非",
+)
+# Words that start with (or contain) a cue character but state a finding, not its absence.
+NOT_CUES = (
+    "无力",
+    "无华",
+    "无神",
+    "无明显诱因",  # says nothing about a symptom; leave the clause that follows un-negated
+    "不适",
+    "不宁",
+    "不安",
+    "不寐",
+    "不利",
+    "不畅",
+    "不佳",
+    "不振",
+    "不足",
+    "不齐",
+    "不规则",
+    "不稳",
+    "不清",
+    "不化",
+    "不易",
+    "不能",
+    "不欲",
+    "不详",
+    "未愈",
+    "未予",
+    "未经",
+    "未规律",
+    "未系统",
+    "非常",
+)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of clause text and whether a negation cue governs it."""
+
+    text: str
+    negated: bool
+
+
+def clauses(text: str) -> list[str]:
+    return [c.strip() for c in CLAUSE_BREAK.split(text or "") if c.strip()]
+
+
+def _cue_at(clause: str, i: int) -> str | None:
+    for word in NOT_CUES:
+        if clause.startswith(word, i):
+            return None
+    for cue in NEGATION_CUES:
+        if clause.startswith(cue, i):
+            return cue
+    return None
+
+
+def spans(text: str) -> list[Span]:
+    """Split ``text`` into spans, each either plainly stated or negated to the end of its clause.
+
+    >>> spans("阵发性眩晕，无胸闷胸痛")
+    [Span(text='阵发性眩晕', negated=False), Span(text='胸闷胸痛', negated=True)]
+    """
+    out: list[Span] = []
+    for clause in clauses(text):
+        i = 0
+        start = 0
+        while i < len(clause):
+            cue = _cue_at(clause, i)
+            if cue is None:
+                skip = next((w for w in NOT_CUES if clause.startswith(w, i)), "")
+                i += max(len(skip), 1)
+                continue
+            if clause[start:i]:
+                out.append(Span(clause[start:i], False))
+            rest = clause[i + len(cue) :]
+            if rest:
+                out.append(Span(rest, True))
+            break
+        else:
+            out.append(Span(clause[start:], False))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)  # its first load logs the cache build to stderr
+    jieba.initialize()
+    return jieba
+
+
+def words(text: str) -> list[str]:
+    """jieba words of the text (punctuation and digits dropped)."""
+    return [w for w in _jieba().lcut(text) if w.strip() and not _is_noise(w)]
+
+
+def _is_noise(word: str) -> bool:
+    return all(not ("\u4e00" <= ch <= "\u9fff") and not ch.isalpha() for ch in word)
+
+
+def char_ngrams(text: str, low: int = 1, high: int = 3) -> list[str]:
+    han = "".join(ch for ch in text if "\u4e00" <= ch <= "\u9fff")
+    return [han[i : i + n] for n in range(low, high + 1) for i in range(len(han) - n + 1)]
+
+
+def tokens(text: str, use_words: bool = True, use_chars: bool = True) -> list[str]:
+    """Negation-aware tokens of ``text``: ``W:`` jieba words and ``C:`` character n-grams."""
+    out: list[str] = []
+    for span in spans(text):
+        prefix = NEGATED if span.negated else ""
+        if use_words:
+            out.extend(f"{prefix}W:{w}" for w in words(span.text))
+        if use_chars:
+            out.extend(f"{prefix}C:{g}" for g in char_ngrams(span.text))
+    return out
+
+
+def present_findings(text: str) -> list[str]:
+    """jieba words stated as present (for explanations)."""
+    return [w for span in spans(text) if not span.negated for w in words(span.text)]

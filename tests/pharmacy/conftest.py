@@ -1,0 +1,1 @@
+from tests.prescriptions.helpers import more_drugs  # noqa: F401  (fixture)
