@@ -46,7 +46,7 @@
 
   function bars(title, rows, value, format) {
     var max = Math.max.apply(null, rows.map(value).concat([1]));
-    return el("section", { class: "bars", "aria-label": title }, [el("h2", { text: title })].concat(rows.map(function (row) {
+    return el("section", { class: "bars", "aria-label": title }, [el("h3", { text: title })].concat(rows.map(function (row) {
       return el("div", { class: "bar-row" }, [
         el("span", { class: "bar-label", text: ui.text(row.name) }),
         el("span", { class: "bar", style: "width:" + (value(row) / max * 100).toFixed(1) + "%" }),
