@@ -22,8 +22,19 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(PIP) install -c constraints.txt -e '.[test]'
 	touch $@
 
+# The browser tests inject axe-core from npm (tests/browser/package-lock.json; node_modules is
+# not committed), stamped like the Python installs.
+tests/browser/node_modules/.installed: tests/browser/package-lock.json
+	npm ci --no-audit --no-fund --prefix tests/browser
+	touch $@
+
+# The consultation tests drive one side with the official Socket.IO JavaScript client.
+tests/js/node_modules/.installed: tests/js/package-lock.json
+	npm ci --no-audit --no-fund --prefix tests/js
+	touch $@
+
 install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+install-test: $(VENV)/.installed-test tests/browser/node_modules/.installed tests/js/node_modules/.installed
 
 run: install
 	$(BIN)/gpassist db upgrade

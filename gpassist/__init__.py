@@ -71,13 +71,21 @@ def _register_blueprints(app: Flask) -> None:
     from gpassist.auth import events as auth_events  # noqa: F401  (registers Socket.IO handlers)
     from gpassist.auth.api import bp as auth_bp
     from gpassist.clinics.api import bp as clinics_bp
+    from gpassist.consult import events as consult_events  # noqa: F401  (/consult namespace)
+    from gpassist.consult.api import bp as consult_bp
+    from gpassist.diagnosis.api import bp as diagnosis_bp  # loads the diagnosis models
     from gpassist.followup.api import bp as followup_bp
     from gpassist.followup.reports_api import bp as reports_bp
     from gpassist.openapi import build_openapi
+    from gpassist.overview.api import bp as overview_bp
     from gpassist.patients.api import bp as patients_bp
+    from gpassist.pharmacy import events as pharmacy_events  # noqa: F401  (/pharmacy namespace)
+    from gpassist.pharmacy.api import bp as pharmacy_bp
+    from gpassist.prescriptions.api import bp as prescriptions_bp
     from gpassist.referrals.api import bp as referrals_bp
     from gpassist.settlement.admin_api import bp as settlement_admin_bp
     from gpassist.settlement.api import bp as settlement_bp
+    from gpassist.tcm.api import bp as tcm_bp  # loads the TCM models
 
     blueprints = (
         health.bp,
@@ -87,8 +95,14 @@ def _register_blueprints(app: Flask) -> None:
         followup_bp,
         referrals_bp,
         reports_bp,
+        overview_bp,
         settlement_bp,
         settlement_admin_bp,
+        consult_bp,
+        prescriptions_bp,
+        pharmacy_bp,
+        diagnosis_bp,
+        tcm_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

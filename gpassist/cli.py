@@ -292,5 +292,14 @@ def serve(host: str, port: int) -> None:
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
 
 
+from gpassist.consult.cli import consult as _consult  # noqa: E402
+from gpassist.diagnosis.cli import diagnosis as _diagnosis  # noqa: E402
+
+main.add_command(_diagnosis)
+main.add_command(_consult)
+from gpassist.tcm.cli import tcm as _tcm  # noqa: E402
+
+main.add_command(_tcm)
+
 if __name__ == "__main__":
     main()

@@ -66,6 +66,67 @@ SETTINGS: tuple[Setting, ...] = (
         "redis://… message queue shared by several server processes; unset for one process",
     ),
     Setting("LOG_LEVEL", "INFO", str, "logging level of the gpassist logger"),
+    Setting(
+        "DIAGNOSIS_MODELS",
+        None,
+        _optional,
+        "folder holding the diagnosis model folders; default <repo>/models/diagnosis",
+    ),
+    Setting(
+        "CONSULT_ICE_SERVERS",
+        "[]",
+        str,
+        "JSON list of WebRTC ICE servers handed to consultation clients "
+        '(e.g. [{"urls": ["turn:turn.example.cn:3478"], "username": "u", "credential": "p"}])',
+    ),
+    Setting(
+        "CONSULT_DEPARTMENT_AFTER_SECONDS",
+        300.0,
+        float,
+        "an unaccepted consultation is escalated to every specialist of its department after this",
+    ),
+    Setting(
+        "CONSULT_ADMINS_AFTER_SECONDS",
+        900.0,
+        float,
+        "an unaccepted consultation is escalated to the administrators after this",
+    ),
+    Setting(
+        "CONSULT_EXPIRE_AFTER_SECONDS",
+        3600.0,
+        float,
+        "an unaccepted consultation expires after this",
+    ),
+    Setting(
+        "CONSULT_ATTACHMENT_MAX_BYTES",
+        5 * 1024 * 1024,
+        int,
+        "largest image a consultation attachment may be, bytes",
+    ),
+    Setting(
+        "CONSULT_SCHEDULER_INTERVAL_SECONDS",
+        5.0,
+        float,
+        "how often a server process's consultation scheduler ticks; 0 runs none in this process",
+    ),
+    Setting(
+        "CONSULT_SCHEDULER_LEASE_SECONDS",
+        30.0,
+        float,
+        "how long the scheduler lease lasts without renewal before another process takes over",
+    ),
+    Setting(
+        "PHARMACY_REORDER_DAYS",
+        14.0,
+        float,
+        "a drug is on the pharmacy's reorder list when its stock lasts fewer days than this",
+    ),
+    Setting(
+        "TCM_MODELS",
+        None,
+        _optional,
+        "folder holding the TCM model folders; default <repo>/models/tcm",
+    ),
 )
 
 _PARSERS = {s.name: s for s in SETTINGS}

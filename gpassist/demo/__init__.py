@@ -28,13 +28,13 @@ from gpassist.demo.common import (
     SeedResult,
     demo_doctor_username,
 )
+from gpassist.demo.pharmacy import seed_pharmacy
 from gpassist.demo.population import (
     plan_population,
     seed_patients,
     seed_users,
     synthetic_national_id,
 )
-from gpassist.demo.pharmacy import seed_pharmacy
 from gpassist.demo.settlement import plan_settlements, seed_settlements
 
 __all__ = [

@@ -1,0 +1,158 @@
+"""Load a diagnosis knowledge base from ``models/diagnosis/<name>/`` (format: docs in the KB brief).
+
+A knowledge base is the project's own files: ``kb.yaml`` (manifest), ``symptoms.csv`` and
+``conditions.csv`` (names, ICD-10, urgency), and for the generative ``general`` model
+``evidence.csv`` (P(symptom | condition)), ``demographics.csv`` (age-band and sex odds) and
+``subsets.json``. Benchmark ("cases") kinds name their training file in the manifest.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+URGENCIES = ("emergency", "urgent", "routine")
+
+
+class KnowledgeBaseError(ValueError):
+    """A knowledge-base folder is missing a file or holds an inconsistent one."""
+
+
+@dataclass(frozen=True)
+class Symptom:
+    code: str
+    en: str
+    zh: str
+    zh_status: str
+    synonyms: tuple[str, ...]
+    pinyin: str
+    initials: str
+
+
+@dataclass(frozen=True)
+class Condition:
+    code: str
+    en: str
+    zh: str
+    zh_status: str
+    icd10: str | None
+    icd10_status: str
+    urgency: str
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    folder: Path
+    manifest: dict
+    symptoms: dict[str, Symptom]
+    conditions: dict[str, Condition]
+    # generative kind only: condition -> symptom -> P(symptom | condition)
+    evidence: dict[str, dict[str, float]] = field(default_factory=dict)
+    # generative kind only: condition -> factor (age band / sex-*) -> odds
+    demographics: dict[str, dict[str, float]] = field(default_factory=dict)
+    subsets: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.manifest["name"]
+
+    @property
+    def kind(self) -> str:
+        return self.manifest["kind"]
+
+    @property
+    def clinical(self) -> bool:
+        return bool(self.manifest.get("clinical", False))
+
+    @property
+    def version(self) -> str:
+        return str(self.manifest["version"])
+
+    @property
+    def title(self) -> dict:
+        return dict(self.manifest["title"])
+
+    def training_path(self) -> Path:
+        """The cases file of a benchmark KB, resolved against the repository root."""
+        return (REPO_ROOT / self.manifest["training"]["path"]).resolve()
+
+    def source_files(self) -> list[Path]:
+        names = ("kb.yaml", "symptoms.csv", "conditions.csv", "evidence.csv", "demographics.csv")
+        return [self.folder / n for n in names if (self.folder / n).exists()]
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    if not path.exists():
+        raise KnowledgeBaseError(f"{path.name} is missing in {path.parent}")
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _symptom(row: dict[str, str]) -> Symptom:
+    synonyms = tuple(s.strip() for s in (row.get("synonyms") or "").split(";") if s.strip())
+    return Symptom(
+        code=row["code"],
+        en=row["en"],
+        zh=row["zh"] or row["en"],
+        zh_status=row.get("zh_status") or "machine",
+        synonyms=synonyms,
+        pinyin=row.get("pinyin") or "",
+        initials=row.get("initials") or "",
+    )
+
+
+def _condition(row: dict[str, str]) -> Condition:
+    urgency = (row.get("urgency") or "routine").strip()
+    if urgency not in URGENCIES:
+        raise KnowledgeBaseError(f"conditions.csv {row['code']}: urgency {urgency!r}")
+    return Condition(
+        code=row["code"],
+        en=row["en"],
+        zh=row["zh"] or row["en"],
+        zh_status=row.get("zh_status") or "machine",
+        icd10=(row.get("icd10") or "").strip() or None,
+        icd10_status=row.get("icd10_status") or "machine",
+        urgency=urgency,
+    )
+
+
+def load_kb(folder: Path) -> KnowledgeBase:
+    folder = Path(folder)
+    manifest_path = folder / "kb.yaml"
+    if not manifest_path.exists():
+        raise KnowledgeBaseError(f"kb.yaml is missing in {folder}")
+    manifest = yaml.safe_load(manifest_path.read_text(encoding="utf-8"))
+    symptoms = {row["code"]: _symptom(row) for row in _rows(folder / "symptoms.csv")}
+    conditions = {row["code"]: _condition(row) for row in _rows(folder / "conditions.csv")}
+    kb = KnowledgeBase(folder=folder, manifest=manifest, symptoms=symptoms, conditions=conditions)
+    if manifest["kind"] == "generative":
+        _load_generative(kb)
+    return kb
+
+
+def _load_generative(kb: KnowledgeBase) -> None:
+    for row in _rows(kb.folder / "evidence.csv"):
+        condition, symptom = row["condition"], row["symptom"]
+        if condition not in kb.conditions or symptom not in kb.symptoms:
+            raise KnowledgeBaseError(f"evidence.csv names unknown {condition}/{symptom}")
+        kb.evidence.setdefault(condition, {})[symptom] = float(row["probability"])
+    for row in _rows(kb.folder / "demographics.csv"):
+        kb.demographics.setdefault(row["condition"], {})[row["factor"]] = float(row["odds"])
+    subsets = kb.folder / "subsets.json"
+    if subsets.exists():
+        kb.subsets.update(json.loads(subsets.read_text(encoding="utf-8"))["subsets"])
+
+
+def load_cases(path: Path) -> list[dict]:
+    """A benchmark cases file: ``[{"exp_sxs": {...}, "imp_sxs": {...}, "label": ...}]``."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))

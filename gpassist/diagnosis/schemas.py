@@ -1,0 +1,222 @@
+"""Request and response models of the diagnosis API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, ValidationInfo, field_validator
+
+from gpassist.patients.schemas import ICD10
+from gpassist.patients.tables import Sex
+from gpassist.schemas import ApiModel, DbId, LocalDateTime, OutModel, Str, Text
+
+ModelName = Annotated[
+    Str,
+    Field(
+        pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$",
+        description="a model name from GET /api/v1/diagnosis/models; default general",
+        examples=["general"],
+    ),
+]
+SymptomCode = Annotated[
+    Str, Field(min_length=1, max_length=100, description="a symptom code of the model")
+]
+EvidenceValue = Literal["present", "absent", "unknown"]
+Consciousness = Literal["alert", "confused", "voice", "pain", "unresponsive"]
+MAX_EVIDENCE = 400
+
+
+class TriageVitals(ApiModel):
+    """Vital signs for triage; the ranges are the encounter's (physiologically possible)."""
+
+    sbp: int | None = Field(default=None, ge=40, le=300, description="systolic BP, mmHg")
+    dbp: int | None = Field(default=None, ge=20, le=200, description="diastolic BP, mmHg")
+    heart_rate: int | None = Field(default=None, ge=20, le=250, description="beats/min")
+    temperature_c: float | None = Field(default=None, ge=30, le=45)
+    spo2: int | None = Field(default=None, ge=50, le=100, description="%")
+    glucose_mmol_l: float | None = Field(default=None, ge=0.5, le=50)
+    glucose_fasting: bool | None = Field(default=None, description="was the glucose fasting")
+    respiratory_rate: int | None = Field(default=None, ge=4, le=120, description="breaths/min")
+    consciousness: Consciousness | None = Field(
+        default=None, description="ACVPU: alert, new confusion, responds to voice, to pain, none"
+    )
+    weight_kg: float | None = Field(default=None, ge=0.5, le=300)
+
+    @field_validator("dbp")
+    @classmethod
+    def _below_systolic(cls, dbp: int | None, info: ValidationInfo) -> int | None:
+        # A field validator (not a model one) so the error names body.vitals.dbp.
+        sbp = info.data.get("sbp")
+        if dbp is not None and sbp is not None and dbp >= sbp:
+            raise ValueError("dbp must be lower than sbp")
+        return dbp
+
+
+class SuggestIn(ApiModel):
+    model: ModelName | None = Field(
+        default=None, description="default general; benchmark models only when named"
+    )
+    age: int = Field(ge=0, le=120, description="whole years")
+    sex: Sex
+    evidence: dict[SymptomCode, EvidenceValue] = Field(
+        max_length=MAX_EVIDENCE,
+        description="symptom code → present | absent | unknown (codes of the model in use)",
+        examples=[{"fever": "present", "cough": "present", "sore-throat": "present"}],
+    )
+    vitals: TriageVitals | None = None
+    encounter_id: DbId | None = Field(
+        default=None, description="store the suggestion on this encounter (village doctors)"
+    )
+
+
+class InterviewIn(SuggestIn):
+    questions_asked: int = Field(default=0, ge=0, le=100, description="questions asked so far")
+    max_questions: int = Field(default=10, ge=1, le=50, description="stop after this many")
+
+
+class SymptomRef(OutModel):
+    code: str
+    zh: str
+    en: str
+
+
+class Differential(OutModel):
+    code: str
+    icd10: str | None
+    zh: str
+    en: str
+    urgency: str = Field(description="emergency | urgent | routine (knowledge base)")
+    probability: float
+    supporting: list[SymptomRef] = Field(description="present evidence that raised it most")
+
+
+class TriageReason(OutModel):
+    code: str
+    level: str
+    zh: str
+    en: str
+    field: str = Field(description="vitals.<name>, evidence or differential")
+    value: int | float | str | list[str] = Field(
+        description="the reading, the present codes or the conditions that fired the rule"
+    )
+    source: Text = Field(description="the guideline the rule follows")
+
+
+class TriageOut(OutModel):
+    level: Literal["emergency", "refer", "treat_here"]
+    reasons: list[TriageReason]
+
+
+class ModelRef(OutModel):
+    name: str
+    version: str
+    title: Text
+    clinical: bool
+
+
+class SuggestionOut(OutModel):
+    model: ModelRef
+    differential: list[Differential] = Field(description="top 10, most probable first")
+    triage: TriageOut
+    out_of_scope: bool
+    notes: list[Text] = Field(description="why the case may be out of scope; benchmark warnings")
+    ignored: list[str] = Field(description="evidence codes the model's features do not use")
+    suggestion_id: int | None = Field(description="the stored suggestion, with encounter_id")
+
+
+class InterviewOut(SuggestionOut):
+    next_question: SymptomRef | None
+    expected_gain: float | None = Field(description="the question's score (runtime's policy)")
+    should_stop: bool
+
+
+class ModelOut(OutModel):
+    name: str
+    title: Text
+    version: str
+    clinical: bool
+    default: bool
+    symptoms: int
+    conditions: int
+    metrics: dict[str, Any] = Field(description="headline held-out figures of the model card")
+
+
+class ModelList(OutModel):
+    items: list[ModelOut]
+
+
+class SymptomQuery(ApiModel):
+    q: Annotated[Str, Field(max_length=50)] | None = Field(
+        default=None, description="Chinese, synonym, pinyin initials (fr), pinyin, English"
+    )
+    model: ModelName | None = None
+    limit: int = Field(default=20, ge=1, le=500)
+
+
+class SymptomHit(OutModel):
+    code: str
+    zh: str
+    en: str
+    synonyms: list[str]
+    matched: str | None = Field(description="zh, synonym, initials, pinyin, en or code")
+    match: str | None = Field(description="exact, prefix, word_prefix or substring")
+
+
+class SymptomList(OutModel):
+    model: str
+    items: list[SymptomHit]
+
+
+class ConfirmIn(ApiModel):
+    """The doctor's confirmed diagnosis: a condition of the model, or a free ICD-10 code."""
+
+    condition: Annotated[Str, Field(min_length=1, max_length=200)] | None = Field(
+        default=None, description="a condition code of the model of the latest suggestion"
+    )
+    model: ModelName | None = Field(
+        default=None, description="the model of `condition`; default: the latest suggestion's"
+    )
+    icd10: ICD10 | None = None
+    zh: Annotated[Str, Field(min_length=1, max_length=200)] | None = Field(
+        default=None, description="Chinese name; needed with a free ICD-10 code"
+    )
+    en: Annotated[Str, Field(min_length=1, max_length=200)] | None = None
+
+
+class ConfirmedOut(OutModel):
+    id: int
+    encounter_id: int
+    condition: str | None
+    model: str | None
+    icd10: str
+    zh: str
+    en: str | None
+    suggestion_id: int | None
+    matched_top1: bool | None = Field(description="null when no suggestion was stored before")
+    in_top3: bool | None
+    confirmed_by_id: int
+    confirmed_at: LocalDateTime
+
+
+class ConfirmResult(ConfirmedOut):
+    encounter_diagnoses: list[str] = Field(description="the encounter's ICD-10 list after this")
+
+
+class StoredSuggestion(OutModel):
+    id: int
+    mode: str
+    model: str
+    model_version: str
+    request: dict[str, Any]
+    differential: list[dict[str, Any]]
+    triage_level: str
+    triage_reasons: list[dict[str, Any]]
+    out_of_scope: bool
+    created_by_id: int
+    created_at: LocalDateTime
+
+
+class EncounterDiagnosis(OutModel):
+    encounter_id: int
+    suggestions: list[StoredSuggestion] = Field(description="newest first")
+    confirmed: list[ConfirmedOut] = Field(description="oldest first")

