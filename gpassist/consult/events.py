@@ -261,7 +261,7 @@ def on_message(db_session: Session, user: User, data: MessageEvent) -> Reply:
 
 @consult_event("typing", TypingEvent, writes=False)
 def on_typing(db_session: Session, user: User, data: TypingEvent) -> Reply:
-    service.joinable_consultation(db_session, user, data.consultation_id)
+    service.typing_allowed(db_session, user, data.consultation_id)
     payload = {"consultation_id": data.consultation_id, "user_id": user.id, "typing": data.typing}
     return Reply({}, relay=[Notice("typing", payload, (consultation_room(data.consultation_id),))])
 

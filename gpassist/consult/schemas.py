@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, JsonValue, model_validator
+from pydantic import ConfigDict, Field, JsonValue, field_validator, model_validator
 
 from gpassist.consult.states import ConsultState, Urgency
 from gpassist.schemas import ApiModel, DbId, LocalDateTime, OutModel, Page, Str
@@ -13,6 +14,9 @@ Reason = Annotated[Str, Field(min_length=1, max_length=2000)]
 DepartmentCode = Annotated[Str, Field(pattern=r"^[a-z][a-z0-9_-]{0,63}$", examples=["cardiology"])]
 ClientMsgId = Annotated[Str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 OpinionText = Annotated[Str, Field(max_length=4000)]
+# A WebRTC offer with many codecs and candidates is ~10 KB; the bound stops a party from making
+# the server relay megabytes per event (Engine.IO alone would allow 1 MB).
+SIGNAL_MAX_BYTES = 64 * 1024
 
 
 class ConsultationIn(ApiModel):
@@ -67,7 +71,18 @@ class SignalEvent(ConsultationRef):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
     kind: Literal["offer", "answer", "ice"]
-    data: JsonValue = Field(description="SDP or ICE candidate; relayed as is, never inspected")
+    data: JsonValue = Field(
+        description=f"SDP or ICE candidate; relayed as is, never inspected; "
+        f"at most {SIGNAL_MAX_BYTES} bytes as JSON"
+    )
+
+    @field_validator("data")
+    @classmethod
+    def _bounded(cls, data: JsonValue) -> JsonValue:
+        size = len(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
+        if size > SIGNAL_MAX_BYTES:
+            raise ValueError(f"signal data is {size} bytes; at most {SIGNAL_MAX_BYTES}")
+        return data
 
 
 class Opinion(ApiModel):

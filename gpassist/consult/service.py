@@ -413,6 +413,17 @@ def post_message(
     return Posted(message, False, outcome)
 
 
+def typing_allowed(session: Session, user: User, consultation_id: int) -> Consultation:
+    """A typing indicator passes only while the consultation still takes messages."""
+    consultation = joinable_consultation(session, user, consultation_id)
+    if consultation.state not in OPEN_FOR_MESSAGES:
+        raise Conflict(
+            f"Consultation {consultation.id} is {consultation.state.value}; it takes no messages.",
+            state=consultation.state.value,
+        )
+    return consultation
+
+
 def signal_allowed(session: Session, user: User, consultation_id: int, kind: str) -> Outcome:
     """Check a WebRTC signal may pass (a party, call possible); an offer starts the consultation."""
     consultation = joinable_consultation(session, user, consultation_id)

@@ -246,3 +246,14 @@ def test_an_admin_creates_a_user_on_the_users_page(page_as, new_page, live_serve
     page.get_by_role("button", name="创建").click()
     expect(page.locator("#users")).to_contain_text(username)
     check_page(page, "admin-users")
+
+
+def test_the_patient_search_page_fits_and_passes_axe(page_as):
+    page = page_as("village_doctor")
+    name = new_patient_name()
+    register_patient(page, name)
+    page.goto("/app/patients")
+    page.get_by_label("姓名、拼音首字母或身份证后4位").fill(name)
+    page.get_by_role("button", name="查找").click()
+    expect(page.locator("#results")).to_contain_text(name)
+    check_page(page, "patients")

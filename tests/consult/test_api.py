@@ -207,3 +207,33 @@ def test_a_message_cannot_cite_another_consultations_image(app, api, users, enco
     )
     assert both["ok"] is False and both["error"]["status"] == 422
     doctor.disconnect(namespace="/consult")
+
+
+def test_an_attachment_is_served_only_under_its_own_consultation(api, users, encounter_id):
+    # A party of one consultation must not fetch another's image by pairing ids.
+    opened = [
+        api.post(
+            f"/api/v1/encounters/{encounter_id}/consultations", as_="doctor_a", json=REQUEST
+        ).get_json()["id"]
+        for _ in range(2)
+    ]
+    image = upload(api, opened[0], png_bytes()).get_json()
+    wrong = api.get(f"/api/v1/consultations/{opened[1]}/attachments/{image['id']}", as_="doctor_a")
+    assert wrong.status_code == 404
+    assert wrong.content_type == "application/problem+json"
+    right = api.get(f"/api/v1/consultations/{opened[0]}/attachments/{image['id']}", as_="doctor_a")
+    assert right.status_code == 200
+
+
+def test_typing_is_refused_once_the_consultation_is_over(app, api, users, consultation):
+    app.config["CONSULT_SCHEDULER_INTERVAL_SECONDS"] = 0
+    doctor = socketio.test_client(
+        app, namespace="/consult", auth={"token": users["doctor_a"].token}
+    )
+    ref = {"consultation_id": consultation["id"]}
+    assert doctor.emit("typing", ref, namespace="/consult", callback=True)["ok"] is True
+    cancelled = doctor.emit("cancel", ref, namespace="/consult", callback=True)
+    assert cancelled["ok"] is True, cancelled
+    late = doctor.emit("typing", ref, namespace="/consult", callback=True)
+    assert late["ok"] is False and late["error"]["status"] == 409
+    doctor.disconnect(namespace="/consult")
