@@ -56,7 +56,8 @@ class SuggestIn(ApiModel):
     model: ModelName | None = Field(
         default=None, description="default general; benchmark models only when named"
     )
-    age: int = Field(ge=0, le=120, description="whole years")
+    # strict: JSON true would otherwise be age 1 and skip the adult-only triage rules
+    age: int = Field(ge=0, le=120, strict=True, description="whole years")
     sex: Sex
     evidence: dict[SymptomCode, EvidenceValue] = Field(
         max_length=MAX_EVIDENCE,

@@ -15,12 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gpassist.auth.tables import User
+from gpassist.db import shanghai_today
 from gpassist.diagnosis import runtime
 from gpassist.diagnosis.schemas import ConfirmIn, InterviewIn, SuggestIn
 from gpassist.diagnosis.search import index_for
 from gpassist.diagnosis.tables import ConfirmedDiagnosis, DiagnosisSuggestion, SuggestionMode
 from gpassist.diagnosis.triage import Decision, RankedUrgency, triage
 from gpassist.errors import Conflict, InvalidField, Problem
+from gpassist.patients.schemas import age_on
 from gpassist.patients.service import require_clinic_doctor, visible_encounter
 from gpassist.patients.tables import Encounter
 
@@ -177,6 +179,7 @@ def suggest(
             "body.evidence", "Give at least one present symptom (or use the interview).", "empty"
         )
     encounter = _encounter_to_store_on(session, user, body.encounter_id)
+    _check_age_matches_patient(body.age, encounter)
     evidence = dict(body.evidence)
     ranking = _rank(model, evidence, body.age, body.sex.value)
     vitals = _vitals_for_triage(body, encounter)
@@ -202,18 +205,44 @@ def suggest(
     return result
 
 
+def _check_age_matches_patient(age: int, encounter: Encounter | None) -> None:
+    """The age sent must be the visit's patient's (one year of slack for a birthday): the
+    infant and child triage rules key on it, so a 30 typed for a 3-month-old would skip them."""
+    if encounter is None:
+        return
+    actual = age_on(encounter.patient.birth_date, shanghai_today())
+    if abs(actual - age) > 1:
+        raise InvalidField.at(
+            "body.age",
+            f"The patient of encounter {encounter.id} is {actual}, not {age}.",
+            "mismatch",
+        )
+
+
 ENCOUNTER_VITALS = ("sbp", "dbp", "heart_rate", "temperature_c", "spo2", "glucose_mmol_l")
 
 
 def _vitals_for_triage(body: SuggestIn, encounter: Encounter | None) -> dict[str, Any]:
-    """The vitals sent, or else those recorded on the encounter: a blood pressure taken at the
-    start of the visit still triggers its rule when the doctor asks without repeating it."""
+    """The vitals recorded on the encounter, each overridden by a reading sent with the request:
+    a blood pressure taken at the start of the visit still triggers its rule when the doctor
+    sends only a new temperature (a red flag is never dropped because another vital was sent)."""
+    merged: dict[str, Any] = {}
+    if encounter is not None:
+        recorded = {name: getattr(encounter, name) for name in ENCOUNTER_VITALS}
+        merged = {name: value for name, value in recorded.items() if value is not None}
     if body.vitals is not None:
-        return body.vitals.model_dump(exclude_none=True)
-    if encounter is None:
-        return {}
-    recorded = {name: getattr(encounter, name) for name in ENCOUNTER_VITALS}
-    return {name: value for name, value in recorded.items() if value is not None}
+        merged.update(body.vitals.model_dump(exclude_none=True))
+    return merged
+
+
+def _vitals_source(body: SuggestIn, vitals: Mapping[str, Any]) -> str | None:
+    """Where the triaged vitals came from: request, encounter or both (None: no vitals)."""
+    sent = set(body.vitals.model_dump(exclude_none=True)) if body.vitals is not None else set()
+    if not vitals:
+        return None
+    if not sent:
+        return "encounter"
+    return "request" if sent >= set(vitals) else "request+encounter"
 
 
 def _encounter_to_store_on(session: Session, user: User, encounter_id: int | None):
@@ -312,8 +341,9 @@ def _store(session, user, encounter, model, body, mode, top, decision, ranking, 
         "evidence": dict(body.evidence),
         "vitals": vitals,
     }
-    if body.vitals is None and vitals:
-        request["vitals_from"] = "encounter"
+    source = _vitals_source(body, vitals)
+    if source and source != "request":
+        request["vitals_from"] = source
     if mode == SuggestionMode.interview:
         request["questions_asked"] = body.questions_asked
         request["max_questions"] = body.max_questions
@@ -446,10 +476,13 @@ def _who_title(code: str) -> str | None:
 
 
 def same_icd10(a: str | None, b: str | None) -> bool:
-    """The same code, or one is a subdivision of the other (J06 and J06.9)."""
+    """The same code, or one is a subdivision of the other: J06 and J06.9, and the national
+    clinical edition's extensions (J06.900 is a subdivision of J06.9)."""
     if not a or not b:
         return False
-    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
+    category_a, _, sub_a = a.partition(".")
+    category_b, _, sub_b = b.partition(".")
+    return category_a == category_b and (sub_a.startswith(sub_b) or sub_b.startswith(sub_a))
 
 
 def _compare(latest, model_name, condition, icd10) -> tuple[bool | None, bool | None]:

@@ -30,6 +30,16 @@ from gpassist.tcm.text import NEGATED, spans
 
 MIN_DISEASE_PROBABILITY = 0.5
 MIN_KNOWN_WORDS = 3
+# The presenting findings of the four diseases (眩晕、心悸、胸痹心痛、心衰). A record whose
+# complaint and symptoms state none of them (negated ones do not count) is outside the model's
+# scope even when its words are known: the classifier must still pick one of four, often above
+# 0.5. 635 of the 640 training records state one.
+CARDINAL_FINDINGS = (
+    *("头晕", "眩晕", "头昏", "头胀", "头痛", "晕"),
+    *("心悸", "心慌", "心跳", "胸闷", "胸痛", "胸部", "心前区", "心痛", "憋"),
+    *("气短", "气促", "气急", "喘", "呼吸困难", "乏力", "血压"),
+    *("水肿", "浮肿", "腿肿", "下肢肿", "足肿", "踝肿", "肢肿"),
+)
 MAX_SUPPORTING = 5
 MAX_CANDIDATES = 120
 EXPLAINED_BLOCKS = ("complaint", "tongue_pulse")
@@ -179,6 +189,8 @@ class TcmModel:
         suggested = tuple(self.syndromes[j] for j in suggested_set(ps[0], self.threshold))
         known = self.space.known_tokens(tokenised)
         notes = self._scope_notes(float(pd[0].max()), known)
+        if not cardinal_findings(record):
+            notes.append(NO_CARDINAL_FINDING_NOTE)
         return Suggestion(diseases, syndromes, suggested, bool(notes), tuple(notes), known)
 
     def _candidates(self, record: Mapping[str, object], tokenised) -> list[tuple[str, str, bool]]:
@@ -236,6 +248,24 @@ class TcmModel:
                 }
             )
         return notes
+
+
+NO_CARDINAL_FINDING_NOTE = {
+    "zh": "记录中没有眩晕、心悸、胸闷胸痛、气短水肿等四种疾病的主要表现，"
+    "超出本模型范围，结果不可参考",
+    "en": "the record states none of the presenting findings of the four diseases (dizziness, "
+    "palpitations, chest pain or tightness, breathlessness or oedema); it is outside the "
+    "model's scope",
+}
+
+
+def cardinal_findings(record: Mapping[str, object]) -> list[str]:
+    """The presenting findings of the four diseases stated (not denied) in the complaint and
+    symptoms of ``record``."""
+    text = "，".join(str(record.get(key) or "") for key in ("主诉", "症状"))
+    return [
+        w for span in spans(text) if not span.negated for w in CARDINAL_FINDINGS if w in span.text
+    ]
 
 
 def _word(token: str) -> str:

@@ -88,6 +88,10 @@ def test_a_red_flag_is_triaged_whatever_the_model_ranks(api, installed):
         ({"model": "nonexistent"}, "body.model"),
         ({"model": "../general"}, "body.model"),
         ({"age": 130}, "body.age"),
+        # a boolean is not an age: true would triage an adult as a 1-year-old
+        # (skipping the adult-only SBP <= 90 and respiratory-rate rules)
+        ({"age": True}, "body.age"),
+        ({"age": "30"}, "body.age"),
         ({"sex": "x"}, "body.sex"),
         ({"colour": "blue"}, "body.colour"),
     ],

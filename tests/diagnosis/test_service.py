@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from gpassist.diagnosis.service import headline_metrics, same_icd10
@@ -66,9 +68,19 @@ def test_vitals_recorded_on_the_visit_are_triaged_when_none_are_sent(api, instal
     saved = stored(api, visit["id"])["suggestions"][0]["request"]
     assert saved["vitals"] == {"sbp": 192, "dbp": 104, "heart_rate": 88}
     assert saved["vitals_from"] == "encounter"
-    # Vitals sent with the request are the ones used.
+    # Sending another vital (only SpO2) must not drop the visit's BP 192 red flag.
     sent = suggest_on(api, visit["id"], age=68, evidence={"dizziness": P}, vitals={"spo2": 97})
-    assert all(not r["field"].startswith("vitals.") for r in sent["triage"]["reasons"])
+    fired = [(r["code"], r["value"]) for r in sent["triage"]["reasons"]]
+    assert ("severe_hypertension", 192) in fired
+    assert sent["triage"]["level"] != "treat_here"
+    saved = stored(api, visit["id"])["suggestions"][0]["request"]
+    assert saved["vitals"] == {"sbp": 192, "dbp": 104, "heart_rate": 88, "spo2": 97}
+    assert saved["vitals_from"] == "request+encounter"
+    # A reading sent with the request replaces the visit's: BP re-measured at 150/90.
+    again = suggest_on(
+        api, visit["id"], age=68, evidence={"dizziness": P}, vitals={"sbp": 150, "dbp": 90}
+    )
+    assert all(r["code"] != "severe_hypertension" for r in again["triage"]["reasons"])
 
 
 def test_confirming_the_top_suggestion_is_a_match_and_lands_on_the_visit(api, installed, encounter):
@@ -100,7 +112,7 @@ def test_a_free_icd10_diagnosis_outside_the_top_three_is_recorded_as_a_miss(
 
 def test_the_latest_suggestion_is_the_one_compared(api, installed, encounter):
     first = suggest_on(api, encounter)["differential"]
-    chest = suggest_on(api, encounter, age=64, evidence={"chest-pain": P, "sweating": P})
+    chest = suggest_on(api, encounter, evidence={"chest-pain": P, "sweating": P})
     latest_top = chest["differential"][0]
     if latest_top["code"] == first[0]["code"]:
         pytest.skip("both suggestions have the same top condition")
@@ -174,6 +186,12 @@ def test_encounters_are_scoped_like_the_visit(api, installed, encounter):
         ("J06.9", "J06.0", False),
         ("J06", "J060", False),
         ("J1", "J10", False),
+        # national clinical-edition extensions are subdivisions of the WHO code
+        ("J06.9", "J06.900", True),
+        ("J06.900", "J06.9", True),
+        ("J06.900", "J06", True),
+        ("J06.900", "J06.000", False),
+        ("J06.1", "J06.900", False),
         (None, "J06", False),
     ],
 )
@@ -194,3 +212,29 @@ def test_headline_metrics_are_the_held_out_figures_and_the_estimator():
         "full": {"n": 85, "top1": 0.87},
         "estimator": "known_only_nb(alpha=0.001)",
     }
+
+
+def test_an_age_that_is_not_the_patients_is_refused_on_a_visit(api, installed):
+    # The infant rules key on the age: an adult's age typed for a baby would skip them.
+    born = dt.date.today() - dt.timedelta(days=60)
+    patient = api.post(
+        "/api/v1/patients",
+        as_="doctor_a",
+        json={"name": "张小宝", "sex": "male", "birth_date": born.isoformat()},
+    ).get_json()
+    visit = api.post(
+        f"/api/v1/patients/{patient['id']}/encounters",
+        as_="doctor_a",
+        json={"chief_complaint": "发热"},
+    ).get_json()
+    body = {"sex": "male", "evidence": {"fever": P}, "vitals": {"temperature_c": 38.2}}
+    wrong = api.post(
+        "/api/v1/diagnosis/suggest",
+        as_="doctor_a",
+        json={**body, "age": 30, "encounter_id": visit["id"]},
+    )
+    assert wrong.status_code == 422
+    assert [e["field"] for e in wrong.get_json()["errors"]] == ["body.age"]
+    assert stored(api, visit["id"])["suggestions"] == []
+    right = suggest_on(api, visit["id"], **{**body, "age": 0})
+    assert right["triage"]["level"] == "refer"

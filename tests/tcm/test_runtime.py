@@ -66,3 +66,19 @@ def test_a_record_outside_the_four_diseases_is_flagged(committed_model):
         }
     )
     assert not typical.out_of_scope
+
+
+def test_a_complaint_of_none_of_the_four_diseases_is_flagged_even_when_words_are_known(
+    committed_model,
+):
+    # Appendicitis is written in words the model knows (腹痛, 发热, 恶心, 呕吐), and the model
+    # still puts more than half its weight on 眩晕病; the doctor must be told it is out of scope.
+    result = committed_model.suggest(
+        {"主诉": "右下腹痛伴发热1天", "症状": "转移性右下腹痛，恶心呕吐，无头晕，无胸闷胸痛"}
+    )
+    assert result.out_of_scope
+    assert any("主要表现" in n["zh"] for n in result.scope_notes)
+    palpitations = committed_model.suggest(
+        {"主诉": "阵发性心慌3年", "症状": "心慌，无胸闷胸痛，乏力", "中医望闻切诊": "舌淡红，脉弦"}
+    )
+    assert not any("主要表现" in n["zh"] for n in palpitations.scope_notes)
