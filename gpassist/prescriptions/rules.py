@@ -90,6 +90,9 @@ class PatientFacts:
     allergies: tuple[str, ...] = ()
     chronic_enrolled: bool = False
     current_drugs: tuple[DrugFacts, ...] = ()  # still being taken from earlier prescriptions
+    # (generic group, days of supply still in hand) from earlier prescriptions, so that a second
+    # prescription (the same day or later) cannot add up past the days limit
+    running_supply: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -215,6 +218,31 @@ def check_days(
     return out
 
 
+def check_running_supply(lines: Sequence[LineDraft], patient: PatientFacts) -> list[Refusal]:
+    """The days limit counts the supply still in hand: two 7-day prescriptions of one drug on the
+    same day are 14 days' supply, refused like one 14-day line."""
+    left_of: dict[str, int] = {}
+    for group, left in patient.running_supply:
+        left_of[group] = max(left_of.get(group, 0), left)
+    limit = max_days(patient)
+    out = []
+    for i, line in enumerate(lines):
+        left = left_of.get(line.drug.generic_group, 0)
+        # a line over the limit on its own is already refused as too_many_days
+        if left > 0 and left + line.days > limit and line.days <= limit:
+            out.append(
+                Refusal(
+                    _line(i, "days"),
+                    "supply_in_hand",
+                    f"第 {i + 1} 行 {line.drug.name_zh}：患者仍有 {left} 天的用量，再开 "
+                    f"{line.days} 天共 {left + line.days} 天，超过 {limit} 天上限。",
+                    f"Line {i + 1}: the patient still has {left} days of {line.drug.name_en}; "
+                    f"{line.days} more makes {left + line.days}, over the {limit}-day limit.",
+                )
+            )
+    return out
+
+
 def check_quantities(lines: Sequence[LineDraft]) -> list[Refusal]:
     out = []
     for i, line in enumerate(lines):
@@ -298,9 +326,21 @@ def check_pregnancy(lines: Sequence[LineDraft], patient: PatientFacts) -> list[R
     ]
 
 
+_ALLERGY_WORDS = ("过敏史", "过敏", "allergy", "allergic")
+
+
+def _allergy_name(allergy: str) -> str:
+    """The drug or class a free-text allergy names: doctors write 青霉素过敏 and
+    "penicillin allergy" as often as 青霉素, and the word 过敏 must not hide the drug."""
+    text = allergy.strip().lower()
+    for word in _ALLERGY_WORDS:
+        text = text.replace(word, " ")
+    return text.strip(" \t,，。.;；:：()（）")
+
+
 def allergy_matches(allergy: str, drug: DrugFacts, classes: Sequence[AllergyClass]) -> bool:
     """Whether a recorded allergy (free text: 青霉素, 阿莫西林, penicillin) covers ``drug``."""
-    text = allergy.strip().lower()
+    text = _allergy_name(allergy)
     if not text:
         return False
     if text in (drug.generic_group.lower(), drug.code.lower()):
@@ -383,6 +423,7 @@ def check_prescription(
         *check_count(lines),
         *check_duplicates(lines),
         *check_days(lines, patient, long_reason),
+        *check_running_supply(lines, patient),
         *check_quantities(lines),
         *check_doses(lines, patient),
         *check_pregnancy(lines, patient),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from gpassist.auth.tables import Role, User
@@ -20,7 +20,8 @@ from gpassist.patients.schemas import age_on
 from gpassist.patients.service import require_clinic_doctor, visible_encounter
 from gpassist.patients.tables import Patient, PregnancyStatus
 from gpassist.pharmacy import orders, stock
-from gpassist.pharmacy.tables import PharmacyOrder
+from gpassist.pharmacy.states import OrderStatus
+from gpassist.pharmacy.tables import OrderLine, PharmacyOrder
 from gpassist.prescriptions import rules
 from gpassist.prescriptions.knowledge import allergy_classes, interaction_table
 from gpassist.prescriptions.schemas import PrescriptionIn, PrescriptionSettleIn
@@ -28,6 +29,8 @@ from gpassist.prescriptions.tables import LineSource, Prescription, Prescription
 from gpassist.settlement import service as settlement_service
 from gpassist.settlement.schemas import BillIn
 from gpassist.settlement.tables import Settlement
+
+PRESCRIPTIONS = Prescription.__table__
 
 
 def drug_facts(drug: Drug) -> rules.DrugFacts:
@@ -68,6 +71,16 @@ def chronic_enrolled(session: Session, patient_id: int) -> bool:
     )
 
 
+def _never_sent():
+    """Prescription lines whose central-pharmacy order was cancelled: the patient never got
+    them, so they are neither taken now nor supply in hand."""
+    return (
+        select(OrderLine.prescription_line_id)
+        .join(PharmacyOrder, OrderLine.order_id == PharmacyOrder.id)
+        .where(PharmacyOrder.status == OrderStatus.cancelled)
+    )
+
+
 def current_drugs(session: Session, patient_id: int, today: dt.date) -> list[Drug]:
     """Drugs of earlier prescriptions whose supply still runs today (long-term drugs included)."""
     earliest = today - dt.timedelta(days=rules.LONG_MAX_DAYS)
@@ -75,9 +88,34 @@ def current_drugs(session: Session, patient_id: int, today: dt.date) -> list[Dru
         select(Prescription.issued_on, PrescriptionLine.days, Drug)
         .join(PrescriptionLine, PrescriptionLine.prescription_id == Prescription.id)
         .join(Drug, PrescriptionLine.drug_id == Drug.id)
-        .where(Prescription.patient_id == patient_id, Prescription.issued_on >= earliest)
+        .where(
+            Prescription.patient_id == patient_id,
+            Prescription.issued_on >= earliest,
+            PrescriptionLine.id.not_in(_never_sent()),
+        )
     )
     return [drug for issued_on, days, drug in rows if issued_on + dt.timedelta(days=days) > today]
+
+
+def running_supply(session: Session, patient_id: int, today: dt.date) -> list[tuple[str, int]]:
+    """(generic group, days of supply left) of earlier prescriptions still running today."""
+    earliest = today - dt.timedelta(days=rules.LONG_MAX_DAYS)
+    rows = session.execute(
+        select(Prescription.issued_on, PrescriptionLine.days, Drug.generic_group)
+        .join(PrescriptionLine, PrescriptionLine.prescription_id == Prescription.id)
+        .join(Drug, PrescriptionLine.drug_id == Drug.id)
+        .where(
+            Prescription.patient_id == patient_id,
+            Prescription.issued_on >= earliest,
+            PrescriptionLine.id.not_in(_never_sent()),
+        )
+    )
+    out = []
+    for issued_on, days, group in rows:
+        left = (issued_on + dt.timedelta(days=days) - today).days
+        if left > 0:
+            out.append((group, left))
+    return out
 
 
 def patient_facts(
@@ -90,6 +128,7 @@ def patient_facts(
         allergies=tuple(patient.drug_allergies or ()),
         chronic_enrolled=chronic_enrolled(session, patient.id),
         current_drugs=tuple(drug_facts(d) for d in current_drugs(session, patient.id, today)),
+        running_supply=tuple(running_supply(session, patient.id, today)),
     )
 
 
@@ -263,8 +302,30 @@ def settle(
     settlement, _new = settlement_service.settle_bill(
         session, user, bill_for(prescription, data), idempotency_key, today
     )
-    if prescription.settlement_id not in (None, settlement.id):
+    # One settlement pays for one prescription: a key replayed on another prescription with the
+    # same lines must not mark it paid.
+    other = session.scalar(
+        select(Prescription.id).where(
+            Prescription.settlement_id == settlement.id, Prescription.id != prescription.id
+        )
+    )
+    if other is not None:
+        raise Conflict(f"This Idempotency-Key settled prescription {other}, not this one.")
+    # Conditional: a concurrent settlement with another key may have linked first (on PostgreSQL
+    # the UPDATE re-checks the committed row); the loser 409s and its settlement rolls back.
+    linked = session.execute(
+        update(PRESCRIPTIONS)
+        .where(
+            PRESCRIPTIONS.c.id == prescription.id,
+            or_(
+                PRESCRIPTIONS.c.settlement_id.is_(None),
+                PRESCRIPTIONS.c.settlement_id == settlement.id,
+            ),
+        )
+        .values(settlement_id=settlement.id)
+    ).rowcount
+    if linked != 1:
         raise Conflict(f"Prescription {prescription.id} is already settled.")
-    prescription.settlement_id = settlement.id
     session.flush()
+    session.refresh(prescription)
     return settlement

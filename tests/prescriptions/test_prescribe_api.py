@@ -43,6 +43,8 @@ def test_at_the_limits_each_rule_passes_and_one_step_beyond_it_refuses(api, user
         line("lianhua-qingwen-cap", 4, "tid", days=7, quantity=84),
     ]
     assert prescribe(api, visit, five).status_code == 201
+    # the probes below go to a patient with no supply in hand (it would be refused as well)
+    visit = new_visit(api, new_patient(api, name="周二"))
     sixth = line("aspirin-100mg-ectab", 100)
     assert refusals(prescribe(api, visit, [*five, sixth])) == {"body.lines": "too_many_drugs"}
     over_dose = [line("amlodipine-5mg-tab", 5.5, "bid")]
@@ -70,6 +72,10 @@ def test_long_prescription_for_an_enrolled_patient(api, users, more_drugs):
     }
     four_weeks = prescribe(api, visit, [line("amlodipine-5mg-tab", 5, days=28)])
     assert four_weeks.status_code == 201
+    # 28 days in hand: a further 84 would be 112 (test_review_bypasses covers that rule)
+    patient = diagnosed_patient(api, name="钱二")
+    enrol(api, patient)
+    visit = new_visit(api, patient)
     done = prescribe(api, visit, twelve_weeks, long_prescription_reason="血压稳定，住得远")
     assert done.status_code == 201, done.get_json()
     assert done.get_json()["lines"][0]["quantity"] == 84
@@ -96,6 +102,7 @@ def test_patient_specific_rules(api, users, more_drugs):
     unweighed = new_visit(api, child)
     assert refusals(prescribe(api, unweighed, amoxicillin)) == {"body.weight_kg": "missing"}
     assert prescribe(api, unweighed, amoxicillin, weight_kg=10).status_code == 201  # 90 mg/kg
+    child = new_patient(api, name="李小二", sex="male", birth_date="2022-06-01")
     weighed = new_visit(api, child, weight_kg=9.9)  # the visit's weight is used
     assert refusals(prescribe(api, weighed, amoxicillin)) == {
         "body.lines.0.dose": "dose_above_child_maximum"
@@ -142,6 +149,7 @@ def test_stock_short_at_the_clinic_sends_the_line_to_the_central_pharmacy(api, u
     assert rx["lines"][0]["source"] == "central" and rx["pharmacy_order_id"]
     shelf = api.get("/api/v1/pharmacy/stock", as_="doctor_a").get_json()["items"]
     assert shelf[0]["on_hand"] == 6
+    visit = new_visit(api, new_patient(api, name="吴一"))  # the first has 7 days in hand
     everything_here = prescribe(api, visit, [line("amlodipine-5mg-tab", 5, days=1)]).get_json()
     assert everything_here["lines"][0]["source"] == "clinic"
     assert everything_here["pharmacy_order_id"] is None

@@ -144,6 +144,13 @@ def test_pregnancy_contraindication():
         ("头孢", "amoxicillin-0.25g-cap", False),
         ("青霉素", "cefalexin-0.25g-cap", False),
         ("胶", "amoxicillin-0.25g-cap", False),  # one character is not an allergy to match
+        # as doctors write it: the word 过敏 / allergy must not hide the drug
+        ("青霉素过敏", "amoxicillin-0.25g-cap", True),
+        ("阿莫西林过敏史", "amoxicillin-0.25g-cap", True),
+        ("Penicillin allergy", "amoxicillin-0.25g-cap", True),
+        ("磺胺类过敏。", "co-trimoxazole-tab", True),
+        ("过敏", "amoxicillin-0.25g-cap", False),
+        ("胶过敏", "amoxicillin-0.25g-cap", False),
     ],
 )
 def test_allergies(allergy, code, refused):

@@ -30,7 +30,8 @@ def test_a_page_asks_for_login_and_returns_there_afterwards(client, users):
     [
         ("doctor_a", "/app/reports", "/app/today"),
         ("admin", "/app/today", "/app/reports"),
-        ("pharmacist", "/app/patients", "/app"),
+        ("pharmacist", "/app/patients", "/app/pharmacy"),
+        ("specialist", "/app/reports", "/app/consult"),
     ],
 )
 def test_a_page_of_another_role_sends_the_user_to_their_own(
