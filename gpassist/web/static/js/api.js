@@ -50,5 +50,12 @@
     return data;
   }
 
-  window.gpassist = { call: call, showProblem: showProblem, csrf: csrf };
+  // A random key: Idempotency-Key of a bill, client id of a chat message.
+  function newKey(prefix) {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return (prefix || "") + Array.prototype.map.call(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
+  }
+
+  window.gpassist = { call: call, showProblem: showProblem, csrf: csrf, newKey: newKey };
 })();

@@ -10,12 +10,6 @@
   var state = { lastSeq: 0, lastRead: 0, seen: {}, consultation: null, pc: null, stream: null, ice: [] };
   var socket = io("/consult", { transports: ["websocket"], autoConnect: false });
 
-  function newId() {
-    var bytes = new Uint8Array(16);
-    window.crypto.getRandomValues(bytes);
-    return Array.prototype.map.call(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
-  }
-
   // --- the case and its state ----------------------------------------------------------------
   function showConsultation(c) {
     state.consultation = c;
@@ -81,7 +75,7 @@
 
   function send(body) {
     body.consultation_id = id;
-    body.client_msg_id = newId();
+    body.client_msg_id = gpassist.newKey();
     socket.emit("message", body, function (ack) {
       if (ack.ok) addMessage(ack.message); else gpassist.showProblem(ack.error);
     });

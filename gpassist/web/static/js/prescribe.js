@@ -77,17 +77,11 @@
     gpassist.call("POST", "/api/v1/encounters/" + state.encounterId + "/prescriptions", body).then(issued);
   });
 
-  function newKey() {
-    var bytes = new Uint8Array(16);
-    window.crypto.getRandomValues(bytes);
-    return "rx-" + Array.prototype.map.call(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
-  }
-
   function issued(rx) {
     state.prescription = rx;
     state.lines = [];
     render();
-    var key = newKey();  // one key per prescription: settling twice settles once
+    var key = gpassist.newKey("rx-");  // one key per prescription: settling twice settles once
     var settle = el("button", { type: "button", class: "primary", text: S.settle_rx, onclick: function () {
       settle.disabled = true;
       gpassist.call("POST", "/api/v1/prescriptions/" + rx.id + "/settlement", { services: [] }, { "Idempotency-Key": key })

@@ -163,13 +163,7 @@
     search.focus();
   });
 
-  function newKey() {
-    var bytes = new Uint8Array(16);
-    window.crypto.getRandomValues(bytes);
-    return "bill-" + Array.prototype.map.call(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
-  }
-
-  var billKey = newKey();  // one key per bill: pressing 结算 twice settles once
+  var billKey = gpassist.newKey("bill-");  // one key per bill: pressing 结算 twice settles once
   document.getElementById("bill").addEventListener("submit", function (event) {
     event.preventDefault();
     var items = state.lines.map(function (l) {
@@ -195,7 +189,7 @@
         class: "button", text: S.print_receipt }),
     ]));
     state.lines = [];
-    billKey = newKey();
+    billKey = gpassist.newKey("bill-");
     renderLines();
   }
 
