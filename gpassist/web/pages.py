@@ -10,16 +10,15 @@ from functools import wraps
 from flask import current_app, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
-from gpassist.auth import service as auth_service
 from gpassist.auth.tables import ROLE_NAMES, Role
 from gpassist.clinics.tables import Department, Facility, FacilityKind, FacilityLevel
 from gpassist.db import shanghai_today
 from gpassist.errors import Forbidden, NotFound
 from gpassist.patients.schemas import age_on
 from gpassist.patients.service import visible_patient
-from gpassist.web.session_auth import SESSION_TOKEN_KEY, session_token
+from gpassist.web.session_auth import SESSION_TOKEN_KEY
 from gpassist.web.strings import page_strings
-from gpassist.web.views import START_PAGE, bp
+from gpassist.web.views import START_PAGE, bp, logged_in_user
 
 
 def page(rule: str, roles: set[Role] | None = None) -> Callable:
@@ -30,8 +29,7 @@ def page(rule: str, roles: set[Role] | None = None) -> Callable:
         def wrapper(**kwargs):
             database = current_app.extensions["gpassist.db"]
             with database.read_sessionmaker() as db_session:
-                token = session_token()
-                user = auth_service.user_for_token(db_session, token) if token else None
+                user = logged_in_user(db_session)
                 if user is None:
                     session.pop(SESSION_TOKEN_KEY, None)
                     return redirect(url_for("web.login_form", next=request.full_path.rstrip("?")))
