@@ -99,17 +99,9 @@ def current_user():
     return g.user
 
 
-def bearer_token() -> str | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return token.strip()
-
-
 def authenticate_request(session: Session):
-    from gpassist.auth import service as auth_service  # auth.service has no web imports
-    from gpassist.web.session_auth import session_token_for_request
+    from gpassist.auth import service as auth_service
+    from gpassist.auth.credentials import bearer_token, session_token_for_request
 
     token = bearer_token() or session_token_for_request()
     if token is None:

@@ -11,10 +11,11 @@ from pydantic import ConfigDict, Field
 
 from gpassist.audit.service import list_events
 from gpassist.auth import service
+from gpassist.auth.credentials import bearer_token
 from gpassist.auth.events import end_user_sockets
 from gpassist.auth.tables import ROLE_NAMES, Role, User
 from gpassist.db import utcnow
-from gpassist.endpoints import bearer_token, endpoint, request_session
+from gpassist.endpoints import endpoint, request_session
 from gpassist.errors import TooManyRequests, Unauthorized
 from gpassist.schemas import ApiModel, LocalDateTime, OutModel, Page, Str, Text
 

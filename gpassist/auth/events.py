@@ -1,7 +1,7 @@
 """Socket.IO: every connection authenticates in the handshake, or is refused.
 
 The client sends ``auth={"token": "<bearer token>"}``; the pages rely on their session cookie
-(``gpassist.web.session_auth.handshake_token``, same origin only). An accepted connection joins
+(``gpassist.auth.credentials.handshake_token``, same origin only). An accepted connection joins
 the room ``user:<id>`` (and ``clinic:<id>`` for a village doctor), so any server process can
 notify a user through the message queue without knowing which process holds their socket.
 """
@@ -13,9 +13,9 @@ import logging
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, join_room
 
+from gpassist.auth.credentials import handshake_token
 from gpassist.auth.service import user_for_token
 from gpassist.extensions import socketio
-from gpassist.web.session_auth import handshake_token
 
 log = logging.getLogger("gpassist.auth.events")
 

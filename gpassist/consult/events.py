@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gpassist.auth import credentials
 from gpassist.auth.service import user_for_token
 from gpassist.auth.tables import Role, User
 from gpassist.consult import service
@@ -44,14 +45,13 @@ from gpassist.db import utcnow
 from gpassist.errors import Conflict, Problem, Unauthorized, validation_problem
 from gpassist.extensions import socketio
 from gpassist.schemas import ApiModel
-from gpassist.web import session_auth
 
 log = logging.getLogger("gpassist.consult.events")
 
 TOKEN_KEY = "gpassist.consult.token"
 
 # The handshake's bearer token, or the logged-in page's session (same origin only).
-handshake_token = session_auth.handshake_token
+handshake_token = credentials.handshake_token
 
 
 def _refused(title: str) -> ConnectionRefusedError:

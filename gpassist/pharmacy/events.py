@@ -17,11 +17,11 @@ from flask_socketio import ConnectionRefusedError, join_room
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from gpassist.auth.credentials import handshake_token
 from gpassist.auth.events import user_room
 from gpassist.auth.service import user_for_token
 from gpassist.auth.tables import Role
 from gpassist.extensions import socketio
-from gpassist.web.session_auth import handshake_token
 
 log = logging.getLogger("gpassist.pharmacy.events")
 

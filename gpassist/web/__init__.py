@@ -1,7 +1,7 @@
 """Server-rendered pages: login with a session cookie, CSRF on every form, Chinese with English.
 
 The pages' JavaScript calls the same ``/api/v1`` endpoints as any client. It authenticates with
-the session cookie instead of a bearer header (``gpassist.web.session_auth``), and every unsafe
+the session cookie instead of a bearer header (``gpassist.auth.credentials``), and every unsafe
 method must carry the page's CSRF token in ``X-CSRFToken``.
 """
 
@@ -30,7 +30,7 @@ def init_web(app: Flask) -> None:
     from gpassist.web.views import bp
 
     # The API authenticates by bearer token and is not a form target; only the pages and the
-    # session-authenticated API calls check CSRF, explicitly (views.py, session_auth.py).
+    # session-authenticated API calls check CSRF, explicitly (views.py, auth/credentials.py).
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     app.config.setdefault(
         "BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).with_name("translations"))

@@ -10,13 +10,13 @@ from functools import wraps
 from flask import current_app, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
+from gpassist.auth.credentials import SESSION_TOKEN_KEY
 from gpassist.auth.tables import ROLE_NAMES, Role
 from gpassist.clinics.tables import Department, Facility, FacilityKind, FacilityLevel
 from gpassist.db import shanghai_today
 from gpassist.errors import Forbidden, NotFound
 from gpassist.patients.schemas import age_on
 from gpassist.patients.service import visible_patient
-from gpassist.web.session_auth import SESSION_TOKEN_KEY
 from gpassist.web.strings import page_strings
 from gpassist.web.views import START_PAGE, bp, logged_in_user
 

@@ -1,4 +1,4 @@
-"""The logged-in page session as API credentials.
+"""Where a request's credentials come from: the bearer header, or the logged-in page session.
 
 A page's session cookie holds the same kind of bearer token the API issues (signed into the
 cookie, never shown to the page's JavaScript). Calls from the pages therefore hit the same
@@ -18,7 +18,17 @@ SESSION_TOKEN_KEY = "api_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def bearer_token() -> str | None:
+    """The token of an ``Authorization: Bearer …`` header, if the request has one."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
 def session_token() -> str | None:
+    """The token the page's signed session cookie holds, if someone is logged in."""
     token = session.get(SESSION_TOKEN_KEY)
     return token if isinstance(token, str) and token else None
 
