@@ -96,10 +96,9 @@ def search_symptoms(user, query: SymptomQuery):
     errors=(403, 404, 422, 503),
 )
 def suggest(user, body: SuggestIn):
-    result = service.suggest(
+    return service.suggest(
         request_session(), user, installed_models(), body, SuggestionMode.suggest
     )
-    return SuggestionOut.model_validate(result)
 
 
 @endpoint(
@@ -114,10 +113,9 @@ def suggest(user, body: SuggestIn):
     errors=(403, 404, 422, 503),
 )
 def interview(user, body: InterviewIn):
-    result = service.suggest(
+    return service.suggest(
         request_session(), user, installed_models(), body, SuggestionMode.interview
     )
-    return InterviewOut.model_validate(result)
 
 
 def confirmed_out(row: ConfirmedDiagnosis) -> dict:

@@ -17,7 +17,19 @@ from sqlalchemy.orm import Session
 from gpassist.auth.tables import User
 from gpassist.db import shanghai_today
 from gpassist.diagnosis import runtime
-from gpassist.diagnosis.schemas import ConfirmIn, InterviewIn, SuggestIn
+from gpassist.diagnosis.schemas import (
+    ConfirmIn,
+    Differential,
+    InterviewIn,
+    InterviewOut,
+    ModelRef,
+    StoredCondition,
+    SuggestIn,
+    SuggestionOut,
+    SymptomRef,
+    TriageOut,
+    TriageReason,
+)
 from gpassist.diagnosis.search import index_for
 from gpassist.diagnosis.tables import ConfirmedDiagnosis, DiagnosisSuggestion, SuggestionMode
 from gpassist.diagnosis.triage import Decision, RankedUrgency, triage
@@ -25,6 +37,7 @@ from gpassist.errors import Conflict, InvalidField, Problem
 from gpassist.patients.schemas import age_on
 from gpassist.patients.service import require_clinic_doctor, visible_encounter
 from gpassist.patients.tables import Encounter
+from gpassist.schemas import Text
 
 log = logging.getLogger("gpassist.diagnosis")
 
@@ -170,8 +183,9 @@ def suggest(
     models: Models,
     body: SuggestIn | InterviewIn,
     mode: SuggestionMode,
-) -> dict[str, Any]:
-    """Rank, triage and (with ``encounter_id``) store; for an interview, also the next question."""
+) -> SuggestionOut:
+    """Rank, triage and (with ``encounter_id``) store; for an interview, also the next question
+    (an ``InterviewOut``). The stored differential is drawn from the same entries."""
     model = resolve_model(models, body.model)
     check_evidence(model, body.evidence)
     if mode == SuggestionMode.suggest and "present" not in body.evidence.values():
@@ -185,10 +199,10 @@ def suggest(
     vitals = _vitals_for_triage(body, encounter)
     decision = triage(evidence, vitals, body.age, [_urgency_of(rc) for rc in ranking.ranked[:3]])
     top = [_differential_entry(model, rc) for rc in ranking.ranked[:TOP_K]]
-    notes = [dict(note) for note in ranking.scope_notes]
+    notes = [Text.model_validate(note) for note in ranking.scope_notes]
     if not model.clinical:
-        notes.append(dict(NON_CLINICAL_NOTE))
-    result: dict[str, Any] = {
+        notes.append(Text.model_validate(NON_CLINICAL_NOTE))
+    fields: dict[str, Any] = {
         "model": _model_ref(model),
         "differential": top,
         "triage": _triage_out(decision),
@@ -198,10 +212,12 @@ def suggest(
         "suggestion_id": None,
     }
     if mode == SuggestionMode.interview:
-        result.update(_next_question(model, evidence, body))
+        result: SuggestionOut = InterviewOut(**fields, **_next_question(model, evidence, body))
+    else:
+        result = SuggestionOut(**fields)
     if encounter is not None:
         stored = _store(session, user, encounter, model, body, mode, top, decision, ranking, vitals)
-        result["suggestion_id"] = stored.id
+        result.suggestion_id = stored.id
     return result
 
 
@@ -270,50 +286,50 @@ def _urgency_of(ranked) -> RankedUrgency:
     return RankedUrgency(code=c.code, zh=c.zh, en=c.en, urgency=c.urgency)
 
 
-def _symptom_ref(model, code: str) -> dict[str, str]:
+def _symptom_ref(model, code: str) -> SymptomRef:
     symptom = model.symptoms.get(code)
     if symptom is None:
-        return {"code": code, "zh": code, "en": code}
-    return {"code": code, "zh": symptom.zh, "en": symptom.en}
+        return SymptomRef(code=code, zh=code, en=code)
+    return SymptomRef(code=code, zh=symptom.zh, en=symptom.en)
 
 
-def _differential_entry(model, ranked) -> dict[str, Any]:
+def _differential_entry(model, ranked) -> Differential:
     c = ranked.condition
-    return {
-        "code": c.code,
-        "icd10": c.icd10 or None,
-        "zh": c.zh,
-        "en": c.en,
-        "urgency": c.urgency,
-        "probability": round(float(ranked.probability), 6),
-        "supporting": [_symptom_ref(model, code) for code in ranked.supporting],
-    }
+    return Differential(
+        code=c.code,
+        icd10=c.icd10 or None,
+        zh=c.zh,
+        en=c.en,
+        urgency=c.urgency,
+        probability=round(float(ranked.probability), 6),
+        supporting=[_symptom_ref(model, code) for code in ranked.supporting],
+    )
 
 
-def _model_ref(model) -> dict[str, Any]:
-    return {
-        "name": model.name,
-        "version": model.version,
-        "title": model.title,
-        "clinical": model.clinical,
-    }
+def _model_ref(model) -> ModelRef:
+    return ModelRef(
+        name=model.name,
+        version=model.version,
+        title=Text.model_validate(model.title),
+        clinical=model.clinical,
+    )
 
 
-def _reason_out(reason) -> dict[str, Any]:
+def _reason_out(reason) -> TriageReason:
     value = list(reason.value) if isinstance(reason.value, tuple) else reason.value
-    return {
-        "code": reason.code,
-        "level": reason.level.value,
-        "zh": reason.zh,
-        "en": reason.en,
-        "field": reason.field,
-        "value": value,
-        "source": {"zh": reason.source_zh, "en": reason.source_en},
-    }
+    return TriageReason(
+        code=reason.code,
+        level=reason.level.value,
+        zh=reason.zh,
+        en=reason.en,
+        field=reason.field,
+        value=value,
+        source=Text(zh=reason.source_zh, en=reason.source_en),
+    )
 
 
-def _triage_out(decision: Decision) -> dict[str, Any]:
-    return {"level": decision.level.value, "reasons": [_reason_out(r) for r in decision.reasons]}
+def _triage_out(decision: Decision) -> TriageOut:
+    return TriageOut(level=decision.level.value, reasons=[_reason_out(r) for r in decision.reasons])
 
 
 def _next_question(model, evidence, body: InterviewIn) -> dict[str, Any]:
@@ -328,7 +344,7 @@ def _next_question(model, evidence, body: InterviewIn) -> dict[str, Any]:
         return {"next_question": None, "expected_gain": None, "should_stop": True}
     symptom = question.symptom
     return {
-        "next_question": {"code": symptom.code, "zh": symptom.zh, "en": symptom.en},
+        "next_question": SymptomRef(code=symptom.code, zh=symptom.zh, en=symptom.en),
         "expected_gain": round(float(question.expected_gain), 6),
         "should_stop": False,
     }
@@ -353,17 +369,7 @@ def _store(session, user, encounter, model, body, mode, top, decision, ranking, 
         model_name=model.name,
         model_version=model.version,
         request=request,
-        differential=[
-            {
-                "condition": e["code"],
-                "icd10": e["icd10"],
-                "zh": e["zh"],
-                "en": e["en"],
-                "probability": e["probability"],
-                "supporting": [s["code"] for s in e["supporting"]],
-            }
-            for e in top
-        ],
+        differential=[StoredCondition.of(entry).model_dump(mode="json") for entry in top],
         triage_level=decision.level,
         triage_reasons=[
             {
@@ -488,10 +494,11 @@ def same_icd10(a: str | None, b: str | None) -> bool:
 def _compare(latest, model_name, condition, icd10) -> tuple[bool | None, bool | None]:
     if latest is None or not latest.differential:
         return None, None
+    entries = [StoredCondition.model_validate(entry) for entry in latest.differential]
     if condition is not None and model_name == latest.model_name:
-        codes = [entry["condition"] for entry in latest.differential]
+        codes = [entry.condition for entry in entries]
         return codes[0] == condition.code, condition.code in codes[:3]
-    matches = [same_icd10(entry.get("icd10"), icd10) for entry in latest.differential]
+    matches = [same_icd10(entry.icd10, icd10) for entry in entries]
     return matches[0], any(matches[:3])
 
 

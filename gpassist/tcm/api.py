@@ -44,8 +44,7 @@ def _load_models(state) -> None:
     errors=(403, 404, 422, 503),
 )
 def suggest(user, body: SuggestIn):
-    result = service.suggest(request_session(), user, current_app.extensions[EXTENSION], body)
-    return SuggestionOut.model_validate(result)
+    return service.suggest(request_session(), user, current_app.extensions[EXTENSION], body)
 
 
 @endpoint(
