@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from gpassist.diagnosis.service import headline_metrics, same_icd10
+from gpassist.diagnosis.confirmation import same_icd10
+from gpassist.diagnosis.service import headline_metrics
 
 P = "present"
 URTI = {"fever": P, "cough": P, "sore-throat": P}
