@@ -9,20 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, request, session
-from flask_babel import Babel, get_locale
-from flask_wtf.csrf import CSRFProtect
+from flask import Flask
+from flask_babel import get_locale
 
-LANGUAGES = ("zh", "en")
-LANGUAGE_COOKIE = "gpassist_lang"
-
-babel = Babel()
-csrf = CSRFProtect()
-
-
-def select_locale() -> str:
-    chosen = request.cookies.get(LANGUAGE_COOKIE) or session.get("lang")
-    return chosen if chosen in LANGUAGES else "zh"
+from gpassist.web.extensions import babel, csrf, select_locale
 
 
 def init_web(app: Flask) -> None:

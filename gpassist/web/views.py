@@ -22,7 +22,7 @@ from gpassist.auth.credentials import SESSION_TOKEN_KEY, session_token
 from gpassist.auth.events import end_user_sockets
 from gpassist.auth.tables import ROLE_NAMES, Role, User
 from gpassist.db import utcnow
-from gpassist.web import LANGUAGE_COOKIE, LANGUAGES, csrf
+from gpassist.web.extensions import LANGUAGE_COOKIE, LANGUAGES, csrf
 
 # The app keeps /static for itself; the pages' files are served under /assets.
 # Each role's start page; roles without pages yet see the greeting.
