@@ -28,14 +28,14 @@ _TOLERANCE = 1e-9  # floating-point slack when comparing doses with limits
 class Frequency(LabelledEnum):
     """How often a dose is taken (the usual Latin abbreviations on Chinese prescriptions)."""
 
-    qd = "qd", "每日一次", "once a day"
-    bid = "bid", "每日两次", "twice a day"
-    tid = "tid", "每日三次", "three times a day"
-    qid = "qid", "每日四次", "four times a day"
-    q12h = "q12h", "每12小时一次", "every 12 hours"
-    q8h = "q8h", "每8小时一次", "every 8 hours"
-    q6h = "q6h", "每6小时一次", "every 6 hours"
-    qn = "qn", "每晚一次", "every night"
+    qd = "qd", "每日一次", "Once a day"
+    bid = "bid", "每日两次", "Twice a day"
+    tid = "tid", "每日三次", "Three times a day"
+    qid = "qid", "每日四次", "Four times a day"
+    q12h = "q12h", "每12小时一次", "Every 12 hours"
+    q8h = "q8h", "每8小时一次", "Every 8 hours"
+    q6h = "q6h", "每6小时一次", "Every 6 hours"
+    qn = "qn", "每晚一次", "At night"
 
 
 TIMES_PER_DAY = {

@@ -15,9 +15,9 @@ from gpassist.prescriptions.rules import Frequency
 
 class LineSource(LabelledEnum):
     # dispensed from the clinic's own stock at the visit
-    clinic = "clinic", "本卫生室已发药", "dispensed at the clinic"
+    clinic = "clinic", "本卫生室已发药", "Dispensed at this clinic"
     # ordered from the county central pharmacy, delivered to the clinic
-    central = "central", "县中心药房配送至本卫生室", "delivered by the county central pharmacy"
+    central = "central", "县中心药房配送至本卫生室", "Delivered by the county central pharmacy"
 
 
 class Prescription(Base):

@@ -12,7 +12,7 @@ from gpassist.db import shanghai_today
 from gpassist.endpoints import endpoint, request_session
 from gpassist.errors import InvalidField
 from gpassist.patients.tables import Patient
-from gpassist.schemas import Text, text_of
+from gpassist.schemas import label_text, text_of
 from gpassist.settlement import service
 from gpassist.settlement.receipt import receipt_html as printable_receipt
 from gpassist.settlement.schemas import BillIn, LineOut, ReceiptOut, ShareOut
@@ -44,7 +44,7 @@ def receipt(settlement: Settlement) -> ReceiptOut:
     shares = [
         ShareOut(
             payer=s.payer,
-            name=Text(zh=service.PAYER_NAMES[s.payer][0], en=service.PAYER_NAMES[s.payer][1]),
+            name=label_text(s.payer),
             amount_fen=s.amount_fen,
         )
         for s in settlement.shares
