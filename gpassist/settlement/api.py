@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from flask import Blueprint
 
 from gpassist.auth.tables import Role
-from gpassist.db import SHANGHAI, shanghai_today
+from gpassist.db import shanghai_today
 from gpassist.endpoints import endpoint, idempotency_key, request_session
 from gpassist.settlement import service
 from gpassist.settlement.present import receipt
+from gpassist.settlement.receipt import receipt_html as printable_receipt
 from gpassist.settlement.schemas import BillIn, ReceiptOut
 
 bp = Blueprint("settlement", __name__, url_prefix="/api/v1")
@@ -68,10 +67,6 @@ def reverse(user, settlement_id: int):
     return receipt(request_session(), settlement)
 
 
-def yuan(fen: int) -> str:
-    return f"{fen / 100:,.2f}"
-
-
 @endpoint(
     bp,
     "/settlements/<id:settlement_id>/receipt.html",
@@ -83,32 +78,5 @@ def yuan(fen: int) -> str:
 )
 def receipt_html(user, settlement_id: int):
     session = request_session()
-    r = receipt(session, service.visible_settlement(session, user, settlement_id))
-    rows = "".join(
-        f"<tr><td>{line.line_no}</td><td>{escape(line.description)}</td><td>{line.category}</td>"
-        f"<td>{line.quantity}</td><td>{yuan(line.unit_price_fen)}</td>"
-        f"<td>{yuan(line.amount_fen)}</td><td>{yuan(line.self_pay_fen)}</td></tr>"
-        for line in r.lines
-    )
-    shares = "".join(
-        f"<tr><td>{escape(s.name.zh)}</td><td>{yuan(s.amount_fen)}</td></tr>" for s in r.shares
-    )
-    status = "" if r.status == "settled" else "<p class=void>已退费（冲正） / reversed</p>"
-    printed = r.created_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
-    page = f"""<!doctype html><html lang="zh-CN"><meta charset="utf-8">
-<title>结算单 {r.settlement_id}</title>
-<style>body{{font-family:sans-serif;max-width:42em;margin:1em auto}}table{{width:100%;
-border-collapse:collapse}}td,th{{border:1px solid #999;padding:.2em .4em}}td:nth-child(n+4)
-{{text-align:right}}.void{{color:#b00;font-weight:bold}}
-@media print{{button{{display:none}}}}</style>
-<h1>{escape(r.facility_name.zh)} 门诊结算单</h1>
-<p>结算号 {r.settlement_id} · 患者 {escape(r.patient_name)} · 日期 {r.bill_date} ·
-结算时间 {printed} · 政策 {escape(r.policy_code)}</p>{status}
-<table><tr><th>#</th><th>项目</th><th>类别</th><th>数量</th><th>单价(元)</th><th>金额(元)</th>
-<th>自付(元)</th></tr>{rows}</table>
-<h2>费用合计 {yuan(r.total_fen)} 元，其中符合报销范围 {yuan(r.eligible_fen)} 元</h2>
-<table><tr><th>支付方</th><th>金额(元)</th></tr>{shares}
-<tr><th>各项报销合计</th><th>{yuan(r.insurers_fen)}</th></tr>
-<tr><th>个人支付</th><th>{yuan(r.patient_fen)}</th></tr></table>
-<button onclick="print()">打印</button></html>"""
-    return page, {}
+    settlement = service.visible_settlement(session, user, settlement_id)
+    return printable_receipt(receipt(session, settlement)), {}

@@ -7,9 +7,8 @@ from sqlalchemy.orm import Session
 
 from gpassist.clinics.tables import Facility
 from gpassist.patients.tables import Patient
-from gpassist.schemas import Text, text_of
+from gpassist.schemas import label_text, text_of
 from gpassist.settlement.schemas import LineOut, ReceiptOut, ShareOut
-from gpassist.settlement.service import PAYER_NAMES
 from gpassist.settlement.tables import Settlement
 
 
@@ -23,7 +22,7 @@ def receipt(session: Session, settlement: Settlement) -> ReceiptOut:
     shares = [
         ShareOut(
             payer=s.payer,
-            name=Text(zh=PAYER_NAMES[s.payer][0], en=PAYER_NAMES[s.payer][1]),
+            name=label_text(s.payer),
             amount_fen=s.amount_fen,
         )
         for s in settlement.shares

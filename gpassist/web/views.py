@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from gpassist.auth import service as auth_service
 from gpassist.auth.credentials import SESSION_TOKEN_KEY, session_token
 from gpassist.auth.events import end_user_sockets
-from gpassist.auth.tables import ROLE_NAMES, Role, User
+from gpassist.auth.tables import Role, User
 from gpassist.db import utcnow
 from gpassist.web.extensions import LANGUAGE_COOKIE, LANGUAGES, csrf
 
@@ -143,4 +143,4 @@ def home():
         start = START_PAGE.get(user.role)
         if start is not None:
             return redirect(url_for(start))
-        return render_template("home.html", user=user, role_name=ROLE_NAMES[user.role])
+        return render_template("home.html", user=user)
