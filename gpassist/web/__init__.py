@@ -11,14 +11,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from flask import Flask
-from flask_babel import get_locale
 
 from gpassist.auth.tables import Role
 from gpassist.consult.states import Urgency
 from gpassist.labels import LabelledEnum
 from gpassist.patients.tables import Sex
 from gpassist.prescriptions.rules import Frequency
-from gpassist.web.extensions import babel, csrf, select_locale
+from gpassist.web.extensions import babel, csrf, page_locale, select_locale
 
 # The enums the templates list as choices; each option shows the member's label.
 ENUMS = SimpleNamespace(
@@ -28,11 +27,6 @@ ENUMS = SimpleNamespace(
     # The visit form offers the frequencies a village doctor writes; the API accepts them all.
     VISIT_FREQUENCIES=(Frequency.qd, Frequency.bid, Frequency.tid, Frequency.qid, Frequency.qn),
 )
-
-
-def page_locale() -> str:
-    """The language of this request's page ("zh" or "en")."""
-    return str(get_locale() or "zh")
 
 
 def label(member: LabelledEnum) -> str:

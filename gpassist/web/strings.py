@@ -13,7 +13,7 @@ from gpassist.labels import LabelledEnum
 from gpassist.patients.tables import Sex
 from gpassist.pharmacy.states import OrderStatus
 from gpassist.referrals.tables import ReferralStatus
-from gpassist.web import page_locale
+from gpassist.web.extensions import page_locale
 
 # The prefix under which the scripts look up each enum's labels.
 LABELLED = {
