@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 
 import gpassist.auth.service
 from gpassist.clinics.loader import apply_registry, read_registry
-from gpassist.demo import DEMO_TODAY, seed_demo
+from gpassist.demo.chronic import DEMO_TODAY
+from gpassist.demo.seed import seed_demo
 from gpassist.pharmacy import board, reports, stock
 from gpassist.pharmacy.tables import PharmacyOrder, StockLot, StockMovement
 from tests.conftest import DEMO_COUNTY, password_hash
