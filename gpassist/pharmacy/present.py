@@ -1,4 +1,4 @@
-"""Response models built from the pharmacy's records."""
+"""Response models built from the pharmacy's records: lots, orders, the dispatch board, runs."""
 
 from __future__ import annotations
 
