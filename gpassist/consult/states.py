@@ -19,6 +19,9 @@ from dataclasses import dataclass
 
 
 class ConsultState(enum.StrEnum):
+    """Where a consultation is: requested, accepted, active, or ended (closed, cancelled or
+    expired)."""
+
     requested = "requested"
     accepted = "accepted"
     active = "active"
@@ -28,6 +31,8 @@ class ConsultState(enum.StrEnum):
 
 
 class Action(enum.StrEnum):
+    """What may happen to a consultation; ``TRANSITIONS`` says in which state."""
+
     accept = "accept"
     start = "start"
     close = "close"
@@ -36,6 +41,8 @@ class Action(enum.StrEnum):
 
 
 class Urgency(enum.StrEnum):
+    """How soon the asking doctor needs a specialist."""
+
     routine = "routine"  # 普通
     urgent = "urgent"  # 紧急
     emergency = "emergency"  # 危急
@@ -62,6 +69,8 @@ OPEN_FOR_CALLS = frozenset({ConsultState.accepted, ConsultState.active})
 
 
 class InvalidTransition(ValueError):
+    """An action the consultation's state does not allow (a 409 at the boundary)."""
+
     def __init__(self, state: ConsultState, action: Action) -> None:
         super().__init__(f"cannot {action.value} a consultation that is {state.value}")
         self.state = state
@@ -77,6 +86,7 @@ def next_state(state: ConsultState, action: Action) -> ConsultState:
 
 
 def allowed_actions(state: ConsultState) -> frozenset[Action]:
+    """The actions a consultation in ``state`` allows."""
     return frozenset(action for (source, action) in TRANSITIONS if source == state)
 
 

@@ -8,6 +8,8 @@ import enum
 
 
 class OrderStatus(enum.StrEnum):
+    """Where a pharmacy order is, from pending to delivered (or cancelled)."""
+
     pending = "pending"
     picked = "picked"
     dispatched = "dispatched"
@@ -16,6 +18,8 @@ class OrderStatus(enum.StrEnum):
 
 
 class Action(enum.StrEnum):
+    """What may happen to an order; ``TRANSITIONS`` says in which status."""
+
     create = "create"
     pick = "pick"
     dispatch = "dispatch"
@@ -45,6 +49,8 @@ OPEN = frozenset({OrderStatus.pending, OrderStatus.picked, OrderStatus.dispatche
 
 
 class IllegalTransition(Exception):
+    """An action the order's status does not allow, naming those it does (a 409)."""
+
     def __init__(self, status: OrderStatus, action: Action) -> None:
         allowed = sorted(a.value for (s, a) in TRANSITIONS if s == status)
         super().__init__(
@@ -64,4 +70,5 @@ def next_status(status: OrderStatus, action: Action) -> OrderStatus:
 
 
 def may(status: OrderStatus, action: Action) -> bool:
+    """Whether an order in ``status`` allows ``action``."""
     return (status, action) in TRANSITIONS
