@@ -6,6 +6,7 @@ The commands run in this process (click's runner); two tests start real processe
 
 from __future__ import annotations
 
+import functools
 import shutil
 
 import pytest
@@ -14,6 +15,7 @@ from sqlalchemy import func, select
 
 from gpassist import create_app
 from gpassist.audit.tables import AuditEvent
+from gpassist.auth import service as auth_service
 from gpassist.db import Database
 from gpassist.demo.common import DEMO_PASSWORD
 from tests.cli import gpassist, succeeds, use_settings
@@ -33,6 +35,9 @@ def audit_count(database_url: str) -> int:
 @pytest.mark.slow
 def test_setup_is_idempotent_and_demo_doctor_can_work(database_url, tmp_path, monkeypatch):
     use_settings(monkeypatch, database_url, tmp_path / "instance")
+    # The demo's 86 users share one password: hash it once (a real Argon2 hash, so logging in
+    # below still checks it) instead of 86 times at half a second each.
+    monkeypatch.setattr(auth_service, "hash_password", functools.cache(auth_service.hash_password))
     steps = [
         ("db", "upgrade"),
         ("load-clinics", str(DEMO_COUNTY)),
