@@ -290,7 +290,7 @@ class Backend:
         """The demo county seeded once (``DEMO_PATIENTS`` patients) on a copy of the template."""
         if self._demo is None:
             import gpassist.auth.service
-            from gpassist.demo import seed_demo
+            from gpassist.demo.seed import seed_demo
 
             url, _ = self.template.copy(self._subfolder("demo"))
             database = Database(url)

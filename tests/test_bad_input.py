@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 
-from gpassist.demo import synthetic_national_id
+from gpassist.demo.population import synthetic_national_id
 from gpassist.patients.tables import Sex
 
 

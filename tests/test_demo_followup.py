@@ -15,13 +15,16 @@ from collections import defaultdict
 from sqlalchemy import func, select
 
 import gpassist.auth.service
-import gpassist.demo
+import gpassist.demo.seed
 from gpassist.audit.tables import AuditEvent
 from gpassist.auth.tables import User
 from gpassist.clinics.loader import apply_registry, read_registry
 from gpassist.clinics.tables import Facility, FacilityKind
 from gpassist.db import SHANGHAI
-from gpassist.demo import DEMO_TODAY, demo_doctor_username, seed_demo
+from gpassist.demo.chronic import DEMO_TODAY, plan_chronic_care
+from gpassist.demo.common import demo_doctor_username
+from gpassist.demo.population import plan_population
+from gpassist.demo.seed import seed_demo
 from gpassist.followup.definitions import load_programs
 from gpassist.followup.rules import Visit, assess
 from gpassist.followup.service import FOLLOW_UP_COMPLAINT, worklist
@@ -231,7 +234,7 @@ def test_a_demo_seeded_before_follow_ups_existed_gains_them(db_session, monkeypa
     monkeypatch.setattr(gpassist.auth.service, "hash_password", lambda _password: password_hash())
     apply_registry(db_session, read_registry(DEMO_COUNTY))
     with monkeypatch.context() as patch:
-        patch.setattr(gpassist.demo, "seed_chronic_care", lambda *args: None)
+        patch.setattr(gpassist.demo.seed, "seed_chronic_care", lambda *args: None)
         older = seed_demo(db_session, patients=400)
     assert older.counts["patients"] == 400 and "enrolments" not in older.counts
     patients = count(db_session, Patient)
@@ -251,9 +254,7 @@ def test_a_demo_seeded_before_follow_ups_existed_gains_them(db_session, monkeypa
         .where(Facility.kind == FacilityKind.village_clinic, Facility.active.is_(True))
         .order_by(Facility.code)
     ).all()
-    plans = gpassist.demo.plan_chronic_care(
-        gpassist.demo.plan_population(clinics, 400, random.Random(SEED)), SEED
-    )
+    plans = plan_chronic_care(plan_population(clinics, 400, random.Random(SEED)), SEED)
     assert upgrade.counts["enrolments"] == sum(len(p.programs) for p in plans)
     assert upgrade.counts["follow-ups"] == sum(len(p.programs) * len(p.visits) for p in plans)
     assert upgrade.counts["encounters"] == sum(len(p.visits) for p in plans)

@@ -6,7 +6,8 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from gpassist.demo import DEMO_TODAY, seed_demo
+from gpassist.demo.chronic import DEMO_TODAY
+from gpassist.demo.seed import seed_demo
 from gpassist.settlement.tables import (
     Bill,
     JournalEntry,

@@ -22,6 +22,9 @@ SYSTEM_ACTOR = "system"
 def record_event(
     session: Session, action: str, entity: str, entity_id: int | str | None, detail: dict[str, Any]
 ) -> None:
+    """Add an audit event for ``entity`` (``action`` and its ``detail``) with the session's actor
+    and request id; written with the session's transaction, never on its own.
+    """
     session.add(
         AuditEvent(
             at=utcnow(),
@@ -106,6 +109,7 @@ def list_events(
     limit: int = 100,
     offset: int = 0,
 ) -> list[AuditEvent]:
+    """Audit events, newest first, filtered by entity, entity id, actor and time, one page."""
     query = select(AuditEvent).order_by(AuditEvent.id.desc())
     if entity:
         query = query.where(AuditEvent.entity == entity)

@@ -4,118 +4,35 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Annotated
 
 from flask import Blueprint, current_app
-from pydantic import ConfigDict, Field
 
 from gpassist.audit.service import list_events
 from gpassist.auth import service
 from gpassist.auth.credentials import bearer_token
 from gpassist.auth.events import end_user_sockets
-from gpassist.auth.tables import Role, User
+from gpassist.auth.present import user_out
+from gpassist.auth.schemas import (
+    AuditEventList,
+    AuditEventOut,
+    AuditQuery,
+    PasswordReset,
+    TokenOut,
+    TokenRequest,
+    UnlockOut,
+    UserIn,
+    UserList,
+    UserOut,
+)
+from gpassist.auth.tables import Role
 from gpassist.db import utcnow
 from gpassist.endpoints import endpoint, request_session
 from gpassist.errors import TooManyRequests, Unauthorized
-from gpassist.schemas import ApiModel, LocalDateTime, OutModel, Page, Str, Text, label_text
+from gpassist.schemas import Page
 
 bp = Blueprint("auth", __name__, url_prefix="/api/v1")
 TAG = "auth"
 ADMIN = {Role.admin}
-
-Username = Annotated[Str, Field(min_length=1, max_length=64)]
-Password = Annotated[Str, Field(min_length=1, max_length=200)]
-
-
-class VerbatimModel(ApiModel):
-    """Passwords are taken exactly as typed: no whitespace stripping."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
-
-
-class TokenRequest(VerbatimModel):
-    username: Username
-    password: Password
-
-
-class UserOut(OutModel):
-    id: int
-    username: str
-    display_name: str
-    role: Role
-    role_name: Text
-    clinic_code: str | None
-    department: str | None = Field(description="<facility code>/<department code>")
-    active: bool
-
-    @classmethod
-    def of(cls, user: User) -> UserOut:
-        department = (
-            f"{user.department.facility.code}/{user.department.code}" if user.department else None
-        )
-        return cls(
-            id=user.id,
-            username=user.username,
-            display_name=user.display_name,
-            role=user.role,
-            role_name=label_text(user.role),
-            clinic_code=user.clinic.code if user.clinic else None,
-            department=department,
-            active=user.active,
-        )
-
-
-class TokenOut(OutModel):
-    access_token: str
-    token_type: str = "Bearer"
-    expires_at: LocalDateTime
-    user: UserOut
-
-
-class UserIn(VerbatimModel):
-    username: Annotated[Str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{2,63}$")]
-    display_name: Annotated[Str, Field(min_length=1, max_length=100)]
-    password: Password
-    role: Role
-    clinic_code: Annotated[Str, Field(max_length=64)] | None = None
-    department: Annotated[Str, Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")] | None = Field(
-        default=None, description="<facility code>/<department code>, for specialists"
-    )
-
-
-class PasswordReset(VerbatimModel):
-    new_password: Password
-
-
-class UserList(OutModel):
-    items: list[UserOut]
-
-
-class UnlockOut(OutModel):
-    username: str
-    was_locked: bool
-
-
-class AuditQuery(Page):
-    entity: Annotated[Str, Field(max_length=64)] | None = None
-    entity_id: Annotated[Str, Field(max_length=64)] | None = None
-    actor: Annotated[Str, Field(max_length=64)] | None = None
-
-
-class AuditEventOut(OutModel):
-    id: int
-    at: LocalDateTime
-    actor: str
-    actor_id: int | None
-    action: str
-    entity: str
-    entity_id: str | None
-    changes: dict
-    request_id: str | None
-
-
-class AuditEventList(OutModel):
-    items: list[AuditEventOut]
 
 
 @endpoint(
@@ -154,7 +71,7 @@ def create_token(body: TokenRequest):
     return TokenOut(
         access_token=outcome.issued.token,
         expires_at=outcome.issued.record.expires_at,
-        user=UserOut.of(outcome.user),
+        user=user_out(outcome.user),
     )
 
 
@@ -168,7 +85,7 @@ def revoke_token(user):
 
 @endpoint(bp, "/auth/me", "GET", summary="The caller", tag=TAG, response=UserOut)
 def me(user):
-    return UserOut.of(user)
+    return user_out(user)
 
 
 @endpoint(
@@ -176,7 +93,7 @@ def me(user):
 )
 def list_users(user, query: Page):
     found = service.list_users(request_session(), query.limit, query.offset)
-    return UserList(items=[UserOut.of(u) for u in found])
+    return UserList(items=[user_out(u) for u in found])
 
 
 @endpoint(
@@ -202,7 +119,7 @@ def create_user(user, body: UserIn):
         clinic_code=body.clinic_code,
         department=department,  # type: ignore[arg-type]
     )
-    return UserOut.of(created)
+    return user_out(created)
 
 
 @endpoint(
@@ -218,7 +135,7 @@ def create_user(user, body: UserIn):
 def reset_password(user, user_id: int, body: PasswordReset):
     target = service.reset_password(request_session(), user_id, body.new_password)
     end_user_sockets(target.id)
-    return UserOut.of(target)
+    return user_out(target)
 
 
 @endpoint(

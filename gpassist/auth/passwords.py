@@ -11,10 +11,12 @@ MIN_PASSWORD_LENGTH = 10
 
 
 def hash_password(password: str) -> str:
+    """The Argon2id hash of ``password``, salt and parameters included."""
     return _hasher.hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
+    """Whether ``password`` matches the hash (a malformed hash matches nothing)."""
     try:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
@@ -22,6 +24,7 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 
 def needs_rehash(password_hash: str) -> bool:
+    """Whether the hash was made with older parameters and should be replaced at next login."""
     return _hasher.check_needs_rehash(password_hash)
 
 

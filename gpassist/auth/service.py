@@ -27,12 +27,16 @@ from gpassist.errors import Conflict, InvalidField, NotFound
 
 @dataclass(frozen=True)
 class ThrottlePolicy:
+    """How many wrong passwords in a row lock an account, and for how long."""
+
     max_failures: int = 5
     lock_minutes: float = 15.0
 
 
 @dataclass(frozen=True)
 class IssuedToken:
+    """A new API token: the secret, shown once, and its stored record (which keeps only a hash)."""
+
     token: str
     record: ApiToken
 
@@ -52,10 +56,12 @@ class LoginOutcome:
 
 
 def hash_token(token: str) -> str:
+    """The SHA-256 hex digest under which a token is stored and looked up."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def validate_password(password: str, field: str = "body.password") -> None:
+    """Raise ``InvalidField`` at ``field`` when the password is too short for the rules."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidField.at(
             field, f"A password needs at least {MIN_PASSWORD_LENGTH} characters.", "too_short"
@@ -190,6 +196,7 @@ def _count_failure(
 def issue_token(
     session: Session, user: User, *, ttl: dt.timedelta, now: dt.datetime | None = None
 ) -> IssuedToken:
+    """Issue a bearer token for ``user`` valid for ``ttl``; returns the secret and its record."""
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
     record = ApiToken(
@@ -226,6 +233,7 @@ def revoke_token(session: Session, token: str, now: dt.datetime | None = None) -
 
 
 def revoke_all_tokens(session: Session, user_id: int, now: dt.datetime | None = None) -> None:
+    """Revoke every live token of the user (logout everywhere, password reset, lockout)."""
     live = session.scalars(
         select(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
     )
@@ -235,6 +243,7 @@ def revoke_all_tokens(session: Session, user_id: int, now: dt.datetime | None = 
 
 
 def get_user(session: Session, user_id: int) -> User:
+    """The user with this id; raises ``NotFound``."""
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(f"No user {user_id}.")
@@ -264,4 +273,5 @@ def unlock(session: Session, username: str) -> bool:
 
 
 def list_users(session: Session, limit: int, offset: int) -> list[User]:
+    """One page of users in id order."""
     return list(session.scalars(select(User).order_by(User.id).limit(limit).offset(offset)))

@@ -54,6 +54,8 @@ class RegistryFileError(ValueError):
 
 @dataclass
 class RegistryFiles:
+    """The checked files of a county folder, with the YAML nodes that locate errors by line."""
+
     folder: Path
     county: CountyFile
     drugs: DrugCatalogFile
@@ -64,6 +66,8 @@ class RegistryFiles:
 
 @dataclass
 class LoadReport:
+    """What loading a county changed: counts of records created, updated and deactivated."""
+
     counts: Counter[str] = field(default_factory=Counter)
 
     def note(self, what: str, change: str, n: int = 1) -> None:

@@ -1,18 +1,22 @@
-"""Pydantic models for the county registry files under ``clinics/<county>/``.
+"""Pydantic models for the county registry files under ``clinics/<county>/``, and the API's.
 
 The files are the source of truth for towns, facilities, the drug catalog, service items and
 village-clinic formularies; ``gpassist load-clinics`` validates them with these models before it
-writes anything.
+writes anything. The API's query and response models follow at the end (``present.py`` builds
+the responses); ``Text`` here is the files' strict text, ``ApiText`` the API's.
 """
 
 from __future__ import annotations
 
 import enum
 import re
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from gpassist.labels import LabelledEnum
+from gpassist.schemas import ApiModel, OutModel, Page, Str
+from gpassist.schemas import Text as ApiText
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
@@ -228,3 +232,85 @@ def _require_unique(what: str, codes: list[str]) -> None:
 
 def is_code(value: str) -> bool:
     return re.fullmatch(CODE_PATTERN, value) is not None
+
+
+# --- the API's models (``api.py``) -------------------------------------------------------------
+
+
+class TownOut(OutModel):
+    code: str
+    name: ApiText
+
+
+class DepartmentOut(OutModel):
+    code: str
+    name: ApiText
+
+
+class FacilityOut(OutModel):
+    code: str
+    name: ApiText
+    kind: FacilityKind
+    level: FacilityLevel
+    town: TownOut | None
+    village: ApiText | None
+    departments: list[DepartmentOut]
+
+
+class DrugOut(OutModel):
+    code: str
+    generic_name: ApiText
+    kind: DrugKind
+    form: ApiText
+    strength: str
+    strength_value: float
+    dose_unit: str
+    unit: ApiText
+    pack_size: int
+    pack_unit: ApiText
+    unit_price_fen: int
+    insurance_category: InsuranceCategory
+    essential: bool
+    generic_group: str
+    usual_daily_dose: float
+    max_daily_dose: float
+    max_daily_dose_per_kg: float | None
+    pregnancy: PregnancySafety
+    tcm_syndromes: list[ApiText]
+
+
+class ServiceItemOut(OutModel):
+    code: str
+    name: ApiText
+    unit: ApiText
+    unit_price_fen: int
+    insurance_category: InsuranceCategory
+
+
+class TownList(OutModel):
+    items: list[TownOut]
+
+
+class FacilityList(OutModel):
+    items: list[FacilityOut]
+
+
+class DrugList(OutModel):
+    items: list[DrugOut]
+
+
+class ServiceItemList(OutModel):
+    items: list[ServiceItemOut]
+
+
+class FacilityQuery(ApiModel):
+    kind: FacilityKind | None = None
+    town: Annotated[Str, Field(max_length=64)] | None = None
+
+
+class DrugQuery(Page):
+    q: Annotated[Str, Field(max_length=100)] | None = None
+    clinic: (
+        Annotated[Str, Field(max_length=64, description="only drugs this village clinic stocks")]
+        | None
+    ) = None

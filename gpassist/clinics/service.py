@@ -19,6 +19,7 @@ from gpassist.errors import NotFound
 def list_facilities(
     session: Session, kind: FacilityKind | None, town: str | None
 ) -> list[Facility]:
+    """Active facilities in code order, of one kind and in one town when given."""
     query = select(Facility).where(Facility.active.is_(True)).order_by(Facility.code)
     if kind is not None:
         query = query.where(Facility.kind == kind)
@@ -28,6 +29,7 @@ def list_facilities(
 
 
 def get_facility(session: Session, code: str) -> Facility:
+    """The facility with this code; raises ``NotFound``."""
     facility = session.scalar(select(Facility).where(Facility.code == code))
     if facility is None:
         raise NotFound(f"No facility {code!r}.")
@@ -35,6 +37,7 @@ def get_facility(session: Session, code: str) -> Facility:
 
 
 def list_towns(session: Session) -> list[Town]:
+    """The county's towns in code order."""
     return list(session.scalars(select(Town).order_by(Town.code)))
 
 
@@ -61,6 +64,7 @@ def search_drugs(
 
 
 def get_drug(session: Session, code: str) -> Drug:
+    """The catalog drug with this code (active or not); raises ``NotFound``."""
     drug = session.scalar(select(Drug).where(Drug.code == code))
     if drug is None:
         raise NotFound(f"No drug {code!r} in the catalog.")
@@ -68,6 +72,7 @@ def get_drug(session: Session, code: str) -> Drug:
 
 
 def list_service_items(session: Session) -> list[ServiceItem]:
+    """Active billable service items (consultation, injection, ...) in code order."""
     return list(
         session.scalars(
             select(ServiceItem).where(ServiceItem.active.is_(True)).order_by(ServiceItem.code)
@@ -76,4 +81,5 @@ def list_service_items(session: Session) -> list[ServiceItem]:
 
 
 def escape_like(text: str) -> str:
+    """``text`` with LIKE wildcards escaped (backslash as the escape character)."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -28,6 +28,8 @@ _SAFE_NAME = re.compile(r"[^\w.\-\u4e00-\u9fff]+")
 
 
 class TooLarge(Problem):
+    """An upload larger than the size limit (413)."""
+
     status = 413
     slug = "too-large"
     title = "The upload is too large"
@@ -35,6 +37,8 @@ class TooLarge(Problem):
 
 @dataclass(frozen=True)
 class CheckedImage:
+    """An upload that is really a PNG or JPEG image: its media type and size in pixels."""
+
     media_type: str
     width: int
     height: int
@@ -66,6 +70,9 @@ def check_image(data: bytes, max_bytes: int) -> CheckedImage:
 
 
 def safe_filename(name: str | None, media_type: str) -> str:
+    """A stored file name made from the client's: no folders or odd characters, the
+    extension of the real media type.
+    """
     extension = media_type.split("/")[1].replace("jpeg", "jpg")
     stem = _SAFE_NAME.sub("_", (name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]).strip("._")
     stem = stem.rsplit(".", 1)[0][:100] or "image"
@@ -106,6 +113,9 @@ def store_attachment(
 def attachment_for(
     session: Session, user: User, consultation_id: int, attachment_id: int
 ) -> ConsultAttachment:
+    """An attachment of a consultation ``user`` may take part in; raises ``NotFound`` (also
+    for another consultation's attachment) or ``Forbidden``.
+    """
     joinable_consultation(session, user, consultation_id)
     attachment = session.get(ConsultAttachment, attachment_id)
     if attachment is None or attachment.consultation_id != consultation_id:

@@ -38,6 +38,7 @@ def send_notices(emit: Emit, notices: Iterable[Notice], skip_sid: str | None = N
 
 
 def timeouts_from(config: dict[str, Any]) -> Timeouts:
+    """The escalation and expiry delays of waiting consultations, from the settings."""
     return Timeouts(
         department_after=config["CONSULT_DEPARTMENT_AFTER_SECONDS"],
         admins_after=config["CONSULT_ADMINS_AFTER_SECONDS"],
@@ -46,6 +47,10 @@ def timeouts_from(config: dict[str, Any]) -> Timeouts:
 
 
 def escalation_job(timeouts: Timeouts, emit: Emit) -> Callable[[Database, dt.datetime], None]:
+    """The scheduler job that escalates and expires waiting consultations, committing before
+    it sends the notices through ``emit``.
+    """
+
     def escalate_waiting_requests(database: Database, now: dt.datetime) -> None:
         with database.transaction(actor="scheduler:consult") as session:
             notices = escalate_and_expire(session, now, timeouts)
@@ -57,6 +62,7 @@ def escalation_job(timeouts: Timeouts, emit: Emit) -> Callable[[Database, dt.dat
 
 
 def make_scheduler(database: Database, config: dict[str, Any], emit: Emit) -> LeaseScheduler:
+    """The consultation scheduler: the escalation job, run by whichever process holds the lease."""
     return LeaseScheduler(
         database=database,
         name=LEASE_NAME,

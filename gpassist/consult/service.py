@@ -68,10 +68,12 @@ class Outcome:
 
 
 def user_room(user_id: int) -> str:
+    """The Socket.IO room of one user on ``/consult`` (every socket the user has open)."""
     return f"consult-user:{user_id}"
 
 
 def consultation_room(consultation_id: int) -> str:
+    """The Socket.IO room of one consultation: its two parties while they take part."""
     return f"consultation:{consultation_id}"
 
 
@@ -79,6 +81,7 @@ def consultation_room(consultation_id: int) -> str:
 
 
 def is_party(user: User, consultation: Consultation) -> bool:
+    """Whether ``user`` is the doctor who asked or the specialist who accepted."""
     return user.id in (consultation.requested_by_id, consultation.specialist_id)
 
 
@@ -100,6 +103,9 @@ def _may_read(user: User, consultation: Consultation) -> bool:
 def visible_consultation(
     session: Session, user: User, consultation_id: int, *, lock: bool = False
 ) -> Consultation:
+    """The consultation if ``user`` may read it (locked FOR UPDATE when ``lock``);
+    otherwise raises ``NotFound``, as if there were none.
+    """
     # FOR UPDATE OF the consultation row only: its department is outer-joined in.
     consultation = session.get(
         Consultation,
@@ -115,6 +121,9 @@ def visible_consultation(
 def joinable_consultation(
     session: Session, user: User, consultation_id: int, *, lock: bool = False
 ) -> Consultation:
+    """A consultation ``user`` may take part in; raises ``NotFound`` when not visible and
+    ``Forbidden`` when visible but not theirs to join.
+    """
     consultation = visible_consultation(session, user, consultation_id, lock=lock)
     if not may_join(user, consultation):
         raise Forbidden("Only the two parties of a consultation (and admins) may take part in it.")
@@ -172,6 +181,7 @@ def messages_after(session: Session, consultation_id: int, after_seq: int) -> li
 
 
 def require_specialist(user: User) -> int:
+    """The department id of a hospital specialist; raises ``Forbidden`` for anyone else."""
     if user.role != Role.specialist or user.department_id is None:
         raise Forbidden("Only a specialist of a hospital department may do this.")
     return user.department_id
@@ -191,6 +201,9 @@ def set_availability(session: Session, user: User, available: bool) -> Specialis
 
 
 def is_available(session: Session, user: User) -> bool:
+    """Whether the specialist is marked available for their department's queue; raises
+    ``Forbidden`` for anyone but a specialist.
+    """
     department_id = require_specialist(user)
     row = session.get(SpecialistAvailability, (user.id, department_id))
     return bool(row and row.available)
@@ -352,6 +365,8 @@ def _start_if_accepted(consultation: Consultation, now: dt.datetime, outcome: Ou
 
 @dataclass
 class Posted:
+    """A posted message, whether it repeats an earlier client id, and what it changed."""
+
     message: ConsultMessage
     duplicate: bool
     outcome: Outcome

@@ -21,6 +21,9 @@ from gpassist.labels import LabelledEnum
 
 
 class ConsultState(LabelledEnum):
+    """Where a consultation is: requested, accepted, active, or ended (closed, cancelled or
+    expired)."""
+
     requested = "requested", "等待接诊", "Waiting for a specialist"
     accepted = "accepted", "已接诊", "Accepted"
     active = "active", "会诊中", "In progress"
@@ -30,6 +33,8 @@ class ConsultState(LabelledEnum):
 
 
 class Action(enum.StrEnum):
+    """What may happen to a consultation; ``TRANSITIONS`` says in which state."""
+
     accept = "accept"
     start = "start"
     close = "close"
@@ -38,6 +43,8 @@ class Action(enum.StrEnum):
 
 
 class Urgency(LabelledEnum):
+    """How soon the asking doctor needs a specialist."""
+
     routine = "routine", "普通", "Routine"
     urgent = "urgent", "紧急", "Urgent"
     emergency = "emergency", "急诊", "Emergency"
@@ -64,6 +71,8 @@ OPEN_FOR_CALLS = frozenset({ConsultState.accepted, ConsultState.active})
 
 
 class InvalidTransition(ValueError):
+    """An action the consultation's state does not allow (a 409 at the boundary)."""
+
     def __init__(self, state: ConsultState, action: Action) -> None:
         super().__init__(f"cannot {action.value} a consultation that is {state.value}")
         self.state = state
@@ -79,6 +88,7 @@ def next_state(state: ConsultState, action: Action) -> ConsultState:
 
 
 def allowed_actions(state: ConsultState) -> frozenset[Action]:
+    """The actions a consultation in ``state`` allows."""
     return frozenset(action for (source, action) in TRANSITIONS if source == state)
 
 

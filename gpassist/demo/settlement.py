@@ -27,6 +27,7 @@ from gpassist.demo.population import HouseholdPlan
 from gpassist.followup.service import has_certified_chronic_disease
 from gpassist.patients.tables import Patient
 from gpassist.settlement import service
+from gpassist.settlement.policy import VisitType
 from gpassist.settlement.schemas import BillIn
 from gpassist.settlement.tables import Settlement, SettlementStatus
 
@@ -60,7 +61,7 @@ class BillPlan:
     national_id: str
     clinic_id: int
     day: dt.date
-    visit_type: str
+    visit_type: VisitType
     items: list[dict] = field(default_factory=list)
     refunded: bool = False
 
@@ -93,7 +94,7 @@ def plan_settlements(
                             member.national_id,
                             household.clinic.id,
                             min(day, DEMO_TODAY),
-                            "chronic_outpatient",
+                            VisitType.chronic_outpatient,
                             [{"drug": code, "quantity": qty} for code, qty in drugs],
                         )
                     )
@@ -109,7 +110,7 @@ def plan_settlements(
                         member.national_id,
                         household.clinic.id,
                         min(dt.date(year, month, day_no), DEMO_TODAY),
-                        "outpatient",
+                        VisitType.outpatient,
                         [{"service": CONSULTATION, "quantity": 1}, {"drug": drug, "quantity": qty}],
                         refunded=refunded,
                     )
@@ -135,7 +136,7 @@ def seed_settlements(
         doctor = doctors.get(plan.clinic_id)
         if patient is None or doctor is None:
             continue
-        if plan.visit_type == "chronic_outpatient" and not has_certified_chronic_disease(
+        if plan.visit_type == VisitType.chronic_outpatient and not has_certified_chronic_disease(
             session, patient.id, plan.day
         ):
             continue  # the certification is seeded with chronic care; without it, no such bill

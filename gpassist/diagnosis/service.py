@@ -47,6 +47,8 @@ Models = Mapping[str, Any]  # name -> runtime.DiagnosisModel
 
 
 class ModelUnavailable(Problem):
+    """503: the diagnosis model asked for (or the default) is not installed."""
+
     status = 503
     slug = "model-unavailable"
     title = "The diagnosis model is not installed"

@@ -8,7 +8,12 @@ from gpassist.auth.tables import Role
 from gpassist.db import shanghai_today
 from gpassist.endpoints import endpoint, request_session
 from gpassist.followup import service
-from gpassist.followup.reasons import reason_text
+from gpassist.followup.present import (
+    certification_out,
+    enrolment_out,
+    follow_up_out,
+    worklist_entry,
+)
 from gpassist.followup.schemas import (
     AnnualCheckIn,
     AnnualCheckOut,
@@ -20,61 +25,16 @@ from gpassist.followup.schemas import (
     EnrolmentOut,
     FollowUpIn,
     FollowUpList,
-    FollowUpOut,
     FollowUpResult,
-    ReferralBrief,
     WithdrawIn,
     Worklist,
-    WorklistEntry,
     WorklistQuery,
 )
-from gpassist.followup.tables import ChronicCertification, Enrolment, FollowUp
-from gpassist.patients.schemas import age_on
-from gpassist.referrals.tables import Referral
-from gpassist.schemas import Text
 
 bp = Blueprint("followup", __name__, url_prefix="/api/v1")
 TAG = "follow-up"
 DOCTOR = {Role.village_doctor}
 READERS = {Role.village_doctor, Role.admin}
-
-
-def enrolment_out(enrolment: Enrolment) -> EnrolmentOut:
-    name = service.program(enrolment.program).name
-    return EnrolmentOut(
-        id=enrolment.id,
-        patient_id=enrolment.patient_id,
-        program=enrolment.program,
-        program_name=Text(zh=name.zh, en=name.en),
-        status=enrolment.status,
-        enrolled_on=enrolment.enrolled_on,
-        withdrawn_on=enrolment.withdrawn_on,
-        withdraw_reason=enrolment.withdraw_reason,
-        next_due=enrolment.next_due,
-        last_follow_up_on=enrolment.last_follow_up_on,
-        last_classification=enrolment.last_classification,
-        last_urgent=enrolment.last_urgent,
-        last_referral=enrolment.last_referral,
-    )
-
-
-def follow_up_out(follow_up: FollowUp, referral: Referral | None = None) -> FollowUpOut:
-    texts = [Text(zh=zh, en=en) for zh, en in map(reason_text, follow_up.reasons)]
-    brief = None
-    if referral is not None:
-        brief = ReferralBrief(
-            id=referral.id,
-            department=f"{referral.department.facility.code}/{referral.department.code}",
-            urgent=referral.urgent,
-            reasons=list(referral.reasons),
-        )
-    return FollowUpOut.model_validate(
-        {
-            **{c: getattr(follow_up, c) for c in FollowUpOut.model_fields if hasattr(follow_up, c)},
-            "reason_texts": texts,
-            "referral_record": brief,
-        }
-    )
 
 
 @endpoint(
@@ -159,23 +119,7 @@ def _worklist(user, query: WorklistQuery, kind: str) -> Worklist:
     clinic_id = service.worklist_clinic(session, user, query.clinic)
     program = query.program.value if query.program else None
     entries = [
-        WorklistEntry(
-            enrolment_id=e.id,
-            patient_id=e.patient_id,
-            patient_name=e.patient.name,
-            age=age_on(e.patient.birth_date, today),
-            village=e.patient.village,
-            program=e.program,
-            next_due=e.next_due,
-            days_overdue=max(0, (today - e.next_due).days),
-            last_follow_up_on=e.last_follow_up_on,
-            last_classification=e.last_classification,
-            last_urgent=e.last_urgent,
-            last_sbp=e.last_sbp,
-            last_dbp=e.last_dbp,
-            last_fasting_glucose=e.last_fasting_glucose,
-        )
-        for e in service.worklist(session, clinic_id, kind, today, program)
+        worklist_entry(e, today) for e in service.worklist(session, clinic_id, kind, today, program)
     ]
     return Worklist(kind=kind, as_of=today, items=entries)  # type: ignore[arg-type]
 
@@ -218,19 +162,6 @@ _register_worklist("lost", "Lost to follow-up: overdue more than 12 months")
 def record_annual_check(user, patient_id: int, body: AnnualCheckIn):
     check = service.record_annual_check(request_session(), user, patient_id, body, shanghai_today())
     return AnnualCheckOut.model_validate(check)
-
-
-def certification_out(c: ChronicCertification) -> CertificationOut:
-    return CertificationOut(
-        id=c.id,
-        patient_id=c.patient_id,
-        disease=c.disease,
-        icd10=c.icd10,
-        certified_on=c.certified_on,
-        certifying_facility=c.certifying_facility.code,
-        certificate_no=c.certificate_no,
-        revoked_on=c.revoked_on,
-    )
 
 
 @endpoint(

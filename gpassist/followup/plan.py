@@ -19,6 +19,8 @@ from gpassist.followup.rules import Classification, MissingReading, Visit, asses
 
 
 class CaseVisit(BaseModel):
+    """One visit of a planning file: its date, readings (null when not taken), flags, symptoms."""
+
     model_config = ConfigDict(extra="forbid")
 
     date: dt.date
@@ -33,6 +35,8 @@ class CaseVisit(BaseModel):
 
 
 class CasePatient(BaseModel):
+    """A patient of a planning file: id, program, age and visits in any order."""
+
     model_config = ConfigDict(extra="forbid")
 
     id: str
@@ -42,6 +46,8 @@ class CasePatient(BaseModel):
 
 
 class Cases(BaseModel):
+    """A planning file (``gpassist followup plan --cases``): the patients."""
+
     model_config = ConfigDict(extra="forbid")
 
     patients: list[CasePatient]
@@ -62,6 +68,9 @@ def visit_problem(case: CaseVisit) -> str | None:
 
 
 def plan(cases: Cases) -> list[dict[str, Any]]:
+    """One result per visit in input order: classification, referrals, reasons and next due
+    date, or an ``error`` naming the missing or impossible reading.
+    """
     programs = load_programs()
     results: list[dict[str, Any]] = []
     for patient in cases.patients:

@@ -100,6 +100,10 @@ def quarters_elapsed(as_of: dt.date) -> int:
 
 @dataclass
 class Counts:
+    """A place's follow-up figures: managed, followed to standard, controlled, overdue, lost,
+    referrals.
+    """
+
     managed: int = 0
     followed_to_standard: int = 0
     controlled: int = 0
@@ -224,6 +228,8 @@ def _referrals_query(program: str, start: dt.date, as_of: dt.date):
 
 @dataclass
 class Place:
+    """The county, a town or a village clinic, with the places under it."""
+
     level: str
     code: str
     name_zh: str
@@ -280,12 +286,16 @@ def find_place(root: Place, level: str, code: str | None) -> Place:
 
 @dataclass
 class Row:
+    """A place and its figures, one line of a report."""
+
     place: Place
     counts: Counts
 
 
 @dataclass
 class Report:
+    """A program's report for a period as of a date: the total and a row per place below."""
+
     program: str
     period: Period
     as_of: dt.date
@@ -294,6 +304,9 @@ class Report:
 
 
 def report_as_of(period: Period, today: dt.date) -> dt.date:
+    """The day a report for ``period`` counts up to; raises ``InvalidField`` when the period
+    has not begun.
+    """
     if period.begins > today:
         raise InvalidField.at("query.period", f"The period {period.label} has not begun.")
     return period.as_of(today)
@@ -322,6 +335,8 @@ def follow_up_report(
 
 @dataclass
 class Series:
+    """A place's control rate and overdue count, month by month."""
+
     place: Place
     control_rate: list[float] = field(default_factory=list)
     overdue: list[int] = field(default_factory=list)
@@ -329,6 +344,8 @@ class Series:
 
 @dataclass
 class Monthly:
+    """A program's monthly series for one year: the county first, then each town."""
+
     program: str
     year: int
     months: list[Period]

@@ -23,6 +23,8 @@ from gpassist.followup.definitions import PREGNANCY_FLAGS, Program
 
 
 class Classification(enum.StrEnum):
+    """How a follow-up visit went (the program's classification, worst first)."""
+
     complication = "complication"
     adverse_reaction = "adverse_reaction"
     uncontrolled = "uncontrolled"
@@ -59,6 +61,8 @@ class Visit:
 
 @dataclass(frozen=True)
 class Assessment:
+    """What a visit means: classification, referrals with their reasons, and the next due date."""
+
     classification: Classification
     urgent_referral: bool
     referral: bool
@@ -76,11 +80,15 @@ class MissingReading(ValueError):
 
 
 def missing_readings(program: Program, visit: Visit) -> list[str]:
+    """The readings the program needs that the visit lacks."""
     readings = visit.readings()
     return [name for name in program.required_readings if readings[name] is None]
 
 
 def classify(program: Program, age: int, visit: Visit) -> Classification:
+    """Complication, adverse reaction, or controlled/uncontrolled against the program's
+    target for the patient's age.
+    """
     if visit.new_complication:
         return Classification.complication
     if visit.adverse_reaction:
@@ -92,6 +100,9 @@ def classify(program: Program, age: int, visit: Visit) -> Classification:
 
 
 def urgent_reasons(program: Program, visit: Visit) -> list[str]:
+    """Why the visit needs an urgent referral: readings past the program's limits, warning
+    symptoms, and limits that apply in pregnancy or lactation; empty when none.
+    """
     readings = visit.readings()
     reasons = [c.code for c in program.urgent.any if c.holds(readings)]
     reasons += [f"symptom:{s}" for s in program.urgent.symptoms if s in visit.symptoms]
@@ -128,6 +139,7 @@ def assess(program: Program, age: int, visit: Visit, previous: Classification | 
 
 
 def next_due_date(visit_date: dt.date, controlled_without_referral: bool) -> dt.date:
+    """Three months after a controlled visit without referral, otherwise two weeks after."""
     if controlled_without_referral:
         return add_months(visit_date, CONTROLLED_INTERVAL_MONTHS)
     return visit_date + OTHERWISE_INTERVAL

@@ -54,6 +54,7 @@ LOST_AFTER_MONTHS = 12
 
 
 def program(code: str) -> Program:
+    """The follow-up program (hypertension, diabetes) with this code."""
     return load_programs()[code]
 
 
@@ -115,6 +116,7 @@ def _has_diagnosis(session: Session, patient_id: int, prefixes: list[str]) -> bo
 
 
 def visible_enrolment(session: Session, user: User, enrolment_id: int) -> Enrolment:
+    """The enrolment if ``user`` may see its patient; raises ``NotFound``."""
     enrolment = session.get(Enrolment, enrolment_id)
     if enrolment is None:
         raise NotFound(f"No enrolment {enrolment_id}.")
@@ -125,6 +127,9 @@ def visible_enrolment(session: Session, user: User, enrolment_id: int) -> Enrolm
 def withdraw(
     session: Session, user: User, enrolment_id: int, data: WithdrawIn, today: dt.date
 ) -> Enrolment:
+    """Withdraw an active enrolment with a reason and date; raises ``Forbidden`` (not a village
+    doctor), ``NotFound``, ``Conflict`` (already withdrawn) or ``InvalidField`` (date out of range).
+    """
     require_clinic_doctor(user)
     enrolment = visible_enrolment(session, user, enrolment_id)
     if enrolment.status != EnrolmentStatus.active:
@@ -142,6 +147,9 @@ def withdraw(
 
 
 def enrolments_of(session: Session, user: User, patient_id: int) -> list[Enrolment]:
+    """The patient's enrolments by program and date; raises ``NotFound`` for a patient ``user``
+    may not see.
+    """
     patient = visible_patient(session, user, patient_id)
     return list(
         session.scalars(
@@ -157,6 +165,8 @@ def enrolments_of(session: Session, user: User, patient_id: int) -> list[Enrolme
 
 @dataclass
 class Recorded:
+    """A recorded follow-up and the referral it opened, if any."""
+
     follow_up: FollowUp
     referral: Referral | None
 
@@ -381,6 +391,9 @@ def _write_follow_up(
 
 
 def follow_ups_of(session: Session, user: User, patient_id: int) -> list[FollowUp]:
+    """The patient's follow-ups, newest first; raises ``NotFound`` for a patient ``user`` may
+    not see.
+    """
     patient = visible_patient(session, user, patient_id)
     return list(
         session.scalars(
@@ -470,6 +483,9 @@ def reading_excess(enrolment: Enrolment) -> float:
 
 
 def risk_key(enrolment: Enrolment, today: dt.date) -> tuple:
+    """Sort key for a worklist: urgent first, then worse control, larger excess over target,
+    longer overdue.
+    """
     return (
         not enrolment.last_urgent,
         _CLASSIFICATION_RISK[enrolment.last_classification],
@@ -485,6 +501,10 @@ def risk_key(enrolment: Enrolment, today: dt.date) -> tuple:
 def record_annual_check(
     session: Session, user: User, patient_id: int, data: AnnualCheckIn, today: dt.date
 ) -> AnnualCheck:
+    """Record the patient's yearly health check (one per year); raises ``Forbidden``,
+    ``NotFound``, ``InvalidField`` (future date, another patient's visit) or ``Conflict`` (done
+    already this year).
+    """
     clinic_id = require_clinic_doctor(user)
     patient = visible_patient(session, user, patient_id)
     check_date = data.check_date or today
@@ -531,6 +551,10 @@ def record_annual_check(
 def certify(
     session: Session, user: User, patient_id: int, data: CertificationIn
 ) -> ChronicCertification:
+    """Record a certified chronic disease (门诊慢特病认定) by a hospital or township health
+    centre; raises ``Forbidden``, ``NotFound``, ``InvalidField`` or ``Conflict`` (already
+    certified).
+    """
     require_clinic_doctor(user)
     patient = visible_patient(session, user, patient_id)
     facility = session.scalar(select(Facility).where(Facility.code == data.certifying_facility))
@@ -564,6 +588,9 @@ def certify(
 
 
 def certifications_of(session: Session, user: User, patient_id: int) -> list[ChronicCertification]:
+    """The patient's chronic-disease certifications; raises ``NotFound`` for a patient
+    ``user`` may not see.
+    """
     patient = visible_patient(session, user, patient_id)
     return list(
         session.scalars(

@@ -17,6 +17,8 @@ from gpassist.settlement.tables import Settlement, SettlementShare, SettlementSt
 
 @dataclass(frozen=True)
 class Period:
+    """The days an overview covers, both ends included, in Asia/Shanghai."""
+
     start: dt.date
     end: dt.date  # inclusive
 
@@ -30,6 +32,8 @@ class Period:
 
 @dataclass(frozen=True)
 class Overview:
+    """The county's figures for a period (and optionally one town): money, consultations, orders."""
+
     period: Period
     town: Town | None
     settlements: int
@@ -43,6 +47,9 @@ class Overview:
 
 
 def overview(session: Session, period: Period, town: Town | None) -> Overview:
+    """Settlements by payer, consultations by state and department, pharmacy orders by status
+    and town, for ``period`` and optionally one ``town``.
+    """
     count, total, patient = _settlement_totals(session, period, town)
     return Overview(
         period=period,

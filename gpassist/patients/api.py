@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from gpassist.auth.tables import Role, User
+from gpassist.auth.tables import Role
 from gpassist.endpoints import endpoint, request_session
 from gpassist.patients import service
+from gpassist.patients.present import encounter_out, household_out, patient_detail, patient_summary
 from gpassist.patients.schemas import (
-    ContractOut,
     EncounterIn,
     EncounterList,
     EncounterOut,
@@ -19,44 +19,14 @@ from gpassist.patients.schemas import (
     PatientIn,
     PatientList,
     PatientQuery,
-    PatientSummary,
     PatientUpdate,
-    summary_fields,
 )
-from gpassist.patients.tables import Encounter, Patient
 from gpassist.schemas import Page
 
 bp = Blueprint("patients", __name__, url_prefix="/api/v1")
 TAG = "patients"
 DOCTOR = {Role.village_doctor}
 READERS = {Role.village_doctor, Role.admin}
-
-
-def patient_detail(patient: Patient, user: User) -> PatientDetail:
-    today = service.today()
-    own_clinic = user.role == Role.village_doctor and user.clinic_id == patient.clinic_id
-    contract = None
-    if patient.contract_doctor_id and patient.contract_start and patient.contract_end:
-        contract = ContractOut(
-            doctor_id=patient.contract_doctor_id,
-            start=patient.contract_start,
-            end=patient.contract_end,
-            active=patient.contract_start <= today <= patient.contract_end,
-        )
-    return PatientDetail(
-        **summary_fields(patient, today),
-        national_id=patient.national_id if own_clinic else None,
-        phone=patient.phone if own_clinic else None,
-        household=HouseholdOut.of(patient.household) if patient.household else None,
-        drug_allergies=list(patient.drug_allergies),
-        pregnancy_status=patient.pregnancy_status,
-        contract=contract,
-        created_at=patient.created_at,
-    )
-
-
-def encounter_out(encounter: Encounter) -> EncounterOut:
-    return EncounterOut.of(encounter, encounter.patient.clinic.code)
 
 
 @endpoint(
@@ -72,7 +42,7 @@ def encounter_out(encounter: Encounter) -> EncounterOut:
     errors=(409,),
 )
 def create_household(user, body: HouseholdIn):
-    return HouseholdOut.of(service.create_household(request_session(), user, body))
+    return household_out(service.create_household(request_session(), user, body))
 
 
 @endpoint(
@@ -85,7 +55,7 @@ def create_household(user, body: HouseholdIn):
     response=HouseholdOut,
 )
 def get_household(user, household_id: int):
-    return HouseholdOut.of(service.visible_household(request_session(), user, household_id))
+    return household_out(service.visible_household(request_session(), user, household_id))
 
 
 @endpoint(
@@ -125,9 +95,7 @@ def search_patients(user, query: PatientQuery):
         offset=query.offset,
     )
     today = service.today()
-    return PatientList(
-        items=[PatientSummary(**summary_fields(p, today)) for p in found], total=total
-    )
+    return PatientList(items=[patient_summary(p, today) for p in found], total=total)
 
 
 @endpoint(

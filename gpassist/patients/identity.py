@@ -11,6 +11,7 @@ _CHECK = "10X98765432"
 
 
 def check_digit(first17: str) -> str:
+    """The check character (0-9 or X) of an 18-character resident ID from its first 17."""
     total = sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True))
     return _CHECK[total % 11]
 
@@ -31,6 +32,7 @@ def id_problem(national_id: str) -> str | None:
 
 
 def birth_date_in_id(national_id: str) -> dt.date:
+    """The birth date written in a resident ID (characters 7 to 14)."""
     return dt.date(int(national_id[6:10]), int(national_id[10:12]), int(national_id[12:14]))
 
 
@@ -47,6 +49,7 @@ def mask_id(national_id: str | None) -> str | None:
 
 
 def mask_phone(phone: str | None) -> str | None:
+    """A phone number with all but the first three and last four digits hidden."""
     if not phone or len(phone) < 7:
         return phone
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]

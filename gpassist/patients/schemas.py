@@ -8,8 +8,8 @@ from typing import Annotated
 from pydantic import AwareDatetime, Field, field_validator, model_validator
 
 from gpassist.db import shanghai_today
-from gpassist.patients.identity import id_problem, mask_id, mask_phone
-from gpassist.patients.tables import Encounter, Household, PregnancyStatus, Sex
+from gpassist.patients.identity import id_problem
+from gpassist.patients.tables import PregnancyStatus, Sex
 from gpassist.schemas import ApiModel, DbId, LocalDateTime, OutModel, Page, Str
 
 Name = Annotated[Str, Field(min_length=1, max_length=100)]
@@ -49,10 +49,6 @@ class HouseholdOut(OutModel):
     address: str | None
     poverty_registered: bool
     poverty_registered_on: dt.date | None
-
-    @classmethod
-    def of(cls, h: Household) -> HouseholdOut:
-        return cls.model_validate(h)
 
 
 class ContractIn(ApiModel):
@@ -227,40 +223,9 @@ class EncounterOut(OutModel):
     notes: str | None
     created_at: LocalDateTime
 
-    @classmethod
-    def of(cls, e: Encounter, clinic_code: str) -> EncounterOut:
-        return cls(
-            id=e.id,
-            patient_id=e.patient_id,
-            clinic_code=clinic_code,
-            doctor_id=e.doctor_id,
-            occurred_at=e.occurred_at,
-            chief_complaint=e.chief_complaint,
-            symptoms=list(e.symptoms),
-            vitals=VitalsOut.model_validate(e),
-            diagnoses=list(e.diagnoses),
-            notes=e.notes,
-            created_at=e.created_at,
-        )
-
 
 class EncounterList(OutModel):
     items: list[EncounterOut]
-
-
-def summary_fields(patient, today: dt.date) -> dict:
-    return {
-        "id": patient.id,
-        "name": patient.name,
-        "sex": patient.sex,
-        "birth_date": patient.birth_date,
-        "age": age_on(patient.birth_date, today),
-        "national_id_masked": mask_id(patient.national_id),
-        "phone_masked": mask_phone(patient.phone),
-        "village": patient.village,
-        "clinic_code": patient.clinic.code,
-        "poverty_registered": patient.poverty_registered,
-    }
 
 
 def age_on(birth_date: dt.date, day: dt.date) -> int:

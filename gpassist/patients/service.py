@@ -54,6 +54,9 @@ def _may_see(user: User, patient: Patient) -> bool:
 
 
 def create_household(session: Session, user: User, data: HouseholdIn) -> Household:
+    """Register a household at the doctor's clinic; raises ``Forbidden`` (not a village doctor)
+    or ``Conflict`` (the code exists).
+    """
     clinic_id = require_clinic_doctor(user)
     code = data.code or f"H{secrets.token_hex(5).upper()}"
     if session.scalar(select(Household.id).where(Household.code == code)) is not None:
@@ -65,6 +68,7 @@ def create_household(session: Session, user: User, data: HouseholdIn) -> Househo
 
 
 def visible_household(session: Session, user: User, household_id: int) -> Household:
+    """The household if ``user`` may see it (its clinic's doctor, an admin); raises ``NotFound``."""
     household = session.get(Household, household_id)
     if household is None or (
         user.role != Role.admin
@@ -75,6 +79,10 @@ def visible_household(session: Session, user: User, household_id: int) -> Househ
 
 
 def create_patient(session: Session, user: User, data: PatientIn) -> Patient:
+    """Register a patient at the doctor's clinic; raises ``Forbidden``, ``InvalidField`` (the
+    resident ID disagrees with the birth date or sex, an unknown household) or ``Conflict`` (the
+    resident ID is registered already).
+    """
     clinic_id = require_clinic_doctor(user)
     clinic = session.get(Facility, clinic_id)
     assert clinic is not None
@@ -148,6 +156,9 @@ def _set_contract(session: Session, patient: Patient, contract: ContractIn, clin
 
 
 def update_patient(session: Session, user: User, patient_id: int, data: PatientUpdate) -> Patient:
+    """Change a patient's contact, household, allergies, pregnancy or contract; raises
+    ``Forbidden``, ``NotFound`` or ``InvalidField``.
+    """
     clinic_id = require_clinic_doctor(user)
     patient = visible_patient(session, user, patient_id)
     changes = data.model_dump(exclude_unset=True)
@@ -213,6 +224,9 @@ def _matches(q: str):
 
 
 def record_encounter(session: Session, user: User, patient_id: int, data: EncounterIn) -> Encounter:
+    """Record a visit of the patient at the doctor's clinic; raises ``Forbidden``, ``NotFound``
+    or ``InvalidField`` (a visit in the future or before birth).
+    """
     clinic_id = require_clinic_doctor(user)
     patient = visible_patient(session, user, patient_id)
     now = utcnow()
@@ -238,6 +252,7 @@ def record_encounter(session: Session, user: User, patient_id: int, data: Encoun
 
 
 def visible_encounter(session: Session, user: User, encounter_id: int) -> Encounter:
+    """The visit if ``user`` may see its patient; raises ``NotFound``."""
     encounter = session.get(Encounter, encounter_id)
     if encounter is None or not _may_see(user, encounter.patient):
         raise NotFound(f"No encounter {encounter_id}.")
@@ -247,6 +262,7 @@ def visible_encounter(session: Session, user: User, encounter_id: int) -> Encoun
 def update_encounter(
     session: Session, user: User, encounter_id: int, data: EncounterUpdate
 ) -> Encounter:
+    """Set a visit's diagnoses or notes; raises ``Forbidden`` or ``NotFound``."""
     require_clinic_doctor(user)
     encounter = visible_encounter(session, user, encounter_id)
     if data.diagnoses is not None:
@@ -260,6 +276,7 @@ def update_encounter(
 def encounter_history(
     session: Session, user: User, patient_id: int, limit: int, offset: int
 ) -> list[Encounter]:
+    """One page of the patient's visits, newest first; raises ``NotFound``."""
     patient = visible_patient(session, user, patient_id)
     query = (
         select(Encounter)
@@ -272,4 +289,5 @@ def encounter_history(
 
 
 def today() -> dt.date:
+    """Today's date in Asia/Shanghai, the county's calendar."""
     return shanghai_today()

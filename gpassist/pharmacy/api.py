@@ -12,7 +12,7 @@ from flask import Blueprint, current_app
 from gpassist.auth.tables import Role
 from gpassist.db import shanghai_today, utcnow
 from gpassist.endpoints import endpoint, request_session
-from gpassist.pharmacy import board, orders, reports, serialize, service, stock
+from gpassist.pharmacy import board, orders, present, reports, service, stock
 from gpassist.pharmacy.delivery_note import delivery_note_html
 from gpassist.pharmacy.schemas import (
     AdjustmentIn,
@@ -64,7 +64,7 @@ def list_stock(user, query):
     session = request_session()
     facility = service.stock_facility(session, user, query.facility, writing=False)
     lots = service.lots_of(session, facility, query.drug, query.limit, query.offset)
-    return LotList(items=[serialize.lot_out(lot) for lot in lots])
+    return LotList(items=[present.lot_out(lot) for lot in lots])
 
 
 @endpoint(
@@ -86,7 +86,7 @@ def receive(user, body: ReceiptIn):
     lot = stock.receive(
         session, user, facility, drug, body.lot_no, body.expires_on, body.quantity, shanghai_today()
     )
-    return serialize.lot_out(lot)
+    return present.lot_out(lot)
 
 
 @endpoint(
@@ -103,7 +103,7 @@ def receive(user, body: ReceiptIn):
 def adjust(user, body: AdjustmentIn):
     session = request_session()
     lot = service.writable_lot(session, user, body.lot_id)
-    return serialize.lot_out(stock.adjust(session, user, lot, body.delta, body.reason, body.note))
+    return present.lot_out(stock.adjust(session, user, lot, body.delta, body.reason, body.note))
 
 
 @endpoint(
@@ -121,7 +121,7 @@ def near_expiry(user, query: NearExpiryQuery):
     session = request_session()
     facility_id = service.report_facility_id(session, user, query.facility)
     lots = reports.near_expiry(session, facility_id, shanghai_today(), query.days)
-    return LotList(items=[serialize.lot_out(lot) for lot in lots])
+    return LotList(items=[present.lot_out(lot) for lot in lots])
 
 
 @endpoint(
@@ -184,7 +184,7 @@ def list_orders(user, query: OrderQuery):
         limit=query.limit,
         offset=query.offset,
     )
-    return OrderList(items=serialize.briefs(session, found))
+    return OrderList(items=present.briefs(session, found))
 
 
 @endpoint(
@@ -199,7 +199,7 @@ def list_orders(user, query: OrderQuery):
 )
 def get_order(user, order_id: int):
     session = request_session()
-    return serialize.order_out(session, orders.visible_order(session, user, order_id))
+    return present.order_out(session, orders.visible_order(session, user, order_id))
 
 
 @endpoint(
@@ -218,7 +218,7 @@ def pick(user, order_id: int, body: PickIn):
     session = request_session()
     fills = [orders.Fill(f.line_no, f.quantity, f.substitute, f.reason) for f in body.lines]
     order = orders.pick(session, user, order_id, fills, shanghai_today())
-    return serialize.order_out(session, order)
+    return present.order_out(session, order)
 
 
 @endpoint(
@@ -234,7 +234,7 @@ def pick(user, order_id: int, body: PickIn):
 )
 def cancel(user, order_id: int, body: CancelIn):
     session = request_session()
-    return serialize.order_out(session, orders.cancel(session, user, order_id, body.reason))
+    return present.order_out(session, orders.cancel(session, user, order_id, body.reason))
 
 
 @endpoint(
@@ -249,7 +249,7 @@ def cancel(user, order_id: int, body: CancelIn):
 )
 def confirm_delivery(user, order_id: int):
     session = request_session()
-    return serialize.order_out(session, orders.confirm_delivery(session, user, order_id))
+    return present.order_out(session, orders.confirm_delivery(session, user, order_id))
 
 
 @endpoint(
@@ -264,7 +264,7 @@ def confirm_delivery(user, order_id: int):
 )
 def confirm_pick_up(user, order_id: int):
     session = request_session()
-    return serialize.order_out(session, orders.confirm_pick_up(session, user, order_id))
+    return present.order_out(session, orders.confirm_pick_up(session, user, order_id))
 
 
 # --- board and runs --------------------------------------------------------------------------
@@ -281,7 +281,7 @@ def confirm_pick_up(user, order_id: int):
     response=BoardOut,
 )
 def dispatch_board(user, query: BoardQuery):
-    return serialize.board_out(board.dispatch_board(request_session(), query.town))
+    return present.board_out(board.dispatch_board(request_session(), query.town))
 
 
 @endpoint(
@@ -297,7 +297,7 @@ def dispatch_board(user, query: BoardQuery):
 def pick_list(user, town: str):
     session = request_session()
     service.town(session, town)
-    return serialize.pick_list_out(town, board.pick_list(session, town, shanghai_today()))
+    return present.pick_list_out(town, board.pick_list(session, town, shanghai_today()))
 
 
 @endpoint(
@@ -315,7 +315,7 @@ def pick_list(user, town: str):
 def create_run(user, body: RunIn):
     session = request_session()
     run = orders.create_delivery_run(session, user, body.town)
-    return serialize.run_out(session, run)
+    return present.run_out(session, run)
 
 
 @endpoint(
@@ -330,7 +330,7 @@ def create_run(user, body: RunIn):
 )
 def get_run(user, run_id: int):
     session = request_session()
-    return serialize.run_out(session, service.get_run(session, run_id))
+    return present.run_out(session, service.get_run(session, run_id))
 
 
 @endpoint(
@@ -345,4 +345,4 @@ def get_run(user, run_id: int):
 )
 def delivery_note(user, run_id: int):
     session = request_session()
-    return delivery_note_html(serialize.run_out(session, service.get_run(session, run_id))), {}
+    return delivery_note_html(present.run_out(session, service.get_run(session, run_id))), {}

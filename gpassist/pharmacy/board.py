@@ -22,6 +22,8 @@ from gpassist.pharmacy.tables import OrderLine, PharmacyOrder, StockLot
 
 @dataclass
 class BoardLine:
+    """One drug line of an order on the dispatch board."""
+
     line_no: int
     drug: Drug
     quantity: int
@@ -29,6 +31,8 @@ class BoardLine:
 
 @dataclass
 class BoardOrder:
+    """An order on the dispatch board with its clinic, patient and lines."""
+
     id: int
     status: OrderStatus
     urgent: bool
@@ -41,6 +45,8 @@ class BoardOrder:
 
 @dataclass
 class TownGroup:
+    """A town's column on the dispatch board: orders waiting to be picked and picked ones."""
+
     town: Town
     pending: list[BoardOrder] = field(default_factory=list)
     picked: list[BoardOrder] = field(default_factory=list)
@@ -115,6 +121,8 @@ def _attach_lines(session: Session, cards: dict[int, BoardOrder]) -> None:
 
 @dataclass
 class PickItem:
+    """One drug of a town's pick list: how much is asked, available, and from which lots."""
+
     drug: Drug
     quantity: int  # asked by the town's pending orders
     available: int  # at the central pharmacy

@@ -370,6 +370,9 @@ def list_orders(
     limit: int,
     offset: int,
 ) -> list[PharmacyOrder]:
+    """One page of orders, newest first: a village doctor sees their clinic's, others every
+    clinic's or one clinic's; of one status when given.
+    """
     query = select(PharmacyOrder).options(selectinload(PharmacyOrder.lines))
     if user.role == Role.village_doctor:
         query = query.where(PharmacyOrder.clinic_id == user.clinic_id)
@@ -384,6 +387,7 @@ def list_orders(
 
 
 def history(session: Session, order: PharmacyOrder) -> list[tuple[OrderEvent, str]]:
+    """The order's events in time order, each with the username of who did it."""
     rows = session.execute(
         select(OrderEvent, User.username)
         .join(User, OrderEvent.by_id == User.id)
@@ -394,6 +398,7 @@ def history(session: Session, order: PharmacyOrder) -> list[tuple[OrderEvent, st
 
 
 def allocations_by_line(session: Session, order: PharmacyOrder) -> dict[int, list[Allocation]]:
+    """The lots each line of the order was picked from, by order line id."""
     out: dict[int, list[Allocation]] = {}
     for allocation in _allocations(session, order):
         out.setdefault(allocation.order_line_id, []).append(allocation)

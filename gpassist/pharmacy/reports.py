@@ -22,6 +22,8 @@ USE_WINDOW_DAYS = 30
 
 @dataclass(frozen=True)
 class Replenishment:
+    """A drug's use over 30 days, what is left, how long it lasts, and whether to reorder."""
+
     drug: Drug
     used_30d: int
     average_daily_use: float
@@ -38,6 +40,7 @@ def days_left(available: int, used: int, window_days: int = USE_WINDOW_DAYS) -> 
 
 
 def needs_reorder(available: int, used: int, threshold_days: float) -> bool:
+    """Whether the stock lasts fewer than ``threshold_days`` at the past month's use."""
     left = days_left(available, used)
     return left is not None and left < threshold_days
 

@@ -42,6 +42,9 @@ def report_facility_id(session: Session, user: User, code: str | None) -> int | 
 
 
 def writable_lot(session: Session, user: User, lot_id: int) -> StockLot:
+    """A stock lot ``user`` may change: their own clinic's, or the central pharmacy's for a
+    pharmacist; raises ``NotFound`` or ``Forbidden``.
+    """
     lot = session.get(StockLot, lot_id)
     if lot is None:
         raise NotFound(f"No stock lot {lot_id}.")
@@ -56,6 +59,7 @@ def writable_lot(session: Session, user: User, lot_id: int) -> StockLot:
 def lots_of(
     session: Session, facility: Facility, drug_code: str | None, limit: int, offset: int
 ) -> list[StockLot]:
+    """One page of a facility's stock lots, first-expiring first, of one drug when given."""
     query = select(StockLot).where(StockLot.facility_id == facility.id)
     if drug_code is not None:
         query = query.join(Drug, StockLot.drug_id == Drug.id).where(Drug.code == drug_code)
@@ -64,6 +68,7 @@ def lots_of(
 
 
 def catalog_drug(session: Session, code: str, field: str) -> Drug:
+    """The active catalog drug with this code; raises ``InvalidField`` at ``field``."""
     drug = session.scalar(select(Drug).where(Drug.code == code, Drug.active.is_(True)))
     if drug is None:
         raise InvalidField.at(field, f"No drug {code!r} in the catalog.")
@@ -71,6 +76,7 @@ def catalog_drug(session: Session, code: str, field: str) -> Drug:
 
 
 def town(session: Session, code: str) -> Town:
+    """The town with this code; raises ``NotFound``."""
     found = session.scalar(select(Town).where(Town.code == code))
     if found is None:
         raise NotFound(f"No town {code!r}.")
@@ -78,6 +84,7 @@ def town(session: Session, code: str) -> Town:
 
 
 def get_run(session: Session, run_id: int) -> DeliveryRun:
+    """The delivery run with this id; raises ``NotFound``."""
     run = session.get(DeliveryRun, run_id)
     if run is None:
         raise NotFound(f"No delivery run {run_id}.")

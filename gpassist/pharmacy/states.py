@@ -10,6 +10,8 @@ from gpassist.labels import LabelledEnum
 
 
 class OrderStatus(LabelledEnum):
+    """Where a pharmacy order is, from pending to delivered (or cancelled)."""
+
     pending = "pending", "待配药", "To pick"
     picked = "picked", "已配药", "Picked"
     dispatched = "dispatched", "配送中", "On the way"
@@ -18,6 +20,8 @@ class OrderStatus(LabelledEnum):
 
 
 class Action(enum.StrEnum):
+    """What may happen to an order; ``TRANSITIONS`` says in which status."""
+
     create = "create"
     pick = "pick"
     dispatch = "dispatch"
@@ -39,6 +43,8 @@ OPEN = frozenset({OrderStatus.pending, OrderStatus.picked, OrderStatus.dispatche
 
 
 class IllegalTransition(Exception):
+    """An action the order's status does not allow, naming those it does (a 409)."""
+
     def __init__(self, status: OrderStatus, action: Action) -> None:
         allowed = sorted(a.value for (s, a) in TRANSITIONS if s == status)
         super().__init__(
@@ -58,4 +64,5 @@ def next_status(status: OrderStatus, action: Action) -> OrderStatus:
 
 
 def may(status: OrderStatus, action: Action) -> bool:
+    """Whether an order in ``status`` allows ``action``."""
     return (status, action) in TRANSITIONS

@@ -31,11 +31,14 @@ class StockShort(Conflict):
 
 @dataclass(frozen=True)
 class Take:
+    """Units taken from one lot."""
+
     lot_id: int
     quantity: int
 
 
 def central_pharmacy(session: Session) -> Facility:
+    """The county's central pharmacy; raises ``NotFound`` when the registry has none."""
     pharmacy = session.scalar(
         select(Facility)
         .where(Facility.kind == FacilityKind.central_pharmacy, Facility.active.is_(True))
@@ -65,6 +68,7 @@ def usable_lots(session: Session, facility_id: int, drug_id: int, today: dt.date
 
 
 def available(session: Session, facility_id: int, drug_id: int, today: dt.date) -> int:
+    """Units of the drug on hand and not reserved at the facility, in lots not expired today."""
     total = session.scalar(
         select(func.coalesce(func.sum(StockLot.on_hand - StockLot.reserved), 0)).where(
             StockLot.facility_id == facility_id,

@@ -52,6 +52,10 @@ TIMES_PER_DAY = {
 
 @dataclass(frozen=True)
 class DrugFacts:
+    """What the prescribing rules know of a drug: names, generic group, strength, dose limits,
+    pregnancy safety.
+    """
+
     code: str
     name_zh: str
     name_en: str
@@ -65,6 +69,8 @@ class DrugFacts:
 
 @dataclass(frozen=True)
 class LineDraft:
+    """A prescription line to check: drug, dose, frequency, days and quantity."""
+
     drug: DrugFacts
     dose: float  # per administration, in drug.dose_unit
     frequency: Frequency
@@ -74,6 +80,10 @@ class LineDraft:
 
 @dataclass(frozen=True)
 class PatientFacts:
+    """What the prescribing rules know of the patient: age, weight, pregnancy, allergies,
+    chronic enrolment, drugs taken and supply in hand.
+    """
+
     age_years: int
     weight_kg: float | None
     pregnant: bool
@@ -113,6 +123,8 @@ class AllergyClass:
 
 @dataclass(frozen=True)
 class Refusal:
+    """A broken rule: the field path, a code, and the message in Chinese and English."""
+
     field: str
     code: str
     zh: str
@@ -123,6 +135,7 @@ class Refusal:
 
 
 def daily_dose(line: LineDraft) -> float:
+    """The line's dose per day, in the drug's dose unit."""
     return line.dose * TIMES_PER_DAY[line.frequency]
 
 
@@ -133,6 +146,7 @@ def units_needed(dose: float, frequency: Frequency, days: int, strength_value: f
 
 
 def max_days(patient: PatientFacts) -> int:
+    """The most days a prescription may cover: 84 for a patient in chronic care, else 7."""
     return LONG_MAX_DAYS if patient.chronic_enrolled else STANDARD_MAX_DAYS
 
 
@@ -141,6 +155,7 @@ def _line(i: int, what: str) -> str:
 
 
 def check_count(lines: Sequence[LineDraft]) -> list[Refusal]:
+    """A refusal when the prescription holds more drugs than allowed."""
     if len(lines) <= MAX_DRUGS:
         return []
     return [
@@ -155,6 +170,7 @@ def check_count(lines: Sequence[LineDraft]) -> list[Refusal]:
 
 
 def check_duplicates(lines: Sequence[LineDraft]) -> list[Refusal]:
+    """A refusal for each line of a generic group an earlier line already has."""
     seen: dict[str, int] = {}
     out = []
     for i, line in enumerate(lines):
@@ -174,6 +190,9 @@ def check_duplicates(lines: Sequence[LineDraft]) -> list[Refusal]:
 def check_days(
     lines: Sequence[LineDraft], patient: PatientFacts, long_reason: str | None
 ) -> list[Refusal]:
+    """Refusals for lines longer than the patient's limit, and a missing reason for a long
+    prescription.
+    """
     limit = max_days(patient)
     out = []
     for i, line in enumerate(lines):
@@ -234,6 +253,7 @@ def check_running_supply(lines: Sequence[LineDraft], patient: PatientFacts) -> l
 
 
 def check_quantities(lines: Sequence[LineDraft]) -> list[Refusal]:
+    """Refusals for lines that dispense more than their days need."""
     out = []
     for i, line in enumerate(lines):
         needed = units_needed(line.dose, line.frequency, line.days, line.drug.strength_value)
@@ -251,6 +271,9 @@ def check_quantities(lines: Sequence[LineDraft]) -> list[Refusal]:
 
 
 def check_doses(lines: Sequence[LineDraft], patient: PatientFacts) -> list[Refusal]:
+    """Refusals for daily doses above the drug's maximum, or a child's by weight (which
+    needs the weight).
+    """
     out = []
     for i, line in enumerate(lines):
         drug, daily = line.drug, daily_dose(line)
@@ -302,6 +325,7 @@ def _check_child_dose(
 
 
 def check_pregnancy(lines: Sequence[LineDraft], patient: PatientFacts) -> list[Refusal]:
+    """Refusals for drugs contraindicated in pregnancy when the patient is pregnant."""
     if not patient.pregnant:
         return []
     return [
@@ -344,6 +368,7 @@ def allergy_matches(allergy: str, drug: DrugFacts, classes: Sequence[AllergyClas
 def check_allergies(
     lines: Sequence[LineDraft], patient: PatientFacts, classes: Sequence[AllergyClass]
 ) -> list[Refusal]:
+    """Refusals for drugs matching one of the patient's recorded allergies or its class."""
     out = []
     for i, line in enumerate(lines):
         for allergy in patient.allergies:
@@ -364,6 +389,9 @@ def check_allergies(
 def check_interactions(
     lines: Sequence[LineDraft], patient: PatientFacts, table: Sequence[Interaction]
 ) -> list[Refusal]:
+    """Refusals for dangerous interactions between lines and with drugs the patient is
+    taking.
+    """
     out = []
     for j, line in enumerate(lines):
         for i in range(j):

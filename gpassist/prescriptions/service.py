@@ -34,6 +34,7 @@ PRESCRIPTIONS = Prescription.__table__
 
 
 def drug_facts(drug: Drug) -> rules.DrugFacts:
+    """What the prescribing rules need to know of a catalog drug."""
     return rules.DrugFacts(
         code=drug.code,
         name_zh=drug.name_zh,
@@ -121,6 +122,9 @@ def running_supply(session: Session, patient_id: int, today: dt.date) -> list[tu
 def patient_facts(
     session: Session, patient: Patient, weight_kg: float | None, today: dt.date
 ) -> rules.PatientFacts:
+    """What the prescribing rules need to know of the patient today: age, weight, pregnancy,
+    allergies, chronic enrolment, current drugs and the supply still in hand.
+    """
     return rules.PatientFacts(
         age_years=age_on(patient.birth_date, today),
         weight_kg=weight_kg,
@@ -133,6 +137,7 @@ def patient_facts(
 
 
 def drafts(data: PrescriptionIn, drugs: list[Drug]) -> list[rules.LineDraft]:
+    """The prescription's lines paired with their drugs, quantities worked out where not given."""
     out = []
     for line, drug in zip(data.lines, drugs, strict=True):
         quantity = line.quantity or rules.units_needed(
@@ -257,12 +262,14 @@ def _may_see(session: Session, user: User, prescription: Prescription) -> bool:
 
 
 def order_of(session: Session, prescription_id: int) -> PharmacyOrder | None:
+    """The pharmacy order that dispenses the prescription, if it went to the central pharmacy."""
     return session.scalar(
         select(PharmacyOrder).where(PharmacyOrder.prescription_id == prescription_id)
     )
 
 
 def prescriptions_of(session: Session, user: User, encounter_id: int) -> list[Prescription]:
+    """The visit's prescriptions in order; raises ``NotFound`` for a visit ``user`` may not see."""
     encounter = visible_encounter(session, user, encounter_id)
     return list(
         session.scalars(

@@ -2,80 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from flask import Blueprint
-from pydantic import Field
 
 from gpassist.auth.tables import Role
 from gpassist.db import shanghai_today
 from gpassist.endpoints import endpoint, request_session
-from gpassist.followup.reasons import reason_text
 from gpassist.referrals import service
 from gpassist.referrals.letter import referral_letter_html
-from gpassist.referrals.service import ReferralOutcome
-from gpassist.referrals.tables import Referral, ReferralSource, ReferralStatus
-from gpassist.schemas import ApiModel, DbId, LocalDateTime, OutModel, Page, Str, Text, text_of
+from gpassist.referrals.present import referral_out
+from gpassist.referrals.schemas import CloseIn, ReferralList, ReferralOut, ReferralQuery
 
 bp = Blueprint("referrals", __name__, url_prefix="/api/v1")
 TAG = "referrals"
 SEE = {Role.village_doctor, Role.specialist, Role.admin}
-
-
-class ReferralQuery(Page):
-    status: ReferralStatus | None = None
-    patient_id: DbId | None = Field(default=None, description="one patient's referrals")
-
-
-class CloseIn(ApiModel):
-    outcome: ReferralOutcome
-    note: Annotated[Str, Field(max_length=2000)] | None = None
-
-
-class ReferralOut(OutModel):
-    id: int
-    patient_id: int
-    patient_name: str
-    clinic_code: str
-    department: str
-    department_name: Text
-    source: ReferralSource
-    source_id: int | None
-    urgent: bool
-    reasons: list[str]
-    reason_texts: list[Text]
-    note: str | None
-    status: ReferralStatus
-    created_at: LocalDateTime
-    closed_at: LocalDateTime | None
-    outcome: ReferralOutcome | None
-    outcome_note: str | None
-
-    @classmethod
-    def of(cls, r: Referral) -> ReferralOut:
-        return cls(
-            id=r.id,
-            patient_id=r.patient_id,
-            patient_name=r.patient.name,
-            clinic_code=r.patient.clinic.code,
-            department=f"{r.department.facility.code}/{r.department.code}",
-            department_name=text_of(r.department, "name"),
-            source=r.source,
-            source_id=r.source_id,
-            urgent=r.urgent,
-            reasons=list(r.reasons),
-            reason_texts=[Text(zh=zh, en=en) for zh, en in map(reason_text, r.reasons)],
-            note=r.note,
-            status=r.status,
-            created_at=r.created_at,
-            closed_at=r.closed_at,
-            outcome=ReferralOutcome(r.outcome) if r.outcome else None,
-            outcome_note=r.outcome_note,
-        )
-
-
-class ReferralList(OutModel):
-    items: list[ReferralOut]
 
 
 @endpoint(
@@ -92,7 +31,7 @@ def list_referrals(user, query: ReferralQuery):
     found = service.list_referrals(
         request_session(), user, query.status, query.limit, query.offset, query.patient_id
     )
-    return ReferralList(items=[ReferralOut.of(r) for r in found])
+    return ReferralList(items=[referral_out(r) for r in found])
 
 
 @endpoint(
@@ -105,7 +44,7 @@ def list_referrals(user, query: ReferralQuery):
     response=ReferralOut,
 )
 def get_referral(user, referral_id: int):
-    return ReferralOut.of(service.visible_referral(request_session(), user, referral_id))
+    return referral_out(service.visible_referral(request_session(), user, referral_id))
 
 
 @endpoint(
@@ -121,7 +60,7 @@ def get_referral(user, referral_id: int):
 )
 def close_referral(user, referral_id: int, body: CloseIn):
     referral = service.close_referral(request_session(), user, referral_id, body.outcome, body.note)
-    return ReferralOut.of(referral)
+    return referral_out(referral)
 
 
 @endpoint(

@@ -21,6 +21,8 @@ from gpassist.referrals.tables import Referral, ReferralSource, ReferralStatus
 
 
 class ReferralOutcome(LabelledEnum):
+    """How a referral ended, as the receiving hospital reports it."""
+
     admitted = "admitted", "收住院", "Admitted"
     treated_and_returned = "treated_and_returned", "诊治后转回基层", "Treated and sent back"
     plan_adjusted = "plan_adjusted", "调整治疗方案，基层继续管理", "Plan adjusted, managed locally"
@@ -126,6 +128,9 @@ def list_referrals(
 
 
 def visible_referral(session: Session, user: User, referral_id: int) -> Referral:
+    """The referral if ``user`` may see it (its clinic's doctor, its department's specialist,
+    an admin); raises ``NotFound``.
+    """
     referral = session.get(Referral, referral_id)
     scope_ok = referral is not None and (
         user.role == Role.admin

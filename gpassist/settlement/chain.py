@@ -28,6 +28,8 @@ from gpassist.settlement.policy import Level, Payer, Policy, VisitType
 
 @dataclass(frozen=True)
 class LineItem:
+    """One line of a bill: insurance category, quantity and unit price in fen."""
+
     category: str
     quantity: int
     unit_price_fen: int
@@ -35,14 +37,18 @@ class LineItem:
 
 @dataclass(frozen=True)
 class Bill:
+    """A bill to settle: date, visit type, the settling facility's level, lines."""
+
     date: dt.date
-    visit_type: str
-    level: str
+    visit_type: VisitType
+    level: Level  # of the facility that settles the bill
     items: tuple[LineItem, ...]
 
 
 @dataclass(frozen=True)
 class PatientFlags:
+    """What the payer chain needs to know of the patient on the bill's date."""
+
     poor: bool  # poverty-registered household (建档立卡)
     certified_chronic: bool  # holds a certified chronic disease on the bill's date
 
@@ -73,6 +79,8 @@ class Accumulators:
 
 @dataclass(frozen=True)
 class LineSplit:
+    """A line's amount split into what insurance may cover and what the patient pays alone."""
+
     category: str
     amount_fen: int
     eligible_fen: int
@@ -81,6 +89,8 @@ class LineSplit:
 
 @dataclass(frozen=True)
 class Settlement:
+    """A settled bill: totals, each payer's share, what the patient pays, the new accumulators."""
+
     total_fen: int
     eligible_fen: int
     shares: dict[Payer, int]
@@ -105,14 +115,7 @@ def share(amount: int, ratio: Decimal) -> int:
 
 def check_bill(policy: Policy, bill: Bill, patient: PatientFlags) -> tuple[VisitType, Level]:
     """Raise ``BillRejected`` unless the bill can be settled under ``policy``."""
-    try:
-        visit_type = VisitType(bill.visit_type)
-    except ValueError:
-        raise BillRejected("visit_type", f"unknown visit type {bill.visit_type!r}") from None
-    try:
-        level = Level(bill.level)
-    except ValueError:
-        raise BillRejected("hospital_level", f"unknown level {bill.level!r}") from None
+    visit_type, level = bill.visit_type, bill.level
     rule = policy.visit_types.get(visit_type)
     if rule is None or level not in rule.levels:
         raise BillRejected(
@@ -135,6 +138,7 @@ def check_bill(policy: Policy, bill: Bill, patient: PatientFlags) -> tuple[Visit
 
 
 def split_lines(policy: Policy, items: tuple[LineItem, ...]) -> tuple[LineSplit, ...]:
+    """Each line's amount split by its category: eligible and self-pay, in fen."""
     splits = []
     for item in items:
         amount = item.quantity * item.unit_price_fen

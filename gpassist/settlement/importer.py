@@ -27,12 +27,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gpassist.auth.tables import User
-from gpassist.clinics.tables import Facility
+from gpassist.clinics.tables import Facility, FacilityLevel
 from gpassist.errors import Conflict
 from gpassist.followup.service import has_certified_chronic_disease
 from gpassist.patients.tables import Patient
 from gpassist.settlement import chain, service
-from gpassist.settlement.policy import Level, Policy, VisitType, policy_in_force
+from gpassist.settlement.policy import Policy, VisitType, policy_in_force
 from gpassist.settlement.tables import Bill, BillSource, Settlement
 
 COLUMNS = (
@@ -86,6 +86,8 @@ class _PendingBill:
 
 @dataclass
 class ImportReport:
+    """What an import did: bills imported (with their settlements) and bills skipped."""
+
     imported: list[tuple[str, str, int]] = field(default_factory=list)  # facility, ref, settlement
     skipped: list[tuple[str, str]] = field(default_factory=list)  # facility, ref
 
@@ -149,8 +151,8 @@ def _settle(
     assert patient is not None
     bill = chain.Bill(
         date=first.bill_date,
-        visit_type=first.visit_type.value,
-        level=first.facility.level.value,
+        visit_type=first.visit_type,
+        level=service.payer_level(first.facility),
         items=tuple(chain.LineItem(r.category, r.quantity, r.unit_price_fen) for r in pending.rows),
     )
     flags = chain.PatientFlags(
@@ -263,7 +265,7 @@ def _row(
         facility = session.scalar(select(Facility).where(Facility.code == code))
         if facility is None:
             raise refuse("facility", f"no facility {code!r} in the registry")
-        if facility.level.value == Level.village.value:
+        if facility.level == FacilityLevel.village:
             raise refuse("facility", f"{code} is a village clinic; settle its bills at the counter")
         facilities[code] = facility
     national_id = raw["patient"].upper()
@@ -288,7 +290,7 @@ def _row(
         choices = ", ".join(v.value for v in VisitType)
         raise refuse("visit_type", f"unknown visit type; use one of {choices}") from None
     rule = policy.visit_types.get(visit_type)
-    level = Level(facility.level.value)
+    level = service.payer_level(facility)
     if rule is None or level not in rule.levels:
         raise refuse("visit_type", f"{visit_type.value} is not settled at a {level.value} facility")
     category = raw["category"]

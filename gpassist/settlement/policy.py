@@ -18,12 +18,16 @@ from gpassist.labels import LabelledEnum
 
 
 class VisitType(LabelledEnum):
+    """The kinds of visit a payer policy settles."""
+
     outpatient = "outpatient", "普通门诊", "Outpatient"
     chronic_outpatient = "chronic_outpatient", "门诊慢特病", "Chronic-disease outpatient"
     inpatient = "inpatient", "住院", "Inpatient"
 
 
 class Level(LabelledEnum):
+    """The level of the facility that settles a bill, village to province."""
+
     village = "village", "村级", "Village"
     township = "township", "乡镇级", "Township"
     county = "county", "县级", "County"
@@ -50,16 +54,22 @@ class _Strict(BaseModel):
 
 
 class VisitTypeRule(_Strict):
+    """Where a visit type is settled, and whether it needs a certified chronic disease."""
+
     levels: list[Level] = Field(min_length=1)
     requires_certified_chronic_disease: bool = False
 
 
 class Category(_Strict):
+    """An insurance category (甲类, 乙类, ...): eligible or not, and its self-pay share."""
+
     eligible: bool
     self_pay_ratio: Ratio = Decimal(0)
 
 
 class Deductible(_Strict):
+    """The basic insurance deductible of a visit type: per year or per admission, by level."""
+
     kind: Literal["none", "per_year", "per_admission"]
     fen: Fen | None = None
     fen_by_level: dict[Level, Fen] | None = None
@@ -79,6 +89,8 @@ class Deductible(_Strict):
 
 
 class BasicRule(_Strict):
+    """Basic insurance for a visit type: deductible, ratio (by level), annual cap."""
+
     deductible: Deductible
     ratio: Ratio | None = None
     ratio_by_level: dict[Level, Ratio] | None = None
@@ -98,27 +110,37 @@ class BasicRule(_Strict):
 
 
 class SeriousIllness(_Strict):
+    """Serious-illness insurance (大病保险): visit types, threshold, ratio."""
+
     visit_types: list[VisitType]
     ratio: Ratio
     threshold_fen: dict[Literal["poor", "other"], Fen]
 
 
 class MedicalAssistance(_Strict):
+    """Medical assistance (医疗救助) for the poor: ratio by visit type, annual cap."""
+
     ratio_by_visit_type: dict[VisitType, Ratio]
     annual_cap_fen: Fen
 
 
 class SafetyNet180(_Strict):
+    """The 180 safety net for the poor: a share of the chronic outpatient remainder."""
+
     visit_types: list[VisitType]
     ratio: Ratio
 
 
 class SafetyNet351(_Strict):
+    """The 351 safety net for the poor: a yearly cap on what they pay, by hospital level."""
+
     visit_types: list[VisitType]
     cap_fen_by_level: dict[Level, Fen]
 
 
 class Policy(_Strict):
+    """A county's payer policy from a date: visit types, categories and every payer's rules."""
+
     code: str
     effective_from: dt.date
     visit_types: dict[VisitType, VisitTypeRule]
@@ -153,6 +175,7 @@ class Policy(_Strict):
 
 
 def load_policy(path: Path) -> Policy:
+    """The policy in a YAML file; raises pydantic's ``ValidationError`` or ``yaml.YAMLError``."""
     return Policy.model_validate(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
 
 

@@ -36,6 +36,8 @@ ROW_NAMES = {**{p.value: (p.zh, p.en) for p in Payer}, PATIENT: ("个人支付",
 
 @dataclass
 class TotalRow:
+    """One facility's and payer's settled and reversed amounts on the day."""
+
     facility: str
     payer: str
     settled_fen: int = 0
@@ -48,6 +50,8 @@ class TotalRow:
 
 @dataclass
 class Difference:
+    """A check that failed: what was compared, the expected and found amounts, and where."""
+
     check: str  # bill_total | journal_vs_shares | reversal | ledger_vs_journal
     what: str  # the item compared, e.g. an accumulator or a payer
     expected: int
@@ -59,6 +63,8 @@ class Difference:
 
 @dataclass
 class Reconciliation:
+    """A day's totals per facility and payer, counts, and the differences found."""
+
     date: dt.date
     facility: str | None
     rows: list[TotalRow] = field(default_factory=list)
@@ -188,6 +194,7 @@ def totals_csv(rec: Reconciliation) -> bytes:
 
 
 def describe(d: Difference) -> str:
+    """One line telling a difference for an operator."""
     where = (
         f"settlement {d.settlement_id}"
         if d.settlement_id is not None

@@ -46,6 +46,7 @@ ACCUMULATORS = tuple(f.name for f in dataclasses.fields(chain.Accumulators))
 
 @functools.cache
 def default_policies() -> tuple[Policy, ...]:
+    """The payer policies of the demo county, read once per process."""
     return tuple(load_policies(POLICY_FOLDER))
 
 
@@ -97,8 +98,8 @@ def settle_bill(
     lines = [_line(session, i, item) for i, item in enumerate(data.items)]
     bill = chain.Bill(
         date=bill_date,
-        visit_type=data.visit_type.value,
-        level=facility.level.value,
+        visit_type=data.visit_type,
+        level=payer_level(facility),
         items=tuple(chain.LineItem(c, q, p) for _, _, c, q, p in lines),
     )
     flags = chain.PatientFlags(
@@ -129,6 +130,11 @@ def settle_bill(
     settlement.request_hash = digest
     session.flush()
     return settlement, True
+
+
+def payer_level(facility: Facility) -> Level:
+    """The level the payer policy applies to a bill settled at ``facility`` (village … province)."""
+    return Level(facility.level.value)
 
 
 def _facility_for(session: Session, user: User, data: BillIn) -> Facility:
@@ -201,7 +207,7 @@ def record_settlement(
         facility_id=facility.id,
         bill_date=bill.date,
         visit_type=bill.visit_type,
-        level=Level(bill.level),
+        level=bill.level,
         source=source,
         external_ref=external_ref,
         total_fen=result.total_fen,
@@ -268,6 +274,9 @@ def _apply_to_ledger(
 
 
 def visible_settlement(session: Session, user: User, settlement_id: int) -> Settlement:
+    """The settlement if ``user`` may see it (its clinic's doctor, an admin); raises
+    ``NotFound``.
+    """
     settlement = session.get(Settlement, settlement_id)
     if (
         settlement is None

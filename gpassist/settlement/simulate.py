@@ -19,10 +19,12 @@ from gpassist.settlement.chain import (
     PatientFlags,
     settle,
 )
-from gpassist.settlement.policy import Payer, Policy, policy_in_force
+from gpassist.settlement.policy import Level, Payer, Policy, VisitType, policy_in_force
 
 
 class CaseItem(BaseModel):
+    """One line of a simulated bill."""
+
     model_config = ConfigDict(extra="forbid")
 
     category: str
@@ -31,6 +33,8 @@ class CaseItem(BaseModel):
 
 
 class CaseBill(BaseModel):
+    """A simulated bill: patient, date, visit type, hospital level (checked per bill), lines."""
+
     model_config = ConfigDict(extra="forbid")
 
     id: str
@@ -42,6 +46,8 @@ class CaseBill(BaseModel):
 
 
 class CasePatient(BaseModel):
+    """A simulated patient: poor or not, certified chronic diseases."""
+
     model_config = ConfigDict(extra="forbid")
 
     poor: bool = False
@@ -49,6 +55,8 @@ class CasePatient(BaseModel):
 
 
 class Cases(BaseModel):
+    """A simulation file (``gpassist settlement simulate --cases``): patients and bills."""
+
     model_config = ConfigDict(extra="forbid")
 
     patients: dict[str, CasePatient]
@@ -56,6 +64,9 @@ class Cases(BaseModel):
 
 
 def run_cases(policies: list[Policy], cases: dict[str, Any] | Cases) -> list[dict[str, Any]]:
+    """Settle the bills in order from empty accumulators: one result per bill, or an
+    ``error`` for a bill the chain refuses.
+    """
     parsed = cases if isinstance(cases, Cases) else Cases.model_validate(cases)
     ledger: dict[tuple[str, int], Accumulators] = {}
     out: list[dict[str, Any]] = []
@@ -79,10 +90,18 @@ def _settle_case(
     policy = policy_in_force(policies, case.date)
     if policy is None:
         raise BillRejected("date", f"no settlement policy in force on {case.date}")
+    try:
+        visit_type = VisitType(case.visit_type)
+    except ValueError:
+        raise BillRejected("visit_type", f"unknown visit type {case.visit_type!r}") from None
+    try:
+        level = Level(case.hospital_level)
+    except ValueError:
+        raise BillRejected("hospital_level", f"unknown level {case.hospital_level!r}") from None
     bill = Bill(
         date=case.date,
-        visit_type=case.visit_type,
-        level=case.hospital_level,
+        visit_type=visit_type,
+        level=level,
         items=tuple(LineItem(i.category, i.quantity, i.unit_price_fen) for i in case.items),
     )
     key = (case.patient, case.date.year)

@@ -63,6 +63,8 @@ STRUCTURED_FIELDS = {
 
 
 class ModelUnavailable(Problem):
+    """503: the default TCM model is not installed."""
+
     status = 503
     slug = "model-unavailable"
     title = "The TCM model is not installed"
@@ -77,6 +79,8 @@ def load_installed_models(configured: str | None) -> dict[str, runtime.TcmModel]
 
 
 def resolve_model(models: Models, name: str | None) -> runtime.TcmModel:
+    """The model named ``name``, or the default; raises ``ModelUnavailable`` when the default is
+    missing and ``InvalidField`` at ``body.model`` for an unknown name."""
     if name is None:
         model = models.get(runtime.DEFAULT_MODEL)
         if model is None:
@@ -164,14 +168,18 @@ def _has_han(text: str) -> bool:
 
 @lru_cache(maxsize=1)
 def treatments() -> dict[str, Any]:
+    """The treatment hints file (treatments.yaml): 治法 and patent medicines per syndrome, English
+    names of syndromes and diseases; read once."""
     return yaml.safe_load(TREATMENTS_FILE.read_text(encoding="utf-8"))
 
 
 def syndrome_en(zh: str) -> str:
+    """The English name of a syndrome (证型), or the Chinese one where none is recorded."""
     return treatments()["syndromes"].get(zh, {}).get("en", zh)
 
 
 def disease_en(zh: str) -> str:
+    """The English name of a TCM disease (病名), or the Chinese one where none is recorded."""
     return treatments()["diseases"].get(zh, {}).get("en", zh)
 
 
@@ -299,6 +307,7 @@ def suggest(session: Session, user: User, models: Models, body: SuggestIn) -> Su
 
 
 def encounter_suggestions(session: Session, user: User, encounter_id: int):
+    """The visit (if the user may see it) and the TCM suggestions stored on it, oldest first."""
     encounter = visible_encounter(session, user, encounter_id)
     rows = session.scalars(
         select(TcmSuggestion)

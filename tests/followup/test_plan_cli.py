@@ -1,4 +1,4 @@
-"""``gpassist followup plan --cases FILE`` (issue 4): the real console script, and plan() itself.
+"""``gpassist followup plan --cases FILE`` (issue 4): the command (in-process), and plan() itself.
 
 One object per visit in input order; a visit without the reading its program needs gets an
 ``error`` naming the field, is not a follow-up (the next visit's "previous" skips it), and the
@@ -8,16 +8,15 @@ rest of the file goes on. A file that is not valid JSON or has unknown fields is
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import Result
 
 from gpassist.followup.plan import Cases, plan
+from tests.cli import gpassist
 
-GPASSIST = Path(sys.executable).parent / "gpassist"
 RESULT_KEYS = {
     "patient",
     "date",
@@ -53,16 +52,10 @@ def run_plan(*patients: dict[str, Any]) -> list[dict[str, Any]]:
     return plan(Cases.model_validate({"patients": list(patients)}))
 
 
-def run_cli(tmp_path: Path, text: str) -> subprocess.CompletedProcess[str]:
+def run_cli(tmp_path: Path, text: str) -> Result:
     cases = tmp_path / "cases.json"
     cases.write_text(text, encoding="utf-8")
-    return subprocess.run(
-        [str(GPASSIST), "followup", "plan", "--cases", str(cases)],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-    )
+    return gpassist("followup", "plan", "--cases", str(cases))
 
 
 # --- the real command ------------------------------------------------------------------------
@@ -89,10 +82,9 @@ VILLAGE = {
 }
 
 
-@pytest.mark.slow
 def test_cli_plans_a_village_in_input_order(tmp_path):
     result = run_cli(tmp_path, json.dumps(VILLAGE, ensure_ascii=False))
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     out = json.loads(result.stdout)
 
     expected_order = [(p["id"], v["date"]) for p in VILLAGE["patients"] for v in p["visits"]]
@@ -131,7 +123,6 @@ def test_cli_plans_a_village_in_input_order(tmp_path):
     assert p3["next_due"] == "2019-02-14"
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     ("text", "named"),
     [
@@ -154,7 +145,7 @@ def test_cli_plans_a_village_in_input_order(tmp_path):
 )
 def test_cli_refuses_a_bad_file_with_a_message(tmp_path, text, named):
     result = run_cli(tmp_path, text)
-    assert result.returncode != 0
+    assert result.exit_code != 0
     assert result.stderr.strip()
     if named:
         assert named in result.stderr
@@ -162,15 +153,9 @@ def test_cli_refuses_a_bad_file_with_a_message(tmp_path, text, named):
         json.loads(result.stdout)
 
 
-@pytest.mark.slow
 def test_cli_missing_file_is_refused(tmp_path):
-    result = subprocess.run(
-        [str(GPASSIST), "followup", "plan", "--cases", str(tmp_path / "absent.json")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode != 0
+    result = gpassist("followup", "plan", "--cases", str(tmp_path / "absent.json"))
+    assert result.exit_code != 0
     assert "absent.json" in result.stderr
 
 

@@ -405,7 +405,8 @@ def test_bad_monthly_query_is_422_naming_the_field(api, users, url, query, field
 def test_chart_plots_the_series_it_reports(api, county):
     """What is drawn is the JSON: the county and town control-rate lines in percent, the town
     overdue bars stacked to the county total."""
-    from gpassist.followup.reports_api import MonthlyReport, chart_figure
+    from gpassist.followup.present import chart_figure
+    from gpassist.followup.reports_schemas import MonthlyReport
 
     monthly = MonthlyReport.model_validate(
         report(api, "/api/v1/reports/followup/monthly", year=2025).get_json()

@@ -7,7 +7,7 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gpassist.demo import synthetic_national_id
+from gpassist.demo.population import synthetic_national_id
 from gpassist.patients.identity import (
     birth_date_in_id,
     id_problem,

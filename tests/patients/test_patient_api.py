@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from gpassist.demo import synthetic_national_id
+from gpassist.demo.population import synthetic_national_id
 from gpassist.patients.tables import Sex
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from gpassist.demo import DEMO_TODAY, seed_demo
+from gpassist.demo.chronic import DEMO_TODAY
+from gpassist.demo.seed import seed_demo
 from gpassist.pharmacy import board, reports, stock
 from gpassist.pharmacy.tables import PharmacyOrder, StockLot, StockMovement
 from tests.conftest import DEMO_PATIENTS

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from gpassist.settlement import chain
+from gpassist.settlement.policy import Level
 from gpassist.settlement.service import ACCUMULATORS, default_policies
 from gpassist.settlement.tables import JournalEntry, Ledger, Settlement
 
@@ -203,7 +204,9 @@ def test_concurrent_settlements_equal_a_serial_replay(app, api, users, database)
             )
             result = chain.settle(
                 policy,
-                chain.Bill(settlement.bill.bill_date, settlement.bill.visit_type, "village", items),
+                chain.Bill(
+                    settlement.bill.bill_date, settlement.bill.visit_type, Level.village, items
+                ),
                 chain.PatientFlags(poor=True, certified_chronic=True),
                 replayed,
             )

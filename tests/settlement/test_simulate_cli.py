@@ -1,32 +1,22 @@
-"""`gpassist settlement simulate`: the real console script on small case files."""
+"""`gpassist settlement simulate`: the command (in-process) on small case files."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
+from click.testing import Result
 
 from gpassist.settlement.policy import load_policy
 from gpassist.settlement.simulate import run_cases
-
-pytestmark = pytest.mark.slow
+from tests.cli import gpassist
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY_FILE = ROOT / "clinics" / "demo-county" / "policies" / "settlement-2019.yaml"
-GPASSIST = Path(sys.executable).parent / "gpassist"
 
 
-def simulate(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(GPASSIST), "settlement", "simulate", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-    )
+def simulate(*args: str) -> Result:
+    return gpassist("settlement", "simulate", *args)
 
 
 def shares(basic=0, serious=0, assistance=0, sn180=0, sn351=0) -> dict[str, int]:
@@ -136,7 +126,7 @@ def test_simulate_prints_one_object_per_bill_in_input_order(tmp_path: Path) -> N
     cases_file = tmp_path / "cases.json"
     cases_file.write_text(json.dumps(CASES), encoding="utf-8")
     result = simulate("--policy", str(POLICY_FILE), "--cases", str(cases_file))
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.exit_code == 0, result.stdout + result.stderr
     printed = json.loads(result.stdout)
     assert isinstance(printed, list)
     assert [r["id"] for r in printed] == ["b1", "b2", "b3", "b4", "b5", "b6"]
@@ -154,7 +144,7 @@ def test_simulate_rejects_a_file_that_is_not_json(tmp_path: Path) -> None:
     cases_file = tmp_path / "cases.json"
     cases_file.write_text('{"patients": {}, "bills": [', encoding="utf-8")
     result = simulate("--policy", str(POLICY_FILE), "--cases", str(cases_file))
-    assert result.returncode != 0
+    assert result.exit_code != 0
     assert result.stdout.strip() == ""
     message = result.stderr.strip()
     assert message
@@ -163,7 +153,7 @@ def test_simulate_rejects_a_file_that_is_not_json(tmp_path: Path) -> None:
 
 def test_simulate_rejects_a_missing_cases_file(tmp_path: Path) -> None:
     result = simulate("--policy", str(POLICY_FILE), "--cases", str(tmp_path / "absent.json"))
-    assert result.returncode != 0
+    assert result.exit_code != 0
     assert result.stderr.strip() and "Traceback" not in result.stderr
 
 
@@ -173,5 +163,5 @@ def test_simulate_rejects_a_policy_file_that_is_not_yaml(tmp_path: Path) -> None
     policy_file = tmp_path / "broken.yaml"
     policy_file.write_text("effective_from: [2019-01-01\n  : : :\n", encoding="utf-8")
     result = simulate("--policy", str(policy_file), "--cases", str(cases_file))
-    assert result.returncode != 0
+    assert result.exit_code != 0
     assert result.stderr.strip() and "Traceback" not in result.stderr, result.stderr

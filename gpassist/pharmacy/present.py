@@ -1,4 +1,4 @@
-"""Response models built from the pharmacy's records."""
+"""Response models built from the pharmacy's records: lots, orders, the dispatch board, runs."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ def _name(obj) -> Text:
 
 
 def lot_out(lot: StockLot) -> LotOut:
+    """A stock lot: drug, batch, expiry, units on hand and reserved."""
     return LotOut(
         id=lot.id,
         facility=lot.facility.code,
@@ -49,6 +50,9 @@ def lot_out(lot: StockLot) -> LotOut:
 
 
 def order_out(session: Session, order: PharmacyOrder) -> OrderOut:
+    """An order in full (reloaded first): patient, clinic, town, lines with the lots they were
+    picked from, and its history.
+    """
     session.refresh(order)
     patient = session.get(Patient, order.patient_id)
     town = session.get(Town, order.town_id)
@@ -145,6 +149,7 @@ def _brief_from_card(card: BoardOrder, names: dict[int, dict[str, str]]) -> dict
 
 
 def briefs(session: Session, found: list[PharmacyOrder]) -> list[OrderBrief]:
+    """Orders in a list, their patients' names looked up in one query, lines as filled."""
     names = dict(
         session.execute(
             select(Patient.id, Patient.name).where(
@@ -178,6 +183,7 @@ def briefs(session: Session, found: list[PharmacyOrder]) -> list[OrderBrief]:
 
 
 def board_out(groups: list[TownGroup]) -> BoardOut:
+    """The dispatch board: a column per town with its pending and picked orders."""
     names: dict[int, dict[str, str]] = {}
     towns = [
         {
@@ -201,6 +207,7 @@ def board_out(groups: list[TownGroup]) -> BoardOut:
 
 
 def pick_list_out(town: str, items: list[PickItem]) -> PickListOut:
+    """A town's pick list: each drug, how much is asked and available, and from which lots."""
     return PickListOut(
         town=town,
         items=[
@@ -222,6 +229,7 @@ def pick_list_out(town: str, items: list[PickItem]) -> PickListOut:
 
 
 def run_out(session: Session, run: DeliveryRun) -> RunOut:
+    """A delivery run: its town, who made it, and its orders by clinic."""
     found = list(
         session.scalars(
             select(PharmacyOrder)

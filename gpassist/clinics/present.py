@@ -1,0 +1,66 @@
+"""Towns, facilities, drugs and service items of the registry as response models."""
+
+from __future__ import annotations
+
+from gpassist.clinics.schemas import DepartmentOut, DrugOut, FacilityOut, ServiceItemOut, TownOut
+from gpassist.clinics.tables import Department, Drug, Facility, ServiceItem, Town
+from gpassist.schemas import Text, text_of
+
+
+def town_out(town: Town) -> TownOut:
+    """A town: code and name."""
+    return TownOut(code=town.code, name=text_of(town, "name"))
+
+
+def department_out(department: Department) -> DepartmentOut:
+    """A hospital department: code and name."""
+    return DepartmentOut(code=department.code, name=text_of(department, "name"))
+
+
+def facility_out(f: Facility) -> FacilityOut:
+    """A facility with its town, village and active departments."""
+    return FacilityOut(
+        code=f.code,
+        name=text_of(f, "name"),
+        kind=f.kind,
+        level=f.level,
+        town=town_out(f.town) if f.town else None,
+        village=text_of(f, "village") if f.village_zh else None,
+        departments=[department_out(d) for d in f.departments if d.active],
+    )
+
+
+def drug_out(d: Drug) -> DrugOut:
+    """A catalog drug with its strength, price, insurance category and dose limits."""
+    return DrugOut(
+        code=d.code,
+        generic_name=text_of(d, "name"),
+        kind=d.kind,
+        form=text_of(d, "form"),
+        strength=d.strength,
+        strength_value=d.strength_value,
+        dose_unit=d.dose_unit,
+        unit=text_of(d, "unit"),
+        pack_size=d.pack_size,
+        pack_unit=text_of(d, "pack_unit"),
+        unit_price_fen=d.unit_price_fen,
+        insurance_category=d.insurance_category,
+        essential=d.essential,
+        generic_group=d.generic_group,
+        usual_daily_dose=d.usual_daily_dose,
+        max_daily_dose=d.max_daily_dose,
+        max_daily_dose_per_kg=d.max_daily_dose_per_kg,
+        pregnancy=d.pregnancy,
+        tcm_syndromes=[Text(**s) for s in d.tcm_syndromes],
+    )
+
+
+def service_item_out(s: ServiceItem) -> ServiceItemOut:
+    """A billable service item with its price and insurance category."""
+    return ServiceItemOut(
+        code=s.code,
+        name=text_of(s, "name"),
+        unit=text_of(s, "unit"),
+        unit_price_fen=s.unit_price_fen,
+        insurance_category=s.insurance_category,
+    )
