@@ -21,6 +21,8 @@ from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDic
 from pydantic_settings.sources.utils import parse_env_vars
 
 ENV_PREFIX = "GPASSIST_"
+# The diagnosis and TCM models ship inside the package (~5 MB), so an installed wheel serves them.
+PACKAGED_MODELS = Path(__file__).resolve().parent / "models"
 
 
 def setting(default: Any, description: str, shown: str | None = None) -> Any:
