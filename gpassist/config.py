@@ -234,9 +234,19 @@ variable (never its value).
 """
 
 _DOC_TAIL = """
-County data (payer policies, facilities, catalogues) is not a setting: `gpassist load-clinics
-FOLDER` stores it in the database, so a running service needs no source tree. See
-[settlement.md](settlement.md) for the policy files.
+Where the service finds the rest of what it reads:
+
+- **County data** (facilities, catalogues, formularies, the payer policy): not a setting.
+  `gpassist load-clinics FOLDER` validates the folder and stores it in the database, so a running
+  service needs neither the folder nor a source tree. See [settlement.md](settlement.md) for the
+  policy files.
+- **Models**: `GPASSIST_DIAGNOSIS_MODELS` and `GPASSIST_TCM_MODELS` above; by default the models
+  shipped inside the package.
+- **Clinical rule sets** (follow-up programs in `gpassist/followup/programs/`, triage red flags in
+  `gpassist/diagnosis/triage_rules.yaml`): package data, found next to the code in a checkout and
+  in an installed wheel alike. They are not settings on purpose: the API's program codes and the
+  triage vocabulary checks are built from them, so changing them is a release, not a deployment
+  choice.
 
 Variables used only by the test suite (see `tests/conftest.py`):
 
