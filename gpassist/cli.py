@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from gpassist.config import load_settings
+from gpassist.config import SettingsError, load_settings
 from gpassist.db import Database
 
 
@@ -33,6 +33,10 @@ def _prepare_sqlite_folder(url: str) -> None:
 def main() -> None:
     """gpassist: the GP assistant service for village clinics."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:  # a bad GPASSIST_* value is one line naming the variable, not a traceback
+        load_settings()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @main.group()

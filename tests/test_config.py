@@ -79,3 +79,16 @@ def test_the_configuration_page_is_rendered_from_the_settings():
     )
     for name in Settings.model_fields:
         assert f"`GPASSIST_{name}`" in committed
+
+
+def test_the_command_line_names_a_bad_variable_without_a_traceback(tmp_path):
+    from click.testing import CliRunner
+
+    from gpassist.cli import main
+
+    env = {"GPASSIST_INSTANCE_PATH": str(tmp_path), "GPASSIST_LOGIN_LOCK_MINUTES": "a while"}
+    result = CliRunner().invoke(main, ["db", "upgrade"], env=env)
+    assert result.exit_code == 1
+    assert "GPASSIST_LOGIN_LOCK_MINUTES" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "gpassist.db").exists()
