@@ -236,10 +236,10 @@ variable (never its value).
 _DOC_TAIL = """
 Where the service finds the rest of what it reads:
 
-- **County data** (facilities, catalogues, formularies, the payer policy): not a setting.
-  `gpassist load-clinics FOLDER` validates the folder and stores it in the database, so a running
-  service needs neither the folder nor a source tree. See [settlement.md](settlement.md) for the
-  policy files.
+- **County data** (facilities, catalogues, formularies, drug interactions, the payer policy): not
+  a setting. `gpassist load-clinics FOLDER` validates the folder and stores it in the database, so
+  a running service needs neither the folder nor a source tree. See [settlement.md](settlement.md)
+  for the policy files.
 - **Models**: `GPASSIST_DIAGNOSIS_MODELS` and `GPASSIST_TCM_MODELS` above; by default the models
   shipped inside the package.
 - **Clinical rule sets** (follow-up programs in `gpassist/followup/programs/`, triage red flags in

@@ -1,7 +1,8 @@
 """Read the county registry files, validate them, and write them to the database idempotently.
 
-A county folder holds ``county.yaml``, ``drugs.yaml``, ``services.yaml``, ``formularies.yaml`` and
-``policies/*.yaml`` (its payer policy, one file per version). Everything is stored in the
+A county folder holds ``county.yaml``, ``drugs.yaml``, ``services.yaml``, ``formularies.yaml``,
+``interactions.yaml`` (dangerous drug pairs) and ``policies/*.yaml`` (its payer policy, one file
+per version). Everything is stored in the
 database, so the running service never reads the folder again.
 
 A bad file is refused as a whole with the file, the line and key path, and the reason; nothing
@@ -38,6 +39,8 @@ from gpassist.clinics.tables import (
     ServiceItem,
     Town,
 )
+from gpassist.prescriptions.knowledge import InteractionFile
+from gpassist.prescriptions.tables import DrugInteraction
 from gpassist.settlement.policy import Policy
 from gpassist.settlement.tables import PayerPolicy
 
@@ -46,6 +49,7 @@ FILES: dict[str, type[BaseModel]] = {
     "drugs.yaml": DrugCatalogFile,
     "services.yaml": ServiceCatalogFile,
     "formularies.yaml": FormularyFile,
+    "interactions.yaml": InteractionFile,
 }
 POLICY_FOLDER = "policies"
 
@@ -66,6 +70,7 @@ class RegistryFiles:
     drugs: DrugCatalogFile
     services: ServiceCatalogFile
     formularies: FormularyFile
+    interactions: InteractionFile
     policies: tuple[Policy, ...] = ()
     nodes: dict[str, yaml.Node] = field(repr=False, default_factory=dict)
 
@@ -104,6 +109,7 @@ def read_registry(folder: Path) -> RegistryFiles:
         parsed["drugs.yaml"],  # type: ignore[arg-type]
         parsed["services.yaml"],  # type: ignore[arg-type]
         parsed["formularies.yaml"],  # type: ignore[arg-type]
+        parsed["interactions.yaml"],  # type: ignore[arg-type]
         _read_policies(folder / POLICY_FOLDER),
         nodes,
     )
@@ -282,6 +288,24 @@ def apply_registry(session: Session, files: RegistryFiles) -> LoadReport:
     )
     drug_ids = {d.code: d.id for d in drugs}
     _sync_formularies(session, files, facility_ids, drug_ids, report)
+    _sync(
+        session,
+        DrugInteraction,
+        {"code": "code"},
+        [
+            {
+                "code": i.code,
+                "groups_a": i.a,
+                "groups_b": i.b,
+                "effect_zh": i.effect.zh,
+                "effect_en": i.effect.en,
+                "source": i.source,
+            }
+            for i in files.interactions.interactions
+        ],
+        report,
+        "drug interactions",
+    )
     _sync(
         session,
         PayerPolicy,

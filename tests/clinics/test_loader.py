@@ -224,3 +224,24 @@ def test_a_new_policy_version_is_added_and_a_removed_one_deactivated(db_session,
     report = apply_registry(db_session, read_registry(folder))
     assert report.counts == {"payer policies deactivated": 1}
     assert [p.code for p in county_policies(db_session)] == ["mini-2027"]
+
+
+def test_the_countys_drug_interactions_are_stored_and_follow_the_file(db_session, tmp_path):
+    from gpassist.prescriptions.service import county_interactions
+
+    folder = tmp_path / "county"
+    shutil.copytree(MINI_COUNTY, folder)
+    apply_registry(db_session, read_registry(folder))
+    pairs = {i.code: i for i in county_interactions(db_session)}
+    assert "simvastatin" in pairs["simvastatin-clarithromycin"].groups_a
+    assert "clarithromycin" in pairs["simvastatin-clarithromycin"].groups_b
+
+    path = folder / "interactions.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("  - code: simvastatin-clarithromycin")
+    end = text.index("  - code:", start + 1)
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    report = apply_registry(db_session, read_registry(folder))
+    assert report.counts == {"drug interactions deactivated": 1}
+    assert "simvastatin-clarithromycin" not in {i.code for i in county_interactions(db_session)}
+    assert len(county_interactions(db_session)) == len(pairs) - 1
