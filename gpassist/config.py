@@ -189,6 +189,11 @@ def load_settings(
     return values
 
 
+def set_in_environment(name: str, environ: Mapping[str, str] | None = None) -> bool:
+    """Whether ``GPASSIST_<name>`` is set (an empty variable counts as unset)."""
+    return bool((os.environ if environ is None else environ).get(f"{ENV_PREFIX}{name}"))
+
+
 def _explain(exc: ValidationError, known: Mapping[str, Any]) -> str:
     # The value is left out on purpose: it may be a password inside a URL or a secret key.
     problems = []

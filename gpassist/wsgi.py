@@ -8,15 +8,17 @@ factory once per worker.
 
 from __future__ import annotations
 
-import os
-
 from flask import Flask
 
 from gpassist import create_app
-from gpassist.config import ENV_PREFIX
+from gpassist.config import set_in_environment
+
+
+def production_overrides() -> dict[str, str]:
+    """gevent as the Socket.IO async mode, unless ``GPASSIST_SOCKETIO_ASYNC_MODE`` names another."""
+    return {} if set_in_environment("SOCKETIO_ASYNC_MODE") else {"SOCKETIO_ASYNC_MODE": "gevent"}
 
 
 def production_app() -> Flask:
-    """The app with gevent as the Socket.IO async mode unless the environment names another."""
-    chosen = f"{ENV_PREFIX}SOCKETIO_ASYNC_MODE" in os.environ
-    return create_app({} if chosen else {"SOCKETIO_ASYNC_MODE": "gevent"})
+    """The app as gunicorn's gevent worker needs it."""
+    return create_app(production_overrides())

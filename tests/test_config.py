@@ -92,3 +92,12 @@ def test_the_command_line_names_a_bad_variable_without_a_traceback(tmp_path):
     assert "GPASSIST_LOGIN_LOCK_MINUTES" in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "gpassist.db").exists()
+
+
+def test_the_production_app_runs_gevent_unless_the_environment_says_otherwise(monkeypatch):
+    from gpassist.wsgi import production_overrides
+
+    monkeypatch.delenv("GPASSIST_SOCKETIO_ASYNC_MODE", raising=False)
+    assert load_settings(overrides=production_overrides())["SOCKETIO_ASYNC_MODE"] == "gevent"
+    monkeypatch.setenv("GPASSIST_SOCKETIO_ASYNC_MODE", "threading")
+    assert load_settings(overrides=production_overrides())["SOCKETIO_ASYNC_MODE"] == "threading"
