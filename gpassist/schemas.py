@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
 from gpassist.db import SHANGHAI
+from gpassist.labels import LabelledEnum
 
 
 def _storable_text(value: str) -> str:
@@ -58,6 +59,11 @@ class Page(BaseModel):
 
     limit: int = Field(default=50, ge=1, le=500)
     offset: int = Field(default=0, ge=0, le=1_000_000)
+
+
+def label_text(member: LabelledEnum) -> Text:
+    """The bilingual ``Text`` of a labelled enum member (a role, a payer, a status)."""
+    return Text(zh=member.zh, en=member.en)
 
 
 def text_of(obj: Any, prefix: str) -> Text:

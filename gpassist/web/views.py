@@ -20,9 +20,9 @@ from flask_babel import gettext as _
 from gpassist.auth import service as auth_service
 from gpassist.auth.credentials import SESSION_TOKEN_KEY, session_token
 from gpassist.auth.events import end_user_sockets
-from gpassist.auth.tables import ROLE_NAMES, Role, User
+from gpassist.auth.tables import Role, User
 from gpassist.db import utcnow
-from gpassist.web import LANGUAGE_COOKIE, LANGUAGES, csrf
+from gpassist.web.extensions import LANGUAGE_COOKIE, LANGUAGES, csrf
 
 # The app keeps /static for itself; the pages' files are served under /assets.
 # Each role's start page; roles without pages yet see the greeting.
@@ -143,4 +143,4 @@ def home():
         start = START_PAGE.get(user.role)
         if start is not None:
             return redirect(url_for(start))
-        return render_template("home.html", user=user, role_name=ROLE_NAMES[user.role])
+        return render_template("home.html", user=user)

@@ -44,14 +44,14 @@ CHRONIC = {
 
 
 @pytest.fixture
-def county_api(database_url, tmp_path):
+def county_api(empty_database_url, tmp_path):
     """``(call, county)``: a fresh database holding only the county asked for, its doctor's API."""
     made = []
 
     def open_county(county: str):
         app = create_app(
             {
-                "DATABASE_URL": database_url,
+                "DATABASE_URL": empty_database_url,
                 "INSTANCE_PATH": str(tmp_path / "instance"),
                 "SECRET_KEY": "test-only-secret",
                 "LOG_LEVEL": "WARNING",
