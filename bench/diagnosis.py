@@ -1,6 +1,6 @@
 """Diagnosis serving: onnxruntime against scikit-learn, and /suggest against a bare Flask route.
 
-    .venv/bin/python bench/diagnosis.py [--requests 200] [--models models/diagnosis]
+    .venv/bin/python bench/diagnosis.py [--requests 200] [--models gpassist/models/diagnosis]
 
 All in one process and one run, so every figure has its baseline beside it:
 1. the committed ``general`` model's ONNX graph run by onnxruntime (the service's path) against
@@ -150,7 +150,7 @@ def endpoint(models_root: Path, n: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--models", type=Path, default=ROOT / "models" / "diagnosis")
+    parser.add_argument("--models", type=Path, default=ROOT / "gpassist" / "models" / "diagnosis")
     args = parser.parse_args()
     started = time.perf_counter()
     inference(args.models / runtime.DEFAULT_MODEL, args.requests)

@@ -39,7 +39,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _configure_logging(settings["LOG_LEVEL"])
 
     install_audit_listener()
-    _check_settlement_policies()
     database = Database(settings["DATABASE_URL"])
     app.extensions["gpassist.db"] = database
 
@@ -56,14 +55,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         cors_allowed_origins=[],
     )
     return app
-
-
-def _check_settlement_policies() -> None:
-    # Validated at start, so a broken policy file stops the service instead of the first bill.
-    from gpassist.settlement.service import default_policies
-
-    if not default_policies():
-        raise RuntimeError("no settlement policy file found")
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -13,6 +13,7 @@ import click
 
 from gpassist.auth.cli import create_user
 from gpassist.clinics.cli import load_clinics
+from gpassist.config import SettingsError, load_settings
 from gpassist.consult.cli import consult
 from gpassist.demo.cli import seed_demo
 from gpassist.diagnosis.cli import diagnosis
@@ -26,6 +27,10 @@ def main() -> None:
     """gpassist: the GP assistant service for village clinics."""
     # A no-op when logging is already configured (under pytest, or an embedding program).
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:  # a bad GPASSIST_* value is one line naming the variable, not a traceback
+        load_settings()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @main.group()
@@ -38,7 +43,6 @@ def db() -> None:
 def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (creates the SQLite file if needed)."""
     from gpassist import migrate
-    from gpassist.config import load_settings
 
     url = load_settings()["DATABASE_URL"]
     _prepare_sqlite_folder(url)
@@ -55,7 +59,6 @@ def db_revision(message: str) -> None:
     from alembic import command
 
     from gpassist import migrate
-    from gpassist.config import load_settings
 
     url = load_settings()["DATABASE_URL"]
     command.revision(migrate.alembic_config(url), message=message, autogenerate=True)

@@ -36,13 +36,17 @@ def service_env(database_url: str, instance: Path, **extra: str) -> dict[str, st
 
 @contextmanager
 def running_server(
-    args: list[str], env: dict[str, str], port: int, ready_path: str = "/healthz"
+    args: list[str],
+    env: dict[str, str],
+    port: int,
+    ready_path: str = "/healthz",
+    cwd: Path = ROOT,
 ) -> Iterator[str]:
-    """Run ``args`` until ``ready_path`` answers 200 (at most 60 s); yield the base URL."""
+    """Run ``args`` in ``cwd`` until ``ready_path`` answers 200 (at most 60 s); yield its URL."""
     instance = Path(env["GPASSIST_INSTANCE_PATH"])
     instance.mkdir(parents=True, exist_ok=True)
     log = open(instance / f"server-{port}.log", "w")  # noqa: SIM115
-    process = subprocess.Popen(args, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(args, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

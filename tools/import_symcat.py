@@ -1,6 +1,7 @@
 """Build the project's knowledge-base files for the diagnosis models from ../shared/data.
 
-    .venv/bin/python tools/import_symcat.py [--data ../shared/data] [--out models/diagnosis]
+    .venv/bin/python tools/import_symcat.py [--data ../shared/data]
+        [--out gpassist/models/diagnosis]
 
 For ``general`` it writes ``evidence.csv`` (P(symptom | condition) = SymCat percent / 100),
 ``demographics.csv`` (SymCat age-band and sex odds), ``subsets.json`` (SymCat subset name lists,
@@ -218,7 +219,7 @@ def import_benchmark(data: Path, out: Path, name: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
-    parser.add_argument("--out", type=Path, default=REPO / "models" / "diagnosis")
+    parser.add_argument("--out", type=Path, default=REPO / "gpassist" / "models" / "diagnosis")
     args = parser.parse_args()
     import_general(args.data, args.out)
     for name in BENCHMARKS:

@@ -1,5 +1,10 @@
 """Read the county registry files, validate them, and write them to the database idempotently.
 
+A county folder holds ``county.yaml``, ``drugs.yaml``, ``services.yaml``, ``formularies.yaml``,
+``interactions.yaml`` (dangerous drug pairs) and ``policies/*.yaml`` (its payer policy, one file
+per version). Everything is stored in the
+database, so the running service never reads the folder again.
+
 A bad file is refused as a whole with the file, the line and key path, and the reason; nothing
 is written unless every file is valid. Loading the same files twice changes nothing (no row is
 touched, so the audit log stays quiet). Records that disappear from the files are deactivated,
@@ -34,13 +39,19 @@ from gpassist.clinics.tables import (
     ServiceItem,
     Town,
 )
+from gpassist.prescriptions.knowledge import InteractionFile
+from gpassist.prescriptions.tables import DrugInteraction
+from gpassist.settlement.policy import Policy
+from gpassist.settlement.tables import PayerPolicy
 
 FILES: dict[str, type[BaseModel]] = {
     "county.yaml": CountyFile,
     "drugs.yaml": DrugCatalogFile,
     "services.yaml": ServiceCatalogFile,
     "formularies.yaml": FormularyFile,
+    "interactions.yaml": InteractionFile,
 }
+POLICY_FOLDER = "policies"
 
 
 class RegistryFileError(ValueError):
@@ -61,6 +72,8 @@ class RegistryFiles:
     drugs: DrugCatalogFile
     services: ServiceCatalogFile
     formularies: FormularyFile
+    interactions: InteractionFile
+    policies: tuple[Policy, ...] = ()
     nodes: dict[str, yaml.Node] = field(repr=False, default_factory=dict)
 
 
@@ -93,30 +106,55 @@ def read_registry(folder: Path) -> RegistryFiles:
         path = folder / name
         if not path.is_file():
             raise RegistryFileError(path, None, "", "file is missing")
-        text = path.read_text(encoding="utf-8")
-        try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            raise RegistryFileError(path, mark.line + 1 if mark else None, "", str(exc)) from exc
-        try:
-            parsed[name] = model.model_validate(data)
-        except ValidationError as exc:
-            err = exc.errors(include_url=False)[0]
-            loc = err["loc"]
-            raise RegistryFileError(path, _line_of(node, loc), _key_path(loc), err["msg"]) from exc
-        nodes[name] = node
+        parsed[name], nodes[name] = _read_file(path, model)
     files = RegistryFiles(
         folder,
         parsed["county.yaml"],  # type: ignore[arg-type]
         parsed["drugs.yaml"],  # type: ignore[arg-type]
         parsed["services.yaml"],  # type: ignore[arg-type]
         parsed["formularies.yaml"],  # type: ignore[arg-type]
+        parsed["interactions.yaml"],  # type: ignore[arg-type]
+        _read_policies(folder / POLICY_FOLDER),
         nodes,
     )
     _check_formulary_references(files)
     return files
+
+
+def _read_file(path: Path, model: type[BaseModel]) -> tuple[BaseModel, yaml.Node]:
+    text = path.read_text(encoding="utf-8")
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise RegistryFileError(path, mark.line + 1 if mark else None, "", str(exc)) from exc
+    try:
+        return model.model_validate(data), node
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        loc = err["loc"]
+        raise RegistryFileError(path, _line_of(node, loc), _key_path(loc), err["msg"]) from exc
+
+
+def _read_policies(folder: Path) -> tuple[Policy, ...]:
+    """The county's payer policy versions, oldest first; at least one, no two on one date."""
+    paths = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+    if not paths:
+        raise RegistryFileError(folder, None, "", "no payer policy file (policies/*.yaml)")
+    policies: list[Policy] = []
+    seen: dict[str, Path] = {}
+    for path in paths:
+        policy, node = _read_file(path, Policy)
+        assert isinstance(policy, Policy)
+        for key, value in (("code", policy.code), ("effective_from", str(policy.effective_from))):
+            other = seen.setdefault(f"{key}={value}", path)
+            if other != path:
+                raise RegistryFileError(
+                    path, _line_of(node, (key,)), key, f"{value} is also in {other.name}"
+                )
+        policies.append(policy)
+    return tuple(sorted(policies, key=lambda p: p.effective_from))
 
 
 def _key_path(loc: tuple[Any, ...]) -> str:
@@ -254,6 +292,40 @@ def apply_registry(session: Session, files: RegistryFiles) -> LoadReport:
     )
     drug_ids = {d.code: d.id for d in drugs}
     _sync_formularies(session, files, facility_ids, drug_ids, report)
+    _sync(
+        session,
+        DrugInteraction,
+        {"code": "code"},
+        [
+            {
+                "code": i.code,
+                "groups_a": i.a,
+                "groups_b": i.b,
+                "effect_zh": i.effect.zh,
+                "effect_en": i.effect.en,
+                "source": i.source,
+            }
+            for i in files.interactions.interactions
+        ],
+        report,
+        "drug interactions",
+    )
+    _sync(
+        session,
+        PayerPolicy,
+        {"code": "code"},
+        [
+            {
+                "code": p.code,
+                "county_id": county.id,
+                "effective_from": p.effective_from,
+                "document": p.model_dump(mode="json"),
+            }
+            for p in files.policies
+        ],
+        report,
+        "payer policies",
+    )
     session.flush()
     return report
 

@@ -1,4 +1,6 @@
-"""Load a diagnosis knowledge base from ``models/diagnosis/<name>/`` (format: docs in the KB brief).
+"""Load a diagnosis knowledge base from ``gpassist/models/diagnosis/<name>/``.
+
+Format: docs in the KB brief.
 
 A knowledge base is the project's own files: ``kb.yaml`` (manifest), ``symptoms.csv`` and
 ``conditions.csv`` (names, ICD-10, urgency), and for the generative ``general`` model

@@ -34,7 +34,6 @@ from gpassist.diagnosis.interview import (
     should_stop,
 )
 from gpassist.diagnosis.knowledge import (
-    REPO_ROOT,
     Condition,
     KnowledgeBase,
     Symptom,
@@ -253,10 +252,10 @@ class DiagnosisModel:
 
 
 def model_root() -> Path:
-    from gpassist.config import load_settings
+    from gpassist.config import PACKAGED_MODELS, load_settings
 
     configured = load_settings().get("DIAGNOSIS_MODELS")
-    return Path(configured) if configured else REPO_ROOT / "models" / "diagnosis"
+    return Path(configured) if configured else PACKAGED_MODELS / "diagnosis"
 
 
 def answer_model_for(kb: KnowledgeBase, folder: Path, labels: tuple[str, ...]) -> AnswerModel:

@@ -1,9 +1,10 @@
 """The curated interaction table and the allergy classes, validated when loaded.
 
 ``clinics/<county>/interactions.yaml`` holds the dangerous pairs of common primary-care drugs, each
-with the public source it comes from; ``allergy_classes.yaml`` (beside this module) maps the
-names allergies are recorded under (青霉素, 头孢) to the generic groups they cover. Both name
-generic groups of the drug catalog (``generic_group`` in drugs.yaml).
+with the public source it comes from (``gpassist load-clinics`` stores it in the database and the
+service reads it from there, see ``service.county_interactions``). ``allergy_classes.yaml``
+(beside this module) maps the names allergies are recorded under (青霉素, 头孢) to the generic
+groups they cover. Both name generic groups of the drug catalog (``generic_group`` in drugs.yaml).
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ from gpassist.clinics.schemas import CODE_PATTERN
 from gpassist.clinics.schemas import Text as FileText
 from gpassist.prescriptions.rules import AllergyClass, Interaction
 
-ROOT = Path(__file__).resolve().parents[2]
-INTERACTIONS_FILE = ROOT / "clinics" / "demo-county" / "interactions.yaml"
 ALLERGY_CLASSES_FILE = Path(__file__).with_name("allergy_classes.yaml")
 
 Group = str
@@ -64,7 +63,8 @@ class AllergyClassFile(_Strict):
     classes: list[AllergyClassEntry] = Field(min_length=1)
 
 
-def read_interactions(path: Path = INTERACTIONS_FILE) -> InteractionFile:
+def read_interactions(path: Path) -> InteractionFile:
+    """A county's ``interactions.yaml``, validated."""
     return InteractionFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
@@ -72,8 +72,8 @@ def read_allergy_classes(path: Path = ALLERGY_CLASSES_FILE) -> AllergyClassFile:
     return AllergyClassFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
-@functools.cache
-def interaction_table() -> tuple[Interaction, ...]:
+def interaction_table(file: InteractionFile) -> tuple[Interaction, ...]:
+    """The pairs of an interactions file as the rules take them."""
     return tuple(
         Interaction(
             code=e.code,
@@ -83,7 +83,7 @@ def interaction_table() -> tuple[Interaction, ...]:
             effect_en=e.effect.en,
             source=e.source,
         )
-        for e in read_interactions().interactions
+        for e in file.interactions
     )
 
 

@@ -23,9 +23,14 @@ from gpassist.pharmacy import orders, stock
 from gpassist.pharmacy.states import OrderStatus
 from gpassist.pharmacy.tables import OrderLine, PharmacyOrder
 from gpassist.prescriptions import rules
-from gpassist.prescriptions.knowledge import allergy_classes, interaction_table
+from gpassist.prescriptions.knowledge import allergy_classes
 from gpassist.prescriptions.schemas import PrescriptionIn, PrescriptionSettleIn
-from gpassist.prescriptions.tables import LineSource, Prescription, PrescriptionLine
+from gpassist.prescriptions.tables import (
+    DrugInteraction,
+    LineSource,
+    Prescription,
+    PrescriptionLine,
+)
 from gpassist.settlement import service as settlement_service
 from gpassist.settlement.schemas import BillIn
 from gpassist.settlement.tables import Settlement
@@ -149,6 +154,24 @@ def drafts(data: PrescriptionIn, drugs: list[Drug]) -> list[rules.LineDraft]:
     return out
 
 
+def county_interactions(session: Session) -> tuple[rules.Interaction, ...]:
+    """The dangerous pairs ``gpassist load-clinics`` stored from the county's interactions.yaml."""
+    stored = session.scalars(
+        select(DrugInteraction).where(DrugInteraction.active).order_by(DrugInteraction.code)
+    )
+    return tuple(
+        rules.Interaction(
+            code=row.code,
+            groups_a=frozenset(row.groups_a),
+            groups_b=frozenset(row.groups_b),
+            effect_zh=row.effect_zh,
+            effect_en=row.effect_en,
+            source=row.source,
+        )
+        for row in stored
+    )
+
+
 def check(
     session: Session, patient: Patient, data: PrescriptionIn, drugs: list[Drug], weight_kg, today
 ) -> list[rules.LineDraft]:
@@ -158,7 +181,7 @@ def check(
         lines,
         patient_facts(session, patient, weight_kg, today),
         long_reason=data.long_prescription_reason,
-        interactions=interaction_table(),
+        interactions=county_interactions(session),
         allergy_classes=allergy_classes(),
     )
     if refusals:

@@ -1,4 +1,4 @@
-"""Prescriptions and their lines."""
+"""Prescriptions and their lines; the county's dangerous drug interactions."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from sqlalchemy import BigInteger, Boolean, Date, Float, ForeignKey, Integer, St
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gpassist.clinics.tables import Drug
-from gpassist.db import Base, BigId, UTCDateTime, str_enum, utcnow
+from gpassist.db import Base, BigId, JsonDoc, UTCDateTime, str_enum, utcnow
 from gpassist.labels import LabelledEnum
 from gpassist.prescriptions.rules import Frequency
 
@@ -18,6 +18,24 @@ class LineSource(LabelledEnum):
     clinic = "clinic", "本卫生室已发药", "Dispensed at this clinic"
     # ordered from the county central pharmacy, delivered to the clinic
     central = "central", "县中心药房配送至本卫生室", "Delivered by the county central pharmacy"
+
+
+class DrugInteraction(Base):
+    """A dangerous pair of the county's ``interactions.yaml``, stored by ``gpassist load-clinics``.
+
+    Pairs that disappear from the file are deactivated, not deleted, like the rest of the registry.
+    """
+
+    __tablename__ = "drug_interactions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    groups_a: Mapped[list[str]] = mapped_column(JsonDoc)
+    groups_b: Mapped[list[str]] = mapped_column(JsonDoc)
+    effect_zh: Mapped[str] = mapped_column(Text)
+    effect_en: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(300))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class Prescription(Base):

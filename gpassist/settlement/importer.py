@@ -106,7 +106,7 @@ def import_csv(
     policies: tuple[Policy, ...] | None = None,
 ) -> ImportReport:
     """Import every bill of ``text``; raises ``ImportRefused`` (the caller rolls back)."""
-    policies = policies or service.default_policies()
+    policies = policies or service.county_policies(session)
     bills = _parse(session, text, today, policies)
     report = ImportReport()
     fresh: list[_PendingBill] = []

@@ -13,7 +13,6 @@ import datetime as dt
 import functools
 import hashlib
 import json
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,7 +25,7 @@ from gpassist.followup.service import has_certified_chronic_disease
 from gpassist.patients.service import visible_patient
 from gpassist.patients.tables import Patient
 from gpassist.settlement import chain
-from gpassist.settlement.policy import Level, Payer, Policy, load_policies, policy_in_force
+from gpassist.settlement.policy import Level, Payer, Policy, policy_in_force
 from gpassist.settlement.schemas import BillIn, BillLineIn
 from gpassist.settlement.tables import (
     Bill,
@@ -34,20 +33,29 @@ from gpassist.settlement.tables import (
     BillSource,
     JournalEntry,
     Ledger,
+    PayerPolicy,
     Settlement,
     SettlementShare,
     SettlementStatus,
 )
 
-POLICY_FOLDER = Path(__file__).resolve().parents[2] / "clinics" / "demo-county" / "policies"
-
 ACCUMULATORS = tuple(f.name for f in dataclasses.fields(chain.Accumulators))
 
 
-@functools.cache
-def default_policies() -> tuple[Policy, ...]:
-    """The payer policies of the demo county, read once per process."""
-    return tuple(load_policies(POLICY_FOLDER))
+def county_policies(session: Session) -> tuple[Policy, ...]:
+    """The payer policy versions ``gpassist load-clinics`` stored for the county, oldest first."""
+    rows = session.execute(
+        select(PayerPolicy.id, PayerPolicy.document)
+        .where(PayerPolicy.active)
+        .order_by(PayerPolicy.effective_from)
+    ).all()
+    return tuple(_policy(json.dumps(row.document, sort_keys=True)) for row in rows)
+
+
+@functools.lru_cache(maxsize=64)
+def _policy(document: str) -> Policy:
+    # Keyed by the document itself, so a reloaded (changed) policy is validated afresh.
+    return Policy.model_validate_json(document)
 
 
 def request_hash(data: BillIn) -> str:
@@ -92,7 +100,7 @@ def settle_bill(
     bill_date = data.bill_date or today
     if bill_date > today:
         raise InvalidField.at("body.bill_date", "A bill cannot be dated in the future.")
-    policy = policy_in_force(list(policies or default_policies()), bill_date)
+    policy = policy_in_force(list(policies or county_policies(session)), bill_date)
     if policy is None:
         raise InvalidField.at("body.bill_date", f"No settlement policy is in force on {bill_date}.")
     lines = [_line(session, i, item) for i, item in enumerate(data.items)]

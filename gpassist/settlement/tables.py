@@ -1,4 +1,4 @@
-"""Bills, settlements with one row per payer share, the yearly ledger and its journal."""
+"""Payer policies, bills, settlements with their payer shares, the yearly ledger and its journal."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import enum
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Date,
     ForeignKey,
     Index,
@@ -16,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gpassist.db import Base, BigId, UTCDateTime, str_enum, utcnow
+from gpassist.db import Base, BigId, JsonDoc, UTCDateTime, str_enum, utcnow
 from gpassist.labels import LabelledEnum
 from gpassist.settlement.policy import Level, Payer, VisitType
 
@@ -29,6 +30,24 @@ class BillSource(enum.StrEnum):
 class SettlementStatus(LabelledEnum):
     settled = "settled", "已结算", "Settled"
     reversed = "reversed", "已退费（冲正）", "Reversed"
+
+
+class PayerPolicy(Base):
+    """One version of the county's payer policy, loaded from its ``policies/*.yaml`` file.
+
+    ``document`` is the validated policy (``Policy.model_dump(mode="json")``); a bill is settled
+    under the active version with the latest ``effective_from`` on or before its date. Versions
+    that disappear from the county folder are deactivated, not deleted: settlements name them.
+    """
+
+    __tablename__ = "settlement_policies"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    county_id: Mapped[int] = mapped_column(ForeignKey("counties.id"))
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    effective_from: Mapped[dt.date] = mapped_column(Date)
+    document: Mapped[dict] = mapped_column(JsonDoc)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class Bill(Base):

@@ -1,6 +1,6 @@
 """Serving a committed TCM model: Python text features → two ONNX classifiers → explanation.
 
-A model folder (``models/tcm/<name>/``) holds ``disease.onnx``, ``syndrome.onnx``,
+A model folder (``gpassist/models/tcm/<name>/``) holds ``disease.onnx``, ``syndrome.onnx``,
 ``metadata.json`` (vocabularies, IDF, labels, versions, data hash), ``metrics.json``,
 ``treatments.yaml`` (治法 and catalog medicines per syndrome) and ``MODEL_CARD.md``.
 
@@ -54,7 +54,6 @@ _NOT_FINDINGS_TEXT = (
     "偶有 时有 可 一般 上述 其他 无明显 舌下 络脉 脉络"
 )
 NOT_FINDINGS = frozenset(_NOT_FINDINGS_TEXT.split())
-REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL = "tbosd"
 
 
@@ -265,7 +264,10 @@ _CACHE_LOCK = threading.Lock()
 
 
 def model_root(configured: str | None = None) -> Path:
-    return Path(configured) if configured else REPO_ROOT / "models" / "tcm"
+    """The folder of TCM models: the setting, else the models shipped in the package."""
+    from gpassist.config import PACKAGED_MODELS
+
+    return Path(configured) if configured else PACKAGED_MODELS / "tcm"
 
 
 def load_models(root: Path) -> dict[str, TcmModel]:

@@ -154,3 +154,94 @@ def test_changes_update_and_removed_records_are_deactivated(db_session, tmp_path
         )
     )
     assert banlangen.id not in stocked and amlodipine.id in stocked
+
+
+# --- the county's payer policy -----------------------------------------------------------------
+
+
+def test_the_payer_policy_is_stored_with_the_county(db_session):
+    from gpassist.settlement.service import county_policies
+
+    apply_registry(db_session, read_registry(MINI_COUNTY))
+    (policy,) = county_policies(db_session)
+    assert policy.code == "mini-2019"
+    assert str(policy.effective_from) == "2019-01-01"
+    assert str(policy.basic_insurance["outpatient"].ratio) == "0.55"
+
+
+def test_a_county_without_a_payer_policy_is_refused(tmp_path):
+    folder = tmp_path / "county"
+    shutil.copytree(MINI_COUNTY, folder)
+    shutil.rmtree(folder / "policies")
+    with pytest.raises(RegistryFileError, match=r"policies.*no payer policy file"):
+        read_registry(folder)
+
+
+def test_a_bad_policy_is_refused_with_file_line_and_key(tmp_path):
+    folder = edited_copy(
+        tmp_path, "policies/settlement-2019.yaml", 'ratio: "0.55"', 'ratio: "1.55"'
+    )
+    with pytest.raises(RegistryFileError) as caught:
+        read_registry(folder)
+    assert caught.value.file.name == "settlement-2019.yaml"
+    assert caught.value.key == "basic_insurance.outpatient.ratio"
+    assert caught.value.line == 21
+    assert "less than or equal to 1" in str(caught.value)
+
+
+def test_two_policy_versions_on_one_date_are_refused(tmp_path):
+    folder = tmp_path / "county"
+    shutil.copytree(MINI_COUNTY, folder)
+    text = (folder / "policies" / "settlement-2019.yaml").read_text(encoding="utf-8")
+    (folder / "policies" / "settlement-2019b.yaml").write_text(
+        text.replace("code: mini-2019", "code: mini-2019b"), encoding="utf-8"
+    )
+    with pytest.raises(RegistryFileError, match=r"2019-01-01 is also in settlement-2019\.yaml"):
+        read_registry(folder)
+
+
+def test_a_new_policy_version_is_added_and_a_removed_one_deactivated(db_session, tmp_path):
+    import datetime as dt
+
+    from gpassist.settlement.service import county_policies
+
+    folder = tmp_path / "county"
+    shutil.copytree(MINI_COUNTY, folder)
+    apply_registry(db_session, read_registry(folder))
+    text = (folder / "policies" / "settlement-2019.yaml").read_text(encoding="utf-8")
+    (folder / "policies" / "settlement-2027.yaml").write_text(
+        text.replace("code: mini-2019", "code: mini-2027")
+        .replace("effective_from: 2019-01-01", "effective_from: 2027-01-01")
+        .replace('ratio: "0.55"', 'ratio: "0.65"'),
+        encoding="utf-8",
+    )
+    report = apply_registry(db_session, read_registry(folder))
+    assert report.counts == {"payer policies created": 1}
+    assert [p.code for p in county_policies(db_session)] == ["mini-2019", "mini-2027"]
+    assert county_policies(db_session)[1].effective_from == dt.date(2027, 1, 1)
+
+    (folder / "policies" / "settlement-2019.yaml").unlink()
+    report = apply_registry(db_session, read_registry(folder))
+    assert report.counts == {"payer policies deactivated": 1}
+    assert [p.code for p in county_policies(db_session)] == ["mini-2027"]
+
+
+def test_the_countys_drug_interactions_are_stored_and_follow_the_file(db_session, tmp_path):
+    from gpassist.prescriptions.service import county_interactions
+
+    folder = tmp_path / "county"
+    shutil.copytree(MINI_COUNTY, folder)
+    apply_registry(db_session, read_registry(folder))
+    pairs = {i.code: i for i in county_interactions(db_session)}
+    assert "simvastatin" in pairs["simvastatin-clarithromycin"].groups_a
+    assert "clarithromycin" in pairs["simvastatin-clarithromycin"].groups_b
+
+    path = folder / "interactions.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("  - code: simvastatin-clarithromycin")
+    end = text.index("  - code:", start + 1)
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    report = apply_registry(db_session, read_registry(folder))
+    assert report.counts == {"drug interactions deactivated": 1}
+    assert "simvastatin-clarithromycin" not in {i.code for i in county_interactions(db_session)}
+    assert len(county_interactions(db_session)) == len(pairs) - 1

@@ -12,7 +12,7 @@ def installed():
     """The committed models, as the service loads them at start (once per process)."""
     models = runtime.load_models()
     assert runtime.DEFAULT_MODEL in models, (
-        "the committed general model (models/diagnosis/general/model.onnx) is missing"
+        "the committed general model (gpassist/models/diagnosis/general/model.onnx) is missing"
     )
     return models
 

@@ -12,7 +12,7 @@ from gpassist.diagnosis.features import AGE_BAND_NAMES
 from gpassist.diagnosis.training import GeneralPlan
 
 REPO = Path(__file__).resolve().parents[2]
-COMMITTED = REPO / "models" / "diagnosis"
+COMMITTED = REPO / "gpassist" / "models" / "diagnosis"
 TINY_PLAN = GeneralPlan(
     train_per_condition=60,
     chunk=150,

@@ -106,9 +106,9 @@ def test_index_is_built_once_per_vocabulary():
 
 
 def test_committed_benchmark_vocabulary_finds_fever_by_initials():
-    path = ROOT / "models" / "diagnosis" / "mz4" / "symptoms.csv"
+    path = ROOT / "gpassist" / "models" / "diagnosis" / "mz4" / "symptoms.csv"
     if not path.exists():
-        pytest.skip("models/diagnosis/mz4/symptoms.csv is not installed")
+        pytest.skip("gpassist/models/diagnosis/mz4/symptoms.csv is not installed")
     with path.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     vocabulary = [

@@ -207,7 +207,7 @@ def test_an_unknown_age_applies_the_age_limited_rules():
 
 def committed_vocabulary() -> set[str]:
     vocabulary = set()
-    for path in (ROOT / "models" / "diagnosis").glob("*/symptoms.csv"):
+    for path in (ROOT / "gpassist" / "models" / "diagnosis").glob("*/symptoms.csv"):
         with path.open(encoding="utf-8") as f:
             vocabulary |= {row["code"] for row in csv.DictReader(f)}
     return vocabulary
@@ -216,7 +216,7 @@ def committed_vocabulary() -> set[str]:
 def test_every_red_flag_code_is_a_symptom_of_some_committed_model():
     vocabulary = committed_vocabulary()
     if not vocabulary:
-        pytest.skip("no committed symptoms.csv under models/diagnosis")
+        pytest.skip("no committed symptoms.csv under gpassist/models/diagnosis")
     missing = sorted(load_rules().red_flag_codes() - vocabulary)
     assert missing == []
 

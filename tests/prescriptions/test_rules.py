@@ -16,7 +16,11 @@ from gpassist.prescriptions.knowledge import (
     read_interactions,
 )
 from gpassist.prescriptions.rules import DrugFacts, Frequency, LineDraft, PatientFacts
+from tests.conftest import DEMO_COUNTY
 from tests.prescriptions.helpers import demo_catalog
+
+DEMO_INTERACTIONS = read_interactions(DEMO_COUNTY / "interactions.yaml")
+INTERACTIONS = interaction_table(DEMO_INTERACTIONS)
 
 
 def facts(code: str) -> DrugFacts:
@@ -48,7 +52,7 @@ def check(lines, patient=ADULT, long_reason=None):
         lines,
         patient,
         long_reason=long_reason,
-        interactions=interaction_table(),
+        interactions=INTERACTIONS,
         allergy_classes=allergy_classes(),
     )
     return {(r.field, r.code) for r in found}
@@ -162,7 +166,7 @@ def test_allergies(allergy, code, refused):
 
 def test_interaction_between_two_lines_names_both():
     lines = [draft("simvastatin-20mg-tab", 20), draft("clarithromycin-0.25g-tab", 250, "bid")]
-    found = rules.check_prescription(lines, ADULT, interactions=interaction_table())
+    found = rules.check_prescription(lines, ADULT, interactions=INTERACTIONS)
     (refusal,) = found
     assert refusal.field == "body.lines.1.drug" and refusal.code == "interaction"
     assert "line 1" in refusal.en and "FDA" in refusal.en and "第 1 行" in refusal.zh
@@ -188,9 +192,9 @@ def test_every_refusal_is_bilingual():
 
 def test_interaction_and_allergy_files_name_catalog_groups():
     groups = {d.generic_group for d in demo_catalog().values()}
-    assert read_interactions().groups() <= groups
+    assert DEMO_INTERACTIONS.groups() <= groups
     assert {g for c in read_allergy_classes().classes for g in c.groups} <= groups
-    assert all(len(e.source) > 10 for e in read_interactions().interactions)
+    assert all(len(e.source) > 10 for e in DEMO_INTERACTIONS.interactions)
 
 
 @given(

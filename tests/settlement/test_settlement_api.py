@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from gpassist.settlement import chain
 from gpassist.settlement.policy import Level
-from gpassist.settlement.service import ACCUMULATORS, default_policies
+from gpassist.settlement.service import ACCUMULATORS, county_policies
 from gpassist.settlement.tables import JournalEntry, Ledger, Settlement
 
 CHRONIC_BILL_DATE = "2026-03-02"
@@ -195,7 +195,7 @@ def test_concurrent_settlements_equal_a_serial_replay(app, api, users, database)
 
     with database.sessionmaker() as session:
         settled = session.scalars(select(Settlement).order_by(Settlement.id)).all()
-        policy = default_policies()[0]
+        policy = county_policies(session)[0]
         replayed = chain.Accumulators()
         for settlement in settled:
             items = tuple(

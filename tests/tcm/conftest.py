@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from gpassist.tcm.runtime import REPO_ROOT, TcmModel
+from gpassist.config import PACKAGED_MODELS
+from gpassist.tcm.runtime import TcmModel
 
-COMMITTED = REPO_ROOT / "models" / "tcm" / "tbosd"
+COMMITTED = PACKAGED_MODELS / "tcm" / "tbosd"
 
 # Synthetic records: two diseases, three syndromes, each with its telltale findings.
 SYNTHETIC = {

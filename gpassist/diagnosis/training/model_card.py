@@ -79,7 +79,7 @@ CASES_LIMIT = (
 CARD = """# Model card: {name} — {title_zh} / {title_en}
 
 Version {version}; clinical: {clinical}; written by
-`gpassist diagnosis train --kb models/diagnosis/{name} --seed {seed}`.
+`gpassist diagnosis train --kb gpassist/models/diagnosis/{name} --seed {seed}`.
 
 ## Intended use
 {intended}
