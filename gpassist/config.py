@@ -65,6 +65,13 @@ SETTINGS: tuple[Setting, ...] = (
         _optional,
         "redis://… message queue shared by several server processes; unset for one process",
     ),
+    Setting(
+        "SOCKETIO_CHANNEL",
+        "flask-socketio",
+        str,
+        "Redis pub/sub channel of the Socket.IO message queue: the same in every process of one "
+        "deployment, another for another deployment (or test run) sharing that Redis",
+    ),
     Setting("LOG_LEVEL", "INFO", str, "logging level of the gpassist logger"),
     Setting(
         "DIAGNOSIS_MODELS",
