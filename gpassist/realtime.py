@@ -136,15 +136,14 @@ def emit_after_commit(
 
     A socket in several of the rooms gets it once; ``skip_sid`` (the sender) not at all. ``emit``
     defaults to the app's Socket.IO (a separate scheduler process passes its queue emitter). A
-    session with no transaction open has nothing to wait for: the event goes at once.
+    session with no transaction open begins one here, so the event waits for its commit too.
     """
     pending = _Pending(event_name, payload, tuple(to), namespace, skip_sid, emit)
     if not pending.rooms:
         return
-    if session.in_transaction():
-        session.info.setdefault(_PENDING_KEY, []).append(pending)
-    else:
-        _send(pending)
+    if not session.in_transaction():
+        session.begin()
+    session.info.setdefault(_PENDING_KEY, []).append(pending)
 
 
 @event.listens_for(Session, "after_commit")
@@ -254,11 +253,12 @@ class QueueManager(_ClosesRooms, python_socketio.RedisManager):
         published = super()._publish(data)  # None when Redis could not be reached (twice)
         if published is None:
             what = data.get("event") or data.get("method")
+            room = data.get("room") or "everyone"
             log.warning(
                 "Socket.IO queue %s unreachable: %s to %s on %s reached only this process",
                 self.where(),
                 what,
-                data.get("room") or "everyone",
+                room if isinstance(room, str) else ", ".join(room),
                 data.get("namespace") or "/",
             )
         return published
