@@ -16,6 +16,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -260,14 +261,18 @@ def queue_channel() -> str:
 
 
 @contextmanager
-def serve(world: World, instance: Path, **env: str) -> Iterator[LiveServer]:
-    """A server on ``world`` until the block ends (no scheduler unless ``env`` asks for one)."""
+def serve(world: World, *instances: Path, **env: str) -> Iterator[list[LiveServer]]:
+    """A server on ``world`` per instance folder, started side by side, until the block ends
+    (no scheduler unless ``env`` asks for one)."""
     env.setdefault("GPASSIST_CONSULT_SCHEDULER_INTERVAL_SECONDS", "0")
-    server = LiveServer(world, instance, **env).start()
+    servers = [LiveServer(world, instance, **env) for instance in instances]
     try:
-        yield server
+        with ThreadPoolExecutor(len(servers)) as pool:
+            list(pool.map(LiveServer.start, servers))
+        yield servers
     finally:
-        server.stop()
+        for server in servers:
+            server.stop()
 
 
 @pytest.fixture
@@ -318,7 +323,17 @@ class Peer:
                 self.changed.wait(left)
 
     def disconnect(self) -> None:
-        self.client.disconnect()
+        close_client(self.client)
+
+
+def close_client(client: socketio_client.Client) -> None:
+    """Disconnect without websocket-client's wait of up to 3 s for the server's close frame,
+    which the client's own read thread has usually taken already (so the wait runs out)."""
+    ws = getattr(client.eio, "ws", None)
+    if ws is not None:
+        close = ws.close
+        ws.close = lambda *args, **kwargs: close(*args, **{**kwargs, "timeout": 0.2})
+    client.disconnect()
 
 
 def connect_peer(base: str, token: str | None) -> Peer:
@@ -352,12 +367,9 @@ def peers() -> Iterator[Callable[[str, str | None], Peer]]:
         return peer
 
     yield connect
-    # Each close waits up to 3 s for the server's close frame (websocket-client): all at once.
-    closing = [threading.Thread(target=p.disconnect) for p in made if p.client.connected]
-    for thread in closing:
-        thread.start()
-    for thread in closing:
-        thread.join(15)
+    for peer in made:
+        if peer.client.connected:
+            peer.disconnect()
 
 
 REQUEST = {

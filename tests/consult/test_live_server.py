@@ -35,9 +35,9 @@ def server(shared_world, tmp_path_factory) -> Iterator[LiveServer]:
     # The sweep runs with the scheduler: every 0.2 s here. The escalation delays stay at their
     # defaults (minutes), so no request of these tests escalates meanwhile.
     instance = tmp_path_factory.mktemp("live-server")
-    with serve(
-        shared_world, instance, GPASSIST_CONSULT_SCHEDULER_INTERVAL_SECONDS="0.2"
-    ) as running:
+    with serve(shared_world, instance, GPASSIST_CONSULT_SCHEDULER_INTERVAL_SECONDS="0.2") as (
+        running,
+    ):
         yield running
 
 

@@ -67,7 +67,7 @@ def test_with_the_queue_down_readyz_says_degraded_and_emits_are_logged(world, tm
 def test_with_the_queue_down_a_servers_own_sockets_still_hear_their_events(world, tmp_path, peers):
     down = f"redis://127.0.0.1:{free_port()}/0"
     at_migration_head(world.database_url)
-    with serve(world, tmp_path / "instance", GPASSIST_SOCKETIO_QUEUE=down) as server:
+    with serve(world, tmp_path / "instance", GPASSIST_SOCKETIO_QUEUE=down) as (server,):
         ready = requests.get(f"{server.base}/readyz", timeout=10)
         assert ready.status_code == 200 and ready.json()["socketio_queue"] == "unreachable"
         specialist = peers(server.base, world.tokens["specialist"])

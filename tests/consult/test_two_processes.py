@@ -18,6 +18,7 @@ from tests.consult.conftest import (
     REQUEST,
     LiveServer,
     World,
+    close_client,
     new_encounter,
     new_token,
     queue_channel,
@@ -39,10 +40,8 @@ def pair(
     """Two servers on one database and one queue. No scheduler, hence no revocation sweep:
     whatever closes a socket here came through the queue."""
     queue = {"GPASSIST_SOCKETIO_QUEUE": redis_url, "GPASSIST_SOCKETIO_CHANNEL": channel}
-    with (
-        serve(shared_world, tmp_path_factory.mktemp("first"), **queue) as first,
-        serve(shared_world, tmp_path_factory.mktemp("second"), **queue) as second,
-    ):
+    instances = (tmp_path_factory.mktemp("first"), tmp_path_factory.mktemp("second"))
+    with serve(shared_world, *instances, **queue) as (first, second):
         yield first, second
 
 
@@ -127,7 +126,6 @@ def test_a_logout_in_one_process_closes_the_users_sockets_in_the_other(
     assert probe_closed.wait(20), "the second consult socket stayed connected"
     assert bystander.client.connected  # only that user's sockets
     assert bystander.call("queue")["ok"] is True
-    client.disconnect()
 
 
 def test_a_notice_from_another_process_reaches_the_users_room(
@@ -166,4 +164,4 @@ def test_a_notice_from_another_process_reaches_the_users_room(
             arrived.wait(0.5)  # the server subscribes asynchronously; resend until it has
         assert texts and texts[0] == "来自另一进程"
     finally:
-        client.disconnect()
+        close_client(client)
