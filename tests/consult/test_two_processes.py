@@ -165,3 +165,43 @@ def test_a_notice_from_another_process_reaches_the_users_room(
         assert texts and texts[0] == "来自另一进程"
     finally:
         close_client(client)
+
+
+def test_the_scheduler_run_apart_reaches_the_servers_sockets_through_the_queue(
+    shared_world: World, pair, peers, redis_url, channel, monkeypatch
+):
+    from click.testing import CliRunner
+
+    from gpassist.consult.cli import consult
+
+    first, second = pair
+    doctor = peers(first.base, shared_world.tokens["doctor_a"])
+    off_duty = peers(second.base, shared_world.tokens["specialist2"])
+    wait_until_subscribed(redis_url, channel, doctor, shared_world.ids["doctor_a"])
+    wait_until_subscribed(redis_url, channel, off_duty, shared_world.ids["specialist2"])
+    encounter_id = new_encounter(shared_world, "doctor_a")
+    requested = doctor.ok("request", {"encounter_id": encounter_id, **REQUEST})
+    consultation_id = requested["consultation"]["id"]
+
+    # `gpassist consult scheduler --once` as an operator runs it beside the servers (which run
+    # no scheduler here), escalating at once.
+    for name, value in {
+        "DATABASE_URL": shared_world.database_url,
+        "SOCKETIO_QUEUE": redis_url,
+        "SOCKETIO_CHANNEL": channel,
+        "CONSULT_DEPARTMENT_AFTER_SECONDS": "0.001",
+        "LOG_LEVEL": "WARNING",
+    }.items():
+        monkeypatch.setenv(f"GPASSIST_{name}", value)
+    ran = CliRunner().invoke(consult, ["scheduler", "--once"])
+    assert ran.exit_code == 0, ran.output
+    assert "ran the jobs" in ran.output
+
+    def escalated(p):
+        return p["change"] == "escalated" and p["consultation"]["id"] == consultation_id
+
+    assert off_duty.wait_for("queue_changed", escalated)
+    heard = doctor.wait_for(
+        "consultation", lambda p: p["consultation"]["escalation"] != "available"
+    )
+    assert heard["consultation"]["escalation"] == "department"
