@@ -197,6 +197,8 @@ def end_user_sockets(user_id: int) -> int:
 
 
 class _ClosesRooms:
+    """What both managers share: closing this process's sockets in a room."""
+
     def disconnect_local_room(self, room: str, namespace: str) -> int:
         """Disconnect this process's sockets in ``room``; returns how many."""
         sids = [sid for sid, _eio in self.get_participants(namespace, room)]  # type: ignore[attr-defined]
@@ -209,9 +211,11 @@ class LocalManager(_ClosesRooms, python_socketio.Manager):
     """One server process, no message queue."""
 
     def disconnect_room(self, room: str, namespace: str) -> int:
+        """Disconnect every socket in ``room``; returns how many."""
         return self.disconnect_local_room(room, namespace)
 
     def queue_state(self) -> str:
+        """Always ``"none"``: there is no queue to reach."""
         return "none"
 
 
@@ -231,6 +235,8 @@ class QueueManager(_ClosesRooms, python_socketio.RedisManager):
         )
 
     def disconnect_room(self, room: str, namespace: str) -> int:
+        """Disconnect the room's sockets here and, through Redis, in every other process;
+        returns how many this process closed."""
         closed = self.disconnect_local_room(room, namespace)
         self._publish(
             {
@@ -269,6 +275,7 @@ class QueueManager(_ClosesRooms, python_socketio.RedisManager):
         return f"{parsed.hostname}:{parsed.port or 6379}"
 
     def queue_state(self) -> str:
+        """``"ok"`` when Redis answers a PING within a second, else ``"unreachable"``."""
         client = redis.Redis.from_url(self.redis_url, socket_connect_timeout=1, socket_timeout=1)
         try:
             return "ok" if client.ping() else "unreachable"
