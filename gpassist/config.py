@@ -78,6 +78,11 @@ class Settings(BaseSettings):
         "process runs.",
         "unset",
     )
+    SOCKETIO_CHANNEL: str = setting(
+        "flask-socketio",
+        "Redis pub/sub channel of the Socket.IO message queue: the same in every process of one "
+        "deployment, another for another deployment (or test run) sharing that Redis.",
+    )
     DIAGNOSIS_MODELS: str | None = setting(
         None,
         "Folder holding one sub-folder per diagnosis model (knowledge base + `model.onnx`, "

@@ -13,7 +13,7 @@ from gpassist.auth.tables import Role
 from gpassist.consult import service
 from gpassist.consult.attachments import TooLarge, attachment_for, store_attachment
 from gpassist.consult.present import consultation_model, message_model
-from gpassist.consult.runtime import send_notices, timeouts_from
+from gpassist.consult.runtime import announce, timeouts_from
 from gpassist.consult.schemas import (
     AttachmentOut,
     AvailabilityIn,
@@ -28,7 +28,6 @@ from gpassist.consult.schemas import (
 )
 from gpassist.db import utcnow
 from gpassist.endpoints import endpoint, request_session
-from gpassist.extensions import socketio
 from gpassist.schemas import ApiModel, Str
 
 bp = Blueprint("consult", __name__, url_prefix="/api/v1")
@@ -108,8 +107,7 @@ def open_from_encounter(user, encounter_id: int, body: ConsultationIn):
     session = request_session()
     outcome = service.open_consultation(session, user, encounter_id, body, now=utcnow())
     out = consultation_model(outcome.consultation)
-    session.commit()  # stored before the specialists hear of it
-    send_notices(socketio.emit, outcome.notices)
+    announce(session, outcome.notices)  # sent once the request's session commits
     return out
 
 

@@ -21,18 +21,17 @@ def run_scheduler(once: bool) -> None:
     they are started with GPASSIST_CONSULT_SCHEDULER_INTERVAL_SECONDS=0. Notices reach clients
     through GPASSIST_SOCKETIO_QUEUE; without a queue they are only logged.
     """
-    from flask_socketio import SocketIO
-
     from gpassist.config import load_settings
     from gpassist.consult.runtime import make_scheduler
     from gpassist.db import Database
+    from gpassist.realtime import queue_emitter
 
     settings = load_settings()
     if settings["CONSULT_SCHEDULER_INTERVAL_SECONDS"] <= 0:
         settings["CONSULT_SCHEDULER_INTERVAL_SECONDS"] = 5.0
     log = logging.getLogger("gpassist.consult")
     if settings["SOCKETIO_QUEUE"]:
-        emit = SocketIO(message_queue=settings["SOCKETIO_QUEUE"]).emit
+        emit = queue_emitter(settings["SOCKETIO_QUEUE"], settings.get("SOCKETIO_CHANNEL"))
     else:
 
         def emit(event, payload, **_kw):

@@ -1,10 +1,10 @@
 """Socket.IO namespace ``/consult``: every event in docs/consult-protocol.md.
 
-A connection authenticates in the handshake (``auth={"token": …}``, or the logged-in web
-session) and is refused otherwise. The token is checked again on every event, so a token revoked
-in another process stops working at once. Every event is acknowledged with
-``{"ok": true, …}`` or ``{"ok": false, "error": <problem>}``. Each event runs in one
-transaction; what it stored is committed before anything is relayed.
+A connection authenticates in the handshake (``gpassist.realtime.authenticate``: a bearer token,
+or the logged-in web session) and is refused otherwise. The token is checked again on every
+event, so a token revoked in another process stops working at once. Every event is acknowledged
+with ``{"ok": true, …}`` or ``{"ok": false, "error": <problem>}``. Each event runs in one
+transaction; what it stored is committed before anything is relayed (``announce``).
 """
 
 from __future__ import annotations
@@ -16,18 +16,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app, request, session
-from flask_socketio import ConnectionRefusedError, join_room, leave_room, rooms
+from flask import current_app, request
+from flask_socketio import join_room, leave_room, rooms
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gpassist.auth import credentials
-from gpassist.auth.service import user_for_token
 from gpassist.auth.tables import Role, User
 from gpassist.consult import service
 from gpassist.consult.present import consultation_out, message_out
-from gpassist.consult.runtime import LOCAL_SOCKETS, NAMESPACE, ensure_scheduler, send_notices
+from gpassist.consult.runtime import LOCAL_SOCKETS, NAMESPACE, announce, ensure_scheduler
 from gpassist.consult.schemas import (
     AvailabilityIn,
     CancelEvent,
@@ -40,40 +38,20 @@ from gpassist.consult.schemas import (
     SignalEvent,
     TypingEvent,
 )
-from gpassist.consult.service import Notice, consultation_room, user_room
+from gpassist.consult.service import Notice, consultation_room
 from gpassist.db import utcnow
 from gpassist.errors import Conflict, Problem, Unauthorized, validation_problem
-from gpassist.extensions import socketio
+from gpassist.realtime import authenticate, connected_user, socketio
 from gpassist.schemas import ApiModel
 
 log = logging.getLogger("gpassist.consult.events")
 
-TOKEN_KEY = "gpassist.consult.token"
-
-# The handshake's bearer token, or the logged-in page's session (same origin only).
-handshake_token = credentials.handshake_token
-
-
-def _refused(title: str) -> ConnectionRefusedError:
-    return ConnectionRefusedError({"type": "/problems/unauthorized", "title": title, "status": 401})
-
 
 @socketio.on("connect", namespace=NAMESPACE)
 def connect(auth=None):
-    token = handshake_token(auth)
-    if token is None:
-        raise _refused("token required")
-    database = current_app.extensions["gpassist.db"]
-    with database.read_sessionmaker() as db_session:
-        user = user_for_token(db_session, token)
-        if user is None:
-            raise _refused("unknown, expired or revoked token")
-        user_id = user.id
-    session[TOKEN_KEY] = token
-    LOCAL_SOCKETS.add(request.sid, token)
-    join_room(user_room(user_id))
+    user = authenticate(auth)
+    LOCAL_SOCKETS.add(request.sid, user.token)
     ensure_scheduler(current_app._get_current_object())  # type: ignore[attr-defined]
-    log.info("consult socket %s connected for user %s", request.sid, user_id)
     return True
 
 
@@ -145,26 +123,29 @@ def _handle(handler: Handler, model: type[BaseModel], data: Any, writes: bool) -
         except ValidationError as exc:
             raise validation_problem(exc, "data") from exc
         reply = handler(db_session, user, parsed)
-    # Committed: now the others may hear of it.
-    send_notices(socketio.emit, reply.notices)
-    send_notices(socketio.emit, reply.relay, skip_sid=request.sid)
+        # Sent when the transaction commits: nobody hears of what was not stored.
+        announce(db_session, reply.notices)
+        announce(db_session, reply.relay, skip_sid=request.sid)
     return {"ok": True, **reply.ack}
 
 
 @contextmanager
 def _read_only(database) -> Iterator[Session]:
+    """A session that writes nothing; its commit (of nothing) sends what the handler queued."""
     db_session = database.read_sessionmaker()
     try:
         yield db_session
-    finally:
+        db_session.commit()
+    except BaseException:
         db_session.rollback()
+        raise
+    finally:
         db_session.close()
 
 
 def _current_user(db_session: Session) -> User:
     """Re-check the handshake's token on every event: revocation anywhere ends it here too."""
-    token = session.get(TOKEN_KEY)
-    user = user_for_token(db_session, token) if token else None
+    user = connected_user(db_session)
     if user is None:
         for room in rooms():
             if room != request.sid:
@@ -173,10 +154,6 @@ def _current_user(db_session: Session) -> User:
     db_session.info["actor"] = user.username
     db_session.info["actor_id"] = user.id
     return user
-
-
-def _config(name: str):
-    return current_app.config[name]
 
 
 # --- requesting, routing, accepting ----------------------------------------------------------

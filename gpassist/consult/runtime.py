@@ -6,13 +6,17 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from gpassist.auth.service import hash_token
+from gpassist.auth.tables import ApiToken
 from gpassist.consult.service import Notice, escalate_and_expire
 from gpassist.consult.states import Timeouts
-from gpassist.db import Database
+from gpassist.db import Database, utcnow
+from gpassist.realtime import Emit, emit_after_commit, socketio
 from gpassist.scheduler import LeaseScheduler
 
 log = logging.getLogger("gpassist.consult")
@@ -21,24 +25,30 @@ NAMESPACE = "/consult"
 LEASE_NAME = "consult"
 _START_LOCK = threading.Lock()
 
-Emit = Callable[..., Any]
 
-
-def send_notices(emit: Emit, notices: Iterable[Notice], skip_sid: str | None = None) -> None:
-    """Emit each notice once per socket (a list of rooms reaches a socket in several only once)."""
+def announce(
+    session: Session,
+    notices: Iterable[Notice],
+    *,
+    skip_sid: str | None = None,
+    emit: Emit | None = None,
+) -> None:
+    """Send each notice on /consult once ``session`` commits (a socket in several of its rooms
+    gets it once; ``skip_sid``, the sender, not at all)."""
     for notice in notices:
-        if notice.rooms:
-            emit(
-                notice.event,
-                notice.payload,
-                to=list(notice.rooms),
-                namespace=NAMESPACE,
-                skip_sid=skip_sid,
-            )
+        emit_after_commit(
+            session,
+            notice.event,
+            notice.payload,
+            to=notice.rooms,
+            namespace=NAMESPACE,
+            skip_sid=skip_sid,
+            emit=emit,
+        )
 
 
-def timeouts_from(config: dict[str, Any]) -> Timeouts:
-    """The escalation and expiry delays of waiting consultations, from the settings."""
+def timeouts_from(config) -> Timeouts:
+    """The escalation and expiry delays of the settings."""
     return Timeouts(
         department_after=config["CONSULT_DEPARTMENT_AFTER_SECONDS"],
         admins_after=config["CONSULT_ADMINS_AFTER_SECONDS"],
@@ -46,23 +56,26 @@ def timeouts_from(config: dict[str, Any]) -> Timeouts:
     )
 
 
-def escalation_job(timeouts: Timeouts, emit: Emit) -> Callable[[Database, dt.datetime], None]:
-    """The scheduler job that escalates and expires waiting consultations, committing before
-    it sends the notices through ``emit``.
+def escalation_job(
+    timeouts: Timeouts, emit: Emit | None = None
+) -> Callable[[Database, dt.datetime], None]:
+    """The scheduler's job: escalate or expire waiting requests, then tell whom it concerns.
+
+    ``emit`` defaults to this process's Socket.IO; the scheduler CLI passes its queue emitter.
     """
 
     def escalate_waiting_requests(database: Database, now: dt.datetime) -> None:
         with database.transaction(actor="scheduler:consult") as session:
             notices = escalate_and_expire(session, now, timeouts)
-        send_notices(emit, notices)
+            announce(session, notices, emit=emit)
         if notices:
             log.info("consult scheduler sent %d notices", len(notices))
 
     return escalate_waiting_requests
 
 
-def make_scheduler(database: Database, config: dict[str, Any], emit: Emit) -> LeaseScheduler:
-    """The consultation scheduler: the escalation job, run by whichever process holds the lease."""
+def make_scheduler(database: Database, config, emit: Emit | None = None) -> LeaseScheduler:
+    """The lease-holding scheduler that runs ``escalation_job`` every configured interval."""
     return LeaseScheduler(
         database=database,
         name=LEASE_NAME,
@@ -84,8 +97,6 @@ class LocalSockets:
         self._by_sid: dict[str, str] = {}
 
     def add(self, sid: str, token: str) -> None:
-        from gpassist.auth.service import hash_token
-
         with self._lock:
             self._by_sid[sid] = hash_token(token)
 
@@ -95,10 +106,6 @@ class LocalSockets:
 
     def dead(self, database: Database, now: dt.datetime) -> list[str]:
         """The sids whose token is no longer live."""
-        from sqlalchemy import select
-
-        from gpassist.auth.tables import ApiToken
-
         with self._lock:
             by_sid = dict(self._by_sid)
         if not by_sid:
@@ -119,18 +126,22 @@ class LocalSockets:
 LOCAL_SOCKETS = LocalSockets()
 
 
-def sweep_revoked_sockets(database: Database, interval: float) -> None:
-    """Forever: disconnect this process's /consult sockets whose token died."""
-    from gpassist.db import utcnow
-    from gpassist.extensions import socketio
+def close_dead_sockets(database: Database, now: dt.datetime) -> list[str]:
+    """Disconnect this process's /consult sockets whose token was revoked or has expired."""
+    closed = LOCAL_SOCKETS.dead(database, now)
+    for sid in closed:
+        log.info("consult socket %s: token no longer live, disconnecting", sid)
+        LOCAL_SOCKETS.remove(sid)
+        socketio.server.disconnect(sid, namespace=NAMESPACE, ignore_queue=True)
+    return closed
 
+
+def sweep_revoked_sockets(database: Database, interval: float) -> None:
+    """Forever: ``close_dead_sockets`` every ``interval`` seconds."""
     while True:
         socketio.sleep(interval)
         try:
-            for sid in LOCAL_SOCKETS.dead(database, utcnow()):
-                log.info("consult socket %s: token no longer live, disconnecting", sid)
-                LOCAL_SOCKETS.remove(sid)
-                socketio.server.disconnect(sid, namespace=NAMESPACE)
+            close_dead_sockets(database, utcnow())
         except Exception:  # the database may be briefly unreachable; sweep again later
             log.exception("consult socket sweep failed")
 
@@ -142,14 +153,12 @@ def ensure_scheduler(app: Flask) -> LeaseScheduler | None:
     Started lazily rather than in ``create_app`` so apps built for tests, the CLI or the OpenAPI
     document start no thread.
     """
-    from gpassist.extensions import socketio
-
     if app.config["CONSULT_SCHEDULER_INTERVAL_SECONDS"] <= 0:
         return None
     with _START_LOCK:
         scheduler = app.extensions.get("gpassist.consult.scheduler")
         if scheduler is None:
-            scheduler = make_scheduler(app.extensions["gpassist.db"], app.config, socketio.emit)
+            scheduler = make_scheduler(app.extensions["gpassist.db"], app.config)
             app.extensions["gpassist.consult.scheduler"] = scheduler
             socketio.start_background_task(scheduler.run_forever, socketio.sleep)
             socketio.start_background_task(

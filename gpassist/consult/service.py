@@ -46,6 +46,7 @@ from gpassist.db import utcnow
 from gpassist.errors import Conflict, Forbidden, InvalidField, NotFound
 from gpassist.patients.service import require_clinic_doctor, visible_encounter
 from gpassist.patients.tables import Encounter
+from gpassist.realtime import user_room
 from gpassist.referrals.service import county_department, open_referral
 from gpassist.referrals.tables import ReferralSource
 
@@ -65,11 +66,6 @@ class Outcome:
 
     consultation: Consultation
     notices: list[Notice] = field(default_factory=list)
-
-
-def user_room(user_id: int) -> str:
-    """The Socket.IO room of one user on ``/consult`` (every socket the user has open)."""
-    return f"consult-user:{user_id}"
 
 
 def consultation_room(consultation_id: int) -> str:

@@ -1,194 +1,166 @@
-"""Acceptance 1 against a real server process: a village doctor prescribes three drugs, one of
-which the clinic lacks; the order appears on the pharmacist's board live (a python-socketio
-client on ``/pharmacy``); it is picked from the first-expiring lot, dispatched in a town run and
-delivered, the clinic's view following along; stock and history end right."""
+"""Acceptance 1, in-process: a village doctor prescribes three drugs, one of which the clinic
+lacks; the order appears on the pharmacist's board live (Flask-SocketIO's test client on
+``/pharmacy``); it is picked from the first-expiring lot, dispatched in a town run and
+delivered, the clinic's view following along; stock and history end right. The board in a
+browser against a real server: tests/browser."""
 
 from __future__ import annotations
 
 import datetime as dt
-import queue
 
 import pytest
-import requests
-import socketio as socketio_client
 
-from gpassist.auth.service import issue_token
+from gpassist.auth.tables import User
 from gpassist.clinics.tables import Drug, Facility
-from gpassist.db import Database
+from gpassist.extensions import socketio
 from gpassist.pharmacy import stock
-from tests.conftest import build_world, make_users
 from tests.prescriptions.helpers import add_demo_drugs, today
-from tests.servers import BIN, free_port, running_server, service_env
+
+NAMESPACE = "/pharmacy"
 
 
-def prepare(database_url: str, registry) -> dict[str, str]:
-    """The mini county, users with tokens, the clinic's and the pharmacy's stock."""
-    database = Database(database_url)
-    try:
-        build_world(database, registry)
-        with database.transaction(actor="test") as session:
-            add_demo_drugs(session)
-            users = make_users(session)
-            tokens = {
-                name: issue_token(session, users[name], ttl=dt.timedelta(hours=1)).token
-                for name in ("doctor_a", "doctor_b", "pharmacist")
-            }
-            va = session.query(Facility).filter_by(code="VA").one()
-            cp = stock.central_pharmacy(session)
-            drug = {d.code: d for d in session.query(Drug)}
-            soon, later = today() + dt.timedelta(days=60), today() + dt.timedelta(days=400)
-            for code in ("amlodipine-5mg-tab", "metformin-500mg-tab"):
-                stock.receive(
-                    session, users["doctor_a"], va, drug[code], "VA-1", later, 100, today()
-                )
-            stock.receive(
-                session,
-                users["pharmacist"],
-                cp,
-                drug["rosuvastatin-10mg-tab"],
-                "LATE",
-                later,
-                50,
-                today(),
-            )
-            stock.receive(
-                session,
-                users["pharmacist"],
-                cp,
-                drug["rosuvastatin-10mg-tab"],
-                "SOON",
-                soon,
-                30,
-                today(),
-            )
-        return tokens
-    finally:
-        database.dispose()
+@pytest.fixture
+def stocked(database, users) -> None:
+    """The clinic's and the pharmacy's stock."""
+    with database.transaction(actor="test") as session:
+        add_demo_drugs(session)
+        doctor = session.get(User, users["doctor_a"].id)
+        pharmacist = session.get(User, users["pharmacist"].id)
+        va = session.query(Facility).filter_by(code="VA").one()
+        cp = stock.central_pharmacy(session)
+        drug = {d.code: d for d in session.query(Drug)}
+        soon, later = today() + dt.timedelta(days=60), today() + dt.timedelta(days=400)
+        for code in ("amlodipine-5mg-tab", "metformin-500mg-tab"):
+            stock.receive(session, doctor, va, drug[code], "VA-1", later, 100, today())
+        rosuvastatin = drug["rosuvastatin-10mg-tab"]
+        stock.receive(session, pharmacist, cp, rosuvastatin, "LATE", later, 50, today())
+        stock.receive(session, pharmacist, cp, rosuvastatin, "SOON", soon, 30, today())
 
 
-def listener(base: str, token: str) -> tuple[socketio_client.Client, queue.Queue]:
-    events: queue.Queue = queue.Queue()
-    client = socketio_client.Client(reconnection=False)
-    for name in ("order.created", "order.status"):
-        client.on(name, lambda data, name=name: events.put((name, data)), namespace="/pharmacy")
-    client.connect(
-        base,
-        auth={"token": token},
-        namespaces=["/pharmacy"],
-        transports=["websocket"],
-        wait_timeout=10,
+class Listener:
+    """A /pharmacy socket and the order events it has heard, oldest first."""
+
+    def __init__(self, app, token: str) -> None:
+        self.client = socketio.test_client(app, namespace=NAMESPACE, auth={"token": token})
+        assert self.client.is_connected(NAMESPACE)
+        self.heard: list[tuple[str, dict]] = []
+
+    def next_event(self) -> tuple[str, dict]:
+        self.heard.extend((p["name"], p["args"][0]) for p in self.client.get_received(NAMESPACE))
+        assert self.heard, "no event"
+        return self.heard.pop(0)
+
+    def empty(self) -> bool:
+        return not self.heard and not self.client.get_received(NAMESPACE)
+
+
+def test_order_appears_live_and_is_delivered(app, api, users, stocked):
+    refused = socketio.test_client(app, namespace=NAMESPACE, auth={"token": "forged"})
+    assert not refused.is_connected(NAMESPACE)
+    board = Listener(app, users["pharmacist"].token)
+    clinic = Listener(app, users["doctor_a"].token)
+    other = Listener(app, users["doctor_b"].token)
+
+    def call(method: str, path: str, who: str, **kw):
+        return getattr(api, method.lower())(path, as_=who, **kw)
+
+    patient = call(
+        "POST",
+        "/api/v1/patients",
+        "doctor_a",
+        json={"name": "郑大爷", "sex": "male", "birth_date": "1950-02-02"},
+    ).get_json()
+    visit = call(
+        "POST",
+        f"/api/v1/patients/{patient['id']}/encounters",
+        "doctor_a",
+        json={"chief_complaint": "复诊开药"},
+    ).get_json()
+    rx = call(
+        "POST",
+        f"/api/v1/encounters/{visit['id']}/prescriptions",
+        "doctor_a",
+        json={
+            "lines": [
+                {"drug": "amlodipine-5mg-tab", "dose": 5, "frequency": "qd", "days": 7},
+                {"drug": "metformin-500mg-tab", "dose": 500, "frequency": "bid", "days": 7},
+                {"drug": "rosuvastatin-10mg-tab", "dose": 10, "frequency": "qn", "days": 7},
+            ]
+        },
     )
-    return client, events
+    assert rx.status_code == 201, rx.get_json()
+    order_id = rx.get_json()["pharmacy_order_id"]
+    assert [x["source"] for x in rx.get_json()["lines"]] == ["clinic", "clinic", "central"]
+
+    # Live, without a reload: on the board and in the clinic's view.
+    name, data = board.next_event()
+    assert (name, data["id"], data["status"], data["clinic"]) == (
+        "order.created",
+        order_id,
+        "pending",
+        "VA",
+    )
+    assert clinic.next_event()[1]["id"] == order_id
+    board_now = call("GET", "/api/v1/pharmacy/board", "pharmacist").get_json()
+    assert board_now["towns"][0]["pending"][0]["id"] == order_id
+
+    picked = call("POST", f"/api/v1/pharmacy/orders/{order_id}/pick", "pharmacist", json={})
+    assert picked.status_code == 200, picked.get_json()
+    assert [(a["lot_no"], a["quantity"]) for a in picked.get_json()["lines"][0]["allocations"]] == [
+        ("SOON", 7)
+    ]
+    assert board.next_event()[1]["status"] == "picked"
+
+    run = call("POST", "/api/v1/pharmacy/delivery-runs", "pharmacist", json={"town": "T1"})
+    assert run.status_code == 201, run.get_json()
+    assert board.next_event()[1]["status"] == "dispatched"
+
+    delivered = call("POST", f"/api/v1/pharmacy/orders/{order_id}/delivery", "doctor_a")
+    assert delivered.status_code == 200, delivered.get_json()
+    assert board.next_event()[1]["status"] == "delivered"
+    assert [clinic.next_event()[1]["status"] for _ in range(3)] == [
+        "picked",
+        "dispatched",
+        "delivered",
+    ]
+    assert other.empty()  # another clinic's doctor heard nothing
+
+    lots = {
+        lot["lot_no"]: (lot["on_hand"], lot["reserved"])
+        for lot in call(
+            "GET", "/api/v1/pharmacy/stock?drug=rosuvastatin-10mg-tab", "pharmacist"
+        ).get_json()["items"]
+    }
+    assert lots == {"SOON": (23, 0), "LATE": (50, 0)}
+    clinic_stock = call("GET", "/api/v1/pharmacy/stock", "doctor_a").get_json()["items"]
+    assert sorted((x["drug"], x["on_hand"]) for x in clinic_stock) == [
+        ("amlodipine-5mg-tab", 93),
+        ("metformin-500mg-tab", 86),
+    ]
+    history = call("GET", f"/api/v1/pharmacy/orders/{order_id}", "doctor_a").get_json()["history"]
+    assert [(h["to_status"], h["by"]) for h in history] == [
+        ("pending", "doctor_a"),
+        ("picked", "pharmacist"),
+        ("dispatched", "pharmacist"),
+        ("delivered", "doctor_a"),
+    ]
+    assert all(h["at"].endswith("+08:00") for h in history)
 
 
-def next_event(events: queue.Queue) -> tuple[str, dict]:
-    return events.get(timeout=15)
+def test_nothing_is_told_of_an_order_that_was_rolled_back(app, users, database, stocked):
+    # Events wait for the commit (gpassist.realtime.emit_after_commit).
+    from gpassist.pharmacy.events import notify
 
-
-@pytest.mark.slow
-def test_order_appears_live_and_is_delivered(database_url, tmp_path, mini_registry):
-    tokens = prepare(database_url, mini_registry)
-    port = free_port()
-    env = service_env(database_url, tmp_path)
-    with running_server([str(BIN / "gpassist"), "serve", "--port", str(port)], env, port) as base:
-        refused = socketio_client.Client(reconnection=False)
-        with pytest.raises(socketio_client.exceptions.ConnectionError):
-            refused.connect(
-                base, auth={"token": "forged"}, namespaces=["/pharmacy"], wait_timeout=10
-            )
-        board, board_events = listener(base, tokens["pharmacist"])
-        clinic, clinic_events = listener(base, tokens["doctor_a"])
-        other, other_events = listener(base, tokens["doctor_b"])
-        try:
-            http = requests.Session()
-
-            def call(method: str, path: str, who: str, **kw):
-                headers = {"Authorization": f"Bearer {tokens[who]}"}
-                return http.request(method, base + path, headers=headers, timeout=30, **kw)
-
-            patient = call(
-                "POST",
-                "/api/v1/patients",
-                "doctor_a",
-                json={"name": "郑大爷", "sex": "male", "birth_date": "1950-02-02"},
-            ).json()
-            visit = call(
-                "POST",
-                f"/api/v1/patients/{patient['id']}/encounters",
-                "doctor_a",
-                json={"chief_complaint": "复诊开药"},
-            ).json()
-            rx = call(
-                "POST",
-                f"/api/v1/encounters/{visit['id']}/prescriptions",
-                "doctor_a",
-                json={
-                    "lines": [
-                        {"drug": "amlodipine-5mg-tab", "dose": 5, "frequency": "qd", "days": 7},
-                        {"drug": "metformin-500mg-tab", "dose": 500, "frequency": "bid", "days": 7},
-                        {"drug": "rosuvastatin-10mg-tab", "dose": 10, "frequency": "qn", "days": 7},
-                    ]
-                },
-            )
-            assert rx.status_code == 201, rx.text
-            order_id = rx.json()["pharmacy_order_id"]
-            assert [x["source"] for x in rx.json()["lines"]] == ["clinic", "clinic", "central"]
-
-            # Live, without a reload: on the board and in the clinic's view.
-            name, data = next_event(board_events)
-            assert (name, data["id"], data["status"], data["clinic"]) == (
-                "order.created",
-                order_id,
-                "pending",
-                "VA",
-            )
-            assert next_event(clinic_events)[1]["id"] == order_id
-            board_now = call("GET", "/api/v1/pharmacy/board", "pharmacist").json()
-            assert board_now["towns"][0]["pending"][0]["id"] == order_id
-
-            picked = call("POST", f"/api/v1/pharmacy/orders/{order_id}/pick", "pharmacist", json={})
-            assert picked.status_code == 200, picked.text
-            assert [
-                (a["lot_no"], a["quantity"]) for a in picked.json()["lines"][0]["allocations"]
-            ] == [("SOON", 7)]
-            assert next_event(board_events)[1]["status"] == "picked"
-
-            run = call("POST", "/api/v1/pharmacy/delivery-runs", "pharmacist", json={"town": "T1"})
-            assert run.status_code == 201, run.text
-            assert next_event(board_events)[1]["status"] == "dispatched"
-
-            delivered = call("POST", f"/api/v1/pharmacy/orders/{order_id}/delivery", "doctor_a")
-            assert delivered.status_code == 200, delivered.text
-            assert next_event(board_events)[1]["status"] == "delivered"
-            assert [e[1]["status"] for e in (next_event(clinic_events) for _ in range(3))] == [
-                "picked",
-                "dispatched",
-                "delivered",
-            ]
-            assert other_events.empty()  # another clinic's doctor heard nothing
-
-            lots = {
-                lot["lot_no"]: (lot["on_hand"], lot["reserved"])
-                for lot in call(
-                    "GET", "/api/v1/pharmacy/stock?drug=rosuvastatin-10mg-tab", "pharmacist"
-                ).json()["items"]
-            }
-            assert lots == {"SOON": (23, 0), "LATE": (50, 0)}
-            clinic_stock = call("GET", "/api/v1/pharmacy/stock", "doctor_a").json()["items"]
-            assert sorted((x["drug"], x["on_hand"]) for x in clinic_stock) == [
-                ("amlodipine-5mg-tab", 93),
-                ("metformin-500mg-tab", 86),
-            ]
-            history = call("GET", f"/api/v1/pharmacy/orders/{order_id}", "doctor_a").json()[
-                "history"
-            ]
-            assert [(h["to_status"], h["by"]) for h in history] == [
-                ("pending", "doctor_a"),
-                ("picked", "pharmacist"),
-                ("dispatched", "pharmacist"),
-                ("delivered", "doctor_a"),
-            ]
-            assert all(h["at"].endswith("+08:00") for h in history)
-        finally:
-            for client in (board, clinic, other):
-                client.disconnect()
+    board = Listener(app, users["pharmacist"].token)
+    with database.sessionmaker() as session:
+        clinic_id = session.get(User, users["doctor_a"].id).clinic_id
+    with database.sessionmaker() as session:
+        notify(session, "order.created", {"id": 999, "status": "pending"}, clinic_id)
+        assert board.empty()  # not before the commit ...
+        session.rollback()
+    assert board.empty()  # ... and never after a rollback
+    with database.sessionmaker() as session:
+        notify(session, "order.created", {"id": 1000, "status": "pending"}, clinic_id)
+        assert board.empty()
+        session.commit()
+    assert board.next_event() == ("order.created", {"id": 1000, "status": "pending"})
