@@ -50,9 +50,35 @@ SETTINGS: tuple[Setting, ...] = (
         _optional,
         "signs web session cookies; default: a random key kept in <instance>/secret_key",
     ),
+    Setting(
+        "SECURE_COOKIES",
+        False,
+        _bool,
+        "mark the pages' session cookie Secure (sent over HTTPS only); set it when serving HTTPS",
+    ),
     Setting("TOKEN_TTL_HOURS", 12.0, float, "lifetime of an API bearer token, hours"),
     Setting("LOGIN_MAX_FAILURES", 5, int, "failed logins before an account is throttled"),
     Setting("LOGIN_LOCK_MINUTES", 15.0, float, "how long a throttled account waits"),
+    Setting(
+        "LOGIN_RATE_LIMIT",
+        60,
+        int,
+        "login attempts (API token and login page together) allowed per client IP per window",
+    ),
+    Setting("LOGIN_RATE_WINDOW_SECONDS", 60, int, "the window of LOGIN_RATE_LIMIT, seconds"),
+    Setting(
+        "RATE_LIMIT_STORAGE",
+        None,
+        _optional,
+        "where login attempts are counted: memory:// or redis://…; default SOCKETIO_QUEUE if "
+        "set (shared by the server processes), else memory",
+    ),
+    Setting(
+        "TRUSTED_PROXIES",
+        0,
+        int,
+        "reverse proxies (nginx) in front that set X-Forwarded-For/-Proto; 0 trusts none",
+    ),
     Setting(
         "SOCKETIO_ASYNC_MODE",
         "threading",
