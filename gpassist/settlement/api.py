@@ -15,7 +15,7 @@ from gpassist.errors import InvalidField
 from gpassist.patients.tables import Patient
 from gpassist.schemas import Text, text_of
 from gpassist.settlement import service
-from gpassist.settlement.schemas import BillIn, LineOut, ReceiptOut, ShareOut
+from gpassist.settlement.schemas import BillIn, LineOut, ReceiptOut, ReversalIn, ShareOut
 from gpassist.settlement.tables import Settlement
 
 bp = Blueprint("settlement", __name__, url_prefix="/api/v1")
@@ -107,15 +107,17 @@ def get_settlement(user, settlement_id: int):
     bp,
     "/settlements/<id:settlement_id>/reversal",
     "POST",
-    summary="Refund: reverse every share and ledger change of a settlement, once",
+    summary="Refund: reverse every share and ledger change of a settlement, once, with a reason "
+    "(the clinic's doctor on the settlement's day; an admin any day)",
     tag=TAG,
     roles=CASHIERS,
+    body=ReversalIn,
     response=ReceiptOut,
     errors=(409,),
 )
-def reverse(user, settlement_id: int):
+def reverse(user, settlement_id: int, body: ReversalIn):
     settlement = service.reverse_settlement(
-        request_session(), user, settlement_id, shanghai_today()
+        request_session(), user, settlement_id, shanghai_today(), reason=body.reason
     )
     return receipt(settlement)
 
