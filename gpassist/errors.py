@@ -106,7 +106,7 @@ class CsrfRefused(Forbidden):
     """A write from the pages without the page's CSRF token: the role is not the reason."""
 
     slug = "csrf"
-    title = "The page's security token is missing or expired; reload the page and try again"
+    title = "The page's security token (CSRF) is missing or expired; reload the page, try again"
     title_zh = "页面安全令牌缺失或已过期，请刷新页面后重试"
 
 
