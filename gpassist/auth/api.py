@@ -6,13 +6,14 @@ import datetime as dt
 import math
 from typing import Annotated
 
-from flask import Blueprint, current_app
+from flask import Blueprint, current_app, request
 from pydantic import ConfigDict, Field
 
 from gpassist.audit.service import list_events
 from gpassist.auth import service
 from gpassist.auth.credentials import bearer_token
 from gpassist.auth.events import end_user_sockets
+from gpassist.auth.ratelimit import login_rate_limit
 from gpassist.auth.tables import ROLE_NAMES, Role, User
 from gpassist.db import utcnow
 from gpassist.endpoints import endpoint, request_session
@@ -132,6 +133,14 @@ class AuditEventList(OutModel):
     errors=(401, 429),
 )
 def create_token(body: TokenRequest):
+    verdict = login_rate_limit().hit(request.remote_addr or "-")
+    if not verdict.allowed:
+        wait = verdict.retry_after_seconds
+        raise TooManyRequests(
+            f"Too many login attempts from this address; try again in {wait} s.",
+            headers={"Retry-After": str(wait)},
+            retry_after_seconds=wait,
+        )
     session = request_session()
     config = current_app.config
     outcome = service.login(

@@ -1,0 +1,73 @@
+"""A per-client-address limit on login attempts, on top of the per-account lockout.
+
+The lockout (``service.login``) stops guessing one account's password; this stops one address
+from trying many accounts. Every attempt counts, right or wrong, on ``POST /api/v1/auth/token``
+and the login page together: at most ``LOGIN_RATE_LIMIT`` per ``LOGIN_RATE_WINDOW_SECONDS``
+(a fixed window) per client IP. Counts live in memory, or in Redis when ``RATE_LIMIT_STORAGE``
+(default: ``SOCKETIO_QUEUE``) names one, so several server processes share them. If that Redis
+is down the limit is skipped with a warning: logins go on, the account lockout still holds.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+from limits import RateLimitItemPerSecond
+from limits.errors import StorageError
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
+
+log = logging.getLogger("gpassist.auth")
+
+_EXTENSION = "gpassist.login_rate_limit"
+_NAMESPACE = "gpassist-login"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    retry_after_seconds: int = 0
+
+
+class LoginRateLimit:
+    """Counts login attempts per client address in fixed windows."""
+
+    def __init__(self, attempts: int, window_seconds: int, storage_uri: str) -> None:
+        self.item = RateLimitItemPerSecond(attempts, window_seconds)
+        self.storage = storage_from_string(storage_uri, wrap_exceptions=True)
+        self.limiter = FixedWindowRateLimiter(self.storage)
+
+    def hit(self, client: str) -> Verdict:
+        """Count one attempt from ``client``; refused once the window's attempts are used."""
+        try:
+            if self.limiter.hit(self.item, _NAMESPACE, client):
+                return Verdict(True)
+            reset_at, _remaining = self.limiter.get_window_stats(self.item, _NAMESPACE, client)
+        except StorageError as exc:
+            log.warning("login rate limit skipped, its storage failed: %s", type(exc).__name__)
+            return Verdict(True)
+        return Verdict(False, max(1, math.ceil(reset_at - time.time())))
+
+    def reset(self) -> None:
+        """Forget every count (tests sharing one app reset it between tests)."""
+        self.storage.reset()
+
+
+def init_login_rate_limit(app: Flask) -> LoginRateLimit:
+    """Create the app's limiter from its settings."""
+    config = app.config
+    storage = config["RATE_LIMIT_STORAGE"] or config["SOCKETIO_QUEUE"] or "memory://"
+    limit = LoginRateLimit(
+        int(config["LOGIN_RATE_LIMIT"]), int(config["LOGIN_RATE_WINDOW_SECONDS"]), storage
+    )
+    app.extensions[_EXTENSION] = limit
+    return limit
+
+
+def login_rate_limit(app: Flask | None = None) -> LoginRateLimit:
+    """The limiter of ``app`` (default: the current app); ``.reset()`` clears its counts."""
+    return (app or current_app).extensions[_EXTENSION]  # type: ignore[union-attr]
