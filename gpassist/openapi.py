@@ -43,12 +43,12 @@ _PROBLEM_SCHEMA = {
 _ERROR_TEXT = {
     400: "Malformed request",
     401: "Missing, unknown, expired or revoked token",
-    403: "The caller's role may not do this",
+    403: "The caller's role may not do this (or a page's call lacks its CSRF token)",
     404: "Not found (or not visible to the caller)",
     409: "Conflicts with the current state",
     415: "Body is not JSON",
     422: "Validation failed; errors carry the field paths",
-    429: "Too many failed attempts",
+    429: "Too many attempts: the account is locked or the address is over its login rate limit",
 }
 
 _PATH_SCHEMAS = {
