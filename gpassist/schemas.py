@@ -124,13 +124,13 @@ def validate_json_data(model: type[Model], data: Any) -> Model:
     Strict with JSON's own types: ``true`` is not 1 and ``"5"`` is not 5 (a query string, all
     text, is validated in lax mode instead), while dates, enums and lists still come as JSON
     writes them. Data that Python's JSON reader took but pydantic's refuses (a lone surrogate
-    escape) is validated in lax mode, which reports it at its field.
+    escape) is validated once more in lax mode only to report the error at its field.
     """
     try:
         return model.model_validate_json(json.dumps(data), strict=True)
     except ValidationError as exc:
         if any(error["type"] == "json_invalid" for error in exc.errors()):
-            return model.model_validate(data)
+            model.model_validate(data)  # raises with the field's path
         raise
 
 
