@@ -7,7 +7,10 @@ COUNTY ?= clinics/demo-county
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test lint format bench clean translations
+# Test processes (pytest-xdist); "auto" is one per core.
+TEST_WORKERS ?= auto
+
+.PHONY: run test check install install-test lint format bench clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,10 +45,18 @@ run: install
 	$(BIN)/gpassist seed-demo
 	$(BIN)/gpassist serve --host $(HOST) --port $(PORT)
 
+# The whole suite: both backends where GPASSIST_TEST_POSTGRES_URL is set (.ci/run sets it), the
+# fuzz, the browser and the real-server tests.
 test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
+
+# The quick run while working: everything but the fuzz, the browser and the real-server tests.
+check: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest -n $(TEST_WORKERS) -m "not fuzz and not browser and not slow"
 
 lint: install-test
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

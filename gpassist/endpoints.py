@@ -23,6 +23,7 @@ from werkzeug.routing import BaseConverter
 from gpassist.errors import (
     BadRequest,
     Forbidden,
+    InvalidField,
     Unauthorized,
     UnsupportedMediaType,
     validation_problem,
@@ -103,6 +104,23 @@ def close_request_session(_exc: BaseException | None = None) -> None:
 def current_user():
     """The authenticated user of this request (set by ``endpoint``)."""
     return g.user
+
+
+_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
+
+
+def idempotency_key() -> str:
+    """The request's ``Idempotency-Key`` header; a missing or malformed one is a 422 naming
+    ``header.Idempotency-Key``. Endpoints that charge money (settling a bill) require it, so a
+    retried request replays the first result instead of charging twice."""
+    key = request.headers.get("Idempotency-Key", "")
+    if not _IDEMPOTENCY_KEY.match(key):
+        raise InvalidField.at(
+            "header.Idempotency-Key",
+            "Send an Idempotency-Key header (8–128 letters, digits, _ . : -), new for each bill.",
+            "missing",
+        )
+    return key
 
 
 def authenticate_request(session: Session):

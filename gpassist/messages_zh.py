@@ -2,11 +2,15 @@
 
 Pydantic's messages are English; each error also gets ``message_zh`` from its type and limits.
 Field labels name the common fields the way the forms do; other fields are shown by their path.
+A choice among an enum's codes is listed by the members' Chinese labels (``gpassist.labels``).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+from gpassist.labels import labelled_enums
 
 FIELD_LABELS = {
     "name": "姓名",
@@ -92,7 +96,21 @@ def field_label(path: str) -> str:
     return ".".join(parts) or path
 
 
+def expected_choices(expected: str) -> str:
+    """Pydantic's list of allowed codes (``'male' or 'female'``) in the labels of the enum they
+    are exactly the codes of (``男、女``); as given when no labelled enum has those codes."""
+    codes = re.findall(r"'([^']*)'", expected)
+    for cls in labelled_enums():
+        members = {m.value: m for m in cls}
+        if codes and set(codes) == members.keys():
+            return "、".join(members[code].zh for code in codes)
+    return expected
+
+
 def chinese_message(path: str, error_type: str, ctx: dict[str, Any] | None, message: str) -> str:
+    """The Chinese message of one validation error at ``path`` (``收缩压：不能大于 300``)."""
+    if error_type == "enum" and ctx and "expected" in ctx:
+        ctx = {**ctx, "expected": expected_choices(str(ctx["expected"]))}
     template = _TEMPLATES.get(error_type)
     if template is None:
         # Our own rules (value_error) carry an explanation in English only; keep it, labelled.

@@ -24,6 +24,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from gpassist.db import SHANGHAI
+from gpassist.labels import LabelledEnum
 
 # Embeddings, overrides and isolates (U+202A–202E, U+2066–2069), the implicit marks (U+200E,
 # U+200F, U+061C): invisible, they make a stored name display as something else (a patient's
@@ -148,6 +149,11 @@ class Page(RequestModel):
 
     limit: int = Field(default=50, ge=1, le=500)
     offset: int = Field(default=0, ge=0, le=1_000_000)
+
+
+def label_text(member: LabelledEnum) -> Text:
+    """The bilingual ``Text`` of a labelled enum member (a role, a payer, a status)."""
+    return Text(zh=member.zh, en=member.en)
 
 
 def text_of(obj: Any, prefix: str) -> Text:

@@ -1,15 +1,28 @@
-"""Shared fixtures: the app on each database backend, users per role, an API client.
+"""Shared fixtures: one app per database backend, a database per test copied from a template.
 
 Every database test runs on SQLite and, when ``GPASSIST_TEST_POSTGRES_URL`` is set, on PostgreSQL
-too (the ``backend`` parameter). Isolation: ``app`` gets a fresh SQLite file or a fresh PostgreSQL
-schema per test (for tests that commit); ``db_session`` runs inside a transaction that is rolled
-back (for service tests that only flush). With ``GPASSIST_REQUIRE_SERVICES=1`` (CI) a missing
-PostgreSQL or Redis fails the run instead of skipping.
+too (the ``backend`` parameter). Per backend and per test process, built on first use
+(``backend_state``):
+
+- a *template* database: the tables, the mini county and one user per role with a live token;
+- the *app* (``create_app``: models, blueprints, the OpenAPI document).
+
+Per test, ``app`` points that one app at a fresh copy of the template (a copied SQLite file, or
+PostgreSQL ``CREATE DATABASE … TEMPLATE``: about 1 ms and 60 ms), so a test may commit, run
+threads or start a CLI on the same database, and its settings changes are undone afterwards.
+``db_session`` is cheaper still for service tests that only flush: a session on a shared copy,
+inside a transaction that is rolled back. ``empty_database_url`` is an empty database for tests
+that build their own (migrations, ``load-clinics``, server processes). With
+``GPASSIST_REQUIRE_SERVICES=1`` (CI) a missing PostgreSQL or Redis fails the run instead of
+skipping.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import shutil
+import sqlite3
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -17,8 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from hypothesis import HealthCheck, settings
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.orm import Session
 
 from gpassist import create_app
@@ -29,6 +43,7 @@ from gpassist.auth.tables import Role, User
 from gpassist.clinics.loader import apply_registry, read_registry
 from gpassist.clinics.tables import Department, Facility
 from gpassist.db import Database
+from gpassist.demo.common import SeedResult
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI_COUNTY = ROOT / "tests" / "data" / "mini-county"
@@ -38,8 +53,11 @@ POSTGRES_URL = os.environ.get("GPASSIST_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("GPASSIST_TEST_REDIS_URL")
 REQUIRE_SERVICES = os.environ.get("GPASSIST_REQUIRE_SERVICES") == "1"
 BACKENDS = ["sqlite", "postgresql"]
+# pytest-xdist runs one process per worker; each keeps its own templates and databases.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 PASSWORD = "correct horse battery staple"
+TEST_SECRET_KEY = "test-only-secret"
 
 settings.register_profile(
     "gpassist",
@@ -56,7 +74,7 @@ def service_unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-# --- databases -------------------------------------------------------------------------------
+# --- database servers ------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
@@ -124,17 +142,6 @@ def backend(request) -> str:
     return request.param
 
 
-@pytest.fixture
-def database_url(backend, tmp_path, request) -> Iterator[str]:
-    """An empty database of its own for this test: a new SQLite file or PostgreSQL schema."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'gpassist.db'}"
-        return
-    server = request.getfixturevalue("postgres_url")
-    with PostgresSchema(server) as schema:
-        yield schema.url
-
-
 @pytest.fixture(scope="session")
 def mini_registry():
     return read_registry(MINI_COUNTY)
@@ -146,21 +153,238 @@ def build_world(database: Database, registry) -> None:
         apply_registry(session, registry)
 
 
+# --- templates and per-test copies -----------------------------------------------------------
+
+
+class PostgresDatabases:
+    """Whole databases on the test server, made and dropped over one admin connection."""
+
+    def __init__(self, server_url: str) -> None:
+        self.server_url = server_url
+        self.admin: Engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
+        self.made: list[str] = []
+
+    def url(self, name: str) -> str:
+        return make_url(self.server_url).set(database=name).render_as_string(hide_password=False)
+
+    def create(self, name: str, template: str | None = None) -> str:
+        clause = f' TEMPLATE "{template}"' if template else ""
+        with self.admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"{clause}'))
+        self.made.append(name)
+        return self.url(name)
+
+    def drop(self, name: str) -> None:
+        with self.admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self.made.remove(name)
+
+    def close(self) -> None:
+        for name in list(self.made):
+            self.drop(name)
+        self.admin.dispose()
+
+
+@dataclass
+class Template:
+    """A prepared database (mini county, users, tokens) that each test gets a copy of."""
+
+    location: str  # the SQLite file, or the PostgreSQL database name
+    users: dict[str, TestUser]
+    postgres: PostgresDatabases | None = None
+
+    def copy(self, folder: Path) -> tuple[str, str]:
+        """A new database holding what the template holds: (url, name to drop afterwards)."""
+        if self.postgres is None:
+            target = folder / "gpassist.db"
+            shutil.copyfile(self.location, target)
+            return f"sqlite:///{target}", ""
+        name = f"gpt_{WORKER}_{uuid.uuid4().hex[:12]}"
+        return self.postgres.create(name, template=self.location), name
+
+    def discard(self, name: str) -> None:
+        if self.postgres is not None and name:
+            self.postgres.drop(name)
+
+
+def prepare_template(database: Database, registry) -> dict[str, TestUser]:
+    build_world(database, registry)
+    out = {}
+    with database.transaction(actor="test") as session:
+        for username, user in make_users(session).items():
+            # Long enough for a whole run; tests of expiry issue their own tokens.
+            issued = issue_token(session, user, ttl=dt.timedelta(hours=12))
+            out[username] = TestUser(user.id, username, user.role, issued.token)
+    return out
+
+
+class Backend:
+    """What one backend's tests share in this process, each piece built on first use."""
+
+    def __init__(self, name: str, server_url: str | None, folder: Path, registry) -> None:
+        self.name = name
+        self.folder = folder
+        self.registry = registry
+        self.postgres = PostgresDatabases(server_url) if server_url else None
+        self._template: Template | None = None
+        self._app: Flask | None = None
+        self._shared: Database | None = None
+        self._demo: tuple[Database, SeedResult] | None = None
+
+    @property
+    def template(self) -> Template:
+        if self._template is None:
+            self._template = self._make_template()
+        return self._template
+
+    def _make_template(self) -> Template:
+        if self.postgres is None:
+            path = self.folder / "template.db"
+            database = Database(f"sqlite:///{path}")
+            users = prepare_template(database, self.registry)
+            database.dispose()
+            with sqlite3.connect(path) as connection:  # fold the WAL in: the copy is one file
+                connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            return Template(str(path), users)
+        name = f"gptpl_{WORKER}_{uuid.uuid4().hex[:8]}"
+        database = Database(self.postgres.create(name))
+        try:
+            users = prepare_template(database, self.registry)
+        finally:
+            database.dispose()  # a template database must have no connections
+        return Template(name, users, self.postgres)
+
+    @property
+    def app(self) -> Flask:
+        """This backend's app, built once; the ``app`` fixture points it at each test's copy."""
+        if self._app is None:
+            from gpassist.extensions import socketio
+
+            self._app = create_app(
+                {
+                    "DATABASE_URL": "sqlite://",  # replaced per test
+                    "INSTANCE_PATH": str(self.folder / "instance"),
+                    "SECRET_KEY": TEST_SECRET_KEY,
+                    "LOG_LEVEL": "WARNING",
+                    # a scheduler thread would outlive the test whose database it reads
+                    "CONSULT_SCHEDULER_INTERVAL_SECONDS": 0,
+                }
+            )
+            self._app.extensions["gpassist.db"].dispose()
+            # Flask-SocketIO keeps one server, of the last init_app, on the shared extension
+            # object: remember this app's so each test can put it back.
+            self._app.extensions[SOCKETIO_SERVER] = socketio.server
+        return self._app
+
+    @property
+    def rollback_database(self) -> Database:
+        """One copy of the template for the rolled-back ``db_session`` tests."""
+        if self._shared is None:
+            url, _ = self.template.copy(self._subfolder("shared"))
+            self._shared = Database(url)
+        return self._shared
+
+    @property
+    def demo(self) -> tuple[Database, SeedResult]:
+        """The demo county seeded once (``DEMO_PATIENTS`` patients) on a copy of the template."""
+        if self._demo is None:
+            import gpassist.auth.service
+            from gpassist.demo import seed_demo
+
+            url, _ = self.template.copy(self._subfolder("demo"))
+            database = Database(url)
+            with pytest.MonkeyPatch.context() as patch:
+                # argon2 is deliberately slow; the demo's ~90 users share one hash here.
+                patch.setattr(gpassist.auth.service, "hash_password", lambda _p: password_hash())
+                with database.transaction(actor="test") as session:
+                    apply_registry(session, read_registry(DEMO_COUNTY))
+                    result = seed_demo(session, patients=DEMO_PATIENTS)
+            self._demo = (database, result)
+        return self._demo
+
+    def _subfolder(self, name: str) -> Path:
+        folder = self.folder / name
+        folder.mkdir(exist_ok=True)
+        return folder
+
+    def close(self) -> None:
+        for database in (self._shared, self._demo and self._demo[0]):
+            if database:
+                database.dispose()
+        if self.postgres is not None:
+            self.postgres.close()
+
+
+SOCKETIO_SERVER = "gpassist.test.socketio_server"
+DEMO_PATIENTS = 400
+
+
+@pytest.fixture(scope="session")
+def _backends() -> Iterator[dict[str, Backend]]:
+    made: dict[str, Backend] = {}
+    yield made
+    for state in made.values():
+        state.close()
+
+
 @pytest.fixture
-def app(database_url, tmp_path, mini_registry):
-    """The app on a fresh database holding the mini county."""
-    application = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "SECRET_KEY": "test-only-secret",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    database = application.extensions["gpassist.db"]
-    build_world(database, mini_registry)
-    yield application
-    database.dispose()
+def backend_state(backend, request, _backends, tmp_path_factory, mini_registry) -> Backend:
+    """What this test's backend shares across tests (template, app, demo county)."""
+    if backend not in _backends:
+        server = request.getfixturevalue("postgres_url") if backend == "postgresql" else None
+        folder = tmp_path_factory.mktemp(backend)
+        _backends[backend] = Backend(backend, server, folder, mini_registry)
+    return _backends[backend]
+
+
+@pytest.fixture
+def _test_database(backend_state, tmp_path) -> Iterator[str]:
+    """This test's own copy of the template database."""
+    url, name = backend_state.template.copy(tmp_path)
+    yield url
+    backend_state.template.discard(name)
+
+
+@pytest.fixture
+def empty_database_url(backend, tmp_path, request) -> Iterator[str]:
+    """An empty database of its own for this test: a new SQLite file or PostgreSQL schema."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    server = request.getfixturevalue("postgres_url")
+    with PostgresSchema(server) as schema:
+        yield schema.url
+
+
+@pytest.fixture
+def database_url(request, backend) -> str:
+    """This test's database: the app's (a template copy) when the test uses ``app``, else empty."""
+    if "app" in request.fixturenames:
+        return request.getfixturevalue("_test_database")
+    return request.getfixturevalue("empty_database_url")
+
+
+@pytest.fixture
+def app(backend_state, _test_database) -> Iterator[Flask]:
+    """The backend's app on this test's own copy of the mini county (users and tokens included).
+
+    Settings a test changes in ``app.config`` are put back afterwards.
+    """
+    from gpassist.extensions import socketio
+
+    application = backend_state.app
+    saved_config = dict(application.config)
+    database = Database(_test_database)
+    application.extensions["gpassist.db"] = database
+    application.config["DATABASE_URL"] = _test_database
+    socketio.server = application.extensions[SOCKETIO_SERVER]
+    try:
+        yield application
+    finally:
+        database.dispose()
+        application.config.clear()
+        application.config.update(saved_config)
 
 
 @pytest.fixture
@@ -168,38 +392,8 @@ def database(app) -> Database:
     return app.extensions["gpassist.db"]
 
 
-@pytest.fixture(scope="session")
-def _shared_databases(tmp_path_factory, mini_registry) -> Iterator[dict[str, Database]]:
-    """One prepared database per backend for the rolled-back ``db_session`` tests."""
-    made: dict[str, Database] = {}
-    schemas: list[PostgresSchema] = []
-
-    def get(backend: str, server_url: str | None) -> Database:
-        if backend not in made:
-            if backend == "sqlite":
-                url = f"sqlite:///{tmp_path_factory.mktemp('shared') / 'shared.db'}"
-            else:
-                schema = PostgresSchema(server_url).__enter__()
-                schemas.append(schema)
-                url = schema.url
-            made[backend] = Database(url)
-            build_world(made[backend], mini_registry)
-            with made[backend].transaction(actor="test") as session:
-                make_users(session)
-        return made[backend]
-
-    yield get  # type: ignore[misc]
-    for db in made.values():
-        db.dispose()
-    for schema in schemas:
-        schema.__exit__()
-
-
-@pytest.fixture
-def db_session(backend, request, _shared_databases) -> Iterator[Session]:
-    """A session whose every change is rolled back at the end of the test."""
-    server = request.getfixturevalue("postgres_url") if backend == "postgresql" else None
-    database = _shared_databases(backend, server)
+def rolled_back_session(database: Database) -> Iterator[Session]:
+    """A session on ``database`` inside a transaction that is rolled back afterwards."""
     connection = database.engine.connect()
     outer = connection.begin()
     session = Session(bind=connection, join_transaction_mode="create_savepoint")
@@ -210,6 +404,20 @@ def db_session(backend, request, _shared_databases) -> Iterator[Session]:
         session.close()
         outer.rollback()
         connection.close()
+
+
+@pytest.fixture
+def db_session(backend_state) -> Iterator[Session]:
+    """A session on the mini county whose every change is rolled back at the end of the test."""
+    yield from rolled_back_session(backend_state.rollback_database)
+
+
+@pytest.fixture
+def seeded_demo(backend_state) -> Iterator[tuple[Session, SeedResult]]:
+    """(session, seed result) on the seeded demo county; the test's changes are rolled back."""
+    database, result = backend_state.demo
+    for session in rolled_back_session(database):
+        yield session, result
 
 
 # --- users and clients -----------------------------------------------------------------------
@@ -267,16 +475,9 @@ class TestUser:
 
 
 @pytest.fixture
-def users(database) -> dict[str, TestUser]:
+def users(database, backend_state) -> dict[str, TestUser]:
     """One user per role (two doctors at clinic VA, one at VB), each with a live token."""
-    import datetime as dt
-
-    out = {}
-    with database.transaction(actor="test") as session:
-        for username, user in make_users(session).items():
-            issued = issue_token(session, user, ttl=dt.timedelta(hours=1))
-            out[username] = TestUser(user.id, username, user.role, issued.token)
-    return out
+    return backend_state.template.users
 
 
 class ApiClient:
@@ -313,6 +514,42 @@ def client(app):
 @pytest.fixture
 def api(client, users) -> ApiClient:
     return ApiClient(client, users)
+
+
+# --- running in parallel (pytest-xdist) ------------------------------------------------------
+
+
+# Modules whose tests share nothing expensive and are many: spread test by test.
+SPREAD_MODULES = frozenset({"tests/test_api_fuzz.py"})
+
+
+def xdist_scope(nodeid: str) -> str:
+    """The unit a worker takes whole: a module, the demo county's modules, or one fuzz test.
+
+    A module's tests share its module-scoped fixtures (real servers, trained models); the demo
+    modules share the seeded demo county; the browser tests share one server and one Chromium.
+    """
+    module = nodeid.split("::")[0]
+    if module in SPREAD_MODULES:
+        return nodeid
+    if module.startswith("tests/browser/"):
+        return "tests/browser"
+    if Path(module).name.startswith("test_demo_"):
+        return "demo"
+    return module
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    # xdist's own loadgroup does not group under pytest 9 (the renamed node ids are not seen),
+    # so the grouping is by node id here, with its load-by-scope scheduler.
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ScopeScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_scope(nodeid)
+
+    return ScopeScheduling(config, log)
 
 
 # --- reporting -------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ import itertools
 import random
 from collections import defaultdict
 
-import pytest
 from sqlalchemy import func, select
 
 import gpassist.auth.service
@@ -40,18 +39,8 @@ def count(session, table) -> int:
     return session.scalar(select(func.count()).select_from(table))
 
 
-@pytest.fixture
-def seeded(db_session, monkeypatch):
-    # argon2 is deliberately slow; the demo's ~90 users share one hash here.
-    monkeypatch.setattr(gpassist.auth.service, "hash_password", lambda _password: password_hash())
-    apply_registry(db_session, read_registry(DEMO_COUNTY))
-    result = seed_demo(db_session, patients=400)
-    db_session.flush()
-    return db_session, result
-
-
-def test_enrolments_in_both_programs_with_a_year_of_follow_ups(seeded):
-    session, result = seeded
+def test_enrolments_in_both_programs_with_a_year_of_follow_ups(seeded_demo):
+    session, result = seeded_demo
     enrolments = session.scalars(select(Enrolment)).all()
     assert {e.program for e in enrolments} == {"hypertension", "diabetes"}
     assert all(e.status == EnrolmentStatus.active for e in enrolments)
@@ -83,8 +72,8 @@ def test_enrolments_in_both_programs_with_a_year_of_follow_ups(seeded):
         assert any(code.startswith(icd10) for codes in diagnosed_by_then for code in codes)
 
 
-def test_every_follow_up_is_what_the_rules_say(seeded):
-    session, _ = seeded
+def test_every_follow_up_is_what_the_rules_say(seeded_demo):
+    session, _ = seeded_demo
     programs = load_programs()
     by_enrolment = defaultdict(list)
     for follow_up in session.scalars(select(FollowUp).order_by(FollowUp.visit_date, FollowUp.id)):
@@ -144,8 +133,8 @@ def test_every_follow_up_is_what_the_rules_say(seeded):
             assert earlier.visit_date < later.visit_date
 
 
-def test_referrals_are_opened_when_the_rules_say_so(seeded):
-    session, _ = seeded
+def test_referrals_are_opened_when_the_rules_say_so(seeded_demo):
+    session, _ = seeded_demo
     referring = session.scalars(
         select(FollowUp).where(FollowUp.referral.is_(True) | FollowUp.urgent_referral.is_(True))
     ).all()
@@ -179,8 +168,8 @@ def test_referrals_are_opened_when_the_rules_say_so(seeded):
             assert referral.outcome == "plan_adjusted" and referral.closed_by_id is not None
 
 
-def test_the_snapshot_day_has_overdue_and_lost_patients(seeded):
-    session, _ = seeded
+def test_the_snapshot_day_has_overdue_and_lost_patients(seeded_demo):
+    session, _ = seeded_demo
     today = dt.date(2026, 11, 28)
     assert today == DEMO_TODAY
     clinics = sorted({e.clinic_id for e in session.scalars(select(Enrolment))})
@@ -199,8 +188,8 @@ def test_the_snapshot_day_has_overdue_and_lost_patients(seeded):
         assert enrolment.last_follow_up_on < dt.date(2025, 11, 1)
 
 
-def test_certifications_for_about_half_the_enrolled_poor(seeded):
-    session, _ = seeded
+def test_certifications_for_about_half_the_enrolled_poor(seeded_demo):
+    session, _ = seeded_demo
     enrolled = {
         p.id: p
         for p in session.scalars(
@@ -219,8 +208,8 @@ def test_certifications_for_about_half_the_enrolled_poor(seeded):
         assert session.get(Facility, c.certifying_facility_id).code == "CH"
 
 
-def test_a_second_seed_changes_nothing(seeded):
-    session, first = seeded
+def test_a_second_seed_changes_nothing(seeded_demo):
+    session, first = seeded_demo
     before = {table.__tablename__: count(session, table) for table in TABLES}
     snapshot = sorted(
         (e.patient_id, e.program, e.next_due, e.last_classification)

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from sqlalchemy import func, select
 
-import gpassist.auth.service
-from gpassist.clinics.loader import apply_registry, read_registry
 from gpassist.demo import DEMO_TODAY, seed_demo
 from gpassist.settlement.tables import (
     Bill,
@@ -17,7 +14,6 @@ from gpassist.settlement.tables import (
     SettlementShare,
     SettlementStatus,
 )
-from tests.conftest import DEMO_COUNTY, password_hash
 
 TABLES = (Settlement, SettlementShare, Bill, JournalEntry)
 
@@ -26,17 +22,8 @@ def count(session, table) -> int:
     return session.scalar(select(func.count()).select_from(table))
 
 
-@pytest.fixture
-def seeded(db_session, monkeypatch):
-    monkeypatch.setattr(gpassist.auth.service, "hash_password", lambda _password: password_hash())
-    apply_registry(db_session, read_registry(DEMO_COUNTY))
-    result = seed_demo(db_session, patients=400)
-    db_session.flush()
-    return db_session, result
-
-
-def test_three_months_of_settled_bills(seeded):
-    session, result = seeded
+def test_three_months_of_settled_bills(seeded_demo):
+    session, result = seeded_demo
     settlements = session.scalars(select(Settlement)).all()
     assert result.counts["settlements"] == len(settlements) > 50
     assert "settlements" in result.summary()
@@ -56,8 +43,8 @@ def test_three_months_of_settled_bills(seeded):
     assert sum(s.patient_fen for s in chronic) < sum(s.bill.total_fen for s in chronic) / 2
 
 
-def test_a_second_seed_changes_nothing(seeded):
-    session, _ = seeded
+def test_a_second_seed_changes_nothing(seeded_demo):
+    session, _ = seeded_demo
     before = {table.__tablename__: count(session, table) for table in TABLES}
     again = seed_demo(session, patients=400)
     session.flush()

@@ -47,3 +47,18 @@ def test_an_api_refusal_carries_chinese_title_and_field_messages(api):
     assert problem["title_zh"] == "填写的内容有误"
     assert problem["errors"][0]["message_zh"] == "姓名：必须填写"
     assert api.get("/api/v1/patients/99999", as_="doctor_a").get_json()["title_zh"]
+
+
+def test_a_choice_among_an_enums_codes_is_listed_by_their_labels(api):
+    response = api.post(
+        "/api/v1/patients",
+        as_="doctor_a",
+        json={"name": "王五", "sex": "m", "birth_date": "1960-01-01"},
+    )
+    assert response.status_code == 422
+    (error,) = response.get_json()["errors"]
+    assert error["field"] == "body.sex"
+    assert error["message_zh"] == "性别：只能是：男、女"
+    assert (
+        chinese_message("body.x", "enum", {"expected": "'a' or 'b'"}, "") == "x：只能是：'a' or 'b'"
+    )

@@ -14,11 +14,11 @@ from gpassist.auth import service
 from gpassist.auth.credentials import bearer_token
 from gpassist.auth.events import end_user_sockets
 from gpassist.auth.ratelimit import login_rate_limit
-from gpassist.auth.tables import ROLE_NAMES, Role, User
+from gpassist.auth.tables import Role, User
 from gpassist.db import utcnow
 from gpassist.endpoints import endpoint, request_session
 from gpassist.errors import TooManyRequests, Unauthorized
-from gpassist.schemas import ApiModel, LocalDateTime, OutModel, Page, Str, Text
+from gpassist.schemas import ApiModel, LocalDateTime, OutModel, Page, Str, Text, label_text
 
 bp = Blueprint("auth", __name__, url_prefix="/api/v1")
 TAG = "auth"
@@ -51,7 +51,6 @@ class UserOut(OutModel):
 
     @classmethod
     def of(cls, user: User) -> UserOut:
-        zh, en = ROLE_NAMES[user.role]
         department = (
             f"{user.department.facility.code}/{user.department.code}" if user.department else None
         )
@@ -60,7 +59,7 @@ class UserOut(OutModel):
             username=user.username,
             display_name=user.display_name,
             role=user.role,
-            role_name=Text(zh=zh, en=en),
+            role_name=label_text(user.role),
             clinic_code=user.clinic.code if user.clinic else None,
             department=department,
             active=user.active,

@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gpassist.db import Base, BigId, UTCDateTime, str_enum, utcnow
+from gpassist.labels import LabelledEnum
 
 
-class Role(enum.StrEnum):
-    village_doctor = "village_doctor"
-    specialist = "specialist"
-    pharmacist = "pharmacist"
-    admin = "admin"
-
-
-ROLE_NAMES = {
-    Role.village_doctor: ("村医", "Village doctor"),
-    Role.specialist: ("专科医生", "Specialist"),
-    Role.pharmacist: ("药师", "Pharmacist"),
-    Role.admin: ("管理员", "Administrator"),
-}
+class Role(LabelledEnum):
+    village_doctor = "village_doctor", "村医", "Village doctor"
+    specialist = "specialist", "专科医生", "Specialist"
+    pharmacist = "pharmacist", "药师", "Pharmacist"
+    admin = "admin", "管理员", "Administrator"
 
 
 class User(Base):

@@ -12,6 +12,8 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from gpassist.labels import LabelledEnum
+
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
 
@@ -26,19 +28,19 @@ class Text(Strict):
     en: str = Field(min_length=1, max_length=200)
 
 
-class FacilityLevel(enum.StrEnum):
-    village = "village"
-    township = "township"
-    county = "county"
-    city = "city"
-    province = "province"
+class FacilityLevel(LabelledEnum):
+    village = "village", "村级", "Village"
+    township = "township", "乡镇级", "Township"
+    county = "county", "县级", "County"
+    city = "city", "市级", "City"
+    province = "province", "省级", "Province"
 
 
-class FacilityKind(enum.StrEnum):
-    village_clinic = "village_clinic"
-    township_health_centre = "township_health_centre"
-    hospital = "hospital"
-    central_pharmacy = "central_pharmacy"
+class FacilityKind(LabelledEnum):
+    village_clinic = "village_clinic", "村卫生室", "Village clinic"
+    township_health_centre = "township_health_centre", "乡镇卫生院", "Township health centre"
+    hospital = "hospital", "医院", "Hospital"
+    central_pharmacy = "central_pharmacy", "县中心药房", "County central pharmacy"
 
 
 class InsuranceCategory(enum.StrEnum):

@@ -17,14 +17,16 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
+from gpassist.labels import LabelledEnum
 
-class ConsultState(enum.StrEnum):
-    requested = "requested"
-    accepted = "accepted"
-    active = "active"
-    closed = "closed"
-    cancelled = "cancelled"
-    expired = "expired"
+
+class ConsultState(LabelledEnum):
+    requested = "requested", "等待接诊", "Waiting for a specialist"
+    accepted = "accepted", "已接诊", "Accepted"
+    active = "active", "会诊中", "In progress"
+    closed = "closed", "已结束", "Closed"
+    cancelled = "cancelled", "已取消", "Cancelled"
+    expired = "expired", "已过期（无人接诊）", "Expired (nobody accepted)"
 
 
 class Action(enum.StrEnum):
@@ -35,10 +37,10 @@ class Action(enum.StrEnum):
     expire = "expire"
 
 
-class Urgency(enum.StrEnum):
-    routine = "routine"  # 普通
-    urgent = "urgent"  # 紧急
-    emergency = "emergency"  # 危急
+class Urgency(LabelledEnum):
+    routine = "routine", "普通", "Routine"
+    urgent = "urgent", "紧急", "Urgent"
+    emergency = "emergency", "急诊", "Emergency"
 
 
 # Higher is served first.

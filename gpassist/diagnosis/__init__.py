@@ -1,5 +1,7 @@
-"""Assisted diagnosis (issue 3): knowledge bases, scikit-learn → ONNX models, interview, triage.
+"""Assisted diagnosis (issue 3): knowledge bases, ONNX models, interview, triage.
 
-ML half: knowledge, features, simulate, training, export, runtime, interview, evaluate, cli.
-Service half (triage, search, API, storage) builds on ``runtime``'s public interface.
+Serving: ``knowledge``, ``features``, ``interview``, ``runtime`` (onnxruntime only), ``triage``,
+``search``, ``service``, ``api``. Model development (scikit-learn, skl2onnx, simulation,
+evaluation, model cards) lives in ``training/``, which imports the serving modules and is never
+imported by them (tests/test_architecture.py checks it).
 """

@@ -5,22 +5,20 @@ from __future__ import annotations
 from flask import Blueprint, current_app
 
 from gpassist.auth.tables import Role
-from gpassist.diagnosis import service
+from gpassist.diagnosis import confirmation, present, service
 from gpassist.diagnosis.schemas import (
-    ConfirmedOut,
     ConfirmIn,
     ConfirmResult,
     EncounterDiagnosis,
     InterviewIn,
     InterviewOut,
     ModelList,
-    StoredSuggestion,
     SuggestIn,
     SuggestionOut,
     SymptomList,
     SymptomQuery,
 )
-from gpassist.diagnosis.tables import ConfirmedDiagnosis, DiagnosisSuggestion, SuggestionMode
+from gpassist.diagnosis.tables import SuggestionMode
 from gpassist.endpoints import endpoint, request_session
 
 bp = Blueprint("diagnosis", __name__, url_prefix="/api/v1")
@@ -96,10 +94,9 @@ def search_symptoms(user, query: SymptomQuery):
     errors=(403, 404, 422, 503),
 )
 def suggest(user, body: SuggestIn):
-    result = service.suggest(
+    return service.suggest(
         request_session(), user, installed_models(), body, SuggestionMode.suggest
     )
-    return SuggestionOut.model_validate(result)
 
 
 @endpoint(
@@ -114,42 +111,8 @@ def suggest(user, body: SuggestIn):
     errors=(403, 404, 422, 503),
 )
 def interview(user, body: InterviewIn):
-    result = service.suggest(
+    return service.suggest(
         request_session(), user, installed_models(), body, SuggestionMode.interview
-    )
-    return InterviewOut.model_validate(result)
-
-
-def confirmed_out(row: ConfirmedDiagnosis) -> dict:
-    return {
-        "id": row.id,
-        "encounter_id": row.encounter_id,
-        "condition": row.condition_code,
-        "model": row.model_name,
-        "icd10": row.icd10,
-        "zh": row.name_zh,
-        "en": row.name_en,
-        "suggestion_id": row.suggestion_id,
-        "matched_top1": row.matched_top1,
-        "in_top3": row.in_top3,
-        "confirmed_by_id": row.confirmed_by_id,
-        "confirmed_at": row.confirmed_at,
-    }
-
-
-def stored_out(row: DiagnosisSuggestion) -> StoredSuggestion:
-    return StoredSuggestion(
-        id=row.id,
-        mode=row.mode.value,
-        model=row.model_name,
-        model_version=row.model_version,
-        request=row.request,
-        differential=row.differential,
-        triage_level=row.triage_level.value,
-        triage_reasons=row.triage_reasons,
-        out_of_scope=row.out_of_scope,
-        created_by_id=row.created_by_id,
-        created_at=row.created_at,
     )
 
 
@@ -166,11 +129,11 @@ def stored_out(row: DiagnosisSuggestion) -> StoredSuggestion:
     errors=(404, 409, 422, 503),
 )
 def confirm(encounter_id: int, user, body: ConfirmIn):
-    row, encounter = service.confirm_diagnosis(
+    row, encounter = confirmation.confirm_diagnosis(
         request_session(), user, installed_models(), encounter_id, body
     )
-    return ConfirmResult.model_validate(
-        {**confirmed_out(row), "encounter_diagnoses": list(encounter.diagnoses)}
+    return ConfirmResult(
+        **present.confirmed_out(row).model_dump(), encounter_diagnoses=list(encounter.diagnoses)
     )
 
 
@@ -185,11 +148,11 @@ def confirm(encounter_id: int, user, body: ConfirmIn):
     errors=(404,),
 )
 def encounter_diagnosis(encounter_id: int, user):
-    encounter, suggestions, confirmed = service.encounter_diagnosis(
+    encounter, suggestions, confirmed = confirmation.encounter_diagnosis(
         request_session(), user, encounter_id
     )
     return EncounterDiagnosis(
         encounter_id=encounter.id,
-        suggestions=[stored_out(s) for s in suggestions],
-        confirmed=[ConfirmedOut.model_validate(confirmed_out(c)) for c in confirmed],
+        suggestions=[present.stored_out(s) for s in suggestions],
+        confirmed=[present.confirmed_out(c) for c in confirmed],
     )

@@ -48,9 +48,13 @@ def train_command(folder: Path, seed: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
 def evaluate_command(folder, cases, simulate_n, subset, protocol, max_turns, seed, as_json) -> None:
     """Evaluate the model in FOLDER on benchmark-format CASES or on N simulated patients."""
-    from gpassist.diagnosis.evaluate import SIMULATION_SEED, evaluate_cases, evaluate_simulated
     from gpassist.diagnosis.knowledge import load_cases
     from gpassist.diagnosis.runtime import load_model
+    from gpassist.diagnosis.training.evaluate import (
+        SIMULATION_SEED,
+        evaluate_cases,
+        evaluate_simulated,
+    )
 
     if (cases is None) == (simulate_n is None):
         raise click.UsageError("give exactly one of --cases FILE or --simulate N")

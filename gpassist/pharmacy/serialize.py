@@ -24,10 +24,9 @@ from gpassist.pharmacy.schemas import (
     PickLotOut,
     RunOut,
 )
-from gpassist.pharmacy.states import STATUS_ZH
 from gpassist.pharmacy.tables import DeliveryRun, PharmacyOrder, StockLot
 from gpassist.prescriptions.tables import PrescriptionLine
-from gpassist.schemas import Text
+from gpassist.schemas import Text, label_text
 
 
 def _name(obj) -> Text:
@@ -92,7 +91,7 @@ def order_out(session: Session, order: PharmacyOrder) -> OrderOut:
         id=order.id,
         prescription_id=order.prescription_id,
         status=order.status,
-        status_name=Text(zh=STATUS_ZH[order.status], en=order.status.value),
+        status_name=label_text(order.status),
         urgent=order.urgent,
         free_delivery=order.free_delivery,
         clinic=order.clinic.code,

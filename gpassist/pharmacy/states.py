@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import enum
 
+from gpassist.labels import LabelledEnum
 
-class OrderStatus(enum.StrEnum):
-    pending = "pending"
-    picked = "picked"
-    dispatched = "dispatched"
-    delivered = "delivered"
-    cancelled = "cancelled"
+
+class OrderStatus(LabelledEnum):
+    pending = "pending", "待配药", "To pick"
+    picked = "picked", "已配药", "Picked"
+    dispatched = "dispatched", "配送中", "On the way"
+    delivered = "delivered", "已送达", "Delivered"
+    cancelled = "cancelled", "已取消", "Cancelled"
 
 
 class Action(enum.StrEnum):
@@ -23,14 +25,6 @@ class Action(enum.StrEnum):
     cancel = "cancel"
     pick_up = "pick_up"  # the patient collected the drugs at the clinic
 
-
-STATUS_ZH = {
-    OrderStatus.pending: "待拣货",
-    OrderStatus.picked: "已拣货",
-    OrderStatus.dispatched: "已发出",
-    OrderStatus.delivered: "已送达",
-    OrderStatus.cancelled: "已取消",
-}
 
 TRANSITIONS: dict[tuple[OrderStatus, Action], OrderStatus] = {
     (OrderStatus.pending, Action.pick): OrderStatus.picked,

@@ -7,7 +7,7 @@ from flask import Blueprint
 from gpassist.auth.tables import Role
 from gpassist.clinics.tables import Facility
 from gpassist.db import shanghai_today
-from gpassist.endpoints import endpoint, request_session
+from gpassist.endpoints import endpoint, idempotency_key, request_session
 from gpassist.prescriptions import service
 from gpassist.prescriptions.schemas import (
     LineOut,
@@ -19,7 +19,7 @@ from gpassist.prescriptions.schemas import (
 from gpassist.prescriptions.slip import slip_html
 from gpassist.prescriptions.tables import Prescription
 from gpassist.schemas import Text
-from gpassist.settlement.api import idempotency_key, receipt
+from gpassist.settlement.present import receipt
 from gpassist.settlement.schemas import ReceiptOut
 
 bp = Blueprint("prescriptions", __name__, url_prefix="/api/v1")
@@ -151,7 +151,6 @@ def slip(user, prescription_id: int):
 )
 def settle(user, prescription_id: int, body: PrescriptionSettleIn):
     key = idempotency_key()
-    settlement = service.settle(
-        request_session(), user, prescription_id, body, key, shanghai_today()
-    )
-    return receipt(settlement)
+    session = request_session()
+    settlement = service.settle(session, user, prescription_id, body, key, shanghai_today())
+    return receipt(session, settlement)

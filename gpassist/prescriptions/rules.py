@@ -11,10 +11,11 @@ and ask for a recorded reason beyond four weeks.
 
 from __future__ import annotations
 
-import enum
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from gpassist.labels import LabelledEnum
 
 MAX_DRUGS = 5
 STANDARD_MAX_DAYS = 7
@@ -24,17 +25,17 @@ CHILD_UNDER_YEARS = 14  # paediatric dosing (儿科) up to the 14th birthday
 _TOLERANCE = 1e-9  # floating-point slack when comparing doses with limits
 
 
-class Frequency(enum.StrEnum):
+class Frequency(LabelledEnum):
     """How often a dose is taken (the usual Latin abbreviations on Chinese prescriptions)."""
 
-    qd = "qd"
-    bid = "bid"
-    tid = "tid"
-    qid = "qid"
-    q12h = "q12h"
-    q8h = "q8h"
-    q6h = "q6h"
-    qn = "qn"
+    qd = "qd", "每日一次", "Once a day"
+    bid = "bid", "每日两次", "Twice a day"
+    tid = "tid", "每日三次", "Three times a day"
+    qid = "qid", "每日四次", "Four times a day"
+    q12h = "q12h", "每12小时一次", "Every 12 hours"
+    q8h = "q8h", "每8小时一次", "Every 8 hours"
+    q6h = "q6h", "每6小时一次", "Every 6 hours"
+    qn = "qn", "每晚一次", "At night"
 
 
 TIMES_PER_DAY = {
@@ -46,17 +47,6 @@ TIMES_PER_DAY = {
     Frequency.q8h: 3,
     Frequency.q6h: 4,
     Frequency.qn: 1,
-}
-
-FREQUENCY_ZH = {
-    Frequency.qd: "每日一次",
-    Frequency.bid: "每日两次",
-    Frequency.tid: "每日三次",
-    Frequency.qid: "每日四次",
-    Frequency.q12h: "每12小时一次",
-    Frequency.q8h: "每8小时一次",
-    Frequency.q6h: "每6小时一次",
-    Frequency.qn: "每晚一次",
 }
 
 

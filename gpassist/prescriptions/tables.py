@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 
 from sqlalchemy import BigInteger, Boolean, Date, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gpassist.clinics.tables import Drug
 from gpassist.db import Base, BigId, UTCDateTime, str_enum, utcnow
+from gpassist.labels import LabelledEnum
 from gpassist.prescriptions.rules import Frequency
 
 
-class LineSource(enum.StrEnum):
-    clinic = "clinic"  # dispensed from the clinic's own stock at the visit
-    central = "central"  # ordered from the county central pharmacy, delivered to the clinic
+class LineSource(LabelledEnum):
+    # dispensed from the clinic's own stock at the visit
+    clinic = "clinic", "本卫生室已发药", "Dispensed at this clinic"
+    # ordered from the county central pharmacy, delivered to the clinic
+    central = "central", "县中心药房配送至本卫生室", "Delivered by the county central pharmacy"
 
 
 class Prescription(Base):

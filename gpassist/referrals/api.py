@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from flask import Blueprint, render_template
+from flask import Blueprint
 from pydantic import Field
 
 from gpassist.auth.tables import Role
-from gpassist.db import SHANGHAI, shanghai_today
+from gpassist.db import shanghai_today
 from gpassist.endpoints import endpoint, request_session
 from gpassist.followup.reasons import reason_text
-from gpassist.patients.schemas import age_on
 from gpassist.referrals import service
+from gpassist.referrals.letter import referral_letter_html
 from gpassist.referrals.service import ReferralOutcome
 from gpassist.referrals.tables import Referral, ReferralSource, ReferralStatus
 from gpassist.schemas import ApiModel, DbId, LocalDateTime, OutModel, Page, Str, Text, text_of
 
-bp = Blueprint("referrals", __name__, url_prefix="/api/v1", template_folder="templates")
+bp = Blueprint("referrals", __name__, url_prefix="/api/v1")
 TAG = "referrals"
 SEE = {Role.village_doctor, Role.specialist, Role.admin}
 
@@ -135,13 +135,4 @@ def close_referral(user, referral_id: int, body: CloseIn):
 )
 def referral_letter(user, referral_id: int):
     referral = service.visible_referral(request_session(), user, referral_id)
-    patient = referral.patient
-    page = render_template(
-        "referral_letter.html",
-        referral=referral,
-        patient=patient,
-        age=age_on(patient.birth_date, shanghai_today()),
-        reasons=[zh for zh, _en in map(reason_text, referral.reasons)],
-        written=referral.created_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
-    )
-    return page, {}
+    return referral_letter_html(referral, shanghai_today()), {}

@@ -6,7 +6,6 @@ department; an admin all. Only a specialist of the receiving department closes o
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
 
 from sqlalchemy import select
@@ -16,16 +15,17 @@ from gpassist.auth.tables import Role, User
 from gpassist.clinics.tables import Department, Facility, FacilityKind, FacilityLevel
 from gpassist.db import utcnow
 from gpassist.errors import Conflict, Forbidden, InvalidField, NotFound
+from gpassist.labels import LabelledEnum
 from gpassist.patients.tables import Patient
 from gpassist.referrals.tables import Referral, ReferralSource, ReferralStatus
 
 
-class ReferralOutcome(enum.StrEnum):
-    admitted = "admitted"  # 收住院
-    treated_and_returned = "treated_and_returned"  # 诊治后转回基层
-    plan_adjusted = "plan_adjusted"  # 调整治疗方案, 基层继续管理
-    referred_higher = "referred_higher"  # 转上级医院
-    did_not_attend = "did_not_attend"  # 未就诊
+class ReferralOutcome(LabelledEnum):
+    admitted = "admitted", "收住院", "Admitted"
+    treated_and_returned = "treated_and_returned", "诊治后转回基层", "Treated and sent back"
+    plan_adjusted = "plan_adjusted", "调整治疗方案，基层继续管理", "Plan adjusted, managed locally"
+    referred_higher = "referred_higher", "转上级医院", "Referred higher"
+    did_not_attend = "did_not_attend", "未就诊", "Did not attend"
 
 
 def county_department(session: Session, department_code: str) -> Department:

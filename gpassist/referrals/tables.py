@@ -10,12 +10,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gpassist.clinics.tables import Department
 from gpassist.db import Base, BigId, JsonDoc, UTCDateTime, str_enum, utcnow
+from gpassist.labels import LabelledEnum
 from gpassist.patients.tables import Patient
 
 
-class ReferralStatus(enum.StrEnum):
-    open = "open"
-    closed = "closed"
+class ReferralStatus(LabelledEnum):
+    open = "open", "待就诊", "Open"
+    closed = "closed", "已完成", "Done"
 
 
 class ReferralSource(enum.StrEnum):

@@ -7,7 +7,6 @@ The parameters of every payer are data, so another county's rules are another fi
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
@@ -15,29 +14,31 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-
-class VisitType(enum.StrEnum):
-    outpatient = "outpatient"
-    chronic_outpatient = "chronic_outpatient"
-    inpatient = "inpatient"
+from gpassist.labels import LabelledEnum
 
 
-class Level(enum.StrEnum):
-    village = "village"
-    township = "township"
-    county = "county"
-    city = "city"
-    province = "province"
+class VisitType(LabelledEnum):
+    outpatient = "outpatient", "普通门诊", "Outpatient"
+    chronic_outpatient = "chronic_outpatient", "门诊慢特病", "Chronic-disease outpatient"
+    inpatient = "inpatient", "住院", "Inpatient"
 
 
-class Payer(enum.StrEnum):
+class Level(LabelledEnum):
+    village = "village", "村级", "Village"
+    township = "township", "乡镇级", "Township"
+    county = "county", "县级", "County"
+    city = "city", "市级", "City"
+    province = "province", "省级", "Province"
+
+
+class Payer(LabelledEnum):
     """The payers in the order they take their share."""
 
-    basic_insurance = "basic_insurance"  # 城乡居民基本医保
-    serious_illness = "serious_illness"  # 大病保险
-    medical_assistance = "medical_assistance"  # 医疗救助
-    safety_net_180 = "safety_net_180"
-    safety_net_351 = "safety_net_351"
+    basic_insurance = "basic_insurance", "城乡居民基本医保", "Basic medical insurance"
+    serious_illness = "serious_illness", "大病保险", "Serious-illness insurance"
+    medical_assistance = "medical_assistance", "医疗救助", "Medical assistance"
+    safety_net_180 = "safety_net_180", "“180”兜底保障", "Safety net 180"
+    safety_net_351 = "safety_net_351", "“351”兜底保障", "Safety net 351"
 
 
 Ratio = Annotated[Decimal, Field(ge=0, le=1)]

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from gpassist.clinics.tables import Facility
 from gpassist.settlement.policy import Payer
-from gpassist.settlement.service import ACCUMULATORS, PAYER_NAMES
+from gpassist.settlement.service import ACCUMULATORS
 from gpassist.settlement.tables import (
     JournalEntry,
     Ledger,
@@ -31,7 +31,7 @@ from gpassist.settlement.tables import (
 
 PATIENT = "patient"  # the row of what patients paid, beside the payers
 ROW_ORDER = (*(p.value for p in Payer), PATIENT)
-ROW_NAMES = {**{p.value: PAYER_NAMES[p] for p in Payer}, PATIENT: ("个人支付", "Patients")}
+ROW_NAMES = {**{p.value: (p.zh, p.en) for p in Payer}, PATIENT: ("个人支付", "Patients")}
 
 
 @dataclass

@@ -42,14 +42,6 @@ from gpassist.settlement.tables import (
 
 POLICY_FOLDER = Path(__file__).resolve().parents[2] / "clinics" / "demo-county" / "policies"
 
-PAYER_NAMES = {
-    Payer.basic_insurance: ("城乡居民基本医保", "Basic medical insurance"),
-    Payer.serious_illness: ("大病保险", "Serious-illness insurance"),
-    Payer.medical_assistance: ("医疗救助", "Medical assistance"),
-    Payer.safety_net_180: ("“180”兜底保障", "Safety net 180"),
-    Payer.safety_net_351: ("“351”兜底保障", "Safety net 351"),
-}
-
 ACCUMULATORS = tuple(f.name for f in dataclasses.fields(chain.Accumulators))
 
 

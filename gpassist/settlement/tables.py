@@ -17,6 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gpassist.db import Base, BigId, UTCDateTime, str_enum, utcnow
+from gpassist.labels import LabelledEnum
 from gpassist.settlement.policy import Level, Payer, VisitType
 
 
@@ -25,9 +26,9 @@ class BillSource(enum.StrEnum):
     imported = "imported"  # settled at a hospital; recorded so the year's totals are complete
 
 
-class SettlementStatus(enum.StrEnum):
-    settled = "settled"
-    reversed = "reversed"
+class SettlementStatus(LabelledEnum):
+    settled = "settled", "已结算", "Settled"
+    reversed = "reversed", "已退费（冲正）", "Reversed"
 
 
 class Bill(Base):

@@ -6,10 +6,9 @@ from flask import Blueprint, current_app
 
 from gpassist.auth.tables import Role
 from gpassist.endpoints import endpoint, request_session
-from gpassist.tcm import service, vocabulary
+from gpassist.tcm import present, service, vocabulary
 from gpassist.tcm.schemas import (
     EncounterTcmOut,
-    StoredSuggestionOut,
     SuggestIn,
     SuggestionOut,
     VocabularyOut,
@@ -44,8 +43,7 @@ def _load_models(state) -> None:
     errors=(403, 404, 422, 503),
 )
 def suggest(user, body: SuggestIn):
-    result = service.suggest(request_session(), user, current_app.extensions[EXTENSION], body)
-    return SuggestionOut.model_validate(result)
+    return service.suggest(request_session(), user, current_app.extensions[EXTENSION], body)
 
 
 @endpoint(
@@ -86,19 +84,5 @@ def encounter_tcm(encounter_id: int, user):
     encounter, rows = service.encounter_suggestions(request_session(), user, encounter_id)
     return EncounterTcmOut(
         encounter_id=encounter.id,
-        suggestions=[
-            StoredSuggestionOut(
-                id=r.id,
-                model=r.model_name,
-                model_version=r.model_version,
-                request=r.request,
-                disease=r.disease,
-                disease_probability=r.disease_probability,
-                syndromes=r.syndromes,
-                out_of_scope=r.out_of_scope,
-                created_by_id=r.created_by_id,
-                created_at=r.created_at,
-            )
-            for r in rows
-        ],
+        suggestions=[present.stored_suggestion_out(r) for r in rows],
     )

@@ -53,8 +53,8 @@ def train_command(data_path: Path, out: Path, seed: int, folds: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
 def evaluate_command(folder: Path, records: Path, as_json: bool) -> None:
     """Disease accuracy and syndrome figures of the model in FOLDER on RECORDS (training format)."""
-    from gpassist.tcm.evaluate import evaluate
     from gpassist.tcm.training import TrainingDataError
+    from gpassist.tcm.training.evaluate import evaluate
 
     if not (folder / "disease.onnx").exists():
         raise click.ClickException(f"{folder}: no disease.onnx (not a TCM model folder)")

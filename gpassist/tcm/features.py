@@ -2,9 +2,10 @@
 
 The training file's records have Chinese keys (主诉, 症状, 中医望闻切诊, 病史, …). Fields are
 grouped into blocks (the complaint, the tongue and pulse, the history); each block has its own
-vocabulary and IDF weights, fitted with scikit-learn at training and stored in metadata.json, so
-the service computes exactly the same numbers without scikit-learn: sublinear term frequency ×
-IDF, L2 normalised per block, times the block's weight. The classifier that reads the row is ONNX.
+vocabulary and IDF weights, fitted with scikit-learn at training (``training/fitting.py``) and
+stored in metadata.json, so the service computes exactly the same numbers without scikit-learn:
+sublinear term frequency × IDF, L2 normalised per block, times the block's weight. The
+classifier that reads the row is ONNX.
 """
 
 from __future__ import annotations
@@ -79,31 +80,6 @@ class FeatureSpace:
             for token, j in block.vocabulary.items():
                 self.names[block.offset + j] = f"{block.name}|{token}"
 
-    @classmethod
-    def fit(
-        cls,
-        tokenised: Sequence[Mapping[str, list[str]]],
-        weights: Mapping[str, float],
-        max_features: int,
-    ) -> FeatureSpace:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
-        blocks = []
-        for name in BLOCKS:
-            if weights.get(name, 0.0) <= 0:
-                continue  # a block left out by the chosen parameters
-            vectoriser = TfidfVectorizer(
-                analyzer=_identity, sublinear_tf=True, min_df=2, max_features=max_features
-            )
-            vectoriser.fit([r[name] for r in tokenised])
-            vocabulary = {
-                t: int(j) for t, j in sorted(vectoriser.vocabulary_.items(), key=lambda kv: kv[1])
-            }
-            blocks.append(
-                Block(name, vocabulary, vectoriser.idf_.astype(np.float64), weights[name])
-            )
-        return cls(blocks)
-
     def encode(self, tokenised: Sequence[Mapping[str, list[str]]]) -> np.ndarray:
         rows = np.zeros((len(tokenised), self.width), dtype=np.float64)
         for i, record in enumerate(tokenised):
@@ -144,7 +120,3 @@ class FeatureSpace:
                 for b in data
             ]
         )
-
-
-def _identity(tokens_: list[str]) -> list[str]:
-    return tokens_

@@ -23,9 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 
+from gpassist.inference import inference_session, predict_proba
 from gpassist.tcm.features import FeatureSpace, block_texts, block_tokens
+from gpassist.tcm.ranking import suggested_set
 from gpassist.tcm.text import NEGATED, spans
 
 MIN_DISEASE_PROBABILITY = 0.5
@@ -43,7 +44,6 @@ CARDINAL_FINDINGS = (
 MAX_SUPPORTING = 5
 MAX_CANDIDATES = 120
 EXPLAINED_BLOCKS = ("complaint", "tongue_pulse")
-PARITY_TOLERANCE = 1e-5
 # 舌暗红 / 舌下络脉迂曲 / 苔白厚腻 / 脉弦细: a tongue, coating or pulse phrase up to the next break
 TONGUE_PULSE_TERM = re.compile(r"(?:舌|苔|脉)(?:(?![舌苔脉])[\u4e00-\u9fff]){1,5}")
 TIME_WORD = re.compile(r"[0-9０-９]|[年月天日周]$|小时|分钟")
@@ -56,10 +56,6 @@ _NOT_FINDINGS_TEXT = (
 NOT_FINDINGS = frozenset(_NOT_FINDINGS_TEXT.split())
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL = "tbosd"
-
-
-class ParityError(RuntimeError):
-    """onnxruntime's probabilities differ from scikit-learn's by more than 1e-5."""
 
 
 @dataclass(frozen=True)
@@ -91,20 +87,6 @@ class Suggestion:
     known_words: int
 
 
-def _session(onnx_bytes: bytes) -> ort.InferenceSession:
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1  # several service processes share a small machine
-    options.inter_op_num_threads = 1
-    return ort.InferenceSession(onnx_bytes, options, providers=["CPUExecutionProvider"])
-
-
-def _run(session: ort.InferenceSession, rows: np.ndarray) -> np.ndarray:
-    name = session.get_inputs()[0].name
-    return np.asarray(
-        session.run(None, {name: rows.astype(np.float32, copy=False)})[1], dtype=np.float64
-    )
-
-
 class TcmModel:
     """One TCM model: feature space, the two ONNX sessions, labels, treatments."""
 
@@ -121,8 +103,8 @@ class TcmModel:
         self.syndromes: list[str] = list(metadata["syndromes"])
         self.threshold = float(metadata["threshold"])
         self.space = FeatureSpace.from_json(metadata["features"])
-        self._disease = _session(disease_onnx)
-        self._syndrome = _session(syndrome_onnx)
+        self._disease = inference_session(disease_onnx)
+        self._syndrome = inference_session(syndrome_onnx)
 
     @classmethod
     def from_folder(cls, folder: Path, cached: bool = True) -> TcmModel:
@@ -148,8 +130,8 @@ class TcmModel:
     # -- probabilities ---------------------------------------------------------------------------
 
     def probabilities_of_rows(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        pd = _run(self._disease, x)
-        ps = _run(self._syndrome, np.hstack([x, pd.astype(np.float32)]))
+        pd = predict_proba(self._disease, x)
+        ps = predict_proba(self._syndrome, np.hstack([x, pd.astype(np.float32)]))
         return pd, ps
 
     def probabilities(
@@ -160,25 +142,9 @@ class TcmModel:
             return np.zeros((0, len(self.diseases))), np.zeros((0, len(self.syndromes)))
         return self.probabilities_of_rows(self.space.encode(tokenised))
 
-    def parity_with(self, fitted, tokenised) -> float:
-        """Max |onnxruntime − scikit-learn| over both classifiers; ParityError above 1e-5."""
-        x = self.space.encode(tokenised)
-        pd, ps = self.probabilities_of_rows(x)
-        expected_pd = fitted.disease.predict_proba(x)
-        expected_ps = fitted.syndrome.predict_proba(np.hstack([x, pd.astype(np.float32)]))
-        difference = max(
-            float(np.abs(pd[:, fitted.disease.classes_] - expected_pd).max()),
-            float(np.abs(ps[:, fitted.syndrome.classes_] - expected_ps).max()),
-        )
-        if difference > PARITY_TOLERANCE:
-            raise ParityError(f"onnxruntime differs from scikit-learn by {difference:.2e}")
-        return difference
-
     # -- one record ------------------------------------------------------------------------------
 
     def suggest(self, record: Mapping[str, object]) -> Suggestion:
-        from gpassist.tcm.training import suggested_set
-
         tokenised = block_tokens(record)
         candidates = self._candidates(record, tokenised)
         variants = [tokenised] + [_without(tokenised, *candidate) for candidate in candidates]

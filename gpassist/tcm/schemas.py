@@ -67,6 +67,26 @@ class SyndromeOut(OutModel):
     supporting: list[FindingOut]
 
 
+class StoredSyndrome(OutModel):
+    """A syndrome as stored on the encounter (``TcmSuggestion.syndromes``) and read back by
+    GET /encounters/<id>/tcm: the response's syndrome without its English name."""
+
+    zh: str
+    probability: float
+    suggested: bool
+    supporting: list[FindingOut]
+
+    @classmethod
+    def of(cls, syndrome: SyndromeOut) -> StoredSyndrome:
+        """The stored form of a syndrome of the response."""
+        return cls(
+            zh=syndrome.zh,
+            probability=syndrome.probability,
+            suggested=syndrome.suggested,
+            supporting=syndrome.supporting,
+        )
+
+
 class MedicineOut(OutModel):
     code: str
     zh: str
@@ -134,7 +154,7 @@ class StoredSuggestionOut(OutModel):
     request: dict
     disease: str
     disease_probability: float
-    syndromes: list[dict]
+    syndromes: list[StoredSyndrome] = Field(description="most probable first")
     out_of_scope: bool
     created_by_id: int
     created_at: LocalDateTime

@@ -19,8 +19,19 @@ from gpassist.auth.tables import User
 from gpassist.clinics.tables import Drug, FormularyEntry
 from gpassist.errors import InvalidField, Problem
 from gpassist.patients.service import require_clinic_doctor, visible_encounter
+from gpassist.schemas import Text
 from gpassist.tcm import runtime, vocabulary
-from gpassist.tcm.schemas import SuggestIn
+from gpassist.tcm.schemas import (
+    DiseaseOut,
+    FindingOut,
+    MedicineOut,
+    ModelOut,
+    StoredSyndrome,
+    SuggestIn,
+    SuggestionOut,
+    SyndromeOut,
+    TreatmentOut,
+)
 from gpassist.tcm.tables import TcmSuggestion
 
 log = logging.getLogger("gpassist.tcm")
@@ -164,17 +175,17 @@ def disease_en(zh: str) -> str:
     return treatments()["diseases"].get(zh, {}).get("en", zh)
 
 
-def treatment_for(session: Session, user: User, syndrome: str) -> dict[str, Any]:
+def treatment_for(session: Session, user: User, syndrome: str) -> TreatmentOut:
     """治法 and the catalog's Chinese patent medicines for ``syndrome``, each marked in or out of
     the caller's clinic formulary (None for users without a clinic)."""
     entry = treatments()["syndromes"].get(syndrome)
     if entry is None:
-        return {
-            "syndrome": {"zh": syndrome, "en": syndrome},
-            "principle": {"zh": "未收录", "en": "not on file"},
-            "medicines": [],
-            "note": {"zh": "该证型未收录治法", "en": "no treatment principle on file"},
-        }
+        return TreatmentOut(
+            syndrome=Text(zh=syndrome, en=syndrome),
+            principle=Text(zh="未收录", en="not on file"),
+            medicines=[],
+            note=Text(zh="该证型未收录治法", en="no treatment principle on file"),
+        )
     codes = [m["code"] for m in entry.get("medicines", [])]
     drugs = (
         {d.code: d for d in session.scalars(select(Drug).where(Drug.code.in_(codes)))}
@@ -195,17 +206,17 @@ def treatment_for(session: Session, user: User, syndrome: str) -> dict[str, Any]
     for item in entry.get("medicines", []):
         drug = drugs.get(item["code"])
         medicines.append(
-            {
-                "code": item["code"],
-                "zh": drug.name_zh if drug else item["code"],
-                "en": drug.name_en if drug else item["code"],
-                "fit": item.get("fit", "full"),
-                "label": item.get("label", ""),
-                "in_catalog": drug is not None and drug.active,
-                "in_formulary": None
+            MedicineOut(
+                code=item["code"],
+                zh=drug.name_zh if drug else item["code"],
+                en=drug.name_en if drug else item["code"],
+                fit=item.get("fit", "full"),
+                label=item.get("label", ""),
+                in_catalog=drug is not None and drug.active,
+                in_formulary=None
                 if user.clinic_id is None
                 else (drug is not None and drug.id in stocked),
-            }
+            )
         )
     note = entry.get("note")
     if not medicines and note is None:
@@ -213,22 +224,25 @@ def treatment_for(session: Session, user: User, syndrome: str) -> dict[str, Any]
             "zh": "县目录中没有适用于该证型的中成药",
             "en": "no catalog medicine fits this syndrome",
         }
-    return {
-        "syndrome": {"zh": syndrome, "en": entry["en"]},
-        "principle": entry["principle"],
-        "medicines": medicines,
-        "note": note,
-    }
+    return TreatmentOut(
+        syndrome=Text(zh=syndrome, en=entry["en"]),
+        principle=Text.model_validate(entry["principle"]),
+        medicines=medicines,
+        note=None if note is None else Text.model_validate(note),
+    )
 
 
 # --- suggesting -----------------------------------------------------------------------------------
 
 
-def _findings(ranked: runtime.Ranked) -> list[dict[str, Any]]:
-    return [{"zh": f.zh, "block": f.block, "negated": f.negated} for f in ranked.supporting]
+def _findings(ranked: runtime.Ranked) -> list[FindingOut]:
+    return [FindingOut(zh=f.zh, block=f.block, negated=f.negated) for f in ranked.supporting]
 
 
-def suggest(session: Session, user: User, models: Models, body: SuggestIn) -> dict[str, Any]:
+def suggest(session: Session, user: User, models: Models, body: SuggestIn) -> SuggestionOut:
+    """The disease and syndromes of the record with their supporting findings and treatment
+    hints; with ``encounter_id`` also stored on the visit (the syndromes as ``StoredSyndrome``,
+    drawn from the same entries as the response)."""
     model = resolve_model(models, body.model)
     encounter = None
     if body.encounter_id is not None:
@@ -237,53 +251,50 @@ def suggest(session: Session, user: User, models: Models, body: SuggestIn) -> di
     record = record_from(body)
     result = model.suggest(record)
     diseases = [
-        {
-            "zh": r.label,
-            "en": disease_en(r.label),
-            "probability": r.probability,
-            "supporting": _findings(r),
-        }
+        DiseaseOut(
+            zh=r.label,
+            en=disease_en(r.label),
+            probability=r.probability,
+            supporting=_findings(r),
+        )
         for r in result.diseases
     ]
     syndromes = [
-        {
-            "zh": r.label,
-            "en": syndrome_en(r.label),
-            "probability": r.probability,
-            "suggested": r.label in result.suggested,
-            "supporting": _findings(r),
-        }
+        SyndromeOut(
+            zh=r.label,
+            en=syndrome_en(r.label),
+            probability=r.probability,
+            suggested=r.label in result.suggested,
+            supporting=_findings(r),
+        )
         for r in result.syndromes
     ]
-    out = {
-        "model": {"name": model.name, "version": model.version, "clinical": model.clinical},
-        "disease": diseases[0],
-        "diseases": diseases,
-        "syndromes": syndromes,
-        "treatments": [treatment_for(session, user, s) for s in result.suggested],
-        "out_of_scope": result.out_of_scope,
-        "scope_notes": list(result.scope_notes),
-        "notice": NOTICE,
-        "suggestion_id": None,
-    }
+    out = SuggestionOut(
+        model=ModelOut(name=model.name, version=model.version, clinical=model.clinical),
+        disease=diseases[0],
+        diseases=diseases,
+        syndromes=syndromes,
+        treatments=[treatment_for(session, user, s) for s in result.suggested],
+        out_of_scope=result.out_of_scope,
+        scope_notes=[Text.model_validate(note) for note in result.scope_notes],
+        notice=Text.model_validate(NOTICE),
+        suggestion_id=None,
+    )
     if encounter is not None:
         stored = TcmSuggestion(
             encounter_id=encounter.id,
             model_name=model.name,
             model_version=model.version,
             request=body.model_dump(mode="json", exclude={"encounter_id"}),
-            disease=diseases[0]["zh"],
-            disease_probability=diseases[0]["probability"],
-            syndromes=[
-                {k: s[k] for k in ("zh", "probability", "suggested", "supporting")}
-                for s in syndromes
-            ],
+            disease=diseases[0].zh,
+            disease_probability=diseases[0].probability,
+            syndromes=[StoredSyndrome.of(s).model_dump(mode="json") for s in syndromes],
             out_of_scope=result.out_of_scope,
             created_by_id=user.id,
         )
         session.add(stored)
         session.flush()
-        out["suggestion_id"] = stored.id
+        out.suggestion_id = stored.id
     return out
 
 

@@ -24,7 +24,8 @@ class TcmSuggestion(Base):
     request: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
     disease: Mapped[str] = mapped_column(String(64))
     disease_probability: Mapped[float] = mapped_column(Float)
-    # [{syndrome, probability, suggested, supporting: [{zh, block}]}], most probable first
+    # each a schemas.StoredSyndrome: {zh, probability, suggested, supporting: [{zh, block,
+    # negated}]}, most probable first
     syndromes: Mapped[list[dict[str, Any]]] = mapped_column(JsonDoc)
     out_of_scope: Mapped[bool] = mapped_column(Boolean)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

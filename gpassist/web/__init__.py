@@ -8,21 +8,30 @@ method must carry the page's CSRF token in ``X-CSRFToken``.
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
-from flask import Flask, request, session
-from flask_babel import Babel, get_locale
-from flask_wtf.csrf import CSRFProtect
+from flask import Flask
 
-LANGUAGES = ("zh", "en")
-LANGUAGE_COOKIE = "gpassist_lang"
+from gpassist.auth.tables import Role
+from gpassist.consult.states import Urgency
+from gpassist.labels import LabelledEnum
+from gpassist.patients.tables import Sex
+from gpassist.prescriptions.rules import Frequency
+from gpassist.web.extensions import babel, csrf, page_locale, select_locale
 
-babel = Babel()
-csrf = CSRFProtect()
+# The enums the templates list as choices; each option shows the member's label.
+ENUMS = SimpleNamespace(
+    Role=Role,
+    Sex=Sex,
+    Urgency=Urgency,
+    # The visit form offers the frequencies a village doctor writes; the API accepts them all.
+    VISIT_FREQUENCIES=(Frequency.qd, Frequency.bid, Frequency.tid, Frequency.qid, Frequency.qn),
+)
 
 
-def select_locale() -> str:
-    chosen = request.cookies.get(LANGUAGE_COOKIE) or session.get("lang")
-    return chosen if chosen in LANGUAGES else "zh"
+def label(member: LabelledEnum) -> str:
+    """A labelled enum member in the page's language (``{{ user.role|label }}``)."""
+    return member.label(page_locale())
 
 
 def init_web(app: Flask) -> None:
@@ -47,5 +56,7 @@ def init_web(app: Flask) -> None:
         app, locale_selector=select_locale, default_locale="zh", default_timezone="Asia/Shanghai"
     )
     csrf.init_app(app)
-    app.context_processor(lambda: {"locale": str(get_locale() or "zh")})
+    app.context_processor(lambda: {"locale": page_locale()})
+    app.add_template_filter(label, "label")
+    app.jinja_env.globals["enums"] = ENUMS
     app.register_blueprint(bp)

@@ -11,7 +11,7 @@ from flask import current_app, redirect, render_template, request, session, url_
 from sqlalchemy import select
 
 from gpassist.auth.credentials import SESSION_TOKEN_KEY
-from gpassist.auth.tables import ROLE_NAMES, Role
+from gpassist.auth.tables import Role
 from gpassist.clinics.tables import Department, Facility, FacilityKind, FacilityLevel
 from gpassist.db import shanghai_today
 from gpassist.errors import Forbidden, NotFound
@@ -52,7 +52,6 @@ def render(template: str, user, **context):
     return render_template(
         template,
         user=user,
-        role_name=ROLE_NAMES[user.role],
         strings=page_strings(),
         **context,
     )

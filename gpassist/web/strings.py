@@ -1,12 +1,39 @@
-"""Words the pages' scripts show, translated per request (the scripts carry no language)."""
+"""Words the pages' scripts show, translated per request (the scripts carry no language).
+
+Enum members come with their own labels (``gpassist.labels``): the scripts find them under
+``<prefix>_<code>`` (``state_requested``, ``order_picked``), in the page's language.
+"""
 
 from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from gpassist.consult.states import ConsultState, Urgency
+from gpassist.labels import LabelledEnum
+from gpassist.patients.tables import Sex
+from gpassist.pharmacy.states import OrderStatus
+from gpassist.referrals.tables import ReferralStatus
+from gpassist.web.extensions import page_locale
+
+# The prefix under which the scripts look up each enum's labels.
+LABELLED = {
+    "sex": Sex,
+    "urgency": Urgency,
+    "state": ConsultState,
+    "order": OrderStatus,
+    "referral": ReferralStatus,
+}
+
+
+def enum_labels(lang: str, enums: dict[str, type[LabelledEnum]] = LABELLED) -> dict[str, str]:
+    """``<prefix>_<code>`` → the member's label in ``lang``, for every member of ``enums``."""
+    return {f"{prefix}_{m.value}": m.label(lang) for prefix, cls in enums.items() for m in cls}
+
 
 def page_strings() -> dict[str, str]:
+    """Every word the scripts show, in this request's language."""
     return {
+        **enum_labels(page_locale()),
         "loading": _("正在加载…"),
         "saving": _("正在保存…"),
         "saved": _("已保存"),
@@ -27,8 +54,6 @@ def page_strings() -> dict[str, str]:
         "hypertension": _("高血压"),
         "diabetes": _("2型糖尿病"),
         "open": _("打开"),
-        "sex_male": _("男"),
-        "sex_female": _("女"),
         "years": _("岁"),
         "results": _("查询结果"),
         "no_results": _("没有找到患者。"),
@@ -73,21 +98,12 @@ def page_strings() -> dict[str, str]:
         "dx_save_first_consult": _("请先保存本次就诊，再申请会诊。"),
         "open_consultation": _("进入会诊室"),
         "urgency": _("紧急程度"),
-        "urgency_routine": _("普通"),
-        "urgency_urgent": _("紧急"),
-        "urgency_emergency": _("急诊"),
         "requested_at": _("申请时间"),
         "accept": _("接诊"),
         "queue_empty": _("目前没有待接诊的请求。"),
         "taken_by_other": _("该会诊已被其他医生接诊。"),
         "connected": _("已连接"),
         "reconnecting": _("连接中断，正在重新连接…"),
-        "state_requested": _("等待接诊"),
-        "state_accepted": _("已接诊"),
-        "state_active": _("会诊中"),
-        "state_closed": _("已结束"),
-        "state_cancelled": _("已取消"),
-        "state_expired": _("已过期（无人接诊）"),
         "allergies": _("药物过敏"),
         "differential": _("系统建议诊断"),
         "assessment": _("评估"),
@@ -122,8 +138,6 @@ def page_strings() -> dict[str, str]:
         "cancel": _("取消"),
         "cancel_reason": _("请填写取消原因："),
         "create_run": _("生成配送单"),
-        "pending": _("待配药"),
-        "picked": _("已配药"),
         "board_empty": _("没有待处理的订单。"),
         "available": _("可用库存"),
         "daily_use": _("日均用量"),
@@ -142,10 +156,6 @@ def page_strings() -> dict[str, str]:
         "rx_order": _("中心药房订单"),
         "print_slip": _("打印处方笺"),
         "settle_rx": _("结算处方费用"),
-        "order_pending": _("待配药"),
-        "order_picked": _("已配药，待发车"),
-        "order_dispatched": _("配送中"),
-        "order_delivered": _("已送达，待患者取药"),
         "confirm_delivery": _("确认收货"),
         "confirm_pick_up": _("患者已取药"),
         "username": _("用户名"),
@@ -164,8 +174,6 @@ def page_strings() -> dict[str, str]:
         "tcm_principle": _("治法"),
         "tcm_medicine": _("可参考的中成药"),
         "tcm_in_formulary": _("本室是否常备"),
-        "referral_open": _("待就诊"),
-        "referral_closed": _("已完成"),
         "print_referral": _("打印转诊单"),
         "by_payer": _("结算金额（元）按支付方"),
         "consultations": _("远程会诊"),

@@ -21,9 +21,9 @@ from gpassist.auth import service as auth_service
 from gpassist.auth.credentials import SESSION_TOKEN_KEY, session_token
 from gpassist.auth.events import end_user_sockets
 from gpassist.auth.ratelimit import login_rate_limit
-from gpassist.auth.tables import ROLE_NAMES, Role, User
+from gpassist.auth.tables import Role, User
 from gpassist.db import utcnow
-from gpassist.web import LANGUAGE_COOKIE, LANGUAGES, csrf
+from gpassist.web.extensions import LANGUAGE_COOKIE, LANGUAGES, csrf
 
 # The app keeps /static for itself; the pages' files are served under /assets.
 # Each role's start page; roles without pages yet see the greeting.
@@ -150,4 +150,4 @@ def home():
         start = START_PAGE.get(user.role)
         if start is not None:
             return redirect(url_for(start))
-        return render_template("home.html", user=user, role_name=ROLE_NAMES[user.role])
+        return render_template("home.html", user=user)

@@ -9,8 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from gpassist.diagnosis.evaluate import summarise
-from gpassist.diagnosis.simulate import GenerativeTables, bayes_log_posterior
+from gpassist.diagnosis.knowledge import GenerativeTables
+from gpassist.diagnosis.training.evaluate import summarise
+from gpassist.diagnosis.training.simulate import bayes_log_posterior
 
 
 def _tables(p: np.ndarray) -> GenerativeTables:

@@ -7,12 +7,12 @@ import onnxruntime as ort
 import pytest
 from sklearn.naive_bayes import BernoulliNB, MultinomialNB
 
-from gpassist.diagnosis.export import PARITY_TOLERANCE, check_parity, to_onnx_bytes
 from gpassist.diagnosis.features import FeatureSpace
-from gpassist.diagnosis.knowledge import file_sha256, load_kb
+from gpassist.diagnosis.knowledge import file_sha256, generative_tables, load_kb
 from gpassist.diagnosis.runtime import load_model
-from gpassist.diagnosis.simulate import generative_tables, mask, simulate
-from gpassist.diagnosis.training import KnownOnlyNB, exportable
+from gpassist.diagnosis.training.estimators import KnownOnlyNB, exportable
+from gpassist.diagnosis.training.export import PARITY_TOLERANCE, check_parity, to_onnx_bytes
+from gpassist.diagnosis.training.simulate import mask, simulate
 
 from .fixtures_ml import COMMITTED, write_tiny_general
 

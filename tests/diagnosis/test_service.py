@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from gpassist.diagnosis.service import headline_metrics, same_icd10
+from gpassist.diagnosis.confirmation import same_icd10
+from gpassist.diagnosis.service import headline_metrics
 
 P = "present"
 URTI = {"fever": P, "cough": P, "sore-throat": P}
@@ -46,6 +47,18 @@ def test_a_suggestion_is_stored_on_the_encounter_with_the_model_version(api, ins
     }
     assert [d["condition"] for d in saved["differential"]] == [
         d["code"] for d in result["differential"]
+    ]
+    # every stored entry is the response's, its supporting symptoms by code
+    assert saved["differential"] == [
+        {
+            "condition": d["code"],
+            "icd10": d["icd10"],
+            "zh": d["zh"],
+            "en": d["en"],
+            "probability": d["probability"],
+            "supporting": [symptom["code"] for symptom in d["supporting"]],
+        }
+        for d in result["differential"]
     ]
     assert saved["triage_level"] == result["triage"]["level"]
     assert stored(api, encounter, as_="admin")["suggestions"][0]["id"] == saved["id"]

@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-import gpassist.auth.service
-from gpassist.clinics.loader import apply_registry, read_registry
 from gpassist.demo import DEMO_TODAY, seed_demo
 from gpassist.pharmacy import board, reports, stock
 from gpassist.pharmacy.tables import PharmacyOrder, StockLot, StockMovement
-from tests.conftest import DEMO_COUNTY, password_hash
+from tests.conftest import DEMO_PATIENTS
 
 
-def test_demo_stock_and_orders(db_session, monkeypatch):
-    monkeypatch.setattr(gpassist.auth.service, "hash_password", lambda _password: password_hash())
-    apply_registry(db_session, read_registry(DEMO_COUNTY))
-    first = seed_demo(db_session, patients=200)
-    db_session.flush()
+def test_demo_stock_and_orders(seeded_demo):
+    db_session, first = seeded_demo
     assert first.counts["stock lots"] > 300 and first.counts["pharmacy orders"] >= 6
 
     statuses = set(db_session.scalars(select(PharmacyOrder.status)))
@@ -37,7 +32,7 @@ def test_demo_stock_and_orders(db_session, monkeypatch):
 
     tables = (StockLot, StockMovement, PharmacyOrder)
     before = [db_session.scalar(select(func.count()).select_from(t)) for t in tables]
-    again = seed_demo(db_session, patients=200)
+    again = seed_demo(db_session, patients=DEMO_PATIENTS)
     db_session.flush()
     assert not again.counts
     assert [db_session.scalar(select(func.count()).select_from(t)) for t in tables] == before

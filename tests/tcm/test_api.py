@@ -96,6 +96,11 @@ def test_suggestion_is_stored_on_the_encounter_of_the_doctors_own_clinic(api, us
     assert row["disease"] == stored["disease"]["zh"]
     assert row["request"]["tongue_pulse_text"] == RECORD["tongue_pulse_text"]
     assert [s["zh"] for s in row["syndromes"]] == [s["zh"] for s in stored["syndromes"]]
+    # every stored syndrome is the response's, without its English name
+    assert row["syndromes"] == [
+        {k: s[k] for k in ("zh", "probability", "suggested", "supporting")}
+        for s in stored["syndromes"]
+    ]
     # another clinic neither writes nor reads it; a specialist cannot write on an encounter
     assert suggest(api, as_="doctor_b", encounter_id=encounter, **RECORD).status_code == 404
     assert api.get(f"/api/v1/encounters/{encounter}/tcm", as_="doctor_b").status_code == 404
@@ -158,7 +163,8 @@ def test_catalog_medicines_are_marked_in_or_out_of_the_callers_formulary(app, da
 
         def medicines(username):
             user = session.scalar(select(User).where(User.username == username))
-            return {m["code"]: m for m in treatment_for(session, user, "肝阳上亢证")["medicines"]}
+            hint = treatment_for(session, user, "肝阳上亢证")
+            return {m.code: m.model_dump() for m in hint.medicines}
 
         at_va, at_vb, admin = medicines("doctor_a"), medicines("doctor_b"), medicines("admin")
     assert at_va["tianma-gouteng-gran-10g"]["in_formulary"] is True
@@ -175,7 +181,7 @@ def test_a_syndrome_without_a_fitting_catalog_medicine_says_so(app, database, us
 
     with database.transaction(actor="test") as session:
         user = session.scalar(select(User).where(User.username == "doctor_a"))
-        hint = treatment_for(session, user, "痰热蕴结证")
+        hint = treatment_for(session, user, "痰热蕴结证").model_dump()
     assert hint["medicines"] == []
     assert "没有" in hint["note"]["zh"] and hint["principle"]["zh"] == "清热化痰，宽胸通络"
 

@@ -10,7 +10,8 @@ from click.testing import CliRunner
 from gpassist.cli import main
 from gpassist.tcm.features import block_tokens
 from gpassist.tcm.runtime import TcmModel
-from gpassist.tcm.training import labelled, train
+from gpassist.tcm.training import train
+from gpassist.tcm.training.data import labelled
 from tests.tcm.conftest import TINY_GRID, synthetic_records
 
 KEYS = {
@@ -87,7 +88,7 @@ def test_evaluate_refuses_a_file_not_in_the_training_format(tiny_model, tmp_path
 
 
 def test_scores_count_a_two_syndrome_record_right_only_with_both():
-    from gpassist.tcm.training import score
+    from gpassist.tcm.training.evaluate import score
 
     data = labelled([{"疾病": "眩晕病", "证型": "肝阳上亢证|痰湿痹阻证"}])
     ps = np.array([[0.5, 0.45, 0.05]])  # labels below; both above 0.5 × top

@@ -8,7 +8,7 @@
 
   function summaryText(c) {
     var s = c.summary || {}, who = s.patient || {};
-    var person = [who.sex === "male" ? S.sex_male : who.sex === "female" ? S.sex_female : "", who.age !== undefined ? who.age + S.years : ""]
+    var person = [S["sex_" + who.sex] || "", who.age !== undefined ? who.age + S.years : ""]
       .filter(Boolean).join(" ");
     return [person, s.chief_complaint].filter(Boolean).join(" · ");
   }

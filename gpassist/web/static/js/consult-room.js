@@ -17,7 +17,7 @@
     var s = c.summary || {}, who = s.patient || {};
     var rows = [
       [S.reason, c.reason],
-      [S.patient, [who.sex === "male" ? S.sex_male : who.sex === "female" ? S.sex_female : "", who.age !== undefined ? who.age + S.years : ""].join(" ")],
+      [S.patient, [S["sex_" + who.sex] || "", who.age !== undefined ? who.age + S.years : ""].join(" ")],
       [S.complaint, s.chief_complaint],
       [S.vitals, Object.keys(s.vitals || {}).filter(function (k) { return s.vitals[k] !== null; })
         .map(function (k) { return (S["vital_" + k] || k) + " " + s.vitals[k]; }).join("，")],

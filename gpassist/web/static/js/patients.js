@@ -4,7 +4,7 @@
   var S = ui.S, el = ui.el;
   var results = document.getElementById("results");
 
-  function sexName(sex) { return sex === "male" ? S.sex_male : S.sex_female; }
+  function sexName(sex) { return S["sex_" + sex] || sex; }
 
   function search(q) {
     ui.loading(results);

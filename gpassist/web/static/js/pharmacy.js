@@ -52,10 +52,10 @@
       } });
     return el("section", { class: "card", "aria-label": ui.text(town.town_name) }, [
       el("h2", {}, [ui.text(town.town_name) + " ",
-        el("small", { class: "muted", text: S.pending + " " + town.pending.length + " · " + S.picked + " " + town.picked.length +
+        el("small", { class: "muted", text: S.order_pending + " " + town.pending.length + " · " + S.order_picked + " " + town.picked.length +
           (town.free_delivery_count ? " · " + S.free_delivery + " " + town.free_delivery_count : "") })]),
       pendingTable(town.pending),
-      town.picked.length ? el("p", { class: "muted small", text: S.picked + "：" + town.picked.map(function (o) { return "#" + o.id; }).join("、") }) : null,
+      town.picked.length ? el("p", { class: "muted small", text: S.order_picked + "：" + town.picked.map(function (o) { return "#" + o.id; }).join("、") }) : null,
       runButton,
     ]);
   }

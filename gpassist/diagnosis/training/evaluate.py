@@ -29,9 +29,11 @@ from collections.abc import Callable, Mapping
 import numpy as np
 from sklearn.metrics import f1_score
 
+from gpassist.diagnosis.features import AGE_BANDS
 from gpassist.diagnosis.interview import choose_question, should_stop
+from gpassist.diagnosis.knowledge import generative_tables
 from gpassist.diagnosis.runtime import DiagnosisModel
-from gpassist.diagnosis.simulate import bayes_log_posterior, generative_tables, simulate
+from gpassist.diagnosis.training.simulate import bayes_log_posterior, simulate
 
 VALUE_STATES = {"1": "present", "0": "absent", "2": "unknown"}
 SIMULATION_SEED = 20261128
@@ -215,7 +217,5 @@ def evaluate_simulated(
 
 def _representative_age(band: int) -> int:
     """An age in years inside SymCat band ``band`` (the engine takes ages, bands are internal)."""
-    from gpassist.diagnosis.features import AGE_BANDS
-
     _, low, high = AGE_BANDS[band]
     return (low + min(high, 90)) // 2

@@ -1,5 +1,7 @@
 """Simulated patients for the generative ``general`` knowledge base, and its exact posterior.
 
+The KB as arrays (``GenerativeTables``) lives in ``knowledge.py``: serving reads it too.
+
 Generation (issue 3): a condition uniformly at random; then each of its symptoms independently
 with P(symptom | condition) (symptoms the KB does not list for the condition never occur); the
 age band and the sex drawn from the condition's odds normalised to sum to one.
@@ -15,25 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gpassist.diagnosis.features import AGE_BAND_NAMES, SEXES
-from gpassist.diagnosis.knowledge import KnowledgeBase
+from gpassist.diagnosis.knowledge import GenerativeTables
 
 TINY = 1e-300
-
-
-@dataclass(frozen=True)
-class GenerativeTables:
-    conditions: tuple[str, ...]
-    symptoms: tuple[str, ...]
-    p: np.ndarray  # (C, S) P(present | condition)
-    age: np.ndarray  # (C, 8) P(band | condition)
-    sex: np.ndarray  # (C, 2) P(sex | condition)
-
-    def restricted(self, codes: list[str]) -> GenerativeTables:
-        rows = [self.conditions.index(c) for c in codes]
-        return GenerativeTables(
-            tuple(codes), self.symptoms, self.p[rows], self.age[rows], self.sex[rows]
-        )
 
 
 @dataclass(frozen=True)
@@ -42,26 +28,6 @@ class Patients:
     present: np.ndarray  # (n, S) bool
     bands: np.ndarray  # (n,) age band index
     sexes: np.ndarray  # (n,) sex index
-
-
-def _normalised(odds: np.ndarray) -> np.ndarray:
-    totals = odds.sum(axis=1, keepdims=True)
-    uniform = np.full_like(odds, 1.0 / odds.shape[1])
-    return np.where(totals > 0, odds / np.where(totals > 0, totals, 1.0), uniform)
-
-
-def generative_tables(kb: KnowledgeBase) -> GenerativeTables:
-    conditions = tuple(sorted(kb.evidence))
-    symptoms = tuple(sorted({s for facts in kb.evidence.values() for s in facts}))
-    column = {s: i for i, s in enumerate(symptoms)}
-    p = np.zeros((len(conditions), len(symptoms)))
-    for row, condition in enumerate(conditions):
-        for symptom, probability in kb.evidence[condition].items():
-            p[row, column[symptom]] = probability
-    demographics = [kb.demographics.get(c, {}) for c in conditions]
-    age = np.array([[d.get(b, 0.0) for b in AGE_BAND_NAMES] for d in demographics])
-    sex = np.array([[d.get(f"sex-{s}", 0.0) for s in SEXES] for d in demographics])
-    return GenerativeTables(conditions, symptoms, p, _normalised(age), _normalised(sex))
 
 
 def _draw_categorical(probabilities: np.ndarray, rng: np.random.Generator) -> np.ndarray:

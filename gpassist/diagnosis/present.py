@@ -1,0 +1,103 @@
+"""Diagnosis results as their response types: the ranked differential, triage and model of a
+suggestion, a suggestion stored on the encounter, a confirmed diagnosis. The same types are
+what the service stores (``StoredCondition.of``), so the response and the visit agree."""
+
+from __future__ import annotations
+
+from gpassist.diagnosis.schemas import (
+    ConfirmedOut,
+    Differential,
+    ModelRef,
+    StoredSuggestion,
+    SymptomRef,
+    TriageOut,
+    TriageReason,
+)
+from gpassist.diagnosis.tables import ConfirmedDiagnosis, DiagnosisSuggestion
+from gpassist.diagnosis.triage import Decision
+from gpassist.schemas import Text
+
+
+def symptom_ref(model, code: str) -> SymptomRef:
+    """A symptom by code with its names (the code itself where the model has no name)."""
+    symptom = model.symptoms.get(code)
+    if symptom is None:
+        return SymptomRef(code=code, zh=code, en=code)
+    return SymptomRef(code=code, zh=symptom.zh, en=symptom.en)
+
+
+def differential_entry(model, ranked) -> Differential:
+    """One ranked condition of the response, probability rounded to six places."""
+    c = ranked.condition
+    return Differential(
+        code=c.code,
+        icd10=c.icd10 or None,
+        zh=c.zh,
+        en=c.en,
+        urgency=c.urgency,
+        probability=round(float(ranked.probability), 6),
+        supporting=[symptom_ref(model, code) for code in ranked.supporting],
+    )
+
+
+def model_ref(model) -> ModelRef:
+    """The model that answered, with its version (stored with the suggestion too)."""
+    return ModelRef(
+        name=model.name,
+        version=model.version,
+        title=Text.model_validate(model.title),
+        clinical=model.clinical,
+    )
+
+
+def _reason_out(reason) -> TriageReason:
+    value = list(reason.value) if isinstance(reason.value, tuple) else reason.value
+    return TriageReason(
+        code=reason.code,
+        level=reason.level.value,
+        zh=reason.zh,
+        en=reason.en,
+        field=reason.field,
+        value=value,
+        source=Text(zh=reason.source_zh, en=reason.source_en),
+    )
+
+
+def triage_out(decision: Decision) -> TriageOut:
+    """The triage level and every rule that fired, with its guideline."""
+    return TriageOut(level=decision.level.value, reasons=[_reason_out(r) for r in decision.reasons])
+
+
+def confirmed_out(row: ConfirmedDiagnosis) -> ConfirmedOut:
+    """A confirmed diagnosis as the API shows it."""
+    return ConfirmedOut(
+        id=row.id,
+        encounter_id=row.encounter_id,
+        condition=row.condition_code,
+        model=row.model_name,
+        icd10=row.icd10,
+        zh=row.name_zh,
+        en=row.name_en,
+        suggestion_id=row.suggestion_id,
+        matched_top1=row.matched_top1,
+        in_top3=row.in_top3,
+        confirmed_by_id=row.confirmed_by_id,
+        confirmed_at=row.confirmed_at,
+    )
+
+
+def stored_out(row: DiagnosisSuggestion) -> StoredSuggestion:
+    """A suggestion stored on the encounter; its JSON columns read back through their types."""
+    return StoredSuggestion(
+        id=row.id,
+        mode=row.mode.value,
+        model=row.model_name,
+        model_version=row.model_version,
+        request=row.request,
+        differential=row.differential,
+        triage_level=row.triage_level.value,
+        triage_reasons=row.triage_reasons,
+        out_of_scope=row.out_of_scope,
+        created_by_id=row.created_by_id,
+        created_at=row.created_at,
+    )
