@@ -13,7 +13,7 @@ from gpassist.audit.service import list_events
 from gpassist.auth import service
 from gpassist.auth.credentials import bearer_token
 from gpassist.auth.events import end_user_sockets
-from gpassist.auth.ratelimit import login_rate_limit
+from gpassist.auth.ratelimit import count_login_attempt
 from gpassist.auth.tables import Role, User
 from gpassist.db import utcnow
 from gpassist.endpoints import endpoint, request_session
@@ -132,7 +132,7 @@ class AuditEventList(OutModel):
     errors=(401, 429),
 )
 def create_token(body: TokenRequest):
-    verdict = login_rate_limit().hit(request.remote_addr or "-")
+    verdict = count_login_attempt(request.remote_addr or "-")
     if not verdict.allowed:
         wait = verdict.retry_after_seconds
         raise TooManyRequests(

@@ -36,17 +36,17 @@ class Verdict:
 class LoginRateLimit:
     """Counts login attempts per client address in fixed windows."""
 
-    def __init__(self, attempts: int, window_seconds: int, storage_uri: str) -> None:
-        self.item = RateLimitItemPerSecond(attempts, window_seconds)
+    def __init__(self, storage_uri: str) -> None:
         self.storage = storage_from_string(storage_uri, wrap_exceptions=True)
         self.limiter = FixedWindowRateLimiter(self.storage)
 
-    def hit(self, client: str) -> Verdict:
+    def hit(self, client: str, attempts: int, window_seconds: int) -> Verdict:
         """Count one attempt from ``client``; refused once the window's attempts are used."""
+        item = RateLimitItemPerSecond(attempts, window_seconds)
         try:
-            if self.limiter.hit(self.item, _NAMESPACE, client):
+            if self.limiter.hit(item, _NAMESPACE, client):
                 return Verdict(True)
-            reset_at, _remaining = self.limiter.get_window_stats(self.item, _NAMESPACE, client)
+            reset_at, _remaining = self.limiter.get_window_stats(item, _NAMESPACE, client)
         except StorageError as exc:
             log.warning("login rate limit skipped, its storage failed: %s", type(exc).__name__)
             return Verdict(True)
@@ -58,16 +58,21 @@ class LoginRateLimit:
 
 
 def init_login_rate_limit(app: Flask) -> LoginRateLimit:
-    """Create the app's limiter from its settings."""
+    """Create the app's limiter on the storage its settings name."""
     config = app.config
     storage = config["RATE_LIMIT_STORAGE"] or config["SOCKETIO_QUEUE"] or "memory://"
-    limit = LoginRateLimit(
-        int(config["LOGIN_RATE_LIMIT"]), int(config["LOGIN_RATE_WINDOW_SECONDS"]), storage
-    )
-    app.extensions[_EXTENSION] = limit
+    app.extensions[_EXTENSION] = limit = LoginRateLimit(storage)
     return limit
 
 
 def login_rate_limit(app: Flask | None = None) -> LoginRateLimit:
     """The limiter of ``app`` (default: the current app); ``.reset()`` clears its counts."""
-    return (app or current_app).extensions[_EXTENSION]  # type: ignore[union-attr]
+    return (app or current_app).extensions[_EXTENSION]
+
+
+def count_login_attempt(client: str) -> Verdict:
+    """Count a login attempt from ``client`` against the current app's settings."""
+    config = current_app.config
+    return login_rate_limit().hit(
+        client, int(config["LOGIN_RATE_LIMIT"]), int(config["LOGIN_RATE_WINDOW_SECONDS"])
+    )

@@ -13,8 +13,9 @@ from gpassist.auth.ratelimit import login_rate_limit
 from tests.conftest import PASSWORD, build_world, make_users
 
 
-def app_with(database_url, tmp_path, mini_registry, **settings):
-    application = create_app(
+def app_with(database_url, tmp_path, **settings):
+    """An app of its own, for settings read when the app is made (storage, proxies)."""
+    return create_app(
         {
             "DATABASE_URL": database_url,
             "INSTANCE_PATH": str(tmp_path / "instance"),
@@ -24,18 +25,21 @@ def app_with(database_url, tmp_path, mini_registry, **settings):
             **settings,
         }
     )
-    return application
 
 
-@pytest.fixture
-def limited_app(database_url, tmp_path, mini_registry):
-    application = app_with(database_url, tmp_path, mini_registry)
-    database = application.extensions["gpassist.db"]
+def with_users(app, mini_registry):
+    database = app.extensions["gpassist.db"]
     build_world(database, mini_registry)
     with database.transaction(actor="test") as session:
         make_users(session)
-    yield application
-    database.dispose()
+    return database
+
+
+@pytest.fixture
+def limited_app(app, users):
+    """The shared app with a limit of 3 attempts a minute (put back after the test)."""
+    app.config["LOGIN_RATE_LIMIT"] = 3
+    return app
 
 
 def token_attempt(app, address: str, password: str = "not the password"):
@@ -88,12 +92,11 @@ def test_reset_clears_the_counts(limited_app):
     assert token_attempt(limited_app, "10.3.3.3", PASSWORD).status_code == 201
 
 
-def test_behind_a_trusted_proxy_the_forwarded_address_counts(database_url, tmp_path, mini_registry):
-    app = app_with(database_url, tmp_path, mini_registry, TRUSTED_PROXIES=1)
-    database = app.extensions["gpassist.db"]
-    build_world(database, mini_registry)
-    with database.transaction(actor="test") as session:
-        make_users(session)
+def test_behind_a_trusted_proxy_the_forwarded_address_counts(
+    empty_database_url, tmp_path, mini_registry
+):
+    app = app_with(empty_database_url, tmp_path, TRUSTED_PROXIES=1)
+    database = with_users(app, mini_registry)
     client = app.test_client()
 
     def attempt(client_address: str):
@@ -110,22 +113,24 @@ def test_behind_a_trusted_proxy_the_forwarded_address_counts(database_url, tmp_p
 
 
 def test_the_default_limit_leaves_ordinary_logins_alone(app, users):
-    """Many tests log in from 127.0.0.1 against one app: 60 a minute by default."""
+    """Many tests log in from 127.0.0.1: 60 a minute by default, and the count starts afresh
+    in each test (the ``app`` fixture resets it)."""
     limit = login_rate_limit(app)
     for _ in range(58):
-        assert limit.hit("127.0.0.1").allowed
+        assert limit.hit("127.0.0.1", 60, 60).allowed
     response = app.test_client().post(
         "/api/v1/auth/token", json={"username": "admin", "password": PASSWORD}
     )
     assert response.status_code == 201
-    limit.reset()
 
 
 @pytest.mark.redis
-def test_processes_sharing_redis_share_the_count(redis_url, database_url, tmp_path, mini_registry):
-    first = app_with(database_url, tmp_path, mini_registry, RATE_LIMIT_STORAGE=redis_url)
+def test_processes_sharing_redis_share_the_count(
+    redis_url, empty_database_url, tmp_path, mini_registry
+):
+    first = app_with(empty_database_url, tmp_path, RATE_LIMIT_STORAGE=redis_url)
     build_world(first.extensions["gpassist.db"], mini_registry)
-    second = app_with(database_url, tmp_path, mini_registry, RATE_LIMIT_STORAGE=redis_url)
+    second = app_with(empty_database_url, tmp_path, RATE_LIMIT_STORAGE=redis_url)
     address = f"10.9.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
     assert token_attempt(first, address).status_code == 401
     assert token_attempt(second, address).status_code == 401
@@ -136,15 +141,10 @@ def test_processes_sharing_redis_share_the_count(redis_url, database_url, tmp_pa
 
 
 def test_an_unreachable_redis_skips_the_limit_and_logins_go_on(
-    database_url, tmp_path, mini_registry
+    empty_database_url, tmp_path, mini_registry
 ):
-    app = app_with(
-        database_url, tmp_path, mini_registry, RATE_LIMIT_STORAGE="redis://127.0.0.1:9/0"
-    )
-    database = app.extensions["gpassist.db"]
-    build_world(database, mini_registry)
-    with database.transaction(actor="test") as session:
-        make_users(session)
+    app = app_with(empty_database_url, tmp_path, RATE_LIMIT_STORAGE="redis://127.0.0.1:9/0")
+    database = with_users(app, mini_registry)
     statuses = [token_attempt(app, "10.5.5.5", PASSWORD).status_code for _ in range(4)]
     assert statuses == [201, 201, 201, 201]
     database.dispose()
