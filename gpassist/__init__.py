@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, g, jsonify, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 __version__ = "0.1.0"
 
@@ -21,6 +22,7 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from gpassist.audit.service import install_audit_listener
+    from gpassist.auth.ratelimit import init_login_rate_limit
     from gpassist.config import instance_secret_key, load_settings
     from gpassist.db import Database
     from gpassist.endpoints import CodeConverter, IdConverter, close_request_session
@@ -37,6 +39,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.url_map.converters["id"] = IdConverter
     app.url_map.converters["code"] = CodeConverter
     _configure_logging(settings["LOG_LEVEL"])
+    if settings["TRUSTED_PROXIES"]:
+        # Behind nginx the client's address (for the login rate limit) and scheme come from the
+        # proxy's headers; trust exactly as many hops as there are proxies.
+        hops = settings["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     install_audit_listener()
     database = Database(settings["DATABASE_URL"])
@@ -48,6 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.teardown_appcontext(close_request_session)
     _register_blueprints(app)
     init_web(app)
+    init_login_rate_limit(app)
     socketio.init_app(
         app,
         async_mode=settings["SOCKETIO_ASYNC_MODE"],

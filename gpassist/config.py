@@ -59,12 +59,32 @@ class Settings(BaseSettings):
         "(or share the instance folder).",
         "random, kept in `<instance>/secret_key` (mode 600)",
     )
+    SECURE_COOKIES: bool = setting(
+        False,
+        "Mark the pages' session cookie Secure (sent over HTTPS only); set it when serving HTTPS.",
+    )
     TOKEN_TTL_HOURS: float = setting(12.0, "Lifetime of an API bearer token.")
     LOGIN_MAX_FAILURES: int = setting(
         5, "Failed logins for one username before it is throttled (429)."
     )
     LOGIN_LOCK_MINUTES: float = setting(
         15.0, "How long a throttled username waits (an admin can unlock it sooner)."
+    )
+    LOGIN_RATE_LIMIT: int = setting(
+        60,
+        "Login attempts (API token and login page together) allowed per client address per "
+        "window; over it, 429 with Retry-After.",
+    )
+    LOGIN_RATE_WINDOW_SECONDS: int = setting(60, "The window of `LOGIN_RATE_LIMIT`, seconds.")
+    RATE_LIMIT_STORAGE: str | None = setting(
+        None,
+        "Where login attempts are counted: `memory://` or `redis://…` (shared by the server "
+        "processes).",
+        "`SOCKETIO_QUEUE` if set, else memory",
+    )
+    TRUSTED_PROXIES: int = setting(
+        0,
+        "Reverse proxies (nginx) in front that set X-Forwarded-For/-Proto; 0 trusts none.",
     )
     SOCKETIO_ASYNC_MODE: Literal["threading", "gevent"] = setting(
         "threading",

@@ -28,6 +28,7 @@ from gpassist.errors import (
     UnsupportedMediaType,
     validation_problem,
 )
+from gpassist.schemas import validate_json_data
 
 JSON = "application/json"
 
@@ -49,7 +50,12 @@ class Operation:
     status: int = 200
     errors: tuple[int, ...] = ()
     path_params: dict[str, str] = field(default_factory=dict)
-    media_type: str = JSON
+    # What a success answers; several for a file whose type varies (an attachment's image type).
+    media_types: tuple[str, ...] = (JSON,)
+
+    @property
+    def answers_json(self) -> bool:
+        return self.media_types == (JSON,)
 
 
 class Registry:
@@ -154,15 +160,19 @@ def _parse_body(model: type[BaseModel]) -> BaseModel:
     except RecursionError as exc:
         raise BadRequest("The body is nested too deeply.") from exc
     try:
-        return model.model_validate(data)
+        return validate_json_data(model, data)
     except ValidationError as exc:
         raise validation_problem(exc, "body") from exc
 
 
 def _serialize(result: Any, op: Operation):
-    if op.media_type != JSON:
+    if not op.answers_json:
         body, headers = result
-        return current_app.response_class(body, mimetype=op.media_type, headers=headers)
+        headers = dict(headers)
+        media_type = headers.pop("Content-Type", op.media_types[0])
+        if media_type not in op.media_types:  # the document must say what is served
+            raise RuntimeError(f"{op.endpoint} answered {media_type}, not one of {op.media_types}")
+        return current_app.response_class(body, mimetype=media_type, headers=headers)
     if op.status == 204 or result is None:
         return "", 204
     if isinstance(result, BaseModel):
@@ -191,14 +201,15 @@ def endpoint(
     response: type[BaseModel] | None = None,
     status: int = 200,
     errors: Iterable[int] = (),
-    media_type: str = JSON,
+    media_type: str | tuple[str, ...] = JSON,
 ) -> Callable:
     """Register a JSON endpoint on ``blueprint``.
 
     The view is called with the path parameters and, where declared, ``body=`` and ``query=``
     (validated models) and ``user=`` (the authenticated user). It returns a response model
     instance (or something the response model validates), or None for 204; with another
-    ``media_type`` (a CSV, a PNG) it returns ``(body, headers)``.
+    ``media_type`` (a CSV, a PNG) it returns ``(body, headers)``; with several media types it
+    names the one it serves in ``headers["Content-Type"]``.
     """
 
     def decorate(view: Callable) -> Callable:
@@ -219,7 +230,7 @@ def endpoint(
             status=status,
             errors=tuple(errors),
             path_params=path_params,
-            media_type=media_type,
+            media_types=(media_type,) if isinstance(media_type, str) else tuple(media_type),
         )
         REGISTRY.operations.append(op)
 

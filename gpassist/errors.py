@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from flask import Flask, g, jsonify, request
+from flask_wtf.csrf import CSRFError
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
@@ -101,6 +102,14 @@ class Forbidden(Problem):
     title_zh = "您的角色不能进行此操作"
 
 
+class CsrfRefused(Forbidden):
+    """A write from the pages without the page's CSRF token: the role is not the reason."""
+
+    slug = "csrf"
+    title = "The page's security token (CSRF) is missing or expired; reload the page, try again"
+    title_zh = "页面安全令牌缺失或已过期，请刷新页面后重试"
+
+
 class NotFound(Problem):
     status = 404
     slug = "not-found"
@@ -150,6 +159,7 @@ _HTTP_SLUGS = {
     405: "method-not-allowed",
     413: "too-large",
     415: "unsupported-media-type",
+    429: "too-many-requests",
 }
 
 
@@ -161,6 +171,7 @@ _HTTP_TITLES_ZH = {
     405: "不支持的操作",
     413: "内容太大",
     415: "不支持的内容类型",
+    429: "请求过于频繁，请稍后再试",
 }
 
 
@@ -169,6 +180,15 @@ def register_error_handlers(app: Flask) -> None:
     def _problem(exc: Problem):
         _rollback()
         return problem_response(exc)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError):
+        # A form posted without its token (Flask-WTF answers 400): same type and title as the
+        # API's refusal (403), so neither reads as a missing permission or a malformed request.
+        _rollback()
+        problem = CsrfRefused(exc.description)
+        problem.status = 400
+        return problem_response(problem)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

@@ -83,6 +83,7 @@ _TEMPLATES = {
     "list_type": "必须是列表",
     "model_type": "格式不正确",
     "json_invalid": "不是有效的 JSON",
+    "bidi_control": "不能包含不可见的文字方向控制字符（请重新输入，不要粘贴）",
 }
 
 

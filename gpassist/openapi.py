@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -11,6 +12,7 @@ from pydantic.json_schema import models_json_schema
 from gpassist.endpoints import JSON, REGISTRY, Operation
 
 _REF = "#/components/schemas/{model}"
+_REF_NAME = re.compile(r'"#/components/schemas/([^"]+)"')
 _PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
 
 _PROBLEM_SCHEMA = {
@@ -41,12 +43,12 @@ _PROBLEM_SCHEMA = {
 _ERROR_TEXT = {
     400: "Malformed request",
     401: "Missing, unknown, expired or revoked token",
-    403: "The caller's role may not do this",
+    403: "The caller's role may not do this (or a page's call lacks its CSRF token)",
     404: "Not found (or not visible to the caller)",
     409: "Conflicts with the current state",
     415: "Body is not JSON",
     422: "Validation failed; errors carry the field paths",
-    429: "Too many failed attempts",
+    429: "Too many attempts: the account is locked or the address is over its login rate limit",
 }
 
 _PATH_SCHEMAS = {
@@ -56,13 +58,26 @@ _PATH_SCHEMAS = {
 
 
 def build_openapi(title: str, version: str) -> dict[str, Any]:
+    """The document for every registered operation.
+
+    All models go through ONE ``models_json_schema`` call, so two models that share a class name
+    (``SuggestIn`` of diagnosis and of TCM) get distinct component names and every ``$ref``
+    points at the name pydantic actually emitted.
+    """
     ops = REGISTRY.operations
-    components = _component_schemas(ops)
+    refs, components = _component_schemas(ops)
     components["Problem"] = _PROBLEM_SCHEMA
     paths: dict[str, dict[str, Any]] = {}
     for op in ops:
         path = _PARAM.sub(r"{\1}", op.rule)
-        paths.setdefault(path, {})[op.method.lower()] = _operation(op, components)
+        paths.setdefault(path, {})[op.method.lower()] = _operation(op, refs, components)
+    # Query models are spread into parameters; drop their own components unless a body or a
+    # response refers to them as well.
+    used = set(_REF_NAME.findall(json.dumps([paths, components])))
+    for model in {op.query for op in ops if op.query is not None}:
+        name = refs[model, "validation"]["$ref"].rsplit("/", 1)[-1]
+        if name not in used:
+            components.pop(name, None)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -78,24 +93,31 @@ def build_openapi(title: str, version: str) -> dict[str, Any]:
     }
 
 
-def _component_schemas(ops: list[Operation]) -> dict[str, Any]:
-    entries: list[tuple[type[BaseModel], str]] = []
+_Refs = dict[tuple[type[BaseModel], str], dict[str, Any]]
+
+
+def _component_schemas(ops: list[Operation]) -> tuple[_Refs, dict[str, Any]]:
+    entries: set[tuple[type[BaseModel], str]] = set()
     for op in ops:
         if op.body is not None:
-            entries.append((op.body, "validation"))
+            entries.add((op.body, "validation"))
+        if op.query is not None:
+            entries.add((op.query, "validation"))
         if op.response is not None:
-            entries.append((op.response, "serialization"))
-    _, top = models_json_schema(entries, ref_template=_REF)  # type: ignore[arg-type]
-    return dict(top.get("$defs", {}))
+            entries.add((op.response, "serialization"))
+    # Sorted so that the names chosen for clashing models do not depend on import order.
+    ordered = sorted(entries, key=lambda e: (e[0].__module__, e[0].__qualname__, e[1]))
+    refs, top = models_json_schema(ordered, ref_template=_REF)  # type: ignore[arg-type]
+    return refs, dict(top.get("$defs", {}))
 
 
-def _operation(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
+def _operation(op: Operation, refs: _Refs, components: dict[str, Any]) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "operationId": op.endpoint.replace(".", "_"),
         "summary": op.summary,
         "tags": [op.tag],
-        "parameters": _path_parameters(op) + _query_parameters(op, components),
-        "responses": _responses(op),
+        "parameters": _path_parameters(op) + _query_parameters(op, refs, components),
+        "responses": _responses(op, refs),
     }
     if op.roles is not None:
         doc["description"] = "Roles: " + ", ".join(sorted(op.roles))
@@ -103,9 +125,7 @@ def _operation(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
     if op.body is not None:
         doc["requestBody"] = {
             "required": True,
-            "content": {
-                "application/json": {"schema": {"$ref": _REF.format(model=op.body.__name__)}}
-            },
+            "content": {"application/json": {"schema": refs[op.body, "validation"]}},
         }
     return doc
 
@@ -117,11 +137,13 @@ def _path_parameters(op: Operation) -> list[dict[str, Any]]:
     ]
 
 
-def _query_parameters(op: Operation, components: dict[str, Any]) -> list[dict[str, Any]]:
+def _query_parameters(
+    op: Operation, refs: _Refs, components: dict[str, Any]
+) -> list[dict[str, Any]]:
     if op.query is None:
         return []
-    schema = op.query.model_json_schema(ref_template=_REF)
-    components.update(schema.pop("$defs", {}))
+    component = refs[op.query, "validation"]["$ref"].rsplit("/", 1)[-1]
+    schema = components[component]
     required = set(schema.get("required", []))
     return [
         {"name": name, "in": "query", "required": name in required, "schema": prop}
@@ -129,18 +151,21 @@ def _query_parameters(op: Operation, components: dict[str, Any]) -> list[dict[st
     ]
 
 
-def _responses(op: Operation) -> dict[str, Any]:
+def _responses(op: Operation, refs: _Refs) -> dict[str, Any]:
     responses: dict[str, Any] = {}
     if op.status == 204:
         responses["204"] = {"description": "Done"}
-    else:
-        if op.media_type != JSON:
-            schema: dict[str, Any] = {"type": "string", "format": "binary"}
-        else:
-            schema = {"$ref": _REF.format(model=op.response.__name__)} if op.response else {}
+    elif op.answers_json:
+        schema = refs[op.response, "serialization"] if op.response else {}
         responses[str(op.status)] = {
             "description": "Success",
-            "content": {op.media_type: {"schema": schema}},
+            "content": {JSON: {"schema": schema}},
+        }
+    else:
+        binary = {"type": "string", "format": "binary"}
+        responses[str(op.status)] = {
+            "description": "Success",
+            "content": {media_type: {"schema": binary} for media_type in op.media_types},
         }
     codes = set(op.errors) | {400}
     if op.body is not None or op.query is not None:

@@ -371,9 +371,11 @@ def app(backend_state, _test_database) -> Iterator[Flask]:
 
     Settings a test changes in ``app.config`` are put back afterwards.
     """
+    from gpassist.auth.ratelimit import login_rate_limit
     from gpassist.extensions import socketio
 
     application = backend_state.app
+    login_rate_limit(application).reset()  # login attempts counted per address: not across tests
     saved_config = dict(application.config)
     database = Database(_test_database)
     application.extensions["gpassist.db"] = database

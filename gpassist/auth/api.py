@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from flask import Blueprint, current_app
+from flask import Blueprint, current_app, request
 
 from gpassist.audit.service import list_events
 from gpassist.auth import service
 from gpassist.auth.credentials import bearer_token
 from gpassist.auth.events import end_user_sockets
 from gpassist.auth.present import user_out
+from gpassist.auth.ratelimit import count_login_attempt
 from gpassist.auth.schemas import (
     AuditEventList,
     AuditEventOut,
@@ -48,6 +49,14 @@ ADMIN = {Role.admin}
     errors=(401, 429),
 )
 def create_token(body: TokenRequest):
+    verdict = count_login_attempt(request.remote_addr or "-")
+    if not verdict.allowed:
+        wait = verdict.retry_after_seconds
+        raise TooManyRequests(
+            f"Too many login attempts from this address; try again in {wait} s.",
+            headers={"Retry-After": str(wait)},
+            retry_after_seconds=wait,
+        )
     session = request_session()
     config = current_app.config
     outcome = service.login(

@@ -12,7 +12,7 @@ from flask import request, session
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
 
-from gpassist.errors import Forbidden
+from gpassist.errors import CsrfRefused
 
 SESSION_TOKEN_KEY = "api_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -42,7 +42,7 @@ def session_token_for_request() -> str | None:
         try:
             validate_csrf(request.headers.get("X-CSRFToken", ""))
         except ValidationError as exc:
-            raise Forbidden(
+            raise CsrfRefused(
                 "A call from the pages must carry the page's CSRF token in X-CSRFToken."
             ) from exc
     return token

@@ -252,7 +252,7 @@ def get_user(session: Session, user_id: int) -> User:
 
 def reset_password(session: Session, user_id: int, new_password: str) -> User:
     """Set a new password and end every session the user had."""
-    validate_password(new_password)
+    validate_password(new_password, field="body.new_password")
     user = get_user(session, user_id)
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()

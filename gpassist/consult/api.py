@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 from urllib.parse import quote
 
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, current_app, request
 from pydantic import TypeAdapter, ValidationError
 
 from gpassist.auth.tables import Role
 from gpassist.consult import service
-from gpassist.consult.attachments import TooLarge, attachment_for, store_attachment
+from gpassist.consult.attachments import MEDIA_TYPES, TooLarge, attachment_for, store_attachment
 from gpassist.consult.present import consultation_model, message_model
 from gpassist.consult.runtime import announce, timeouts_from
 from gpassist.consult.schemas import (
@@ -144,26 +144,17 @@ def upload_attachment(user, consultation_id: int, query: UploadQuery):
     tag=TAG,
     roles=PARTIES,
     errors=(404,),
-    media_type="application/octet-stream",
+    media_type=tuple(MEDIA_TYPES.values()),
 )
 def download_attachment(user, consultation_id: int, attachment_id: int):
     attachment = attachment_for(request_session(), user, consultation_id, attachment_id)
-    g.consult_media_type = attachment.media_type
     headers = {
+        "Content-Type": attachment.media_type,
         "Content-Disposition": f"inline; filename*=UTF-8''{quote(attachment.filename)}",
         "X-Content-Type-Options": "nosniff",
         "Cache-Control": "private, max-age=3600",
     }
     return attachment.data, headers
-
-
-@bp.after_request
-def _real_image_type(response):
-    # endpoint() serves files under one declared media type; an attachment's is per file.
-    media_type = g.pop("consult_media_type", None)
-    if media_type is not None and response.status_code == 200:
-        response.headers["Content-Type"] = media_type
-    return response
 
 
 @endpoint(

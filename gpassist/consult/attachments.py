@@ -33,6 +33,7 @@ class TooLarge(Problem):
     status = 413
     slug = "too-large"
     title = "The upload is too large"
+    title_zh = "上传的内容太大"
 
 
 @dataclass(frozen=True)
@@ -56,17 +57,31 @@ def check_image(data: bytes, max_bytes: int) -> CheckedImage:
             with Image.open(io.BytesIO(data)) as image:
                 kind, (width, height) = image.format, image.size
                 if width * height > MAX_PIXELS:
-                    raise InvalidField.at("body", f"The image has more than {MAX_PIXELS} pixels.")
+                    raise _too_many_pixels(f"{width}×{height}")
                 image.verify()  # reads the whole file: a truncated or corrupt image fails here
-    except InvalidField:
+    except TooLarge:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Pillow refuses at open, from the declared size alone: a few bytes can declare
+        # gigapixels. That is an image too large to take, not something that is not an image.
+        raise _too_many_pixels("far more") from None
+    except UnidentifiedImageError:
         raise InvalidField.at("body", f"The upload is not an image ({ACCEPTED}).") from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise InvalidField.at("body", f"The image is damaged: {type(exc).__name__}.") from None
     if kind not in MEDIA_TYPES:
         raise InvalidField.at("body", f"{kind} images are not accepted; send {ACCEPTED}.")
     return CheckedImage(MEDIA_TYPES[kind], width, height)
+
+
+def _too_many_pixels(declared: str) -> TooLarge:
+    message = (
+        f"The image declares {declared} pixels; at most {MAX_PIXELS:,} are accepted. Send a "
+        "smaller photo. / 图片像素过多，请发送较小的照片。"
+    )
+    return TooLarge(
+        message, errors=[{"field": "body", "message": message, "code": "too_many_pixels"}]
+    )
 
 
 def safe_filename(name: str | None, media_type: str) -> str:

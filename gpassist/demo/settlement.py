@@ -159,5 +159,7 @@ def seed_settlements(
             continue
         result.counts["settlements"] += 1
         if plan.refunded and settlement.status == SettlementStatus.settled:
-            service.reverse_settlement(session, doctor, settlement.id, plan.day)
+            service.reverse_settlement(
+                session, doctor, settlement.id, plan.day, reason="退药（演示）"
+            )
             result.counts["refunds"] += 1

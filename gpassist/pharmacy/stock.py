@@ -5,8 +5,10 @@ Every change of a lot's counts is ONE conditional UPDATE whose WHERE clause rest
 pharmacists picking the last units at once both plan from what they read, but only the first
 UPDATE matches; on PostgreSQL the second waits for the first's row lock and then re-checks the
 WHERE against the committed row (READ COMMITTED), on SQLite writers are serialised (every writing
-transaction begins IMMEDIATE). The loser's UPDATE matches no row and the request ends in a 409
-with nothing written. The CHECK constraints on the table are the last line of defence.
+transaction begins IMMEDIATE). When the loser's UPDATE on a lot matches no row, it reads the
+lot again (locked) and takes what is left there, then goes on to the next-expiring lot: only
+when all the lots together hold too little does the request end in a 409, with nothing written.
+The CHECK constraints on the table are the last line of defence.
 """
 
 from __future__ import annotations
@@ -130,41 +132,78 @@ def _take_from_lots(
     **extra,
 ) -> list[Take]:
     lots = usable_lots(session, facility.id, drug.id, today)
-    plan = plan_fefo([(lot.id, lot.on_hand - lot.reserved) for lot in lots], quantity)
-    if plan is None:
-        free = sum(lot.on_hand - lot.reserved for lot in lots)
-        raise StockShort(
-            f"Only {free} {drug.unit_en} of {drug.name_en} {drug.strength} available at "
-            f"{facility.code}; {quantity} needed. / {facility.name_zh} {drug.name_zh} 可用 "
-            f"{free}，需要 {quantity}。",
-            drug=drug.code,
-            available=free,
-            needed=quantity,
+    if plan_fefo([(lot.id, lot.on_hand - lot.reserved) for lot in lots], quantity) is None:
+        raise _short(facility, drug, sum(lot.on_hand - lot.reserved for lot in lots), quantity)
+    takes: list[Take] = []
+    left = quantity
+    for lot in lots:
+        if left == 0:
+            break
+        # Plan from what was read; if a racing request took some of this lot meanwhile, take
+        # what it holds now and go on to the next lot rather than refuse the whole pick.
+        believed = lot.on_hand - lot.reserved
+        while left and believed > 0:
+            want = min(left, believed)
+            if _take(session, lot.id, want, kind):
+                takes.append(Take(lot.id, want))
+                left -= want
+                break
+            believed = _free_now(session, lot.id)
+    if left:
+        raise _short(facility, drug, quantity - left, quantity, raced=True)
+    for take in takes:
+        on_hand_delta, reserved_delta = (
+            (0, take.quantity) if kind == MovementKind.reserved else (-take.quantity, 0)
         )
-    column = LOTS.c.reserved if kind == MovementKind.reserved else LOTS.c.on_hand
-    for take in plan:
-        changed = session.execute(
-            update(LOTS)
-            .where(LOTS.c.id == take.lot_id, LOTS.c.on_hand - LOTS.c.reserved >= take.quantity)
-            .values({column: column + take.quantity * (1 if kind == MovementKind.reserved else -1)})
-        ).rowcount
-        if changed != 1:
-            raise StockShort(
-                f"{drug.name_en} {drug.strength} was taken by someone else at the same moment; "
-                f"reload and retry. / {drug.name_zh} 刚被他人取走，请刷新后重试。",
-                drug=drug.code,
-            )
-        if kind == MovementKind.reserved:
-            _movement(
-                session, user, (take.lot_id, facility.id, drug.id), kind, 0, take.quantity, **extra
-            )
-        else:
-            _movement(
-                session, user, (take.lot_id, facility.id, drug.id), kind, -take.quantity, 0, **extra
-            )
+        _movement(
+            session,
+            user,
+            (take.lot_id, facility.id, drug.id),
+            kind,
+            on_hand_delta,
+            reserved_delta,
+            **extra,
+        )
     for lot in lots:
         session.expire(lot)
-    return plan
+    return takes
+
+
+def _take(session: Session, lot_id: int, quantity: int, kind: MovementKind) -> bool:
+    """Reserve or take ``quantity`` off one lot if it still has them available."""
+    column = LOTS.c.reserved if kind == MovementKind.reserved else LOTS.c.on_hand
+    sign = 1 if kind == MovementKind.reserved else -1
+    return (
+        session.execute(
+            update(LOTS)
+            .where(LOTS.c.id == lot_id, LOTS.c.on_hand - LOTS.c.reserved >= quantity)
+            .values({column: column + sign * quantity})
+        ).rowcount
+        == 1
+    )
+
+
+def _free_now(session: Session, lot_id: int) -> int:
+    # A fresh statement sees the racing request's commit (READ COMMITTED); FOR UPDATE holds the
+    # row until we commit, so the next conditional UPDATE on it cannot lose again.
+    free = session.execute(
+        select(LOTS.c.on_hand - LOTS.c.reserved).where(LOTS.c.id == lot_id).with_for_update()
+    ).scalar()
+    return int(free or 0)
+
+
+def _short(
+    facility: Facility, drug: Drug, free: int, quantity: int, raced: bool = False
+) -> StockShort:
+    when = " (taken by someone else at the same moment; reload)" if raced else ""
+    return StockShort(
+        f"Only {free} {drug.unit_en} of {drug.name_en} {drug.strength} available at "
+        f"{facility.code}{when}; {quantity} needed. / {facility.name_zh} {drug.name_zh} 可用 "
+        f"{free}，需要 {quantity}。",
+        drug=drug.code,
+        available=free,
+        needed=quantity,
+    )
 
 
 def reserve_fefo(session, user, facility, drug, quantity, today, **extra) -> list[Take]:

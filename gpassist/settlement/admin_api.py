@@ -11,6 +11,7 @@ from gpassist.auth.tables import Role
 from gpassist.db import shanghai_today
 from gpassist.endpoints import endpoint, request_session
 from gpassist.errors import InvalidField, NotFound
+from gpassist.schemas import RequestModel
 from gpassist.settlement import importer, reconcile
 
 bp = Blueprint("settlement_admin", __name__, url_prefix="/api/v1")
@@ -18,7 +19,7 @@ TAG = "settlement"
 ADMINS = {Role.admin}
 
 
-class ImportIn(BaseModel):
+class ImportIn(RequestModel):
     csv: str = Field(
         min_length=1,
         max_length=1_500_000,
@@ -38,7 +39,7 @@ class ImportOut(BaseModel):
     skipped: list[ImportedBillOut]
 
 
-class ReconcileQuery(BaseModel):
+class ReconcileQuery(RequestModel):
     date: dt.date
     facility: str | None = Field(default=None, max_length=64)
 

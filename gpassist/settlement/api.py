@@ -10,7 +10,7 @@ from gpassist.endpoints import endpoint, idempotency_key, request_session
 from gpassist.settlement import service
 from gpassist.settlement.present import receipt
 from gpassist.settlement.receipt import receipt_html as printable_receipt
-from gpassist.settlement.schemas import BillIn, ReceiptOut
+from gpassist.settlement.schemas import BillIn, ReceiptOut, ReversalIn
 
 bp = Blueprint("settlement", __name__, url_prefix="/api/v1")
 TAG = "settlement"
@@ -54,15 +54,17 @@ def get_settlement(user, settlement_id: int):
     bp,
     "/settlements/<id:settlement_id>/reversal",
     "POST",
-    summary="Refund: reverse every share and ledger change of a settlement, once",
+    summary="Refund: reverse every share and ledger change of a settlement, once, with a reason "
+    "(the clinic's doctor on the settlement's day; an admin any day)",
     tag=TAG,
     roles=CASHIERS,
+    body=ReversalIn,
     response=ReceiptOut,
     errors=(409,),
 )
-def reverse(user, settlement_id: int):
+def reverse(user, settlement_id: int, body: ReversalIn):
     settlement = service.reverse_settlement(
-        request_session(), user, settlement_id, shanghai_today()
+        request_session(), user, settlement_id, shanghai_today(), reason=body.reason
     )
     return receipt(request_session(), settlement)
 

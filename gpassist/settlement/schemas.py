@@ -53,6 +53,12 @@ class BillIn(ApiModel):
     items: list[BillLineIn] = Field(min_length=1, max_length=100)
 
 
+class ReversalIn(ApiModel):
+    reason: Annotated[Str, Field(min_length=2, max_length=500)] = Field(
+        description="why the money goes back (kept in the audit log; no patient details)"
+    )
+
+
 class LineOut(OutModel):
     line_no: int
     item_code: str | None

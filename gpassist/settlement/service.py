@@ -17,10 +17,11 @@ import json
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gpassist.audit.service import record_event
 from gpassist.auth.tables import Role, User
 from gpassist.clinics.tables import Drug, Facility, ServiceItem
 from gpassist.db import utcnow
-from gpassist.errors import Conflict, InvalidField, NotFound
+from gpassist.errors import Conflict, Forbidden, InvalidField, NotFound
 from gpassist.followup.service import has_certified_chronic_disease
 from gpassist.patients.service import visible_patient
 from gpassist.patients.tables import Patient
@@ -296,14 +297,38 @@ def visible_settlement(session: Session, user: User, settlement_id: int) -> Sett
 
 
 def reverse_settlement(
-    session: Session, user: User, settlement_id: int, today: dt.date
+    session: Session, user: User, settlement_id: int, today: dt.date, *, reason: str
 ) -> Settlement:
-    """Refund: undo every share and every ledger change of one settlement, once."""
+    """Refund: undo every share and every ledger change of one settlement, once.
+
+    Who may (docs/roles.md): the settlement's own clinic's village doctor while its day is open
+    (``settled_on`` is today: the day's reconciliation then nets it out itself), and an admin at
+    any time. A reason is required and kept in the audit log with who reversed it; another
+    clinic's settlement is 404 as for reading it.
+    """
     settlement = visible_settlement(session, user, settlement_id)
+    if user.role != Role.admin and settlement.settled_on != today:
+        raise Forbidden(
+            f"Settlement {settlement_id} belongs to {settlement.settled_on}, a closed day: only an "
+            "admin may reverse it. / 往日的结算只能由管理员冲正。"
+        )
+    if not reason.strip():
+        raise InvalidField.at("body.reason", "Give the reason for the refund.", "missing")
     lock_patient(session, settlement.patient_id)
     session.refresh(settlement)
     if settlement.status == SettlementStatus.reversed:
         raise Conflict(f"Settlement {settlement_id} is already reversed.")
+    record_event(
+        session,
+        "reverse",
+        Settlement.__tablename__,
+        settlement.id,
+        {
+            "reason": reason,
+            "role": user.role.value,
+            "settled_on": settlement.settled_on.isoformat(),
+        },
+    )
     ledger = _ledger(session, settlement.patient_id, settlement.year)
     deltas: dict[str, int] = {}
     for entry in session.scalars(

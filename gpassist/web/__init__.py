@@ -45,8 +45,13 @@ def init_web(app: Flask) -> None:
         "BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).with_name("translations"))
     )
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # bound to the session, which expires
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_NAME", "gpassist_session")
+    # Assigned, not setdefault: Flask's defaults already hold these keys (SameSite unset).
+    # Lax keeps the cookie off cross-site POSTs and subresources; HttpOnly hides it from scripts;
+    # Secure (GPASSIST_SECURE_COOKIES) when the site is served over HTTPS.
+    app.config["SESSION_COOKIE_NAME"] = "gpassist_session"
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SECURE"] = bool(app.config["SECURE_COOKIES"])
     babel.init_app(
         app, locale_selector=select_locale, default_locale="zh", default_timezone="Asia/Shanghai"
     )

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from gpassist.auth import service as auth_service
 from gpassist.auth.credentials import SESSION_TOKEN_KEY, session_token
 from gpassist.auth.events import end_user_sockets
+from gpassist.auth.ratelimit import count_login_attempt
 from gpassist.auth.tables import Role, User
 from gpassist.db import utcnow
 from gpassist.web.extensions import LANGUAGE_COOKIE, LANGUAGES, csrf
@@ -80,6 +81,12 @@ def login():
     username = (request.form.get("username") or "").strip()
     password = request.form.get("password") or ""
     target = request.form.get("next")
+    verdict = count_login_attempt(request.remote_addr or "-")
+    if not verdict.allowed:
+        wait = verdict.retry_after_seconds
+        message = _("登录尝试过于频繁，请 %(seconds)d 秒后再试。", seconds=wait)
+        page, status = _login_refused(message, username, target, 429)
+        return page, status, {"Retry-After": str(wait)}
     if not username or not password:
         return _login_refused(_("请输入用户名和密码。"), username, target, 400)
     config = current_app.config

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 
 import pytest
 from PIL import Image
@@ -237,3 +239,61 @@ def test_typing_is_refused_once_the_consultation_is_over(app, api, users, consul
     late = doctor.emit("typing", ref, namespace="/consult", callback=True)
     assert late["ok"] is False and late["error"]["status"] == 409
     doctor.disconnect(namespace="/consult")
+
+
+# --- served as documented; pixel bombs (audit, issue 15) ---
+
+DOWNLOAD = "/api/v1/consultations/{consultation_id}/attachments/{attachment_id}"
+
+
+def jpeg_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (20, 10), (10, 120, 30)).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+def png_declaring(width: int, height: int) -> bytes:
+    """A few hundred bytes whose header declares ``width`` × ``height`` pixels."""
+    real = png_bytes((1, 1))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    chunk = b"IHDR" + header
+    ihdr = struct.pack(">I", len(header)) + chunk + struct.pack(">I", zlib.crc32(chunk))
+    return real[:8] + ihdr + real[8 + 25 :]
+
+
+def documented_types(app) -> set[str]:
+    document = app.test_client().get("/api/openapi.json").get_json()
+    return set(document["paths"][DOWNLOAD]["get"]["responses"]["200"]["content"])
+
+
+def test_each_attachment_is_served_as_a_type_the_document_lists(app, api, users, consultation):
+    listed = documented_types(app)
+    assert "application/octet-stream" not in listed
+    for data, media_type in ((png_bytes(), "image/png"), (jpeg_bytes(), "image/jpeg")):
+        stored = upload(api, consultation["id"], data)
+        assert stored.status_code == 201, stored.get_json()
+        url = DOWNLOAD.format(
+            consultation_id=consultation["id"], attachment_id=stored.get_json()["id"]
+        )
+        served = api.get(url, as_="doctor_a")
+        assert served.status_code == 200 and served.data == data
+        assert served.mimetype == media_type
+        assert served.mimetype in listed
+
+
+def test_a_pixel_bomb_is_refused_as_too_large_not_as_not_an_image(api, users, consultation):
+    for width, height in ((30_000, 30_000), (8_000, 8_000)):  # beyond Pillow's limit, and ours
+        bomb = png_declaring(width, height)
+        assert len(bomb) < 200
+        response = upload(api, consultation["id"], bomb)
+        assert response.status_code == 413, (width, response.get_json())
+        problem = response.get_json()
+        assert problem["type"] == "/problems/too-large"
+        assert "pixels" in problem["detail"] and "not an image" not in problem["detail"]
+        assert problem["errors"][0] == {
+            "field": "body",
+            "message": problem["detail"],
+            "code": "too_many_pixels",
+        }
+    log = api.get(f"/api/v1/consultations/{consultation['id']}", as_="doctor_a").get_json()
+    assert log["messages"] == []

@@ -139,7 +139,9 @@ CHILD = textwrap.dedent(
         if no == reversed_no:
             with database.transaction(actor="crash-test") as session:
                 user = session.merge(doctor, load=False)
-                service.reverse_settlement(session, user, settlement_id, dt.date(2026, 3, 28))
+                service.reverse_settlement(
+                    session, user, settlement_id, dt.date(2026, 3, no), reason="crash test"
+                )
         print("settled", no, flush=True)
     print("never paused", flush=True)
     """

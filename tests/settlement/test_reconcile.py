@@ -31,7 +31,9 @@ def settle_day(api):
         ).get_json(),
     ]
     reversed_ = api.post(
-        f"/api/v1/settlements/{receipts[1]['settlement_id']}/reversal", as_="doctor_a"
+        f"/api/v1/settlements/{receipts[1]['settlement_id']}/reversal",
+        as_="doctor_a",
+        json={"reason": "wrong drug"},
     )
     assert reversed_.status_code == 200
     return patient, [r["settlement_id"] for r in receipts]

@@ -118,11 +118,19 @@ def test_reversal_restores_the_ledger_once(api, users, database):
     first = settle(api, bill(patient)).get_json()
     after_first = ledger_of(database, patient, 2026)
     second = settle(api, bill(patient)).get_json()
-    reversed_ = api.post(f"/api/v1/settlements/{second['settlement_id']}/reversal", as_="doctor_a")
+    reversed_ = api.post(
+        f"/api/v1/settlements/{second['settlement_id']}/reversal",
+        as_="admin",  # the bill is of an earlier day: only an admin may reverse it
+        json={"reason": "wrong drug"},
+    )
     assert reversed_.status_code == 200
     assert reversed_.get_json()["status"] == "reversed"
     assert ledger_of(database, patient, 2026) == after_first
-    again = api.post(f"/api/v1/settlements/{second['settlement_id']}/reversal", as_="doctor_a")
+    again = api.post(
+        f"/api/v1/settlements/{second['settlement_id']}/reversal",
+        as_="admin",
+        json={"reason": "wrong drug"},
+    )
     assert again.status_code == 409
     assert (
         api.get(f"/api/v1/settlements/{first['settlement_id']}", as_="doctor_a").get_json() == first
