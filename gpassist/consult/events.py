@@ -42,7 +42,7 @@ from gpassist.consult.service import Notice, consultation_room
 from gpassist.db import utcnow
 from gpassist.errors import Conflict, Problem, Unauthorized, validation_problem
 from gpassist.realtime import authenticate, connected_user, socketio
-from gpassist.schemas import ApiModel
+from gpassist.schemas import ApiModel, validate_json_data
 
 log = logging.getLogger("gpassist.consult.events")
 
@@ -119,7 +119,8 @@ def _handle(handler: Handler, model: type[BaseModel], data: Any, writes: bool) -
     with database.transaction() if writes else _read_only(database) as db_session:
         user = _current_user(db_session)
         try:
-            parsed = model.model_validate({} if data is None and model is NoData else data)
+            # strict like a JSON body: ``true`` is not 1, ``"5"`` is not 5
+            parsed = validate_json_data(model, {} if data is None and model is NoData else data)
         except ValidationError as exc:
             raise validation_problem(exc, "data") from exc
         reply = handler(db_session, user, parsed)

@@ -10,6 +10,7 @@ from gpassist.consult.tables import Consultation, ConsultMessage
 
 
 def consultation_model(consultation: Consultation) -> ConsultationOut:
+    """A consultation as the API and the socket events describe it."""
     department = consultation.department
     return ConsultationOut(
         id=consultation.id,
@@ -35,10 +36,12 @@ def consultation_model(consultation: Consultation) -> ConsultationOut:
 
 
 def consultation_out(consultation: Consultation) -> dict[str, Any]:
+    """``consultation_model`` as JSON-ready data, for a Socket.IO payload."""
     return consultation_model(consultation).model_dump(mode="json")
 
 
 def message_model(message: ConsultMessage) -> MessageOut:
+    """A stored chat message (text or image) with its sequence number."""
     return MessageOut(
         consultation_id=message.consultation_id,
         seq=message.seq,
@@ -52,4 +55,5 @@ def message_model(message: ConsultMessage) -> MessageOut:
 
 
 def message_out(message: ConsultMessage) -> dict[str, Any]:
+    """``message_model`` as JSON-ready data, for a Socket.IO payload."""
     return message_model(message).model_dump(mode="json")

@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from gpassist.consult.schemas import SIGNAL_MAX_BYTES, SignalEvent
 from gpassist.errors import validation_problem
+from tests.consult.conftest import open_and_accept
 
 
 def signal(data) -> dict:
@@ -34,3 +35,16 @@ def test_an_oversize_signal_is_refused_naming_the_field(data):
     problem = validation_problem(caught.value, "data").to_dict()
     assert problem["status"] == 422
     assert any(error["field"].startswith("data.data") for error in problem["errors"]), problem
+
+
+@pytest.mark.parametrize("bad_id", [True, "1", 1.0])
+def test_event_numbers_are_strict_like_json_bodies(cast, sockets, bad_id):
+    # A boolean or a string is not an id: the same rule as the HTTP API's JSON bodies.
+    doctor = sockets(cast.tokens["doctor_a"])
+    specialist = sockets(cast.tokens["specialist"])
+    consultation_id = open_and_accept(doctor, specialist, cast.encounters["doctor_a"])
+    refused = doctor.call("join", {"consultation_id": bad_id, "after_seq": 0})
+    assert refused["ok"] is False and refused["error"]["status"] == 422, refused
+    assert any(e["field"] == "data.consultation_id" for e in refused["error"]["errors"]), refused
+    joined = doctor.ok("join", {"consultation_id": consultation_id, "after_seq": 0})
+    assert joined["ok"] is True

@@ -1,6 +1,7 @@
 """A prescription split between the clinic and the central pharmacy, then the order's life:
 pick (first-expiring lot), delivery run, delivery, pick-up; stock and history checked at each
-step. In-process, on both databases (the live board over a real server is test_live_board.py)."""
+step. In-process, on both databases (the live board: test_live_board.py; over a real server, the
+browser tests)."""
 
 from __future__ import annotations
 
