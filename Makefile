@@ -21,9 +21,10 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 	$(PIP) install -c constraints.txt -e .
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed
+# One resolver run for the service and the test extras (what `make run` needs is a subset).
+$(VENV)/.installed-test: $(BIN)/python pyproject.toml constraints.txt
 	$(PIP) install -c constraints.txt -e '.[test]'
-	touch $@
+	touch $(VENV)/.installed $@
 
 # The browser tests inject axe-core from npm (tests/browser/package-lock.json; node_modules is
 # not committed), stamped like the Python installs.
@@ -52,16 +53,17 @@ test: install-test
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n $(TEST_WORKERS)
 
-# The quick run while working: everything but the fuzz, the browser and the real-server tests.
-check: install-test
+# The quick run while working: everything but the fuzz, the browser and the real-server tests
+# (none of which it runs needs Node or Chromium).
+check: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n $(TEST_WORKERS) -m "not fuzz and not browser and not slow"
 
-lint: install-test
+lint: $(VENV)/.installed-test
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
-format: install-test
+format: $(VENV)/.installed-test
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
 
 bench: install-test
@@ -71,7 +73,7 @@ clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis .ruff_cache
 
 # Pages: extract the Chinese source strings, merge them into the English catalog, compile it.
-translations: install-test
+translations: $(VENV)/.installed-test
 	$(BIN)/pybabel extract -F babel.cfg -o gpassist/web/translations/messages.pot gpassist/web
 	$(BIN)/pybabel update -i gpassist/web/translations/messages.pot -d gpassist/web/translations -w 100
 	$(BIN)/pybabel compile -d gpassist/web/translations

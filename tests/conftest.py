@@ -541,6 +541,23 @@ def xdist_scope(nodeid: str) -> str:
     return module
 
 
+def run_order(item) -> int:
+    """Longest-running scopes first, so no worker is left with a long one at the end: the demo
+    county (seeded once, then many tests), the real-server and browser modules, the rest, and
+    the fuzz last (many small units that fill the gaps)."""
+    scope = xdist_scope(item.nodeid)
+    if scope == "demo":
+        return 0
+    if scope == "tests/browser" or "slow" in item.keywords:
+        return 1
+    return 3 if item.nodeid.split("::")[0] in SPREAD_MODULES else 2
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items) -> None:
+    items.sort(key=run_order)  # stable: each module keeps its own order
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     # xdist's own loadgroup does not group under pytest 9 (the renamed node ids are not seen),
@@ -551,6 +568,7 @@ def pytest_xdist_make_scheduler(config, log):
         def _split_scope(self, nodeid: str) -> str:
             return xdist_scope(nodeid)
 
+    config.option.loadscopereorder = False  # keep run_order, not "most tests first"
     return ScopeScheduling(config, log)
 
 

@@ -32,7 +32,7 @@ from gpassist.followup.tables import ChronicCertification, Enrolment, EnrolmentS
 from gpassist.patients.schemas import age_on
 from gpassist.patients.tables import Encounter, Patient
 from gpassist.referrals.tables import Referral, ReferralSource, ReferralStatus
-from tests.conftest import DEMO_COUNTY, password_hash
+from tests.conftest import DEMO_COUNTY, DEMO_PATIENTS, password_hash
 
 SEED = 20261128  # seed_demo's default
 TABLES = (Enrolment, FollowUp, Referral, ChronicCertification, Encounter, Patient, AuditEvent)
@@ -218,7 +218,7 @@ def test_a_second_seed_changes_nothing(seeded_demo):
         (e.patient_id, e.program, e.next_due, e.last_classification)
         for e in session.scalars(select(Enrolment))
     )
-    again = seed_demo(session, patients=400)
+    again = seed_demo(session, patients=DEMO_PATIENTS)
     session.flush()
     assert not again.counts and again.summary() == "already in place, nothing changed"
     assert {table.__tablename__: count(session, table) for table in TABLES} == before
@@ -229,17 +229,21 @@ def test_a_second_seed_changes_nothing(seeded_demo):
     assert again.logins == first.logins
 
 
+# Smaller than the shared demo: this test seeds its own county twice.
+OLDER_DEMO_PATIENTS = 150
+
+
 def test_a_demo_seeded_before_follow_ups_existed_gains_them(db_session, monkeypatch):
     """An older demo database (patients, no enrolments) is completed, and only that is written."""
     monkeypatch.setattr(gpassist.auth.service, "hash_password", lambda _password: password_hash())
     apply_registry(db_session, read_registry(DEMO_COUNTY))
     with monkeypatch.context() as patch:
         patch.setattr(gpassist.demo.seed, "seed_chronic_care", lambda *args: None)
-        older = seed_demo(db_session, patients=400)
-    assert older.counts["patients"] == 400 and "enrolments" not in older.counts
+        older = seed_demo(db_session, patients=OLDER_DEMO_PATIENTS)
+    assert older.counts["patients"] == OLDER_DEMO_PATIENTS and "enrolments" not in older.counts
     patients = count(db_session, Patient)
 
-    upgrade = seed_demo(db_session, patients=400)
+    upgrade = seed_demo(db_session, patients=OLDER_DEMO_PATIENTS)
     db_session.flush()
     assert set(upgrade.counts) == {
         "enrolments",
@@ -254,8 +258,13 @@ def test_a_demo_seeded_before_follow_ups_existed_gains_them(db_session, monkeypa
         .where(Facility.kind == FacilityKind.village_clinic, Facility.active.is_(True))
         .order_by(Facility.code)
     ).all()
-    plans = plan_chronic_care(plan_population(clinics, 400, random.Random(SEED)), SEED)
+    plans = plan_chronic_care(
+        plan_population(clinics, OLDER_DEMO_PATIENTS, random.Random(SEED)), SEED
+    )
     assert upgrade.counts["enrolments"] == sum(len(p.programs) for p in plans)
     assert upgrade.counts["follow-ups"] == sum(len(p.programs) * len(p.visits) for p in plans)
     assert upgrade.counts["encounters"] == sum(len(p.visits) for p in plans)
-    assert seed_demo(db_session, patients=400).summary() == "already in place, nothing changed"
+    assert (
+        seed_demo(db_session, patients=OLDER_DEMO_PATIENTS).summary()
+        == "already in place, nothing changed"
+    )

@@ -15,6 +15,7 @@ from gpassist.settlement.tables import (
     SettlementShare,
     SettlementStatus,
 )
+from tests.conftest import DEMO_PATIENTS
 
 TABLES = (Settlement, SettlementShare, Bill, JournalEntry)
 
@@ -47,7 +48,7 @@ def test_three_months_of_settled_bills(seeded_demo):
 def test_a_second_seed_changes_nothing(seeded_demo):
     session, _ = seeded_demo
     before = {table.__tablename__: count(session, table) for table in TABLES}
-    again = seed_demo(session, patients=400)
+    again = seed_demo(session, patients=DEMO_PATIENTS)
     session.flush()
     assert not again.counts
     assert {table.__tablename__: count(session, table) for table in TABLES} == before
