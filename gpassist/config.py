@@ -289,7 +289,8 @@ _TEST_ONLY = (
     (
         "TEST_POSTGRES_URL",
         "Run every database test on PostgreSQL too, e.g. "
-        "`postgresql+psycopg://postgres@127.0.0.1:5432/test`. Each test gets its own schema.",
+        "`postgresql+psycopg://postgres@127.0.0.1:5432/test`. Each test gets its own database, "
+        "copied from a prepared template (the user needs CREATEDB).",
     ),
     (
         "TEST_REDIS_URL",
