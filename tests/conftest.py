@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import queue
 import shutil
 import sqlite3
+import threading
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -202,6 +204,55 @@ class PostgresDatabases:
         self.admin.dispose()
 
 
+class CopiesAhead:
+    """Copies of a PostgreSQL template made, and dropped, by a thread while the tests run.
+
+    Creating a database is mostly the server's disk: made ahead, a test finds one waiting.
+    """
+
+    SPARE = 2
+
+    def __init__(self, postgres: PostgresDatabases, template: str) -> None:
+        self.postgres = postgres
+        self.template = template
+        self.ready: queue.Queue[str | BaseException] = queue.Queue()
+        self.jobs: queue.Queue[tuple[str, str] | None] = queue.Queue()
+        self.thread = threading.Thread(target=self._work, name="template-copies", daemon=True)
+        self.thread.start()
+        for _ in range(self.SPARE):
+            self._order_one()
+
+    def take(self) -> str:
+        """The name of a fresh copy (and another one ordered in its place)."""
+        self._order_one()
+        made = self.ready.get(timeout=120)
+        if isinstance(made, BaseException):
+            raise made
+        return made
+
+    def give_back(self, name: str) -> None:
+        self.jobs.put(("drop", name))
+
+    def close(self) -> None:
+        self.jobs.put(None)
+        self.thread.join(timeout=120)
+
+    def _order_one(self) -> None:
+        self.jobs.put(("create", f"gpt_{WORKER}_{uuid.uuid4().hex[:12]}"))
+
+    def _work(self) -> None:
+        while (job := self.jobs.get()) is not None:
+            kind, name = job
+            try:
+                if kind == "create":
+                    self.postgres.create(name, template=self.template)
+                    self.ready.put(name)
+                else:
+                    self.postgres.drop(name)
+            except Exception as exc:  # handed to the test that waits for this copy
+                self.ready.put(exc)
+
+
 @dataclass
 class Template:
     """A prepared database (mini county, users, tokens) that each test gets a copy of."""
@@ -209,19 +260,28 @@ class Template:
     location: str  # the SQLite file, or the PostgreSQL database name
     users: dict[str, TestUser]
     postgres: PostgresDatabases | None = None
+    copies: CopiesAhead | None = None
+
+    def __post_init__(self) -> None:
+        if self.postgres is not None:
+            self.copies = CopiesAhead(self.postgres, self.location)
 
     def copy(self, folder: Path) -> tuple[str, str]:
         """A new database holding what the template holds: (url, name to drop afterwards)."""
-        if self.postgres is None:
+        if self.postgres is None or self.copies is None:
             target = folder / "gpassist.db"
             shutil.copyfile(self.location, target)
             return f"sqlite:///{target}", ""
-        name = f"gpt_{WORKER}_{uuid.uuid4().hex[:12]}"
-        return self.postgres.create(name, template=self.location), name
+        name = self.copies.take()
+        return self.postgres.url(name), name
 
     def discard(self, name: str) -> None:
-        if self.postgres is not None and name:
-            self.postgres.drop(name)
+        if self.copies is not None and name:
+            self.copies.give_back(name)
+
+    def close(self) -> None:
+        if self.copies is not None:
+            self.copies.close()
 
 
 def prepare_template(database: Database, registry) -> dict[str, TestUser]:
@@ -328,6 +388,8 @@ class Backend:
         for database in (self._shared, self._demo and self._demo[0]):
             if database:
                 database.dispose()
+        if self._template is not None:
+            self._template.close()
         if self.postgres is not None:
             self.postgres.close()
 
