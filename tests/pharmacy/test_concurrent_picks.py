@@ -6,19 +6,18 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from gpassist.auth.passwords import hash_password
 from gpassist.auth.service import issue_token
 from gpassist.auth.tables import Role, User
-from gpassist.pharmacy import orders
 from gpassist.pharmacy.states import OrderStatus
 from gpassist.pharmacy.stock import StockShort
 from gpassist.pharmacy.tables import PharmacyOrder, StockLot
-from tests.prescriptions.helpers import line, new_patient, new_visit, prescribe, receive, today
+from tests.pharmacy.helpers import pick_while_another_pick_is_open
+from tests.prescriptions.helpers import line, new_patient, new_visit, prescribe, receive
 
 
 @pytest.fixture
@@ -86,57 +85,15 @@ def test_two_pharmacists_pick_at_once_one_gets_409(
     assert states == ["pending", "picked"]
 
 
-def _wait_until_blocked_on_a_lock(database, deadline_s: float = 30) -> None:
-    """On PostgreSQL, wait (by polling the server, not by sleeping a guess) until another
-    backend waits for a row lock."""
-    end = time.monotonic() + deadline_s
-    with database.engine.connect() as connection:
-        while time.monotonic() < end:
-            waiting = connection.execute(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE wait_event_type = 'Lock' AND datname = current_database()"
-                )
-            ).scalar()
-            if waiting:
-                return
-            connection.rollback()
-            time.sleep(0.05)
-    raise AssertionError("the second transaction never waited for the first one's lock")
-
-
 def test_second_transaction_planned_on_stale_stock_and_is_refused(
     backend, database, users, two_orders_for_the_last_five
 ):
     """The interleaving that breaks a read-then-write implementation: the second picker reads
     the stock before the first commits. Its conditional UPDATE matches no row once it may run."""
     (first, second), _token = two_orders_for_the_last_five
-    outcome: dict[str, object] = {}
-    s1 = database.sessionmaker()
-    try:
-        pharmacist = s1.get(User, users["pharmacist"].id)
-        orders.pick(s1, pharmacist, first, [], today())  # reserved, not yet committed
-
-        def second_picker() -> None:
-            with database.sessionmaker() as s2:
-                try:
-                    orders.pick(s2, s2.get(User, users["pharmacist"].id), second, [], today())
-                    s2.commit()
-                    outcome["result"] = "picked"
-                except StockShort as exc:
-                    s2.rollback()
-                    outcome["result"] = exc
-
-        thread = threading.Thread(target=second_picker)
-        thread.start()
-        if backend == "postgresql":
-            _wait_until_blocked_on_a_lock(database)
-        s1.commit()
-        thread.join(timeout=60)
-    finally:
-        s1.close()
-    assert isinstance(outcome["result"], StockShort), outcome
-    assert outcome["result"].status == 409
+    outcome = pick_while_another_pick_is_open(backend, database, users, first, second)
+    assert isinstance(outcome, StockShort), outcome
+    assert outcome.status == 409
     lot = the_lot(database)
     assert lot.on_hand - lot.reserved == 0 and lot.reserved == 5
     with database.sessionmaker() as session:

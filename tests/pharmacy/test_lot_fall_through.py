@@ -13,10 +13,9 @@ from sqlalchemy import select
 from gpassist.auth.passwords import hash_password
 from gpassist.auth.service import issue_token
 from gpassist.auth.tables import Role, User
-from gpassist.pharmacy import orders
 from gpassist.pharmacy.tables import Allocation, OrderLine, PharmacyOrder, StockLot
-from tests.pharmacy.test_concurrent_picks import _wait_until_blocked_on_a_lock
-from tests.prescriptions.helpers import line, new_patient, new_visit, prescribe, receive, today
+from tests.pharmacy.helpers import pick_while_another_pick_is_open
+from tests.prescriptions.helpers import line, new_patient, new_visit, prescribe, receive
 
 DRUG = "rosuvastatin-10mg-tab"
 
@@ -67,30 +66,8 @@ def test_a_pick_planned_on_a_lot_a_racing_pick_drained_falls_through(
     from A, and finds only 1 there: it takes that 1 and 2 from lot B, no 409."""
     first = order_for(api, "周一", 2)
     second = order_for(api, "吴二", 3)
-    outcome: dict[str, object] = {}
-    s1 = database.sessionmaker()
-    try:
-        orders.pick(s1, s1.get(User, users["pharmacist"].id), first, [], today())
-
-        def second_picker() -> None:
-            with database.sessionmaker() as s2:
-                try:
-                    orders.pick(s2, s2.get(User, users["pharmacist"].id), second, [], today())
-                    s2.commit()
-                    outcome["result"] = "picked"
-                except Exception as exc:  # the test reports whatever went wrong
-                    s2.rollback()
-                    outcome["result"] = exc
-
-        thread = threading.Thread(target=second_picker)
-        thread.start()
-        if backend == "postgresql":
-            _wait_until_blocked_on_a_lock(database)
-        s1.commit()
-        thread.join(timeout=60)
-    finally:
-        s1.close()
-    assert outcome["result"] == "picked", outcome
+    outcome = pick_while_another_pick_is_open(backend, database, users, first, second)
+    assert outcome == "picked", outcome
     assert allocations(database, first) == {"ROS-A": 2}
     assert allocations(database, second) == {"ROS-A": 1, "ROS-B": 2}
     assert lots(database) == {"ROS-A": (3, 3), "ROS-B": (50, 2)}
