@@ -7,9 +7,10 @@ too (the ``backend`` parameter). Per backend and per test process, built on firs
 - a *template* database: the tables, the mini county and one user per role with a live token;
 - the *app* (``create_app``: models, blueprints, the OpenAPI document).
 
-Per test, ``app`` points that one app at a fresh copy of the template (a copied SQLite file, or
-PostgreSQL ``CREATE DATABASE … TEMPLATE``: about 1 ms and 60 ms), so a test may commit, run
-threads or start a CLI on the same database, and its settings changes are undone afterwards.
+Per test, ``database_url`` is a fresh copy of the template (a copied SQLite file, or PostgreSQL
+``CREATE DATABASE … TEMPLATE`` made ahead by a thread) and ``app`` points that one app at it, so a
+test may commit, run threads or start a CLI on the same database; its settings changes are undone
+afterwards.
 ``db_session`` is cheaper still for service tests that only flush: a session on a shared copy,
 inside a transaction that is rolled back. ``empty_database_url`` is an empty database for tests
 that build their own (migrations, ``load-clinics``, server processes). With
@@ -417,8 +418,8 @@ def backend_state(backend, request, _backends, tmp_path_factory, mini_registry) 
 
 
 @pytest.fixture
-def _test_database(backend_state, tmp_path) -> Iterator[str]:
-    """This test's own copy of the template database."""
+def database_url(backend_state, tmp_path) -> Iterator[str]:
+    """This test's own copy of the template database: the one ``app`` uses."""
     url, name = backend_state.template.copy(tmp_path)
     yield url
     backend_state.template.discard(name)
@@ -436,15 +437,7 @@ def empty_database_url(backend, tmp_path, request) -> Iterator[str]:
 
 
 @pytest.fixture
-def database_url(request, backend) -> str:
-    """This test's database: the app's (a template copy) when the test uses ``app``, else empty."""
-    if "app" in request.fixturenames:
-        return request.getfixturevalue("_test_database")
-    return request.getfixturevalue("empty_database_url")
-
-
-@pytest.fixture
-def app(backend_state, _test_database) -> Iterator[Flask]:
+def app(backend_state, database_url) -> Iterator[Flask]:
     """The backend's app on this test's own copy of the mini county (users and tokens included).
 
     Settings a test changes in ``app.config`` are put back afterwards.
@@ -455,9 +448,9 @@ def app(backend_state, _test_database) -> Iterator[Flask]:
     application = backend_state.app
     login_rate_limit(application).reset()  # login attempts counted per address: not across tests
     saved_config = dict(application.config)
-    database = Database(_test_database)
+    database = Database(database_url)
     application.extensions["gpassist.db"] = database
-    application.config["DATABASE_URL"] = _test_database
+    application.config["DATABASE_URL"] = database_url
     socketio.server = application.extensions[SOCKETIO_SERVER]
     try:
         yield application

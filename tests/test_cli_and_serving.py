@@ -33,8 +33,8 @@ def audit_count(database_url: str) -> int:
 
 
 @pytest.mark.slow
-def test_setup_is_idempotent_and_demo_doctor_can_work(database_url, tmp_path, monkeypatch):
-    use_settings(monkeypatch, database_url, tmp_path / "instance")
+def test_setup_is_idempotent_and_demo_doctor_can_work(empty_database_url, tmp_path, monkeypatch):
+    use_settings(monkeypatch, empty_database_url, tmp_path / "instance")
     # The demo's 86 users share one password: hash it once (a real Argon2 hash, so logging in
     # below still checks it) instead of 86 times at half a second each.
     monkeypatch.setattr(auth_service, "hash_password", functools.cache(auth_service.hash_password))
@@ -45,13 +45,15 @@ def test_setup_is_idempotent_and_demo_doctor_can_work(database_url, tmp_path, mo
     ]
     first = [succeeds(*step) for step in steps]
     assert "demo logins" in first[2] and "doctor-v01-01" in first[2]
-    writes = audit_count(database_url)
+    writes = audit_count(empty_database_url)
     second = [succeeds(*step) for step in steps]
     assert "no changes" in second[1]
     assert "nothing changed" in second[2]
-    assert audit_count(database_url) == writes
+    assert audit_count(empty_database_url) == writes
 
-    app = create_app({"DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path / "instance")})
+    app = create_app(
+        {"DATABASE_URL": empty_database_url, "INSTANCE_PATH": str(tmp_path / "instance")}
+    )
     try:
         client = app.test_client()
         login = client.post(
@@ -108,7 +110,7 @@ def test_create_user_reads_the_password_from_stdin(app, database_url, tmp_path, 
     assert "village clinic" in refused.stderr
 
 
-def test_load_clinics_names_the_bad_line(tmp_path, database_url, monkeypatch):
+def test_load_clinics_names_the_bad_line(tmp_path, empty_database_url, monkeypatch):
     folder = tmp_path / "county"
     shutil.copytree(DEMO_COUNTY, folder)
     drugs = folder / "drugs.yaml"
@@ -118,18 +120,18 @@ def test_load_clinics_names_the_bad_line(tmp_path, database_url, monkeypatch):
         ),
         encoding="utf-8",
     )
-    use_settings(monkeypatch, database_url, tmp_path / "instance")
+    use_settings(monkeypatch, empty_database_url, tmp_path / "instance")
     result = gpassist("load-clinics", str(folder))
     assert result.exit_code != 0
     assert "drugs.yaml:" in result.stderr and "insurance_category" in result.stderr
 
 
 @pytest.mark.slow
-def test_the_installed_command_serves(database_url, tmp_path, monkeypatch):
+def test_the_installed_command_serves(empty_database_url, tmp_path, monkeypatch):
     """The console script itself (not the runner): ``gpassist serve`` answers /readyz."""
-    use_settings(monkeypatch, database_url, tmp_path / "instance")
+    use_settings(monkeypatch, empty_database_url, tmp_path / "instance")
     succeeds("db", "upgrade")
-    env = service_env(database_url, tmp_path / "instance")
+    env = service_env(empty_database_url, tmp_path / "instance")
     port = free_port()
     args = [str(BIN / "gpassist"), "serve", "--port", str(port)]
     with running_server(args, env, port, ready_path="/readyz") as base:
@@ -138,10 +140,10 @@ def test_the_installed_command_serves(database_url, tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_gunicorn_with_gevent_worker_serves_readyz(database_url, tmp_path, monkeypatch):
-    use_settings(monkeypatch, database_url, tmp_path / "instance")
+def test_gunicorn_with_gevent_worker_serves_readyz(empty_database_url, tmp_path, monkeypatch):
+    use_settings(monkeypatch, empty_database_url, tmp_path / "instance")
     succeeds("db", "upgrade")
-    env = service_env(database_url, tmp_path / "instance")
+    env = service_env(empty_database_url, tmp_path / "instance")
     port = free_port()
     args = [str(BIN / "gunicorn"), "-w", "1", "-k", "gevent", "-b", f"127.0.0.1:{port}", "wsgi:app"]
     with running_server(args, env, port, ready_path="/readyz") as base:

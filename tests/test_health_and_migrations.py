@@ -12,9 +12,9 @@ from gpassist.all_tables import metadata
 from gpassist.db import Database
 
 
-def test_migrations_match_the_tables(database_url):
-    migrate.upgrade(database_url)
-    database = Database(database_url)
+def test_migrations_match_the_tables(empty_database_url):
+    migrate.upgrade(empty_database_url)
+    database = Database(empty_database_url)
     try:
         with database.engine.connect() as connection:
             diff = compare_metadata(MigrationContext.configure(connection), metadata)
@@ -23,14 +23,14 @@ def test_migrations_match_the_tables(database_url):
     assert diff == [], "tables and migrations disagree: add a migration (gpassist db revision)"
 
 
-def test_readyz_needs_a_migrated_database(database_url, tmp_path):
-    app = create_app({"DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path)})
+def test_readyz_needs_a_migrated_database(empty_database_url, tmp_path):
+    app = create_app({"DATABASE_URL": empty_database_url, "INSTANCE_PATH": str(tmp_path)})
     client = app.test_client()
     try:
         assert client.get("/healthz").status_code == 200
         unmigrated = client.get("/readyz")
         assert unmigrated.status_code == 503
-        migrate.upgrade(database_url)
+        migrate.upgrade(empty_database_url)
         ready = client.get("/readyz")
         assert ready.status_code == 200
         assert ready.get_json()["migration"] == migrate.head_revision()

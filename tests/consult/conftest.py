@@ -110,8 +110,8 @@ def prepare_world(database_url: str, registry) -> World:
 
 
 @pytest.fixture
-def world(database_url, mini_registry) -> World:
-    return prepare_world(database_url, mini_registry)
+def world(empty_database_url, mini_registry) -> World:
+    return prepare_world(empty_database_url, mini_registry)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

@@ -182,9 +182,11 @@ def run_child_until_paused(database_url: str, tmp_path) -> None:
 
 
 @pytest.mark.slow
-def test_a_settlement_killed_halfway_leaves_nothing_and_the_rest_intact(database_url, tmp_path):
-    run_child_until_paused(database_url, tmp_path)
-    database = Database(database_url)
+def test_a_settlement_killed_halfway_leaves_nothing_and_the_rest_intact(
+    empty_database_url, tmp_path
+):
+    run_child_until_paused(empty_database_url, tmp_path)
+    database = Database(empty_database_url)
     try:
         with database.transaction() as session:
             if database.backend == "sqlite":
