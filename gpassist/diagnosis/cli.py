@@ -81,3 +81,53 @@ def evaluate_command(folder, cases, simulate_n, subset, protocol, max_turns, see
         return
     for key, value in result.items():
         click.echo(f"{key:>20}: {value}")
+
+
+@diagnosis.command("vignettes")
+@click.option(
+    "--model",
+    "folder",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    required=True,
+)
+@click.option(
+    "--cases", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True
+)
+@click.option("--json", "as_json", is_flag=True, help="one JSON object per case, then the figures")
+def vignettes_command(folder: Path, cases: Path, as_json: bool) -> None:
+    """Score the model in FOLDER on the clinical vignettes in CASES (issue 13).
+
+    Prints one line per case (rank of the first gold diagnosis, the top three, triage against
+    the gold one) and, last, one JSON object with the figures (see docs/diagnosis.md).
+    """
+    from gpassist.diagnosis.runtime import load_model
+    from gpassist.diagnosis.training import vignettes as vg
+
+    model = load_model(folder)
+    try:
+        written = vg.read_vignettes(cases)
+        checked = vg.check_codes(written, model.symptoms, model.conditions, vg.read_aliases(folder))
+    except vg.VignetteError as exc:
+        raise click.UsageError(f"{cases}: {exc}") from exc
+    from gpassist.diagnosis.assessment import CaseInput, assess
+
+    def assess_case(case: vg.Vignette):
+        return assess(
+            model,
+            CaseInput(
+                evidence=vg.evidence_of(case),
+                age=case.age,
+                sex=case.sex,
+                vitals=case.vitals,
+                month=case.month,
+                epidemiology=None,
+            ),
+        )
+
+    outcomes = vg.run(checked, assess_case)
+    for outcome in outcomes:
+        if as_json:
+            click.echo(json.dumps(vg.case_json(outcome), ensure_ascii=False))
+        else:
+            click.echo(vg.case_line(outcome))
+    click.echo(json.dumps(vg.summarise(outcomes), ensure_ascii=False))
