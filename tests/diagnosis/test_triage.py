@@ -235,8 +235,11 @@ SYMPTOM_CASES = [
     ({"mouth-ulcers-and-hand-rash": P, "vomiting": P}, 16, Level.treat_here, None),
     ({"mouth-ulcers-and-hand-rash": P, "fever": P}, 3, Level.treat_here, None),
     ({"allergic-reaction": P, "wheezing": P}, 30, Level.emergency, "anaphylaxis"),
-    ({"allergic-reaction": P, "swollen-tongue": P}, 30, Level.emergency, "anaphylaxis"),
+    ({"allergic-reaction": P, "throat-feels-tight": P}, 30, Level.emergency, "anaphylaxis"),
+    ({"lip-swelling": P, "wheezing": P}, 30, Level.emergency, "anaphylaxis"),
+    ({"allergic-reaction": P, "swollen-tongue": P}, 30, Level.treat_here, None),  # skin only
     ({"allergic-reaction": P}, 30, Level.treat_here, None),
+    ({"wheezing": P}, 30, Level.treat_here, None),
     ({"lethargy-child": P}, 4, Level.emergency, "lethargic_child"),
 ]
 
@@ -251,6 +254,43 @@ def test_red_flag_symptoms(evidence, age, expected, rule):
         assert reason.field == "evidence"
         assert set(reason.value) <= {c for c, v in evidence.items() if v == P}
         assert reason.value
+
+
+SYMPTOM_RULES = load_rules().symptom_rules
+
+
+def _minimal_evidence(rule):
+    """One code for each sign the rule needs (and its first companion sign)."""
+    book = load_rules()
+    signs = [*rule.all, *rule.any[:1]]
+    return {sign: book.signs[sign].codes[0] for sign in signs}
+
+
+@pytest.mark.parametrize("rule", SYMPTOM_RULES, ids=[r.code for r in SYMPTOM_RULES])
+def test_every_red_flag_fires_only_with_each_of_its_signs(rule):
+    needed = _minimal_evidence(rule)
+    age = rule.max_age if rule.max_age is not None else (rule.min_age or 40)
+    evidence = {code: P for code in needed.values()}
+    decision = triage(evidence, {}, age)
+    reason = next(r for r in decision.reasons if r.code == rule.code)
+    assert reason.level == Level(rule.level) and reason.source == rule.source
+    assert set(reason.value) == set(needed.values())
+    for sign, code in needed.items():
+        without = triage({**evidence, code: "absent"}, {}, age)
+        assert rule.code not in [r.code for r in without.reasons], sign
+
+
+@pytest.mark.parametrize(
+    "rule", [r for r in SYMPTOM_RULES if r.max_age is not None or r.min_age is not None]
+)
+def test_every_age_limited_red_flag_stops_at_its_limit(rule):
+    evidence = {code: P for code in _minimal_evidence(rule).values()}
+    if rule.max_age is not None:
+        assert rule.code in codes(evidence, age=rule.max_age)
+        assert rule.code not in codes(evidence, age=rule.max_age + 1)
+    if rule.min_age is not None:
+        assert rule.code in codes(evidence, age=rule.min_age)
+        assert rule.code not in codes(evidence, age=rule.min_age - 1)
 
 
 def test_fever_after_a_tick_bite_with_bleeding_or_confusion_is_an_emergency():
@@ -518,3 +558,8 @@ def test_red_flags_and_scores_never_read_the_ranking(evidence, vit, age, top):
         without_model.reasons
     )
     assert with_model.scores == without_model.scores
+
+
+def test_every_vital_rule_has_a_boundary_case_above():
+    covered = {rule for *_, rule in VITAL_BOUNDARIES} | {"fever_with_fast_breathing"}
+    assert {rule.code for rule in load_rules().vital_rules} <= covered
