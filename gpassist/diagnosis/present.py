@@ -8,10 +8,12 @@ from gpassist.diagnosis.schemas import (
     ConfirmedOut,
     Differential,
     ModelRef,
+    ScoreItemOut,
     StoredSuggestion,
     SymptomRef,
     TriageOut,
     TriageReason,
+    TriageScore,
 )
 from gpassist.diagnosis.tables import ConfirmedDiagnosis, DiagnosisSuggestion
 from gpassist.diagnosis.triage import Decision
@@ -60,12 +62,32 @@ def _reason_out(reason) -> TriageReason:
         field=reason.field,
         value=value,
         source=Text(zh=reason.source_zh, en=reason.source_en),
+        missing=list(reason.missing),
+    )
+
+
+def _score_out(score) -> TriageScore:
+    return TriageScore(
+        name=score.name,
+        total=score.total,
+        band=score.band,
+        level=score.level,
+        items=[
+            ScoreItemOut(parameter=item.parameter, value=item.value, points=item.points)
+            for item in score.items
+        ],
+        missing=list(score.missing),
+        source=Text(zh=score.source_zh, en=score.source_en),
     )
 
 
 def triage_out(decision: Decision) -> TriageOut:
-    """The triage level and every rule that fired, with its guideline."""
-    return TriageOut(level=decision.level.value, reasons=[_reason_out(r) for r in decision.reasons])
+    """The triage level, every reason with its guideline, and the early-warning scores."""
+    return TriageOut(
+        level=decision.level.value,
+        reasons=[_reason_out(r) for r in decision.reasons],
+        scores=[_score_out(s) for s in decision.scores],
+    )
 
 
 def confirmed_out(row: ConfirmedDiagnosis) -> ConfirmedOut:

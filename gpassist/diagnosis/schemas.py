@@ -40,6 +40,9 @@ class TriageVitals(ApiModel):
     consciousness: Consciousness | None = Field(
         default=None, description="ACVPU: alert, new confusion, responds to voice, to pain, none"
     )
+    supplemental_oxygen: bool | None = Field(
+        default=None, description="on oxygen when measured (NEWS2 scores it); omitted: air"
+    )
     weight_kg: float | None = Field(default=None, ge=0.5, le=300)
 
     @field_validator("dbp")
@@ -125,11 +128,35 @@ class TriageReason(OutModel):
         description="the reading, the present codes or the conditions that fired the rule"
     )
     source: Text = Field(description="the guideline the rule follows")
+    missing: list[str] = Field(
+        default_factory=list, description="a score's parameters not measured (they score 0)"
+    )
+
+
+class ScoreItemOut(OutModel):
+    parameter: str = Field(description="a vital sign (NEWS2) or a component (PEWS)")
+    value: bool | int | float | str | None = Field(description="the reading that scored")
+    points: int
+
+
+class TriageScore(OutModel):
+    name: Literal["news2", "pews"]
+    total: int
+    band: str = Field(description="low | low-medium (a single 3) | medium | high")
+    level: Literal["emergency", "refer", "treat_here"] = Field(
+        description="the level this score alone asks for"
+    )
+    items: list[ScoreItemOut] = Field(description="each parameter's points")
+    missing: list[str] = Field(description="parameters not measured (they score 0)")
+    source: Text
 
 
 class TriageOut(OutModel):
     level: Literal["emergency", "refer", "treat_here"]
     reasons: list[TriageReason]
+    scores: list[TriageScore] = Field(
+        default_factory=list, description="early-warning scores: NEWS2 (≥ 16 y), PEWS (< 16 y)"
+    )
 
 
 class ModelRef(OutModel):

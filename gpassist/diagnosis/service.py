@@ -279,8 +279,15 @@ def _rank(model, evidence, age, sex):
 
 
 def _urgency_of(ranked) -> RankedUrgency:
+    """What triage needs of a ranked condition: its urgency counts only when probable enough."""
     c = ranked.condition
-    return RankedUrgency(code=c.code, zh=c.zh, en=c.en, urgency=c.urgency)
+    return RankedUrgency(
+        code=c.code,
+        zh=c.zh,
+        en=c.en,
+        urgency=c.urgency,
+        probability=float(ranked.probability),
+    )
 
 
 def _next_question(model, evidence, body: InterviewIn) -> dict[str, Any]:
@@ -329,6 +336,7 @@ def _store(session, user, encounter, model, body, mode, top, decision, ranking, 
                 "field": r.field,
                 "value": list(r.value) if isinstance(r.value, tuple) else r.value,
                 "source": r.source,
+                **({"missing": list(r.missing)} if r.missing else {}),
             }
             for r in decision.reasons
         ],

@@ -1,10 +1,13 @@
 """Triage (分诊): rules kept apart from the model. Pure functions, no database, no Flask.
 
 The rules live in ``triage_rules.yaml``: red-flag symptoms (by their code in every vocabulary the
-service knows), vital-sign thresholds, and the urgency of the conditions the model ranks in its
-top three. Any rule that fires forces ``refer`` or ``emergency``; with none, ``treat_here``. The
-red-flag and vital rules read only the evidence and the vitals, never the model's ranking, so a
-wrong model cannot hide a red flag.
+service knows), vital-sign thresholds, and the urgency of the conditions the model ranks, which
+counts only above a stated probability. The early-warning scores (NEWS2 for adults, PEWS for
+children) live in ``triage_scores.yaml`` / ``triage_scores.py``. The level is the most severe
+reason; with none above ``treat_here``, ``treat_here``. The red-flag, vital and score rules read
+only the evidence and the vitals, never the model's ranking, so a wrong model cannot hide a red
+flag. Every decision lists its reasons, informative ones (a low score, a condition considered
+but too improbable to count) at level ``treat_here``.
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from gpassist.diagnosis import triage_scores
+from gpassist.diagnosis.triage_scores import Score, ScoreBook
+
 RULES_FILE = Path(__file__).resolve().parent / "triage_rules.yaml"
 
 
@@ -29,6 +35,7 @@ class Level(enum.StrEnum):
 
 
 SEVERITY = {Level.treat_here: 0, Level.refer: 1, Level.emergency: 2}
+URGENCY_RANK = {"routine": 0, "urgent": 1, "emergency": 2}
 VITAL_FIELDS = (
     "sbp",
     "dbp",
@@ -38,6 +45,7 @@ VITAL_FIELDS = (
     "glucose_mmol_l",
     "respiratory_rate",
     "consciousness",
+    "supplemental_oxygen",
 )
 CONSCIOUSNESS = ("alert", "confused", "voice", "pain", "unresponsive")  # ACVPU
 
@@ -54,12 +62,6 @@ class Source(_Strict):
     en: str
 
 
-class Sign(_Strict):
-    zh: str
-    en: str
-    codes: tuple[str, ...] = Field(min_length=1)
-
-
 class _AgeLimited(_Strict):
     min_age: int | None = Field(default=None, ge=0)
     max_age: int | None = Field(default=None, ge=0)
@@ -73,16 +75,6 @@ class _AgeLimited(_Strict):
         return self.max_age is None or age <= self.max_age
 
 
-class SymptomRule(_AgeLimited):
-    code: str
-    level: Literal["refer", "emergency"]
-    all: tuple[str, ...] = Field(min_length=1)
-    any: tuple[str, ...] = ()
-    zh: str
-    en: str
-    source: str
-
-
 class Threshold(_Strict):
     field: Literal[
         "sbp",
@@ -93,6 +85,7 @@ class Threshold(_Strict):
         "glucose_mmol_l",
         "respiratory_rate",
         "consciousness",
+        "supplemental_oxygen",
     ]
     op: Literal["<", "<=", ">", ">=", "in"]
     value: float | tuple[str, ...]
@@ -113,6 +106,16 @@ class Threshold(_Strict):
         }[self.op]
 
 
+class Sign(_Strict):
+    """A red-flag finding: any of its evidence codes present, or (``when``) a reading that shows
+    it, e.g. fever from a temperature of 37.3 °C or more."""
+
+    zh: str
+    en: str
+    codes: tuple[str, ...] = Field(min_length=1)
+    when: tuple[Threshold, ...] = ()
+
+
 class Escalation(_Strict):
     level: Literal["emergency"]
     any: tuple[str, ...] = Field(min_length=1)
@@ -120,10 +123,22 @@ class Escalation(_Strict):
     en: str
 
 
+class SymptomRule(_AgeLimited):
+    code: str
+    level: Literal["refer", "emergency"]
+    all: tuple[str, ...] = Field(min_length=1)
+    any: tuple[str, ...] = ()
+    zh: str
+    en: str
+    source: str
+    escalate: Escalation | None = None
+
+
 class VitalRule(_AgeLimited):
     code: str
     level: Literal["refer", "emergency"]
     when: tuple[Threshold, ...] = Field(min_length=1)
+    with_any: tuple[str, ...] = ()  # fires only with one of these signs present (e.g. fever)
     zh: str
     en: str
     source: str
@@ -131,13 +146,25 @@ class VitalRule(_AgeLimited):
 
 
 class ConditionRule(_Strict):
+    """The ranked conditions of at least ``urgency`` (an emergency condition is also urgent)
+    count when together, each at ``min_each`` or more, they reach ``min_probability``; the
+    others of that urgency are listed as considered (``considered_zh``/``_en``) at treat_here."""
+
     code: str
     level: Literal["refer", "emergency"]
     urgency: Literal["emergency", "urgent"]
     top: int = Field(ge=1, le=10)
+    min_probability: float = Field(gt=0, le=1)
+    min_each: float = Field(gt=0, le=1)
     zh: str
     en: str
+    considered_code: str
+    considered_zh: str
+    considered_en: str
     source: str
+
+    def counts(self, condition: RankedUrgency) -> bool:
+        return URGENCY_RANK.get(condition.urgency, 0) >= URGENCY_RANK[self.urgency]
 
 
 class RuleBook(_Strict):
@@ -157,7 +184,9 @@ class RuleBook(_Strict):
             if rule.source not in self.sources:
                 raise ValueError(f"{rule.code}: unknown source {rule.source}")
         named = [s for r in self.symptom_rules for s in (*r.all, *r.any)]
-        named += [s for r in self.vital_rules if r.escalate for s in r.escalate.any]
+        named += [s for r in self.vital_rules for s in r.with_any]
+        escalations = [r.escalate for r in (*self.symptom_rules, *self.vital_rules) if r.escalate]
+        named += [s for e in escalations for s in e.any]
         unknown = sorted(set(named) - set(self.signs))
         if unknown:
             raise ValueError(f"unknown signs: {unknown}")
@@ -193,6 +222,7 @@ class RankedUrgency:
     zh: str
     en: str
     urgency: str  # emergency | urgent | routine
+    probability: float  # the model's posterior, 0–1: urgency counts only above the rule's limit
 
 
 @dataclass(frozen=True)
@@ -206,12 +236,14 @@ class Reason:
     source: str
     source_zh: str
     source_en: str
+    missing: tuple[str, ...] = ()  # a score's parameters that were not measured
 
 
 @dataclass(frozen=True)
 class Decision:
     level: Level
     reasons: tuple[Reason, ...]  # most severe first
+    scores: tuple[Score, ...] = ()  # NEWS2 / PEWS with their points, for the page to show
 
 
 def triage(
@@ -220,34 +252,44 @@ def triage(
     age: int | None,
     top_conditions: Sequence[RankedUrgency] = (),
     rules: RuleBook | None = None,
+    scores: ScoreBook | None = None,
 ) -> Decision:
-    """The triage level and every reason for it.
+    """The triage level, every reason for it and the early-warning scores.
 
     ``evidence`` maps symptom codes (of any vocabulary) to present / absent / unknown; only
     present ones count. ``vitals`` holds any of ``VITAL_FIELDS`` (None or missing: not measured).
-    ``top_conditions`` are the model's ranked conditions, best first.
+    ``top_conditions`` are the model's ranked conditions, best first, with their probabilities.
     """
     book = rules or load_rules()
-    present = present_signs(book, evidence)
-    readings = dict(vitals or {})
+    readings = {name: value for name, value in (vitals or {}).items() if value is not None}
+    present = present_signs(book, evidence, readings)
+    warning = _scores(scores, readings, present, age)
     reasons = [
         *_symptom_reasons(book, present, age),
         *_vital_reasons(book, readings, present, age),
+        *(_score_reason(score) for score in warning),
         *_condition_reasons(book, top_conditions),
     ]
     reasons.sort(key=lambda r: -SEVERITY[r.level])
     level = reasons[0].level if reasons else Level.treat_here
-    return Decision(level=level, reasons=tuple(reasons))
+    return Decision(level=level, reasons=tuple(reasons), scores=tuple(warning))
 
 
-def present_signs(book: RuleBook, evidence: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
-    """Red-flag sign → the present evidence codes that show it."""
+def present_signs(
+    book: RuleBook, evidence: Mapping[str, str], readings: Mapping[str, Any] | None = None
+) -> dict[str, tuple[str, ...]]:
+    """Red-flag sign → what shows it: the present evidence codes, and ``field=reading`` for a
+    sign a vital sign shows (fever from the temperature)."""
     out: dict[str, list[str]] = {}
     for code, value in evidence.items():
         if value != "present":
             continue
         for sign in book.sign_of_code.get(code, ()):
             out.setdefault(sign, []).append(code)
+    for name, sign in book.signs.items():
+        hit = next((t for t in sign.when if t.holds((readings or {}).get(t.field))), None)
+        if hit is not None:
+            out.setdefault(name, []).append(f"{hit.field}={readings[hit.field]}")
     return {sign: tuple(codes) for sign, codes in out.items()}
 
 
@@ -278,16 +320,23 @@ def _symptom_reasons(book: RuleBook, present, age: int | None) -> list[Reason]:
         companions = [sign for sign in rule.any if sign in present]
         if rule.any and not companions:
             continue
-        codes = _codes_for(present, [*rule.all, *companions])
-        reasons.append(_reason(book, rule, rule.level, rule.zh, rule.en, "evidence", codes))
+        level, zh, en, signs = rule.level, rule.zh, rule.en, [*rule.all, *companions]
+        escalators = [s for s in rule.escalate.any if s in present] if rule.escalate else []
+        if escalators:
+            level, zh, en = rule.escalate.level, rule.escalate.zh, rule.escalate.en
+            signs += escalators
+        codes = _codes_for(present, signs)
+        reasons.append(_reason(book, rule, level, zh, en, "evidence", codes))
     return reasons
 
 
 def _vital_reasons(book: RuleBook, readings, present, age: int | None) -> list[Reason]:
-    # One reason per reading: SpO2 85 % is "below 90 %", not also "below 92 %".
+    # One reason per reading: SpO2 85 % is "below 90 %", not also "below 94 %".
     by_field: dict[str, Reason] = {}
     for rule in book.vital_rules:
         if not rule.applies_at(age):
+            continue
+        if rule.with_any and not any(sign in present for sign in rule.with_any):
             continue
         hit = next((t for t in rule.when if t.holds(readings.get(t.field))), None)
         if hit is None:
@@ -303,14 +352,122 @@ def _vital_reasons(book: RuleBook, readings, present, age: int | None) -> list[R
     return list(by_field.values())
 
 
+# --- early-warning scores ---------------------------------------------------------------------
+
+PARAMETER_NAMES = {
+    "respiratory_rate": ("呼吸", "RR"),
+    "spo2": ("血氧", "SpO2"),
+    "supplemental_oxygen": ("吸氧", "O2"),
+    "sbp": ("收缩压", "SBP"),
+    "heart_rate": ("心率", "HR"),
+    "consciousness": ("意识", "ACVPU"),
+    "temperature_c": ("体温", "T"),
+    "behaviour": ("行为", "behaviour"),
+    "cardiovascular": ("循环", "cardiovascular"),
+    "respiratory": ("呼吸", "respiratory"),
+}
+SCORE_TITLES = {"news2": ("NEWS2评分", "NEWS2"), "pews": ("儿童早期预警评分(PEWS)", "PEWS")}
+BAND_NAMES = {
+    "low": ("低危", "low risk"),
+    "low-medium": ("单项3分", "a single parameter scoring 3"),
+    "medium": ("中危", "medium risk"),
+    "high": ("高危", "high risk"),
+}
+LEVEL_ADVICE = {
+    "treat_here": (
+        "可在本诊所处理，离开前复测生命体征",
+        "treat here; recheck the vitals before the patient leaves",
+    ),
+    "refer": ("当日转诊上级医院", "refer today"),
+    "emergency": ("立即呼叫120", "call 120"),
+}
+
+
+def _scores(book: ScoreBook | None, readings, present, age: int | None) -> list[Score]:
+    """NEWS2 from 16 years, PEWS under 16; both for an unknown age."""
+    book = book or triage_scores.load_scores()
+    out = []
+    if age is None or age >= book.news2.min_age:
+        out.append(triage_scores.news2(readings, book))
+    if age is None or age <= book.pews.max_age:
+        out.append(triage_scores.pews(readings, present, age, book))
+    return [score for score in out if score is not None]
+
+
+def _name(parameter: str, language: int) -> str:
+    return PARAMETER_NAMES[parameter][language]
+
+
+def _score_reason(score: Score) -> Reason:
+    """The score as a reason: total, band, advice, each parameter's points and what is missing."""
+    title_zh, title_en = SCORE_TITLES[score.name]
+    band_zh, band_en = BAND_NAMES[score.band]
+    advice_zh, advice_en = LEVEL_ADVICE[score.level]
+    parts_zh = "，".join(f"{_name(i.parameter, 0)}{i.value}→{i.points}" for i in score.items)
+    parts_en = ", ".join(f"{_name(i.parameter, 1)} {i.value}→{i.points}" for i in score.items)
+    zh = f"{title_zh} {score.total}分（{band_zh}：{parts_zh}），{advice_zh}"
+    en = f"{title_en} {score.total} ({band_en}: {parts_en}); {advice_en}"
+    if score.missing:
+        zh += "；未测：" + "、".join(_name(m, 0) for m in score.missing)
+        en += "; not measured: " + ", ".join(_name(m, 1) for m in score.missing)
+    return Reason(
+        code=score.name,
+        level=Level(score.level),
+        zh=zh,
+        en=en,
+        field=f"score.{score.name}",
+        value=score.total,
+        source=score.source,
+        source_zh=score.source_zh,
+        source_en=score.source_en,
+        missing=score.missing,
+    )
+
+
+# --- the model's ranking ----------------------------------------------------------------------
+
+
 def _condition_reasons(book: RuleBook, ranked: Sequence[RankedUrgency]) -> list[Reason]:
-    reasons = []
-    for rule in book.condition_rules:
-        hits = [c for c in ranked[: rule.top] if c.urgency == rule.urgency]
-        if not hits:
+    """A ranked condition's urgency sets the level only when probable enough (see the rules);
+    the improbable ones are listed as considered, at treat_here. The most severe rule that
+    counts a condition claims it, so a counted emergency is not also 'considered' for refer."""
+    reasons, claimed = [], set()
+    for rule in sorted(book.condition_rules, key=lambda r: -URGENCY_RANK[r.urgency]):
+        candidates = [c for c in ranked[: rule.top] if rule.counts(c) and c.code not in claimed]
+        counted = [c for c in candidates if c.probability >= rule.min_each]
+        if counted and sum(c.probability for c in counted) >= rule.min_probability:
+            reason = _condition_reason(book, rule, counted, rule.level, rule.code, rule.zh, rule.en)
+            reasons.append(reason)
+            claimed |= {c.code for c in counted}
             continue
-        zh = rule.zh.format(names="、".join(c.zh for c in hits))
-        en = rule.en.format(names=", ".join(c.en for c in hits))
-        codes = tuple(c.code for c in hits)
-        reasons.append(_reason(book, rule, rule.level, zh, en, "differential", codes))
+        considered = [c for c in candidates if c.urgency == rule.urgency]
+        if considered:
+            reasons.append(
+                _condition_reason(
+                    book,
+                    rule,
+                    considered,
+                    Level.treat_here,
+                    rule.considered_code,
+                    rule.considered_zh,
+                    rule.considered_en,
+                )
+            )
     return reasons
+
+
+def _condition_reason(book, rule, conditions, level, code, zh, en) -> Reason:
+    names_zh = "、".join(f"{c.zh} {c.probability:.0%}" for c in conditions)
+    names_en = ", ".join(f"{c.en} {c.probability:.0%}" for c in conditions)
+    source = book.sources[rule.source]
+    return Reason(
+        code=code,
+        level=Level(level),
+        zh=zh.format(names=names_zh, limit=f"{rule.min_probability:.0%}"),
+        en=en.format(names=names_en, limit=f"{rule.min_probability:.0%}"),
+        field="differential",
+        value=tuple(c.code for c in conditions),
+        source=rule.source,
+        source_zh=source.zh,
+        source_en=source.en,
+    )
