@@ -107,6 +107,16 @@ def test_words_holding_a_cue_character_are_findings_not_negations(vocab):
     assert read("胸部不适头痛", vocab) == [("headache", P, None)]
 
 
+def test_no_obvious_cause_is_not_a_negation(vocab):
+    # 无明显诱因 (no obvious cause) says nothing about the findings after it
+    assert read("无明显诱因出现发热、咳嗽", vocab) == [("fever", P, None), ("cough", P, None)]
+    assert read("发热，不伴咳嗽、头痛", vocab) == [
+        ("fever", P, None),
+        ("cough", A, None),
+        ("headache", A, None),
+    ]
+
+
 def test_a_space_ends_a_clause_and_its_negation(vocab):
     assert read("咳嗽伴发烧两天 不咳痰 头痛", vocab) == [
         ("cough", P, 2.0),
@@ -185,6 +195,13 @@ def test_extra_phrases_reach_history_and_exposure_codes(vocab):
         ("history-diabetes", A, None),
     ]
     assert read("昨日被蜱虫叮咬", vocab) == [("exposure-tick-bite", P, 1.0)]
+
+
+def test_the_disease_name_alone_is_the_known_diagnosis(vocab):
+    assert read("高血压，头晕", vocab) == [
+        ("history-hypertension", P, None),
+        ("dizziness", P, None),
+    ]
 
 
 def test_phrases_of_codes_the_model_lacks_are_skipped():

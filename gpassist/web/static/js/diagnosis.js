@@ -53,7 +53,7 @@
           renderEvidence();
         } }, [chipContent(value, name(code), long)]));
       chosen.appendChild(el("button", { type: "button", class: "chip-remove", text: "×", "aria-label": S.remove + " " + name(code),
-        onclick: function () { delete state.evidence[code]; renderEvidence(); } }));
+        onclick: function () { delete state.evidence[code]; delete state.durations[code]; renderEvidence(); } }));
     });
   }
 
