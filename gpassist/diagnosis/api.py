@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, current_app
 
 from gpassist.auth.tables import Role
-from gpassist.diagnosis import confirmation, present, service
+from gpassist.diagnosis import complaint, confirmation, present, service
 from gpassist.diagnosis.schemas import (
+    ComplaintIn,
+    ComplaintOut,
     ConfirmIn,
     ConfirmResult,
     EncounterDiagnosis,
@@ -80,6 +82,23 @@ def search_symptoms(user, query: SymptomQuery):
         for s, hit in found
     ]
     return SymptomList.model_validate({"model": model.name, "items": items})
+
+
+@endpoint(
+    bp,
+    "/diagnosis/complaint",
+    "POST",
+    summary="Suggested findings (present/absent, duration) of a Chinese complaint; nothing stored",
+    tag=TAG,
+    roles=CLINICIANS,
+    body=ComplaintIn,
+    response=ComplaintOut,
+    errors=(422, 503),
+)
+def read_complaint(user, body: ComplaintIn):
+    model = service.resolve_model(installed_models(), body.model)
+    parsed = complaint.parse(body.text, complaint.vocabulary_for(model))
+    return ComplaintOut.model_validate(present.complaint_out(model, parsed))
 
 
 @endpoint(

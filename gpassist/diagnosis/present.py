@@ -28,6 +28,30 @@ def symptom_ref(model, code: str) -> SymptomRef:
     return SymptomRef(code=code, zh=symptom.zh, en=symptom.en)
 
 
+def complaint_out(model, parsed) -> dict:
+    """The suggested findings of a complaint (``complaint.parse``) with the model's names."""
+    findings = []
+    for f in parsed.findings:
+        ref = symptom_ref(model, f.code)
+        findings.append(
+            {
+                "code": f.code,
+                "zh": ref.zh,
+                "en": ref.en,
+                "state": f.state,
+                "duration_days": f.duration_days,
+                "start": f.start,
+                "end": f.end,
+                "word": f.word,
+                "matched_code": f.matched_code,
+                "alternatives": list(f.alternatives),
+                "used": f.used,
+            }
+        )
+    unmatched = [{"text": c.text, "start": c.start, "end": c.end} for c in parsed.unmatched]
+    return {"model": model.name, "findings": findings, "unmatched": unmatched}
+
+
 def differential_entry(model, ranked) -> Differential:
     """One ranked condition of the response, probability rounded to six places."""
     c = ranked.condition

@@ -210,13 +210,55 @@ class SymptomHit(OutModel):
     zh: str
     en: str
     synonyms: list[str]
-    matched: str | None = Field(description="zh, synonym, initials, pinyin, en or code")
+    matched: str | None = Field(
+        description="zh, synonym, initials, pinyin, en or code; broader: found through a "
+        "broader code the model does not use (胸痛 chest-pain -> sharp-chest-pain)"
+    )
     match: str | None = Field(description="exact, prefix, word_prefix or substring")
 
 
 class SymptomList(OutModel):
     model: str
     items: list[SymptomHit]
+
+
+class ComplaintIn(ApiModel):
+    """The complaint as typed (主诉); read, never stored."""
+
+    text: Annotated[Str, Field(min_length=1, max_length=2000)] = Field(
+        description="Chinese free text, e.g. 发热3天，咳嗽，无胸痛，昨日被蜱虫叮咬",
+        examples=["发热3天，咳嗽，无胸痛，昨日被蜱虫叮咬"],
+    )
+    model: ModelName | None = Field(default=None, description="default general")
+
+
+class ComplaintFinding(OutModel):
+    code: str = Field(description="a symptom code of the model (one it uses where there is one)")
+    zh: str
+    en: str
+    state: Literal["present", "absent"]
+    duration_days: float | None = Field(description="how long (昨日 = 1, 今天 = 0); null: not said")
+    start: int = Field(description="offset of the word in the text (Unicode characters)")
+    end: int
+    word: str = Field(description="the word of the text that matched")
+    matched_code: str = Field(
+        description="the code the word names; differs from code when the "
+        "model does not use it and a narrower code was offered"
+    )
+    alternatives: list[str] = Field(description="other used codes for the same word")
+    used: bool = Field(description="whether the model uses the code (a feature or evidence)")
+
+
+class ComplaintClause(OutModel):
+    text: str
+    start: int
+    end: int
+
+
+class ComplaintOut(OutModel):
+    model: str
+    findings: list[ComplaintFinding] = Field(description="suggested findings, in text order")
+    unmatched: list[ComplaintClause] = Field(description="clauses that matched nothing")
 
 
 class ConfirmIn(ApiModel):

@@ -1,16 +1,20 @@
 """Symptom search over one model's vocabulary: Chinese, synonyms, pinyin initials, full pinyin,
 English or the code itself. Pure functions over the model's symptoms; no database.
 
-Ranking: an exact match beats a prefix, a prefix beats the start of a word, and that beats a
-substring anywhere; ties go to the field the doctor most likely meant (Chinese name, synonym,
-initials, full pinyin, English, code), then to the shorter name. ``fr`` finds 发热 (initials),
+Ranking: codes the model uses (a feature of its classifier or a row of its evidence) come before
+codes it ignores, whatever the match; then an exact match beats a prefix, a prefix beats the start
+of a word, and that beats a substring anywhere; ties go to the field the doctor most likely meant
+(Chinese name, synonym, initials, full pinyin, English, code), then to the shorter name. A match on
+a code the model ignores also finds its narrower used codes (field ``broader``): 胸痛 names
+``chest-pain``, which the general model has no evidence for, so ``sharp-chest-pain`` and
+``burning-chest-pain`` come first. ``fr`` finds 发热 (initials),
 ``fare`` or ``fa re`` finds it by full pinyin, ``fever`` by English, 发烧 by synonym.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -19,7 +23,7 @@ from pypinyin import Style, lazy_pinyin
 # Match kinds, best first.
 EXACT, PREFIX, WORD_PREFIX, SUBSTRING = 0, 1, 2, 3
 # Fields, in the order a tie is broken.
-FIELDS = ("zh", "synonym", "initials", "pinyin", "en", "code")
+FIELDS = ("zh", "synonym", "broader", "initials", "pinyin", "en", "code")
 _FIELD_RANK = {name: i for i, name in enumerate(FIELDS)}
 _SPACES = re.compile(r"[\s\-_'’]+")
 
@@ -100,11 +104,62 @@ def _keys_of(symptom: SymptomLike) -> list[_Key]:
     return keys
 
 
+def narrower_codes(
+    symptoms: Mapping[str, SymptomLike], used: Collection[str], evidence_counts: Mapping[str, int]
+) -> dict[str, tuple[str, ...]]:
+    """Unused code -> the used codes that name one kind of it (one word more in front:
+    ``chest-pain`` -> ``sharp-chest-pain``, ``burning-chest-pain``), most evidence rows first.
+    Only codes of two words or more, so ``pain`` does not expand to every pain of the body."""
+    out: dict[str, tuple[str, ...]] = {}
+    for code in symptoms:
+        if code in used or "-" not in code:
+            continue
+        found = [
+            other
+            for other in used
+            if other in symptoms
+            and other.endswith("-" + code)
+            and "-" not in other[: -len(code) - 1]
+        ]
+        if found:
+            found.sort(key=lambda other: (-evidence_counts.get(other, 0), other))
+            out[code] = tuple(found)
+    return out
+
+
+def used_codes(model) -> frozenset[str]:
+    """Symptom codes a diagnosis model uses: its classifier's features and its evidence rows."""
+    codes = set(getattr(getattr(model, "space", None), "symptoms", ()) or ())
+    codes.update(evidence_counts(model))
+    return frozenset(codes)
+
+
+def evidence_counts(model) -> dict[str, int]:
+    """Symptom code -> how many conditions list it in the model's evidence (0 rows: absent)."""
+    counts: dict[str, int] = {}
+    for rows in getattr(getattr(model, "kb", None), "evidence", {}).values():
+        for code in rows:
+            counts[code] = counts.get(code, 0) + 1
+    return counts
+
+
 class SymptomIndex:
     """Search keys of one vocabulary, built once per model (``index_for``)."""
 
-    def __init__(self, symptoms: Iterable[SymptomLike]) -> None:
+    def __init__(
+        self,
+        symptoms: Iterable[SymptomLike],
+        used: Collection[str] | None = None,
+        narrower: Mapping[str, tuple[str, ...]] | None = None,
+    ) -> None:
+        symptoms = list(symptoms)
         self._entries = [(s.code, len(s.zh or s.en), _keys_of(s)) for s in symptoms]
+        self._lengths = {code: length for code, length, _ in self._entries}
+        self.used = frozenset(s.code for s in symptoms) if used is None else frozenset(used)
+        self.narrower = dict(narrower or {})
+
+    def is_used(self, code: str) -> bool:
+        return code in self.used
 
     def search(self, query: str, limit: int = 20) -> list[Hit]:
         """The best match of every symptom that matches ``query``, best first, at most ``limit``."""
@@ -112,23 +167,34 @@ class SymptomIndex:
         if not q:
             return []
         q_compact = _compact(q)
-        ranked = []
-        for code, length, keys in self._entries:
-            best = None
+        best: dict[str, tuple[tuple[int, int, int], Hit]] = {}
+
+        def offer(score: tuple[int, int, int], hit: Hit) -> None:
+            if hit.code not in best or score < best[hit.code][0]:
+                best[hit.code] = (score, hit)
+
+        for code, _, keys in self._entries:
             for key in keys:
                 needle = q_compact if key.field in ("pinyin", "initials", "code") else q
                 kind = _match_kind(needle, key)
-                if kind is None:
-                    continue
-                score = (kind, _FIELD_RANK[key.field])
-                if best is None or score < best[0]:
-                    best = (score, key)
-            if best is not None:
-                (kind, field_rank), key = best
-                ranked.append(
-                    ((kind, field_rank, length, code), Hit(code, key.field, key.shown, kind))
+                if kind is not None:
+                    score = (kind, _FIELD_RANK[key.field], 0)
+                    offer(score, Hit(code, key.field, key.shown, kind))
+        for code, (score, _) in list(best.items()):
+            narrower = self.narrower.get(code, ()) if code not in self.used else ()
+            for order, other in enumerate(narrower):  # most evidence rows first
+                offer(
+                    (score[0], _FIELD_RANK["broader"], order), Hit(other, "broader", code, score[0])
                 )
-        ranked.sort(key=lambda pair: pair[0])
+        ranked = sorted(
+            best.values(),
+            key=lambda pair: (
+                pair[1].code not in self.used,
+                *pair[0],
+                self._lengths.get(pair[1].code, 0),
+                pair[1].code,
+            ),
+        )
         return [hit for _, hit in ranked[:limit]]
 
 
@@ -150,14 +216,20 @@ def _match_kind(needle: str, key: _Key) -> int | None:
     return None
 
 
-_INDEXES: dict[int, tuple[Mapping[str, SymptomLike], SymptomIndex]] = {}
+_INDEXES: dict[tuple[int, int], tuple[object, object, SymptomIndex]] = {}
 
 
-def index_for(symptoms: Mapping[str, SymptomLike]) -> SymptomIndex:
-    """The index of a model's ``symptoms``, built on first use; models live as long as the
-    process, and the mapping is kept with its index so its id cannot be reused."""
-    cached = _INDEXES.get(id(symptoms))
-    if cached is None or cached[0] is not symptoms:
-        cached = (symptoms, SymptomIndex(symptoms.values()))
-        _INDEXES[id(symptoms)] = cached
-    return cached[1]
+def index_for(symptoms: Mapping[str, SymptomLike], model=None) -> SymptomIndex:
+    """The index of a model's ``symptoms`` (with ``model``, what it uses ranks first), built on
+    first use; models live as long as the process, and the mapping and model are kept with their
+    index so their ids cannot be reused."""
+    key = (id(symptoms), id(model))
+    cached = _INDEXES.get(key)
+    if cached is None or cached[0] is not symptoms or cached[1] is not model:
+        used = used_codes(model) if model is not None else None
+        narrower = (
+            narrower_codes(symptoms, used, evidence_counts(model)) if used is not None else None
+        )
+        cached = (symptoms, model, SymptomIndex(symptoms.values(), used, narrower))
+        _INDEXES[key] = cached
+    return cached[2]

@@ -140,10 +140,14 @@ def headline_metrics(metrics: Mapping[str, Any]) -> dict[str, Any]:
 def search_symptoms(models: Models, q: str | None, model_name: str | None, limit: int):
     """(model, [(symptom, hit or None)]) — matches of ``q``, or the vocabulary when q is empty."""
     model = resolve_model(models, model_name, "query.model")
+    index = index_for(model.symptoms, model)
     if not q:
-        ordered = sorted(model.symptoms.values(), key=lambda s: (s.pinyin or s.en).lower())
+        ordered = sorted(
+            model.symptoms.values(),
+            key=lambda s: (not index.is_used(s.code), (s.pinyin or s.en).lower()),
+        )
         return model, [(s, None) for s in ordered[:limit]]
-    hits = index_for(model.symptoms).search(q, limit)
+    hits = index.search(q, limit)
     return model, [(model.symptoms[h.code], h) for h in hits]
 
 
@@ -152,7 +156,7 @@ def check_evidence(model, evidence: Mapping[str, str]) -> None:
     unknown = [code for code in evidence if code not in model.symptoms]
     if not unknown:
         return
-    index = index_for(model.symptoms)
+    index = index_for(model.symptoms, model)
     errors = []
     for code in unknown[:20]:
         near = [h.code for h in index.search(code, 3)]

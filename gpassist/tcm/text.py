@@ -4,7 +4,8 @@ A record is split into clauses at ，。；！？ and line breaks (but not at �
 share one negation: 无胸闷、胸痛). Inside a clause, everything after a negation cue (无, 否认, 未见,
 未, 不, …) up to the end of the clause is negated, so ``无胸闷胸痛`` yields ``NEG:胸闷`` and
 ``NEG:胸痛`` and never the plain ``胸闷`` a present complaint yields. Words that merely contain a
-cue character (无力, 不适, 不宁, 未愈…) are not cues.
+cue character (无力, 不适, 不宁, 未愈…) are not cues; the cue lists are shared with the
+diagnosis complaint parser (``gpassist/zh_text.py``).
 
 Tokens come in two kinds: jieba words and character n-grams (1-3), both prefixed ``NEG:`` when
 negated. The vectoriser that counts them is scikit-learn's (see features.py); it stays in Python
@@ -18,54 +19,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from gpassist.zh_text import cue_at, not_cue_at
+
 NEGATED = "NEG:"
 CLAUSE_BREAK = re.compile(r"[，,。；;！!？?\n\r：:]+")
-# Longest first, so 未闻及 wins over 未 and 否认 over nothing.
-NEGATION_CUES = (
-    "否认",
-    "未闻及",
-    "未触及",
-    "未引出",
-    "未见",
-    "未及",
-    "没有",
-    "不伴",
-    "无",
-    "未",
-    "不",
-    "非",
-)
-# Words that start with (or contain) a cue character but state a finding, not its absence.
-NOT_CUES = (
-    "无力",
-    "无华",
-    "无神",
-    "无明显诱因",  # says nothing about a symptom; leave the clause that follows un-negated
-    "不适",
-    "不宁",
-    "不安",
-    "不寐",
-    "不利",
-    "不畅",
-    "不佳",
-    "不振",
-    "不足",
-    "不齐",
-    "不规则",
-    "不稳",
-    "不清",
-    "不化",
-    "不易",
-    "不能",
-    "不欲",
-    "不详",
-    "未愈",
-    "未予",
-    "未经",
-    "未规律",
-    "未系统",
-    "非常",
-)
 
 
 @dataclass(frozen=True)
@@ -80,16 +37,6 @@ def clauses(text: str) -> list[str]:
     return [c.strip() for c in CLAUSE_BREAK.split(text or "") if c.strip()]
 
 
-def _cue_at(clause: str, i: int) -> str | None:
-    for word in NOT_CUES:
-        if clause.startswith(word, i):
-            return None
-    for cue in NEGATION_CUES:
-        if clause.startswith(cue, i):
-            return cue
-    return None
-
-
 def spans(text: str) -> list[Span]:
     """Split ``text`` into spans, each either plainly stated or negated to the end of its clause.
 
@@ -101,9 +48,9 @@ def spans(text: str) -> list[Span]:
         i = 0
         start = 0
         while i < len(clause):
-            cue = _cue_at(clause, i)
+            cue = cue_at(clause, i)
             if cue is None:
-                skip = next((w for w in NOT_CUES if clause.startswith(w, i)), "")
+                skip = not_cue_at(clause, i)
                 i += max(len(skip), 1)
                 continue
             if clause[start:i]:

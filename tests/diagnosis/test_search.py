@@ -8,7 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from gpassist.diagnosis.search import EXACT, PREFIX, SUBSTRING, SymptomIndex, index_for
+from gpassist.diagnosis.search import (
+    EXACT,
+    PREFIX,
+    SUBSTRING,
+    SymptomIndex,
+    evidence_counts,
+    index_for,
+    narrower_codes,
+    used_codes,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -133,3 +142,72 @@ def test_every_symptom_of_every_committed_model_is_found_by_its_names(installed)
                 hits = index.search(query, limit=500)
                 exact = [h.code for h in hits if h.kind == EXACT]
                 assert symptom.code in exact, (name, symptom.code, query)
+
+
+# --- codes the model uses first ----------------------------------------------------------------
+
+PAIN = [
+    Sym("chest-pain", "Chest pain", "胸痛", ("胸口疼",), "xiong tong", "xt"),
+    Sym("sharp-chest-pain", "Sharp chest pain", "胸部刺痛", (), "xiong bu ci tong", "xbct"),
+    Sym("burning-chest-pain", "Burning chest pain", "胸部烧灼痛", (), "", ""),
+    Sym("chest-tightness", "Chest tightness", "胸闷", ("胸痛憋闷",), "xiong men", "xm"),
+    Sym("pain", "Pain", "疼痛", (), "teng tong", "tt"),
+    Sym("back-pain", "Back pain", "背痛", (), "bei tong", "bt"),
+]
+
+
+@pytest.fixture(scope="module")
+def pain_index() -> SymptomIndex:
+    symptoms = {s.code: s for s in PAIN}
+    used = {"sharp-chest-pain", "burning-chest-pain", "chest-tightness", "back-pain"}
+    counts = {"sharp-chest-pain": 115, "burning-chest-pain": 6, "back-pain": 110}
+    return SymptomIndex(PAIN, used, narrower_codes(symptoms, used, counts))
+
+
+def test_used_codes_rank_before_unused_whatever_the_match(pain_index):
+    hits = pain_index.search("胸痛")
+    assert [h.code for h in hits] == [
+        "sharp-chest-pain",  # through chest-pain, most evidence rows first
+        "burning-chest-pain",
+        "chest-tightness",  # a used substring still beats the unused exact name
+        "chest-pain",
+    ]
+    assert (hits[0].matched_field, hits[0].kind) == ("broader", EXACT)
+    assert hits[-1].matched_field == "zh"
+
+
+def test_narrower_codes_need_one_word_in_front_of_a_two_word_code():
+    symptoms = {s.code: s for s in PAIN}
+    used = {"sharp-chest-pain", "burning-chest-pain", "back-pain"}
+    narrower = narrower_codes(symptoms, used, {"burning-chest-pain": 9})
+    # pain is one word: it does not expand to every used pain of the body
+    assert narrower == {"chest-pain": ("burning-chest-pain", "sharp-chest-pain")}
+
+
+def test_used_codes_of_a_loaded_model_are_features_and_evidence(installed):
+    general = installed["general"]
+    used = used_codes(general)
+    assert "sharp-chest-pain" in used and "fever" in used
+    assert set(evidence_counts(general)) <= used
+
+
+@pytest.mark.parametrize("word", ["胸痛", "腹痛", "xt", "chest pain"])
+def test_common_words_find_a_code_the_general_model_uses_first(word, installed):
+    general = installed["general"]
+    used = used_codes(general)
+    hits = index_for(general.symptoms, general).search(word)
+    assert hits and hits[0].code in used, [h.code for h in hits[:5]]
+    # every used hit comes before every unused one
+    flags = [h.code in used for h in hits]
+    assert flags == sorted(flags, reverse=True)
+
+
+def test_the_search_endpoint_ranks_used_codes_first(api, installed):
+    general = installed["general"]
+    used = used_codes(general)
+    for word in ("胸痛", "腹痛"):
+        items = api.get(f"/api/v1/diagnosis/symptoms?q={word}", as_="doctor_a").get_json()["items"]
+        assert items[0]["code"] in used and items[0]["matched"] in ("zh", "synonym", "broader")
+    listing = api.get("/api/v1/diagnosis/symptoms?limit=500", as_="doctor_a").get_json()["items"]
+    flags = [item["code"] in used for item in listing]
+    assert flags == sorted(flags, reverse=True)

@@ -40,6 +40,7 @@
     ui.loading(node);
     gpassist.call("GET", base + "/enrolments").then(function (list) {
       var active = list.items.filter(function (e) { return e.status === "active"; });
+      document.dispatchEvent(new CustomEvent("programs-loaded", { detail: active }));
       ui.replace(node, ui.table([
         { title: S.program, render: function (e) { return ui.text(e.program_name); } },
         { title: S.next_due, render: function (e) { return e.next_due; } },
