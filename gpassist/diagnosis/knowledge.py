@@ -24,6 +24,27 @@ from gpassist.diagnosis.features import AGE_BAND_NAMES, SEXES
 REPO_ROOT = Path(__file__).resolve().parents[2]
 URGENCIES = ("emergency", "urgent", "routine")
 
+# Finding kinds (symptoms.csv ``kind``) and the leak a finding gets when its ``leak`` cell is empty:
+# P(finding reported | the patient's condition does not explain it). Order-of-magnitude defaults
+# (judgement, documented in docs/diagnosis.md): an ordinary complaint is volunteered by about one
+# patient in a hundred who has some other illness, an examination sign or a laboratory result by
+# one in two hundred, an exposure by one in fifty (field work and travel are common in a farming
+# county), a known chronic diagnosis by one in twenty (adult hypertension alone is ~25 %).
+FINDING_KINDS = ("symptom", "sign", "exposure", "history", "lab")
+DEFAULT_LEAK = {"symptom": 0.01, "sign": 0.005, "exposure": 0.02, "history": 0.05, "lab": 0.005}
+# Base rate of a condition in a county clinic's consultations by ``prior_tier`` (relative weights,
+# one decade apart; see docs/diagnosis.md and the model card for their basis). A condition without
+# a tier counts as ``uncommon``.
+PRIOR_TIERS = {
+    "very-common": 1.0,
+    "common": 0.1,
+    "uncommon": 0.01,
+    "rare": 0.001,
+    "very-rare": 0.0001,
+}
+DEFAULT_TIER = "uncommon"
+REGIONAL = ("everywhere", "endemic-cn", "absent-cn")
+
 
 class KnowledgeBaseError(ValueError):
     """A knowledge-base folder is missing a file or holds an inconsistent one."""
@@ -38,6 +59,8 @@ class Symptom:
     synonyms: tuple[str, ...]
     pinyin: str
     initials: str
+    kind: str = "symptom"
+    leak: float | None = None  # None: DEFAULT_LEAK[kind]
 
 
 @dataclass(frozen=True)
@@ -49,6 +72,8 @@ class Condition:
     icd10: str | None
     icd10_status: str
     urgency: str
+    prior_tier: str = DEFAULT_TIER
+    regional: str = "everywhere"
 
 
 @dataclass(frozen=True)
@@ -113,7 +138,28 @@ def _symptom(row: dict[str, str]) -> Symptom:
         synonyms=synonyms,
         pinyin=row.get("pinyin") or "",
         initials=row.get("initials") or "",
+        kind=_choice(row, "kind", FINDING_KINDS, "symptom", "symptoms.csv"),
+        leak=_leak(row),
     )
+
+
+def _choice(row: dict[str, str], column: str, allowed, default: str, file: str) -> str:
+    value = (row.get(column) or "").strip() or default
+    if value not in allowed:
+        raise KnowledgeBaseError(
+            f"{file} {row['code']}: {column} {value!r} is not one of {allowed}"
+        )
+    return value
+
+
+def _leak(row: dict[str, str]) -> float | None:
+    text = (row.get("leak") or "").strip()
+    if not text:
+        return None
+    leak = float(text)
+    if not 0.0 < leak < 1.0:
+        raise KnowledgeBaseError(f"symptoms.csv {row['code']}: leak {leak} is not in (0, 1)")
+    return leak
 
 
 def _condition(row: dict[str, str]) -> Condition:
@@ -128,6 +174,8 @@ def _condition(row: dict[str, str]) -> Condition:
         icd10=(row.get("icd10") or "").strip() or None,
         icd10_status=row.get("icd10_status") or "machine",
         urgency=urgency,
+        prior_tier=_choice(row, "prior_tier", tuple(PRIOR_TIERS), DEFAULT_TIER, "conditions.csv"),
+        regional=_choice(row, "regional", REGIONAL, "everywhere", "conditions.csv"),
     )
 
 
@@ -172,14 +220,38 @@ class GenerativeTables:
 
     conditions: tuple[str, ...]
     symptoms: tuple[str, ...]
-    p: np.ndarray  # (C, S) P(present | condition)
+    p: np.ndarray  # (C, S) P(present | condition) as the KB lists it (0 when unlisted)
     age: np.ndarray  # (C, 8) P(band | condition)
     sex: np.ndarray  # (C, 2) P(sex | condition)
+    leak: np.ndarray | None = None  # (S,) P(reported | not explained); None: no leak (old KBs)
+    prior: np.ndarray | None = None  # (C,) county base rate, sums to 1; None: uniform
+
+    @property
+    def leaks(self) -> np.ndarray:
+        return self.leak if self.leak is not None else np.zeros(len(self.symptoms))
+
+    @property
+    def priors(self) -> np.ndarray:
+        if self.prior is not None:
+            return self.prior
+        return np.full(len(self.conditions), 1.0 / len(self.conditions))
+
+    def noisy_or(self) -> np.ndarray:
+        """(C, S) P(finding present | condition) = 1 − (1 − leak_s)(1 − p_cs): the condition
+        causes the finding with p_cs, or something else does with the leak."""
+        return 1.0 - (1.0 - self.leaks[None, :]) * (1.0 - self.p)
 
     def restricted(self, codes: list[str]) -> GenerativeTables:
         rows = [self.conditions.index(c) for c in codes]
+        prior = None if self.prior is None else self.prior[rows] / self.prior[rows].sum()
         return GenerativeTables(
-            tuple(codes), self.symptoms, self.p[rows], self.age[rows], self.sex[rows]
+            tuple(codes),
+            self.symptoms,
+            self.p[rows],
+            self.age[rows],
+            self.sex[rows],
+            self.leak,
+            prior,
         )
 
 
@@ -203,4 +275,20 @@ def generative_tables(kb: KnowledgeBase) -> GenerativeTables:
     demographics = [kb.demographics.get(c, {}) for c in conditions]
     age = np.array([[d.get(b, 0.0) for b in AGE_BAND_NAMES] for d in demographics])
     sex = np.array([[d.get(f"sex-{s}", 0.0) for s in SEXES] for d in demographics])
-    return GenerativeTables(conditions, symptoms, p, _normalised(age), _normalised(sex))
+    leak = np.array([finding_leak(kb.symptoms.get(s)) for s in symptoms])
+    tiers = np.array([PRIOR_TIERS[_tier(kb, c)] for c in conditions])
+    return GenerativeTables(
+        conditions, symptoms, p, _normalised(age), _normalised(sex), leak, tiers / tiers.sum()
+    )
+
+
+def finding_leak(symptom: Symptom | None) -> float:
+    """The finding's leak: its own, or its kind's default."""
+    if symptom is None:
+        return DEFAULT_LEAK["symptom"]
+    return symptom.leak if symptom.leak is not None else DEFAULT_LEAK[symptom.kind]
+
+
+def _tier(kb: KnowledgeBase, code: str) -> str:
+    condition = kb.conditions.get(code)
+    return condition.prior_tier if condition is not None else DEFAULT_TIER

@@ -5,14 +5,21 @@ training artifacts (model.onnx, metadata.json, metrics.json; likelihoods.json fo
 ``load_model`` reads them once per process; ``rank`` and ``next_question`` are the one engine used
 by the HTTP API and by ``gpassist diagnosis evaluate``.
 
+For ``general`` every P(present | condition) below is the noisy-OR one, 1 − (1 − leak)(1 − p)
+(``knowledge.GenerativeTables.noisy_or``), the same the ONNX model was built from.
+
 Out of scope (``Ranking.out_of_scope``): some symptom is present and either fewer than half of the
 present symptoms are used by the model's features, or the geometric mean of P(present | leading
 condition) over the used present symptoms is below 0.02 (the leading condition hardly explains
-them). On ``general``, about 0.5 % of patients simulated from the KB itself fall below 0.05, so 0.02
-rarely flags an in-scope case; evidence scattered over unrelated systems scores near 0.001.
+them: a finding it does not explain scores its leak, 0.005-0.01 for most findings).
+
+Multipliers (``rank(..., multipliers=)``): the county's season and region factors per condition
+(``epidemiology.py``); the posterior becomes ∝ ONNX probability × multiplier, which is the same as
+adding log multiplier to the model's log prior (the softmax's normaliser cancels).
 
 Supporting evidence of a condition c: the present symptoms s whose likelihood ratio
-P(s | c) / Σ_c' π(c') P(s | c') is above 1, strongest first (at most five).
+P(s | c) / Σ_c' π(c') P(s | c') is above 1, strongest first (at most five); computed only for the
+first ``top_k`` conditions of the ranking when ``top_k`` is given (the rest get none).
 """
 
 from __future__ import annotations
@@ -157,32 +164,49 @@ class DiagnosisModel:
         """(C,) probabilities in label order (no checks; the evaluation loop uses this)."""
         return self.probabilities_of(self.encode(evidence, age, sex))[0]
 
-    def rank(self, evidence: Evidence, age: int | None = None, sex: str | None = None) -> Ranking:
+    def rank(
+        self,
+        evidence: Evidence,
+        age: int | None = None,
+        sex: str | None = None,
+        multipliers: np.ndarray | None = None,
+        top_k: int | None = None,
+    ) -> Ranking:
+        """Every condition, most probable first. ``multipliers`` (label order) reweight the
+        posterior (season, region); ``top_k`` limits the supporting-evidence work."""
         self.check(evidence, age, sex)
         posterior = self.posterior(evidence, age, sex)
+        if multipliers is not None:
+            posterior = posterior * multipliers
+            posterior = posterior / posterior.sum()
         present = [c for c, s in evidence.items() if s == "present"]
         used = [c for c in present if c in self._columns]
         ignored = tuple(sorted(c for c in evidence if c not in self._columns))
-        supporting = self._supporting(posterior, used)
         order = np.argsort(-posterior, kind="stable")
+        explained = order if top_k is None else order[:top_k]
+        supporting = self._supporting(posterior, used, explained)
         ranked = tuple(
-            RankedCondition(self.conditions[self.labels[i]], float(posterior[i]), supporting[i])
+            RankedCondition(
+                self.conditions[self.labels[i]], float(posterior[i]), supporting.get(i, ())
+            )
             for i in order
         )
         notes = self._scope_notes(posterior, present, used)
         return Ranking(ranked, bool(notes), tuple(notes), ignored)
 
-    def _supporting(self, posterior: np.ndarray, used: list[str]) -> list[tuple[str, ...]]:
+    def _supporting(
+        self, posterior: np.ndarray, used: list[str], rows: np.ndarray
+    ) -> dict[int, tuple[str, ...]]:
         if not used:
-            return [()] * len(self.labels)
+            return {}
         columns = [self._columns[c] for c in used]
         likelihood = np.maximum(self.answers.present[:, columns], 1e-12)  # (C, k)
         mixture = posterior @ likelihood
-        lift = np.log(likelihood) - np.log(mixture)
-        result = []
-        for row in lift:
+        lift = np.log(likelihood[rows]) - np.log(mixture)
+        result = {}
+        for i, row in zip(rows, lift, strict=True):
             order = [j for j in np.argsort(-row, kind="stable") if row[j] > 0]
-            result.append(tuple(used[j] for j in order[:MAX_SUPPORTING]))
+            result[int(i)] = tuple(used[j] for j in order[:MAX_SUPPORTING])
         return result
 
     def _scope_notes(
@@ -259,12 +283,13 @@ def model_root() -> Path:
 
 
 def answer_model_for(kb: KnowledgeBase, folder: Path, labels: tuple[str, ...]) -> AnswerModel:
-    """general: the KB's P(symptom | condition); benchmark sets: likelihoods.json from training."""
+    """general: the KB's noisy-OR P(symptom | condition), the model's own likelihood (frequency:
+    prior-weighted); benchmark sets: likelihoods.json from training."""
     if kb.kind == "generative":
         tables = generative_tables(kb)
         rows = [tables.conditions.index(c) for c in labels]
-        p = tables.p[rows]
-        return AnswerModel(tables.symptoms, p, 1.0 - p, tables.p.mean(axis=0))
+        p = tables.noisy_or()[rows]
+        return AnswerModel(tables.symptoms, p, 1.0 - p, tables.priors[rows] @ p)
     data = json.loads((folder / "likelihoods.json").read_text(encoding="utf-8"))
     rows = [data["conditions"].index(c) for c in labels]
     return AnswerModel(
