@@ -32,15 +32,18 @@ URGENCIES = ("emergency", "urgent", "routine")
 # county), a known chronic diagnosis by one in twenty (adult hypertension alone is ~25 %).
 FINDING_KINDS = ("symptom", "sign", "exposure", "history", "lab")
 DEFAULT_LEAK = {"symptom": 0.01, "sign": 0.005, "exposure": 0.02, "history": 0.05, "lab": 0.005}
-# Base rate of a condition in a county clinic's consultations by ``prior_tier`` (relative weights,
-# one decade apart; see docs/diagnosis.md and the model card for their basis). A condition without
-# a tier counts as ``uncommon``.
+# Base rate of a condition in a county clinic's consultations by ``prior_tier``: the KB's tiers
+# are shares of village/township clinic visits (very-common ≥ 5 %, common 0.5-5 %, uncommon
+# 0.05-0.5 %, rare 0.005-0.05 %, very-rare < 0.005 %; curated/priors.yaml); each tier's number is
+# the geometric middle of its band (10 % for the open top band, 0.002 % for the bottom one).
+# Only ratios matter (the prior is normalised over the KB's conditions). A condition without a
+# tier counts as ``DEFAULT_TIER``.
 PRIOR_TIERS = {
-    "very-common": 1.0,
-    "common": 0.1,
-    "uncommon": 0.01,
-    "rare": 0.001,
-    "very-rare": 0.0001,
+    "very-common": 0.1,
+    "common": 0.016,
+    "uncommon": 0.0016,
+    "rare": 0.00016,
+    "very-rare": 0.00002,
 }
 DEFAULT_TIER = "uncommon"
 REGIONAL = ("everywhere", "endemic-cn", "absent-cn")

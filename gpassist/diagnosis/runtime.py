@@ -9,9 +9,11 @@ For ``general`` every P(present | condition) below is the noisy-OR one, 1 − (1
 (``knowledge.GenerativeTables.noisy_or``), the same the ONNX model was built from.
 
 Out of scope (``Ranking.out_of_scope``): some symptom is present and either fewer than half of the
-present symptoms are used by the model's features, or the geometric mean of P(present | leading
-condition) over the used present symptoms is below 0.02 (the leading condition hardly explains
-them: a finding it does not explain scores its leak, 0.005-0.01 for most findings).
+present symptoms are used by the model's features, or the leading condition hardly explains them.
+``general``: a present finding is explained when P(present | leading) is at least twice its leak
+(the rate of a condition that does not explain it); flagged when none is explained, or when at
+least two are not and they are at least as many as the explained ones. Benchmark sets: the
+geometric mean of P(present | leading) over the used present symptoms is below 0.02.
 
 Multipliers (``rank(..., multipliers=)``): the county's season and region factors per condition
 (``epidemiology.py``); the posterior becomes ∝ ONNX probability × multiplier, which is the same as
@@ -44,6 +46,7 @@ from gpassist.diagnosis.knowledge import (
     Condition,
     KnowledgeBase,
     Symptom,
+    finding_leak,
     generative_tables,
     load_kb,
 )
@@ -68,7 +71,8 @@ log = logging.getLogger(__name__)
 Evidence = Mapping[str, str]
 DEFAULT_MODEL = "general"
 MAX_SUPPORTING = 5
-EXPLAINED_PROBABILITY = 0.02
+EXPLAINED_LIFT = 2.0  # general
+EXPLAINED_PROBABILITY = 0.02  # benchmark sets
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,8 @@ class DiagnosisModel:
         self.session = inference_session(onnx_bytes)
         self.answers = answers
         self._columns = self.space.index()
+        # general: P(present | a condition that does not explain it), the leaks
+        self.leaks = leaks_of(kb, self.space.symptoms)
         self.stop_probability = float(
             metadata.get("interview", {}).get("stop_probability", STOP_PROBABILITY)
         )
@@ -224,10 +230,17 @@ class DiagnosisModel:
                 }
             ]
         top = int(np.argmax(posterior))
-        likelihoods = self.answers.present[top, [self._columns[c] for c in used]]
-        typical = float(np.exp(np.log(np.maximum(likelihoods, 1e-6)).mean())) if used else 1.0
-        if typical < EXPLAINED_PROBABILITY:
+        columns = [self._columns[c] for c in used]
+        likelihoods = self.answers.present[top, columns]
+        if self.leaks is not None:
+            unexplained = int((likelihoods < EXPLAINED_LIFT * self.leaks[columns]).sum())
+            explained = len(used) - unexplained
+            hardly = explained == 0 or (unexplained >= 2 and unexplained >= explained)
+        else:  # benchmark sets: geometric mean of P(present | leading) below 0.02
+            typical = float(np.exp(np.log(np.maximum(likelihoods, 1e-6)).mean()))
             unexplained = int((likelihoods < EXPLAINED_PROBABILITY).sum())
+            hardly = typical < EXPLAINED_PROBABILITY
+        if used and hardly:
             return [
                 {
                     "zh": f"首位疾病难以解释 {unexplained}/{len(used)} 个阳性症状,"
@@ -298,6 +311,12 @@ def answer_model_for(kb: KnowledgeBase, folder: Path, labels: tuple[str, ...]) -
         np.asarray(data["absent"], dtype=float)[rows],
         np.asarray(data["frequency"], dtype=float),
     )
+
+
+def leaks_of(kb: KnowledgeBase, symptoms: tuple[str, ...]) -> np.ndarray | None:
+    if kb.kind != "generative":
+        return None
+    return np.array([finding_leak(kb.symptoms.get(code)) for code in symptoms])
 
 
 _CACHE: dict[Path, DiagnosisModel] = {}

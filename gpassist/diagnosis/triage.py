@@ -193,6 +193,7 @@ class RankedUrgency:
     zh: str
     en: str
     urgency: str  # emergency | urgent | routine
+    probability: float = 1.0  # the model's posterior (unknown: counts fully, the safe side)
 
 
 @dataclass(frozen=True)
