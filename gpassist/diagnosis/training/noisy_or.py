@@ -124,6 +124,9 @@ class NoisyOrClassifier(ClassifierMixin, BaseEstimator):
         linear.classes_ = self.classes_
         linear.coef_ = self.coef_.copy()
         linear.intercept_ = self.intercept_.copy()
+        if len(self.classes_) == 2:  # scikit-learn's binary form: one logit, class 1 against 0
+            linear.coef_ = (self.coef_[1] - self.coef_[0])[None, :]
+            linear.intercept_ = np.array([self.intercept_[1] - self.intercept_[0]])
         linear.n_features_in_ = self.n_features_in_
         linear.n_iter_ = np.array([0])
         return linear
