@@ -4,8 +4,15 @@ Format: docs in the KB brief.
 
 A knowledge base is the project's own files: ``kb.yaml`` (manifest), ``symptoms.csv`` and
 ``conditions.csv`` (names, ICD-10, urgency), and for the generative ``general`` model
-``evidence.csv`` (P(symptom | condition)), ``demographics.csv`` (age-band and sex odds) and
-``subsets.json``. Benchmark ("cases") kinds name their training file in the manifest.
+``evidence.csv`` (P(symptom | condition) and its source key), ``demographics.csv`` (age-band and
+sex odds), ``aliases.csv`` (old or convenience codes -> current codes) and ``subsets.json``.
+Benchmark ("cases") kinds name their training file in the manifest.
+
+Issue 13 columns are optional, so older and benchmark KBs load unchanged: ``symptoms.csv``
+``kind`` (symptom | sign | exposure | history | lab), ``leak`` (P(reported | not explained by the
+condition); None = the model's default) and ``leak_source``; ``conditions.csv`` ``prior_tier``,
+``prior_source`` and ``regional`` (everywhere | endemic-cn | absent-cn); ``evidence.csv``
+``source``.
 """
 
 from __future__ import annotations
@@ -23,6 +30,9 @@ from gpassist.diagnosis.features import AGE_BAND_NAMES, SEXES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 URGENCIES = ("emergency", "urgent", "routine")
+FINDING_KINDS = ("symptom", "sign", "exposure", "history", "lab")
+PRIOR_TIERS = ("very-common", "common", "uncommon", "rare", "very-rare")
+REGIONAL = ("everywhere", "endemic-cn", "absent-cn")
 
 
 class KnowledgeBaseError(ValueError):
@@ -38,6 +48,9 @@ class Symptom:
     synonyms: tuple[str, ...]
     pinyin: str
     initials: str
+    kind: str = "symptom"
+    leak: float | None = None
+    leak_source: str = ""
 
 
 @dataclass(frozen=True)
@@ -49,6 +62,10 @@ class Condition:
     icd10: str | None
     icd10_status: str
     urgency: str
+    # None when the KB states no tier (benchmark KBs): the model then uses a uniform prior
+    prior_tier: str | None = None
+    prior_source: str = ""
+    regional: str = "everywhere"
 
 
 @dataclass(frozen=True)
@@ -62,6 +79,10 @@ class KnowledgeBase:
     # generative kind only: condition -> factor (age band / sex-*) -> odds
     demographics: dict[str, dict[str, float]] = field(default_factory=dict)
     subsets: dict[str, list[str]] = field(default_factory=dict)
+    # generative kind only: condition -> symptom -> source key of kb.yaml `sources:` ("" = unstated)
+    evidence_sources: dict[str, dict[str, str]] = field(default_factory=dict)
+    # (kind, old code) -> current code; kind is "symptom" or "condition"
+    aliases: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -91,6 +112,14 @@ class KnowledgeBase:
         names = ("kb.yaml", "symptoms.csv", "conditions.csv", "evidence.csv", "demographics.csv")
         return [self.folder / n for n in names if (self.folder / n).exists()]
 
+    def source_keys(self) -> set[str]:
+        """The keys of the manifest's ``sources:`` (entries without a key are not citable)."""
+        return {s["key"] for s in self.manifest.get("sources", []) if s.get("key")}
+
+    def resolve(self, kind: str, code: str) -> str:
+        """The current code for ``code`` (itself when it is current or unknown)."""
+        return self.aliases.get((kind, code), code)
+
 
 def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -103,6 +132,22 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def _choice(row: dict[str, str], column: str, allowed: tuple[str, ...], default):
+    value = (row.get(column) or "").strip() or default
+    if value is not None and value not in allowed:
+        raise KnowledgeBaseError(f"{row['code']}: {column} {value!r} (expected one of {allowed})")
+    return value
+
+
+def _probability(text: str | None, what: str) -> float | None:
+    if text is None or not text.strip():
+        return None
+    value = float(text)
+    if not 0 < value <= 1:
+        raise KnowledgeBaseError(f"{what}: probability {value} outside (0, 1]")
+    return value
+
+
 def _symptom(row: dict[str, str]) -> Symptom:
     synonyms = tuple(s.strip() for s in (row.get("synonyms") or "").split(";") if s.strip())
     return Symptom(
@@ -113,6 +158,9 @@ def _symptom(row: dict[str, str]) -> Symptom:
         synonyms=synonyms,
         pinyin=row.get("pinyin") or "",
         initials=row.get("initials") or "",
+        kind=_choice(row, "kind", FINDING_KINDS, "symptom"),
+        leak=_probability(row.get("leak"), f"symptoms.csv {row['code']} leak"),
+        leak_source=(row.get("leak_source") or "").strip(),
     )
 
 
@@ -128,6 +176,9 @@ def _condition(row: dict[str, str]) -> Condition:
         icd10=(row.get("icd10") or "").strip() or None,
         icd10_status=row.get("icd10_status") or "machine",
         urgency=urgency,
+        prior_tier=_choice(row, "prior_tier", PRIOR_TIERS, None),
+        prior_source=(row.get("prior_source") or "").strip(),
+        regional=_choice(row, "regional", REGIONAL, "everywhere"),
     )
 
 
@@ -140,9 +191,25 @@ def load_kb(folder: Path) -> KnowledgeBase:
     symptoms = {row["code"]: _symptom(row) for row in _rows(folder / "symptoms.csv")}
     conditions = {row["code"]: _condition(row) for row in _rows(folder / "conditions.csv")}
     kb = KnowledgeBase(folder=folder, manifest=manifest, symptoms=symptoms, conditions=conditions)
+    _load_aliases(kb)
     if manifest["kind"] == "generative":
         _load_generative(kb)
     return kb
+
+
+def _load_aliases(kb: KnowledgeBase) -> None:
+    """``aliases.csv`` (optional): kind,old_code,new_code; every alias must name a current code."""
+    path = kb.folder / "aliases.csv"
+    if not path.exists():
+        return
+    known = {"symptom": kb.symptoms, "condition": kb.conditions}
+    for row in _rows(path):
+        kind, old, new = row["kind"], row["old_code"], row["new_code"]
+        if kind not in known or new not in known[kind]:
+            raise KnowledgeBaseError(f"aliases.csv: {kind} {old} -> unknown {new}")
+        if old in known[kind]:
+            raise KnowledgeBaseError(f"aliases.csv: {old} is a current {kind} code, not an alias")
+        kb.aliases[(kind, old)] = new
 
 
 def _load_generative(kb: KnowledgeBase) -> None:
@@ -150,7 +217,11 @@ def _load_generative(kb: KnowledgeBase) -> None:
         condition, symptom = row["condition"], row["symptom"]
         if condition not in kb.conditions or symptom not in kb.symptoms:
             raise KnowledgeBaseError(f"evidence.csv names unknown {condition}/{symptom}")
-        kb.evidence.setdefault(condition, {})[symptom] = float(row["probability"])
+        probability = _probability(row["probability"], f"evidence.csv {condition}/{symptom}")
+        if probability is None:
+            raise KnowledgeBaseError(f"evidence.csv {condition}/{symptom}: no probability")
+        kb.evidence.setdefault(condition, {})[symptom] = probability
+        kb.evidence_sources.setdefault(condition, {})[symptom] = (row.get("source") or "").strip()
     for row in _rows(kb.folder / "demographics.csv"):
         kb.demographics.setdefault(row["condition"], {})[row["factor"]] = float(row["odds"])
     subsets = kb.folder / "subsets.json"
