@@ -11,7 +11,11 @@ flags, leaks, name mappings), and writes ``symptoms.csv``, ``conditions.csv``, `
 
 Likelihood layers, first one wins for a (condition, finding) pair: the curated condition files
 (``conditions.yaml``, ``evidence.yaml``), the curated cross-cutting links (``links.yaml``), SymCat,
-Rotmensch (weight >= 0.02, reviewed mapping), Columbia (rank turned into a coarse figure).
+Rotmensch (weight >= 0.02, reviewed mapping), Columbia (ranks 1-8 turned into a coarse figure).
+For a curated block marked ``full: true`` (its main findings all listed), a SymCat figure it does
+not override is capped at ``SYMCAT_CAP`` and its source becomes ``symcat-capped``: SymCat's
+top-12 lists carry ED and paediatric co-findings (gastritis: sharp chest pain 0.41) that would
+otherwise outweigh the curated picture.
 
 Without ``--data`` present the external layers are taken back from the committed ``evidence.csv``
 (rows whose source is symcat / rotmensch2017 / columbia2008-rank) and the SymCat odds from the
@@ -51,6 +55,8 @@ AGE_BANDS = (
 SEXES = ("sex-male", "sex-female")
 EXTERNAL = ("symcat", "rotmensch2017", "columbia2008-rank")
 ROTMENSCH_FLOOR = 0.02
+COLUMBIA_MAX_RANK = 8
+SYMCAT_CAP = 0.3
 LEAK_RANGE = (0.001, 0.10)
 LEAK_SOURCE = (
     "casemix-marginal: sum of tier weight x P(finding | condition) over the KB's conditions / "
@@ -152,10 +158,13 @@ def rotmensch_layer(data: Path | None, maps: dict, committed: list[dict]) -> dic
         print("rotmensch: data not found, reusing the committed rotmensch2017 rows")
         return _committed(committed, "rotmensch2017")
     diseases, symptoms = maps["diseases"], maps["symptoms"]
+    excluded = set(maps.get("exclude") or [])
     layer: dict[tuple[str, str], float] = {}
     for row in _read_csv(path):
         condition, symptom = diseases.get(row["disease"]), symptoms.get(row["symptom"])
         weight = float(row["noisy_or_weight"])
+        if f"{row['disease']}|{row['symptom']}" in excluded:
+            continue
         if condition and symptom and weight >= ROTMENSCH_FLOOR:
             # several strings map onto one code ("coughing", "dry cough"): keep the strongest
             layer[(condition, symptom)] = max(weight, layer.get((condition, symptom), 0.0))
@@ -163,7 +172,7 @@ def rotmensch_layer(data: Path | None, maps: dict, committed: list[dict]) -> dic
 
 
 def _rank_figure(rank: int) -> float:
-    return 0.2 if rank <= 3 else 0.1 if rank <= 8 else 0.05
+    return 0.2 if rank <= 3 else 0.1
 
 
 def columbia_layer(data: Path | None, maps: dict, committed: list[dict]) -> dict:
@@ -172,9 +181,13 @@ def columbia_layer(data: Path | None, maps: dict, committed: list[dict]) -> dict
         print("columbia: data not found, reusing the committed columbia2008-rank rows")
         return _committed(committed, "columbia2008-rank")
     diseases, symptoms = maps["diseases"], maps["symptoms"]
+    excluded = set(maps.get("exclude") or [])
     layer: dict[tuple[str, str], float] = {}
     for row in _read_csv(path):
         condition, symptom = diseases.get(row["disease_names"]), symptoms.get(row["symptom_names"])
+        pair_name = f"{row['disease_names']}|{row['symptom_names']}"
+        if pair_name in excluded or int(row["symptom_rank"]) > COLUMBIA_MAX_RANK:
+            continue
         if condition and symptom:
             figure = _rank_figure(int(row["symptom_rank"]))
             layer[(condition, symptom)] = max(figure, layer.get((condition, symptom), 0.0))
@@ -199,6 +212,20 @@ def curated_condition_rows(new_conditions: dict, evidence: dict) -> dict:
             for symptom, value in entry["evidence"].items():
                 layer[(condition, symptom)] = _figure(value, entry["source"])
     return layer
+
+
+def capped_symcat(symcat: dict, evidence: dict, committed: list[dict]) -> tuple[dict, dict]:
+    """SymCat split into kept figures and, for ``full`` curated blocks, capped ones."""
+    full = {c for c, entry in evidence.items() if entry.get("full")}
+    kept, capped = {}, {}
+    for pair, p in symcat.items():
+        if pair[0] in full and p > SYMCAT_CAP:
+            capped[pair] = SYMCAT_CAP
+        else:
+            kept[pair] = p
+    # without the data, the capped rows come back from the committed KB under their own key
+    capped.update(_committed(committed, "symcat-capped"))
+    return kept, capped
 
 
 def link_rows(links: dict) -> dict:
@@ -414,11 +441,13 @@ def build(data: Path | None, out: Path) -> dict[str, int]:
     symptoms = build_symptoms(_read_csv(out / "symptoms.csv"), findings, new_codes)
     conditions = build_conditions(_read_csv(out / "conditions.csv"), new_conditions, priors)
     symcat, symcat_odds = symcat_layer(data, committed_evidence)
+    symcat, capped = capped_symcat(symcat, evidence_file, committed_evidence)
     evidence = merge(
         [
             (None, curated_condition_rows(new_conditions, evidence_file)),
             (None, link_rows(links)),
             ("symcat", symcat),
+            ("symcat-capped", capped),
             ("rotmensch2017", rotmensch_layer(data, maps["rotmensch"], committed_evidence)),
             ("columbia2008-rank", columbia_layer(data, maps["columbia"], committed_evidence)),
         ]
