@@ -13,7 +13,12 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from gpassist.diagnosis.features import FeatureSpace
-from gpassist.diagnosis.knowledge import PRIOR_TIERS, KnowledgeBase, generative_tables
+from gpassist.diagnosis.knowledge import (
+    DEFAULT_TIER,
+    TIER_WEIGHTS,
+    KnowledgeBase,
+    generative_tables,
+)
 from gpassist.diagnosis.training.noisy_or import MAX_FACTOR, NoisyOrClassifier, reliability
 from gpassist.diagnosis.training.simulate import Noise, noisy_patients
 
@@ -80,7 +85,7 @@ def train_general(kb: KnowledgeBase, seed: int, plan: GeneralPlan) -> tuple:
             "calibration_patients": plan.calibration,
             "evaluation_patients": plan.evaluation,
             "noise": asdict(Noise()),
-            "prior_tiers": PRIOR_TIERS,
+            "prior_tiers": TIER_WEIGHTS,
             "tier_counts": _tier_counts(kb, tables.conditions),
             "leak_mean": round(float(tables.leaks.mean()), 4),
             "leak_sum": round(float(tables.leaks.sum()), 2),
@@ -98,8 +103,8 @@ def train_general(kb: KnowledgeBase, seed: int, plan: GeneralPlan) -> tuple:
 
 
 def _tier_counts(kb: KnowledgeBase, conditions) -> dict[str, int]:
-    counts = dict.fromkeys(PRIOR_TIERS, 0)
+    counts = dict.fromkeys(TIER_WEIGHTS, 0)
     for code in conditions:
         condition = kb.conditions.get(code)
-        counts[condition.prior_tier if condition else "uncommon"] += 1
+        counts[(condition.prior_tier if condition else None) or DEFAULT_TIER] += 1
     return counts
