@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 from sqlalchemy import select
@@ -31,7 +32,18 @@ from gpassist.clinics.schemas import EpidemiologyFile
 from gpassist.clinics.tables import CountyEpidemiology
 
 
-def current(session: Session) -> EpidemiologyFile | None:
+@dataclass(frozen=True)
+class Epidemiology:
+    """A stored document and its parsed form; equal (and cached) by the document's text."""
+
+    document: str
+    file: EpidemiologyFile = field(compare=False)
+
+    def __getattr__(self, name: str):  # reads like the file it holds
+        return getattr(self.file, name)
+
+
+def current(session: Session) -> Epidemiology | None:
     """The active epidemiology document of the county (None: none stored)."""
     document = session.scalars(
         select(CountyEpidemiology.document)
@@ -45,8 +57,8 @@ def current(session: Session) -> EpidemiologyFile | None:
 
 
 @functools.lru_cache(maxsize=16)
-def parse(document: str) -> EpidemiologyFile:
-    return EpidemiologyFile.model_validate_json(document)
+def parse(document: str) -> Epidemiology:
+    return Epidemiology(document, EpidemiologyFile.model_validate_json(document))
 
 
 class Multipliers:
@@ -92,18 +104,24 @@ class Multipliers:
 
 
 @functools.lru_cache(maxsize=32)
-def _compiled(model, document: str) -> Multipliers:
+def _compiled(model, epi: Epidemiology) -> Multipliers:
     regional = {code: c.regional for code, c in model.kb.conditions.items()}
-    return Multipliers(model.labels, regional, parse(document))
+    return Multipliers(model.labels, regional, epi.file)
 
 
 def multipliers_for(
-    model, epi: EpidemiologyFile | None, month: int, age: int | None, evidence: Mapping[str, str]
+    model,
+    epi: Epidemiology | EpidemiologyFile | None,
+    month: int,
+    age: int | None,
+    evidence: Mapping[str, str],
 ) -> np.ndarray | None:
-    """The factors for ``model``'s labels, or None (neutral) without a document."""
+    """The factors for ``model``'s labels, or None (neutral) without a document. ``epi`` is a
+    stored document (``current``) or a file read elsewhere (e.g. a county folder)."""
     if epi is None:
         return None
     if not 1 <= month <= 12:
         raise ValueError(f"month must be 1-12, not {month}")
-    document = epi.model_dump_json()
-    return _compiled(model, document).factors(month, age, evidence)
+    if isinstance(epi, EpidemiologyFile):
+        epi = parse(epi.model_dump_json())
+    return _compiled(model, epi).factors(month, age, evidence)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,9 +82,35 @@ class RankedCondition:
     supporting: tuple[str, ...]
 
 
+class RankedList(Sequence):
+    """Every condition, most probable first; an entry is built when it is read, so a caller
+    that shows the top 10 does not pay for the other 800 (issue 13, item 10)."""
+
+    def __init__(self, model: DiagnosisModel, posterior, order, supporting) -> None:
+        self._model, self._posterior, self._order = model, posterior, order
+        self._supporting = supporting
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def _entry(self, i: int) -> RankedCondition:
+        k = int(self._order[i])
+        condition = self._model.conditions[self._model.labels[k]]
+        return RankedCondition(condition, float(self._posterior[k]), self._supporting.get(k, ()))
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return tuple(self._entry(i) for i in range(*index.indices(len(self))))
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self._entry(index)
+
+
 @dataclass(frozen=True)
 class Ranking:
-    ranked: tuple[RankedCondition, ...]
+    ranked: Sequence[RankedCondition]
     out_of_scope: bool
     scope_notes: tuple[dict, ...]
     ignored: tuple[str, ...]
@@ -191,12 +217,7 @@ class DiagnosisModel:
         order = np.argsort(-posterior, kind="stable")
         explained = order if top_k is None else order[:top_k]
         supporting = self._supporting(posterior, used, explained)
-        ranked = tuple(
-            RankedCondition(
-                self.conditions[self.labels[i]], float(posterior[i]), supporting.get(i, ())
-            )
-            for i in order
-        )
+        ranked = RankedList(self, posterior, order, supporting)
         notes = self._scope_notes(posterior, present, used)
         return Ranking(ranked, bool(notes), tuple(notes), ignored)
 
