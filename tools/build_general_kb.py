@@ -266,11 +266,15 @@ def _pinyin(zh: str) -> tuple[str, str]:
 
 def build_symptoms(committed: list[dict], findings: dict, new_codes: set[str]) -> dict[str, dict]:
     signs = set(findings["signs"])
+    moved = findings.get("synonyms_moved") or {}
     symptoms = {}
     for row in committed:
         if row["code"] in new_codes:
             continue
         base = {k: row.get(k, "") for k in SYMPTOM_HEADER[:7]}
+        if row["code"] in moved:
+            kept = [w for w in base["synonyms"].split(";") if w not in moved[row["code"]]]
+            base["synonyms"] = ";".join(kept)
         base["kind"] = "sign" if row["code"] in signs else "symptom"
         symptoms[row["code"]] = base
     for item in findings["new"]:
