@@ -41,6 +41,13 @@ TIERS = ("very-common", "common", "uncommon", "rare", "very-rare")
 # Relative share of visits per tier (the tiers' geometric middles), used only to weight the
 # case-mix marginal that becomes a finding's default leak.
 TIER_WEIGHT = {"very-common": 8.0, "common": 1.5, "uncommon": 0.2, "rare": 0.02, "very-rare": 0.001}
+TIER_SHARE = {
+    "very-common": ">= 5 %",
+    "common": "0.5-5 %",
+    "uncommon": "0.05-0.5 %",
+    "rare": "0.005-0.05 %",
+    "very-rare": "< 0.005 %",
+}
 DEFAULT_TIER_SOURCE = "judgement: tier (default for conditions not in the curated lists)"
 AGE_BANDS = (
     "age-1-years",
@@ -259,11 +266,15 @@ def _pinyin(zh: str) -> tuple[str, str]:
 
 def build_symptoms(committed: list[dict], findings: dict, new_codes: set[str]) -> dict[str, dict]:
     signs = set(findings["signs"])
+    moved = findings.get("synonyms_moved") or {}
     symptoms = {}
     for row in committed:
         if row["code"] in new_codes:
             continue
         base = {k: row.get(k, "") for k in SYMPTOM_HEADER[:7]}
+        if row["code"] in moved:
+            kept = [w for w in base["synonyms"].split(";") if w not in moved[row["code"]]]
+            base["synonyms"] = ";".join(kept)
         base["kind"] = "sign" if row["code"] in signs else "symptom"
         symptoms[row["code"]] = base
     for item in findings["new"]:
@@ -402,6 +413,11 @@ def write(out: Path, symptoms, conditions, evidence, odds, new_conditions, alias
         "clinical": True,
         "kind": "generative",
         "version": "2.0.0",
+        # what a tier means, for the model that turns tiers into a prior (and the leak weights)
+        "prior_tiers": {
+            tier: {"share_of_visits": TIER_SHARE[tier], "casemix_weight": TIER_WEIGHT[tier]}
+            for tier in TIERS
+        },
         "sources": sources,
         "notes": "names, ICD-10 and urgency: see symptoms.csv / conditions.csv (zh_status, "
         "icd10_status); every evidence row names its source key (evidence.csv `source`); prior "
