@@ -64,8 +64,18 @@ def parse(document: str) -> Epidemiology:
 class Multipliers:
     """An epidemiology document compiled against one model's labels."""
 
-    def __init__(self, labels: tuple[str, ...], regional: Mapping[str, str], epi: EpidemiologyFile):
+    def __init__(
+        self,
+        labels: tuple[str, ...],
+        regional: Mapping[str, str],
+        epi: EpidemiologyFile,
+        aliases: Mapping[str, str] | None = None,
+    ):
+        # a file may name a condition by an alias of the KB (aliases.csv): it counts as the code
         index = {code: i for i, code in enumerate(labels)}
+        for old, new in (aliases or {}).items():
+            if new in index:
+                index.setdefault(old, index[new])
         n = len(labels)
         # (rule, min_age, max_age, (12, C) month factors): age-limited entries apply apart
         self.seasons: list[tuple[int | None, int | None, np.ndarray]] = []
@@ -106,7 +116,8 @@ class Multipliers:
 @functools.lru_cache(maxsize=32)
 def _compiled(model, epi: Epidemiology) -> Multipliers:
     regional = {code: c.regional for code, c in model.kb.conditions.items()}
-    return Multipliers(model.labels, regional, epi.file)
+    aliases = {old: new for (kind, old), new in model.kb.aliases.items() if kind == "condition"}
+    return Multipliers(model.labels, regional, epi.file, aliases)
 
 
 def multipliers_for(

@@ -59,9 +59,26 @@ def test_absent_conditions_are_near_zero_unless_the_patient_travelled():
     assert factors(6, evidence={"exposure-travel": "absent"})["rmsf"] == pytest.approx(1e-4)
 
 
-def test_codes_the_model_does_not_know_are_skipped():
+def test_codes_the_model_does_not_know_are_skipped_and_aliases_count():
     assert set(factors(1)) == set(LABELS)
     assert factors(1)["sfts"] == 3
+    aliased = {**DOCUMENT, "endemic": [{"condition": "fts", "multiplier": 2, "source": "s"}]}
+    compiled = Multipliers(
+        LABELS, REGIONAL, EpidemiologyFile.model_validate(aliased), {"fts": "sfts"}
+    )
+    assert dict(zip(LABELS, compiled.factors(1, 40, {}), strict=True))["sfts"] == 2
+
+
+def test_every_condition_the_demo_county_names_is_one_the_general_model_knows():
+    from gpassist.diagnosis.runtime import load_model
+
+    from .fixtures_ml import COMMITTED
+
+    general = load_model(COMMITTED / "general")
+    epi = read_registry(DEMO_COUNTY).epidemiology
+    named = [e.condition for e in (*epi.season, *epi.endemic)] + list(epi.absent.conditions)
+    unknown = [c for c in named if general.kb.resolve("condition", c) not in general.conditions]
+    assert unknown == []
 
 
 def test_the_posterior_times_the_multiplier_is_the_log_prior_shifted():
