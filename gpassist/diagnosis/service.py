@@ -113,6 +113,8 @@ HEADLINE = (
     "avg_turns",
     "bayes_optimal_top1",
     "bayes_optimal_top5",
+    "ece",
+    "accuracy_at_0_9",
 )
 
 
