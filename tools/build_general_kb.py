@@ -310,11 +310,17 @@ def tier_table(priors: dict) -> dict[str, tuple[str, str]]:
     return table
 
 
-def build_conditions(committed: list[dict], new_conditions: dict, priors: dict) -> dict[str, dict]:
+def build_conditions(
+    committed: list[dict], new_conditions: dict, priors: dict, names: dict
+) -> dict[str, dict]:
     conditions = {}
     for row in committed:
         if row["code"] not in new_conditions:
             conditions[row["code"]] = {k: row.get(k, "") for k in CONDITION_HEADER[:8]}
+    for code, fix in names.items():
+        row = conditions[code]
+        row["en"], row["zh"], row["icd10"] = fix["en"], fix["zh"], fix["icd10"]
+        row["zh_status"] = row["icd10_status"] = "reviewed"
     for code, entry in new_conditions.items():
         conditions[code] = {
             "code": code,
@@ -455,7 +461,8 @@ def build(data: Path | None, out: Path) -> dict[str, int]:
 
     new_codes = {item["code"] for item in findings["new"]}
     symptoms = build_symptoms(_read_csv(out / "symptoms.csv"), findings, new_codes)
-    conditions = build_conditions(_read_csv(out / "conditions.csv"), new_conditions, priors)
+    names = _yaml(curated / "names.yaml") or {}
+    conditions = build_conditions(_read_csv(out / "conditions.csv"), new_conditions, priors, names)
     symcat, symcat_odds = symcat_layer(data, committed_evidence)
     symcat, capped = capped_symcat(symcat, evidence_file, committed_evidence)
     evidence = merge(

@@ -176,14 +176,37 @@ def test_common_conditions_weigh_the_routine_negatives(general):
     assert general.evidence["scrub-typhus"]["eschar"] >= 0.5
 
 
+def _build_module():
+    path = REPO_ROOT / "tools" / "build_general_kb.py"
+    spec = importlib.util.spec_from_file_location("build_general_kb", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "hemoptysis:\n  source: neike9\n  no-such-condition: 0.5\n",
+        "no-such-finding:\n  source: neike9\n  meningitis: 0.5\n",
+        "hemoptysis:\n  source: no-such-source\n  meningitis: 0.5\n",
+        "hemoptysis:\n  source: neike9\n  meningitis: 1.5\n",
+    ],
+)
+def test_the_build_script_refuses_unknown_codes_sources_and_impossible_figures(tmp_path, bad):
+    build_module = _build_module()
+    out = tmp_path / "general"
+    shutil.copytree(GENERAL, out, ignore=shutil.ignore_patterns("*.onnx"))
+    links = out / "curated" / "links.yaml"
+    links.write_text(bad + links.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(build_module.BuildError):
+        build_module.build(None, out)
+
+
 def test_the_committed_files_are_what_the_build_script_makes(tmp_path):
     """Rebuild from the curated YAML into a copy (external layers read back from the committed
     evidence, as without ../shared/data) and compare: edit the YAML and rebuild, not the CSVs."""
-    spec = importlib.util.spec_from_file_location(
-        "build_general_kb", REPO_ROOT / "tools" / "build_general_kb.py"
-    )
-    build_module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(build_module)
+    build_module = _build_module()
     out = tmp_path / "general"
     shutil.copytree(GENERAL, out, ignore=shutil.ignore_patterns("*.onnx"))
     build_module.build(None, out)
