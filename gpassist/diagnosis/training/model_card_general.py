@@ -75,7 +75,9 @@ every finding also reported through its leak; present findings recorded, a few o
 {hide:.0%}. Mean reported present findings {present_mean}, known findings {known_mean}.
 
 - top-1 **{top1}**, top-3 **{top3}**, top-5 {top5}
-- expected calibration error (10 bins) **{ece}** (before temperature: {ece_raw})
+- expected calibration error (10 bins) **{ece}** (before temperature: {ece_raw}; the temperature
+  minimises the log-loss of the whole distribution over conditions, while this error looks at
+  the top answer only, so the two need not move together)
 - answers with top probability ≥ {confident}: {n_confident} ({share:.1%}), right **{acc_conf}**
   (required ≥ 0.9; before temperature: {acc_conf_raw})
 
