@@ -1,8 +1,9 @@
 """Read the county registry files, validate them, and write them to the database idempotently.
 
 A county folder holds ``county.yaml``, ``drugs.yaml``, ``services.yaml``, ``formularies.yaml``,
-``interactions.yaml`` (dangerous drug pairs) and ``policies/*.yaml`` (its payer policy, one file
-per version). Everything is stored in the
+``interactions.yaml`` (dangerous drug pairs), ``policies/*.yaml`` (its payer policy, one file
+per version) and, optionally, ``epidemiology.yaml`` (season and region of the diagnosis prior).
+Everything is stored in the
 database, so the running service never reads the folder again.
 
 A bad file is refused as a whole with the file, the line and key path, and the reason; nothing
@@ -26,12 +27,14 @@ from sqlalchemy.orm import Session
 from gpassist.clinics.schemas import (
     CountyFile,
     DrugCatalogFile,
+    EpidemiologyFile,
     FacilityKind,
     FormularyFile,
     ServiceCatalogFile,
 )
 from gpassist.clinics.tables import (
     County,
+    CountyEpidemiology,
     Department,
     Drug,
     Facility,
@@ -52,6 +55,7 @@ FILES: dict[str, type[BaseModel]] = {
     "interactions.yaml": InteractionFile,
 }
 POLICY_FOLDER = "policies"
+EPIDEMIOLOGY_FILE = "epidemiology.yaml"  # optional
 
 
 class RegistryFileError(ValueError):
@@ -74,6 +78,7 @@ class RegistryFiles:
     formularies: FormularyFile
     interactions: InteractionFile
     policies: tuple[Policy, ...] = ()
+    epidemiology: EpidemiologyFile | None = None
     nodes: dict[str, yaml.Node] = field(repr=False, default_factory=dict)
 
 
@@ -115,6 +120,7 @@ def read_registry(folder: Path) -> RegistryFiles:
         parsed["formularies.yaml"],  # type: ignore[arg-type]
         parsed["interactions.yaml"],  # type: ignore[arg-type]
         _read_policies(folder / POLICY_FOLDER),
+        _read_optional(folder / EPIDEMIOLOGY_FILE, EpidemiologyFile),  # type: ignore[arg-type]
         nodes,
     )
     _check_formulary_references(files)
@@ -135,6 +141,10 @@ def _read_file(path: Path, model: type[BaseModel]) -> tuple[BaseModel, yaml.Node
         err = exc.errors(include_url=False)[0]
         loc = err["loc"]
         raise RegistryFileError(path, _line_of(node, loc), _key_path(loc), err["msg"]) from exc
+
+
+def _read_optional(path: Path, model: type[BaseModel]) -> BaseModel | None:
+    return _read_file(path, model)[0] if path.is_file() else None
 
 
 def _read_policies(folder: Path) -> tuple[Policy, ...]:
@@ -325,6 +335,17 @@ def apply_registry(session: Session, files: RegistryFiles) -> LoadReport:
         ],
         report,
         "payer policies",
+    )
+    epidemiology = files.epidemiology
+    _sync(
+        session,
+        CountyEpidemiology,
+        {"county_id": "county_id"},
+        []
+        if epidemiology is None
+        else [{"county_id": county.id, "document": epidemiology.model_dump(mode="json")}],
+        report,
+        "epidemiology",
     )
     session.flush()
     return report

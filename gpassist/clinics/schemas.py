@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -235,6 +235,84 @@ def is_code(value: str) -> bool:
 
 
 # --- the API's models (``api.py``) -------------------------------------------------------------
+
+
+# --- epidemiology.yaml: the county's season and region for the diagnosis prior -------------
+
+CONDITION_CODE = r"^[a-z0-9][a-z0-9-]{0,99}$"
+ConditionCode = Annotated[str, Field(pattern=CONDITION_CODE)]
+Multiplier = Annotated[float, Field(ge=0.0, le=50.0)]
+
+
+class EpiSource(Strict):
+    """Where a figure comes from: a citation (journal, year) and the page it was read from."""
+
+    citation: str = Field(min_length=1, max_length=300)
+    url: str | None = Field(default=None, max_length=500)
+
+
+class SeasonEntry(Strict):
+    """A condition's month-of-year multipliers on its base rate (January first; a mean near 1
+    keeps the annual base rate), optionally only for an age range (e.g. HFMD in small children:
+    other ages keep 1)."""
+
+    condition: ConditionCode
+    months: tuple[Multiplier, ...] = Field(min_length=12, max_length=12)
+    min_age: int | None = Field(default=None, ge=0, le=120)
+    max_age: int | None = Field(default=None, ge=0, le=120)
+    source: str
+    note: str | None = None
+
+
+class EndemicEntry(Strict):
+    """A condition more common here than the KB's base rate says (whole year)."""
+
+    condition: ConditionCode
+    multiplier: Multiplier
+    source: str
+    note: str | None = None
+
+
+class AbsentConditions(Strict):
+    """Conditions that do not occur in the region: their base rate × ``multiplier`` unless one of
+    ``unless_present`` findings (travel) is present. ``kb_regional`` names KB ``regional`` tags
+    (conditions.csv) whose conditions are all absent here."""
+
+    multiplier: float = Field(default=1e-4, gt=0.0, le=1.0)
+    unless_present: tuple[ConditionCode, ...] = ("exposure-travel",)
+    kb_regional: tuple[Literal["absent-cn"], ...] = ()
+    conditions: tuple[ConditionCode, ...] = ()
+    source: str
+
+
+class EpidemiologyFile(Strict):
+    """``clinics/<county>/epidemiology.yaml`` (optional): season and region of the county,
+    applied by the diagnosis service on top of the model's posterior."""
+
+    region: Text
+    sources: dict[str, EpiSource] = Field(min_length=1)
+    season: tuple[SeasonEntry, ...] = ()
+    endemic: tuple[EndemicEntry, ...] = ()
+    absent: AbsentConditions | None = None
+
+    @model_validator(mode="after")
+    def _references(self) -> EpidemiologyFile:
+        named = [e.source for e in (*self.season, *self.endemic)]
+        if self.absent is not None:
+            named.append(self.absent.source)
+        unknown = sorted(set(named) - set(self.sources))
+        if unknown:
+            raise ValueError(f"unknown source(s): {', '.join(unknown)}")
+        seen: set[tuple[str, int | None, int | None]] = set()
+        for entry in self.season:
+            key = (entry.condition, entry.min_age, entry.max_age)
+            if key in seen:
+                raise ValueError(f"season: {entry.condition} is listed twice for the same ages")
+            seen.add(key)
+            ages = (entry.min_age, entry.max_age)
+            if None not in ages and ages[0] > ages[1]:  # type: ignore[operator]
+                raise ValueError(f"season: {entry.condition}: min_age > max_age")
+        return self
 
 
 class TownOut(OutModel):

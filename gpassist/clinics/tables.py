@@ -26,6 +26,7 @@ from gpassist.db import Base, BigId, JsonDoc, str_enum
 
 __all__ = [
     "County",
+    "CountyEpidemiology",
     "Department",
     "Drug",
     "Facility",
@@ -150,3 +151,16 @@ class FormularyEntry(Base):
 
     facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), primary_key=True)
     drug_id: Mapped[int] = mapped_column(ForeignKey("drugs.id"), primary_key=True)
+
+
+class CountyEpidemiology(Base):
+    """The county's ``epidemiology.yaml`` (season and region of the diagnosis prior), as validated
+    (``EpidemiologyFile.model_dump(mode="json")``). One per county; a county folder without the
+    file leaves its row deactivated, and the diagnosis service then uses neutral multipliers."""
+
+    __tablename__ = "county_epidemiology"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    county_id: Mapped[int] = mapped_column(ForeignKey("counties.id"), unique=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from gpassist.diagnosis.schemas import (
     ConfirmedOut,
+    DerivedFinding,
     Differential,
     ModelRef,
     ScoreItemOut,
@@ -147,3 +148,21 @@ def stored_out(row: DiagnosisSuggestion) -> StoredSuggestion:
         created_by_id=row.created_by_id,
         created_at=row.created_at,
     )
+
+
+def derived_out(model, derived) -> list[DerivedFinding]:
+    """The findings the assessment added, named in the model's vocabulary."""
+    out = []
+    for d in derived:
+        symptom = model.symptoms.get(d.code)
+        out.append(
+            DerivedFinding(
+                code=d.code,
+                zh=symptom.zh if symptom else d.code,
+                en=symptom.en if symptom else d.code,
+                state=d.state,
+                source=d.source,
+                value=d.value,
+            )
+        )
+    return out

@@ -5,14 +5,23 @@ training artifacts (model.onnx, metadata.json, metrics.json; likelihoods.json fo
 ``load_model`` reads them once per process; ``rank`` and ``next_question`` are the one engine used
 by the HTTP API and by ``gpassist diagnosis evaluate``.
 
+For ``general`` every P(present | condition) below is the noisy-OR one, 1 − (1 − leak)(1 − p)
+(``knowledge.GenerativeTables.noisy_or``), the same the ONNX model was built from.
+
 Out of scope (``Ranking.out_of_scope``): some symptom is present and either fewer than half of the
-present symptoms are used by the model's features, or the geometric mean of P(present | leading
-condition) over the used present symptoms is below 0.02 (the leading condition hardly explains
-them). On ``general``, about 0.5 % of patients simulated from the KB itself fall below 0.05, so 0.02
-rarely flags an in-scope case; evidence scattered over unrelated systems scores near 0.001.
+present symptoms are used by the model's features, or the leading condition hardly explains them.
+``general``: a present finding is explained when P(present | leading) is at least twice its leak
+(the rate of a condition that does not explain it); flagged when none is explained, or when at
+least two are not and they are at least as many as the explained ones. Benchmark sets: the
+geometric mean of P(present | leading) over the used present symptoms is below 0.02.
+
+Multipliers (``rank(..., multipliers=)``): the county's season and region factors per condition
+(``epidemiology.py``); the posterior becomes ∝ ONNX probability × multiplier, which is the same as
+adding log multiplier to the model's log prior (the softmax's normaliser cancels).
 
 Supporting evidence of a condition c: the present symptoms s whose likelihood ratio
-P(s | c) / Σ_c' π(c') P(s | c') is above 1, strongest first (at most five).
+P(s | c) / Σ_c' π(c') P(s | c') is above 1, strongest first (at most five); computed only for the
+first ``top_k`` conditions of the ranking when ``top_k`` is given (the rest get none).
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +46,7 @@ from gpassist.diagnosis.knowledge import (
     Condition,
     KnowledgeBase,
     Symptom,
+    finding_leak,
     generative_tables,
     load_kb,
 )
@@ -61,7 +71,8 @@ log = logging.getLogger(__name__)
 Evidence = Mapping[str, str]
 DEFAULT_MODEL = "general"
 MAX_SUPPORTING = 5
-EXPLAINED_PROBABILITY = 0.02
+EXPLAINED_LIFT = 2.0  # general
+EXPLAINED_PROBABILITY = 0.02  # benchmark sets
 
 
 @dataclass(frozen=True)
@@ -71,9 +82,35 @@ class RankedCondition:
     supporting: tuple[str, ...]
 
 
+class RankedList(Sequence):
+    """Every condition, most probable first; an entry is built when it is read, so a caller
+    that shows the top 10 does not pay for the other 800 (issue 13, item 10)."""
+
+    def __init__(self, model: DiagnosisModel, posterior, order, supporting) -> None:
+        self._model, self._posterior, self._order = model, posterior, order
+        self._supporting = supporting
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def _entry(self, i: int) -> RankedCondition:
+        k = int(self._order[i])
+        condition = self._model.conditions[self._model.labels[k]]
+        return RankedCondition(condition, float(self._posterior[k]), self._supporting.get(k, ()))
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return tuple(self._entry(i) for i in range(*index.indices(len(self))))
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self._entry(index)
+
+
 @dataclass(frozen=True)
 class Ranking:
-    ranked: tuple[RankedCondition, ...]
+    ranked: Sequence[RankedCondition]
     out_of_scope: bool
     scope_notes: tuple[dict, ...]
     ignored: tuple[str, ...]
@@ -122,6 +159,8 @@ class DiagnosisModel:
         self.session = inference_session(onnx_bytes)
         self.answers = answers
         self._columns = self.space.index()
+        # general: P(present | a condition that does not explain it), the leaks
+        self.leaks = leaks_of(kb, self.space.symptoms)
         self.stop_probability = float(
             metadata.get("interview", {}).get("stop_probability", STOP_PROBABILITY)
         )
@@ -157,32 +196,44 @@ class DiagnosisModel:
         """(C,) probabilities in label order (no checks; the evaluation loop uses this)."""
         return self.probabilities_of(self.encode(evidence, age, sex))[0]
 
-    def rank(self, evidence: Evidence, age: int | None = None, sex: str | None = None) -> Ranking:
+    def rank(
+        self,
+        evidence: Evidence,
+        age: int | None = None,
+        sex: str | None = None,
+        multipliers: np.ndarray | None = None,
+        top_k: int | None = None,
+    ) -> Ranking:
+        """Every condition, most probable first. ``multipliers`` (label order) reweight the
+        posterior (season, region); ``top_k`` limits the supporting-evidence work."""
         self.check(evidence, age, sex)
         posterior = self.posterior(evidence, age, sex)
+        if multipliers is not None:
+            posterior = posterior * multipliers
+            posterior = posterior / posterior.sum()
         present = [c for c, s in evidence.items() if s == "present"]
         used = [c for c in present if c in self._columns]
         ignored = tuple(sorted(c for c in evidence if c not in self._columns))
-        supporting = self._supporting(posterior, used)
         order = np.argsort(-posterior, kind="stable")
-        ranked = tuple(
-            RankedCondition(self.conditions[self.labels[i]], float(posterior[i]), supporting[i])
-            for i in order
-        )
+        explained = order if top_k is None else order[:top_k]
+        supporting = self._supporting(posterior, used, explained)
+        ranked = RankedList(self, posterior, order, supporting)
         notes = self._scope_notes(posterior, present, used)
         return Ranking(ranked, bool(notes), tuple(notes), ignored)
 
-    def _supporting(self, posterior: np.ndarray, used: list[str]) -> list[tuple[str, ...]]:
+    def _supporting(
+        self, posterior: np.ndarray, used: list[str], rows: np.ndarray
+    ) -> dict[int, tuple[str, ...]]:
         if not used:
-            return [()] * len(self.labels)
+            return {}
         columns = [self._columns[c] for c in used]
         likelihood = np.maximum(self.answers.present[:, columns], 1e-12)  # (C, k)
         mixture = posterior @ likelihood
-        lift = np.log(likelihood) - np.log(mixture)
-        result = []
-        for row in lift:
+        lift = np.log(likelihood[rows]) - np.log(mixture)
+        result = {}
+        for i, row in zip(rows, lift, strict=True):
             order = [j for j in np.argsort(-row, kind="stable") if row[j] > 0]
-            result.append(tuple(used[j] for j in order[:MAX_SUPPORTING]))
+            result[int(i)] = tuple(used[j] for j in order[:MAX_SUPPORTING])
         return result
 
     def _scope_notes(
@@ -200,10 +251,17 @@ class DiagnosisModel:
                 }
             ]
         top = int(np.argmax(posterior))
-        likelihoods = self.answers.present[top, [self._columns[c] for c in used]]
-        typical = float(np.exp(np.log(np.maximum(likelihoods, 1e-6)).mean())) if used else 1.0
-        if typical < EXPLAINED_PROBABILITY:
+        columns = [self._columns[c] for c in used]
+        likelihoods = self.answers.present[top, columns]
+        if self.leaks is not None:
+            unexplained = int((likelihoods < EXPLAINED_LIFT * self.leaks[columns]).sum())
+            explained = len(used) - unexplained
+            hardly = explained == 0 or (unexplained >= 2 and unexplained >= explained)
+        else:  # benchmark sets: geometric mean of P(present | leading) below 0.02
+            typical = float(np.exp(np.log(np.maximum(likelihoods, 1e-6)).mean()))
             unexplained = int((likelihoods < EXPLAINED_PROBABILITY).sum())
+            hardly = typical < EXPLAINED_PROBABILITY
+        if used and hardly:
             return [
                 {
                     "zh": f"首位疾病难以解释 {unexplained}/{len(used)} 个阳性症状,"
@@ -259,12 +317,13 @@ def model_root() -> Path:
 
 
 def answer_model_for(kb: KnowledgeBase, folder: Path, labels: tuple[str, ...]) -> AnswerModel:
-    """general: the KB's P(symptom | condition); benchmark sets: likelihoods.json from training."""
+    """general: the KB's noisy-OR P(symptom | condition), the model's own likelihood (frequency:
+    prior-weighted); benchmark sets: likelihoods.json from training."""
     if kb.kind == "generative":
         tables = generative_tables(kb)
         rows = [tables.conditions.index(c) for c in labels]
-        p = tables.p[rows]
-        return AnswerModel(tables.symptoms, p, 1.0 - p, tables.p.mean(axis=0))
+        p = tables.noisy_or()[rows]
+        return AnswerModel(tables.symptoms, p, 1.0 - p, tables.priors[rows] @ p)
     data = json.loads((folder / "likelihoods.json").read_text(encoding="utf-8"))
     rows = [data["conditions"].index(c) for c in labels]
     return AnswerModel(
@@ -273,6 +332,12 @@ def answer_model_for(kb: KnowledgeBase, folder: Path, labels: tuple[str, ...]) -
         np.asarray(data["absent"], dtype=float)[rows],
         np.asarray(data["frequency"], dtype=float),
     )
+
+
+def leaks_of(kb: KnowledgeBase, symptoms: tuple[str, ...]) -> np.ndarray | None:
+    if kb.kind != "generative":
+        return None
+    return np.array([finding_leak(kb.symptoms.get(code)) for code in symptoms])
 
 
 _CACHE: dict[Path, DiagnosisModel] = {}

@@ -68,6 +68,12 @@ class SuggestIn(ApiModel):
         examples=[{"fever": "present", "cough": "present", "sore-throat": "present"}],
     )
     vitals: TriageVitals | None = None
+    month: int | None = Field(
+        default=None,
+        ge=1,
+        le=12,
+        description="month of the illness for the county's season (default: this month)",
+    )
     encounter_id: DbId | None = Field(
         default=None, description="store the suggestion on this encounter (village doctors)"
     )
@@ -166,6 +172,15 @@ class ModelRef(OutModel):
     clinical: bool
 
 
+class DerivedFinding(OutModel):
+    code: str
+    zh: str
+    en: str
+    state: EvidenceValue
+    source: str = Field(description="vitals.<name> or record (programme enrolment, diagnosis)")
+    value: int | float | None = Field(description="the reading it was derived from")
+
+
 class SuggestionOut(OutModel):
     model: ModelRef
     differential: list[Differential] = Field(description="top 10, most probable first")
@@ -173,6 +188,11 @@ class SuggestionOut(OutModel):
     out_of_scope: bool
     notes: list[Text] = Field(description="why the case may be out of scope; benchmark warnings")
     ignored: list[str] = Field(description="evidence codes the model's features do not use")
+    derived_findings: list[DerivedFinding] = Field(
+        default_factory=list,
+        description="findings added from the vitals and the patient's records (the doctor did "
+        "not state them); they are part of the evidence ranked",
+    )
     suggestion_id: int | None = Field(description="the stored suggestion, with encounter_id")
 
 

@@ -14,11 +14,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gpassist.auth.tables import User
 from gpassist.db import shanghai_today
-from gpassist.diagnosis import present, runtime
+from gpassist.diagnosis import epidemiology, present, runtime
+from gpassist.diagnosis.assessment import TOP_K, Assessment, CaseInput, assess
 from gpassist.diagnosis.schemas import (
     InterviewIn,
     InterviewOut,
@@ -28,9 +30,9 @@ from gpassist.diagnosis.schemas import (
     SymptomRef,
 )
 from gpassist.diagnosis.search import index_for
-from gpassist.diagnosis.tables import DiagnosisSuggestion, SuggestionMode
-from gpassist.diagnosis.triage import RankedUrgency, triage
+from gpassist.diagnosis.tables import ConfirmedDiagnosis, DiagnosisSuggestion, SuggestionMode
 from gpassist.errors import InvalidField, Problem
+from gpassist.followup.tables import Enrolment, EnrolmentStatus
 from gpassist.patients.schemas import age_on
 from gpassist.patients.service import require_clinic_doctor, visible_encounter
 from gpassist.patients.tables import Encounter
@@ -38,7 +40,6 @@ from gpassist.schemas import Text
 
 log = logging.getLogger("gpassist.diagnosis")
 
-TOP_K = 10
 NON_CLINICAL_NOTE = {
     "zh": "该模型为科研基准模型（非临床用途），仅用于评测，不能作为诊疗依据。",
     "en": "This is a research benchmark model (not for clinical use); do not base care on it.",
@@ -112,6 +113,8 @@ HEADLINE = (
     "avg_turns",
     "bayes_optimal_top1",
     "bayes_optimal_top5",
+    "ece",
+    "accuracy_at_0_9",
 )
 
 
@@ -195,10 +198,22 @@ def suggest(
         )
     encounter = _encounter_to_store_on(session, user, body.encounter_id)
     _check_age_matches_patient(body.age, encounter)
-    evidence = dict(body.evidence)
-    ranking = _rank(model, evidence, body.age, body.sex.value)
     vitals = _vitals_for_triage(body, encounter)
-    decision = triage(evidence, vitals, body.age, [_urgency_of(rc) for rc in ranking.ranked[:3]])
+    case = CaseInput(
+        evidence=dict(body.evidence),
+        age=body.age,
+        sex=body.sex.value,
+        vitals=vitals,
+        month=body.month,
+        epidemiology=epidemiology.current(session) if model.clinical else None,
+        history=recorded_history(session, encounter) if encounter is not None else (),
+    )
+    assessment = _assess(model, case)
+    ranking, decision, evidence = (
+        assessment.ranking,
+        assessment.triage_decision,
+        dict(assessment.evidence),
+    )
     top = [present.differential_entry(model, rc) for rc in ranking.ranked[:TOP_K]]
     notes = [Text.model_validate(note) for note in ranking.scope_notes]
     if not model.clinical:
@@ -210,6 +225,7 @@ def suggest(
         "out_of_scope": bool(ranking.out_of_scope),
         "notes": notes,
         "ignored": list(ranking.ignored),
+        "derived_findings": present.derived_out(model, assessment.derived_findings),
         "suggestion_id": None,
     }
     if mode == SuggestionMode.interview:
@@ -217,7 +233,7 @@ def suggest(
     else:
         result = SuggestionOut(**fields)
     if encounter is not None:
-        stored = _store(session, user, encounter, model, body, mode, top, decision, ranking, vitals)
+        stored = _store(session, user, encounter, model, body, mode, top, assessment, vitals)
         result.suggestion_id = stored.id
     return result
 
@@ -269,9 +285,48 @@ def _encounter_to_store_on(session: Session, user: User, encounter_id: int | Non
     return visible_encounter(session, user, encounter_id)
 
 
-def _rank(model, evidence, age, sex):
+# A chronic diagnosis on record makes its history-* finding present (issue 13): enrolment in the
+# follow-up programme, or a confirmed or recorded diagnosis with one of these ICD-10 codes.
+HISTORY_PROGRAMS = {"hypertension": "history-hypertension", "diabetes": "history-diabetes"}
+HISTORY_ICD10 = {
+    "history-hypertension": ("I10", "I11", "I12", "I13", "I15"),
+    "history-diabetes": ("E10", "E11", "E12", "E13", "E14"),
+}
+
+
+def recorded_history(session: Session, encounter: Encounter) -> tuple[str, ...]:
+    """history-* codes the patient's records support, in a fixed order."""
+    patient_id = encounter.patient_id
+    found = {
+        HISTORY_PROGRAMS[program]
+        for program in session.scalars(
+            select(Enrolment.program).where(
+                Enrolment.patient_id == patient_id,
+                Enrolment.status == EnrolmentStatus.active,
+                Enrolment.program.in_(tuple(HISTORY_PROGRAMS)),
+            )
+        )
+    }
+    codes = list(
+        session.scalars(
+            select(ConfirmedDiagnosis.icd10)
+            .join(Encounter, Encounter.id == ConfirmedDiagnosis.encounter_id)
+            .where(Encounter.patient_id == patient_id)
+        )
+    )
+    for diagnoses in session.scalars(
+        select(Encounter.diagnoses).where(Encounter.patient_id == patient_id)
+    ):
+        codes.extend(str(d) for d in diagnoses or ())
+    for finding, prefixes in HISTORY_ICD10.items():
+        if any(code.upper().startswith(prefixes) for code in codes):
+            found.add(finding)
+    return tuple(sorted(found))
+
+
+def _assess(model, case: CaseInput) -> Assessment:
     try:
-        return model.rank(evidence, age=age, sex=sex)
+        return assess(model, case)
     except runtime.UnknownSymptoms as exc:  # checked above; kept for a runtime stricter than us
         raise InvalidField(
             "Symptom codes unknown to the model.",
@@ -280,18 +335,6 @@ def _rank(model, evidence, age, sex):
                 for c in exc.codes
             ],
         ) from exc
-
-
-def _urgency_of(ranked) -> RankedUrgency:
-    """What triage needs of a ranked condition: its urgency counts only when probable enough."""
-    c = ranked.condition
-    return RankedUrgency(
-        code=c.code,
-        zh=c.zh,
-        en=c.en,
-        urgency=c.urgency,
-        probability=float(ranked.probability),
-    )
 
 
 def _next_question(model, evidence, body: InterviewIn) -> dict[str, Any]:
@@ -312,13 +355,21 @@ def _next_question(model, evidence, body: InterviewIn) -> dict[str, Any]:
     }
 
 
-def _store(session, user, encounter, model, body, mode, top, decision, ranking, vitals):
+def _store(session, user, encounter, model, body, mode, top, assessment, vitals):
+    decision, ranking = assessment.triage_decision, assessment.ranking
     request = {
         "age": body.age,
         "sex": body.sex.value,
         "evidence": dict(body.evidence),
         "vitals": vitals,
     }
+    if body.month is not None:
+        request["month"] = body.month
+    if assessment.derived_findings:
+        request["derived"] = [
+            {"code": d.code, "state": d.state, "source": d.source, "value": d.value}
+            for d in assessment.derived_findings
+        ]
     source = _vitals_source(body, vitals)
     if source and source != "request":
         request["vitals_from"] = source

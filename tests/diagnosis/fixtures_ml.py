@@ -13,14 +13,7 @@ from gpassist.diagnosis.training import GeneralPlan
 
 REPO = Path(__file__).resolve().parents[2]
 COMMITTED = REPO / "gpassist" / "models" / "diagnosis"
-TINY_PLAN = GeneralPlan(
-    train_per_condition=60,
-    chunk=150,
-    validation=300,
-    lr_rows=200,
-    heldout_patients=80,
-    heldout_interview_patients=20,
-)
+TINY_PLAN = GeneralPlan(calibration=400, evaluation=400, heldout_interview_patients=20)
 
 # condition -> {symptom: P(symptom | condition)}; ages skew so demographics matter
 TINY_EVIDENCE = {

@@ -140,7 +140,7 @@ def exportable(estimator):
     features, so it is exported as the identical LogisticRegression (coefficients set, not
     fitted): skl2onnx's own BernoulliNB graph drifted 1.6e-5 from predict_proba on MZ-10's 632
     features, the linear graph stays within 1e-6. Other estimators are exported as they are."""
-    if isinstance(estimator, KnownOnlyNB):
+    if isinstance(estimator, KnownOnlyNB) or hasattr(estimator, "to_logistic"):
         return estimator.to_logistic()
     if isinstance(estimator, BernoulliNB | MultinomialNB):
         return _naive_bayes_as_linear(estimator)

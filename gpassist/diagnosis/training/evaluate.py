@@ -219,3 +219,38 @@ def _representative_age(band: int) -> int:
     """An age in years inside SymCat band ``band`` (the engine takes ages, bands are internal)."""
     _, low, high = AGE_BANDS[band]
     return (low + min(high, 90)) // 2
+
+
+def evaluate_noisy_interview(model: DiagnosisModel, n: int, seed: int = SIMULATION_SEED) -> dict:
+    """Interview on ``n`` noisy county patients (``simulate.noisy_patients``): the engine starts
+    from one reported finding and asks; each answer is the patient's report (present if reported,
+    else absent — the forgetful and leaky patient answers as they reported)."""
+    from gpassist.diagnosis.training.simulate import noisy_patients
+
+    tables = generative_tables(model.kb)
+    if tables.symptoms != model.space.symptoms:
+        raise ValueError("the model's features do not match its knowledge base")
+    rng = np.random.default_rng(seed)
+    patients = noisy_patients(tables, n, rng)
+    sex_names = ("male", "female")
+    posteriors, turns, recall = [], [], []
+    for i in range(n):
+        columns = np.flatnonzero(patients.present[i])
+        first = model.space.symptoms[int(rng.choice(columns))]
+        has = {model.space.symptoms[j] for j in columns}
+        band, sex = int(patients.bands[i]), int(patients.sexes[i])
+        posterior, asked, final = run_interview(
+            model,
+            {first: "present"},
+            lambda code, has=has: "present" if code in has else "absent",
+            _representative_age(band) if band >= 0 else None,
+            sex_names[sex] if sex >= 0 else None,
+            10,
+        )
+        posteriors.append(posterior)
+        turns.append(asked)
+        recall.append(sum(final.get(c) == "present" for c in has) / len(has))
+    labels = np.array([model.labels.index(tables.conditions[k]) for k in patients.labels])
+    result = summarise(np.asarray(posteriors), labels, turns, recall)
+    result["seed"] = seed
+    return result

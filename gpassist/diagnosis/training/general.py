@@ -1,4 +1,9 @@
-"""Training on the generative ``general`` knowledge base: simulated patients, masked views."""
+"""Training ``general``: the noisy-OR model from the KB tables, calibrated on noisy patients.
+
+The weights are not learned from data: they are the KB's probabilities through the clipped
+noisy-OR (``noisy_or.py``). Simulated noisy county patients (``simulate.noisy_patients``) fit one
+temperature (calibration set) and give the figures in metrics.json (a separate evaluation set).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,14 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from gpassist.diagnosis.features import FeatureSpace
-from gpassist.diagnosis.knowledge import KnowledgeBase, generative_tables
-from gpassist.diagnosis.training.estimators import GENERAL_CANDIDATES, choose, compare
-from gpassist.diagnosis.training.simulate import Masking, mask, simulate
+from gpassist.diagnosis.knowledge import (
+    DEFAULT_TIER,
+    TIER_WEIGHTS,
+    KnowledgeBase,
+    generative_tables,
+)
+from gpassist.diagnosis.training.noisy_or import MAX_FACTOR, NoisyOrClassifier, reliability
+from gpassist.diagnosis.training.simulate import Noise, noisy_patients
 
 log = logging.getLogger(__name__)
 
@@ -19,74 +29,82 @@ log = logging.getLogger(__name__)
 class GeneralPlan:
     """Sizes of the general run; tests pass tiny ones."""
 
-    train_per_condition: int = 300
-    chunk: int = 20000
-    validation: int = 16000
-    lr_rows: int = 8000  # logistic regression only sees a subsample: 801-class lbfgs is slow
-    heldout_patients: int = 2000
-    heldout_interview_patients: int = 600
+    calibration: int = 20000
+    evaluation: int = 20000
+    heldout_interview_patients: int = 300
 
 
-# -- general -------------------------------------------------------------------------------------
+def noisy_rows(space, tables, n, rng, noise: Noise | None = None):
+    patients = noisy_patients(tables, n, rng, noise or Noise())
+    rows = space.encode_arrays(patients.present, patients.known, patients.bands, patients.sexes)
+    return rows, patients
 
 
-def _general_rows(space, tables, n, rng, masked: bool):
-    patients = simulate(tables, n, rng)
-    if masked:
-        known, bands, sexes = mask(patients, rng, Masking())
-    else:
-        known, bands, sexes = np.ones_like(patients.present), patients.bands, patients.sexes
-    rows = space.encode_arrays(patients.present, known, bands, sexes)
-    return rows, patients.labels
+def _topk(probabilities: np.ndarray, y: np.ndarray, k: int) -> float:
+    top = np.argsort(-probabilities, axis=1, kind="stable")[:, :k]
+    return round(float((top == y[:, None]).any(axis=1).mean()), 4)
 
 
-def _fit_general_candidates(candidates, space, tables, plan, seed) -> list:
-    """Every candidate learns from the same simulated stream, generated once chunk by chunk."""
-    estimators = [c.build(space, seed) for c in candidates]
-    rng = np.random.default_rng([seed, 1])
-    total = plan.train_per_condition * len(tables.conditions)
-    classes = np.arange(len(tables.conditions))
-    done = 0
-    while done < total:
-        size = min(plan.chunk, total - done)
-        rows, labels = _general_rows(space, tables, size, rng, masked=True)
-        for candidate, estimator in zip(candidates, estimators, strict=True):
-            if candidate.name == "logistic_regression":
-                if done == 0:  # 801-class lbfgs is slow: it sees the first rows only
-                    estimator.fit(rows[: plan.lr_rows], labels[: plan.lr_rows])
-            else:
-                estimator.partial_fit(rows, labels, classes=classes)
-        done += size
-    return estimators
+def noisy_figures(estimator, rows: np.ndarray, patients) -> dict:
+    probabilities = estimator.predict_proba(rows)
+    y = patients.labels
+    return {
+        "n": len(y),
+        "top1": _topk(probabilities, y, 1),
+        "top3": _topk(probabilities, y, 3),
+        "top5": _topk(probabilities, y, 5),
+        "present_findings_mean": round(patients.present_mean, 2),
+        "known_findings_mean": round(float(patients.known.sum(axis=1).mean()), 2),
+        **reliability(probabilities, y),
+    }
 
 
 def train_general(kb: KnowledgeBase, seed: int, plan: GeneralPlan) -> tuple:
     tables = generative_tables(kb)
     space = FeatureSpace(tables.symptoms, demographics=True)
     rng = np.random.default_rng([seed, 2])
-    half = plan.validation // 2
-    views = {
-        "full": _general_rows(space, tables, half, rng, masked=False),
-        "masked": _general_rows(space, tables, half, rng, masked=True),
+    calibration_rows, calibration = noisy_rows(space, tables, plan.calibration, rng)
+    evaluation_rows, evaluation = noisy_rows(space, tables, plan.evaluation, rng)
+    estimator = NoisyOrClassifier(tables, MAX_FACTOR).fit(calibration_rows, calibration.labels)
+    log.info("general: temperature %.3f", estimator.temperature_)
+    # the same weights without the temperature, for the card: what calibration changed
+    untempered = NoisyOrClassifier(tables, MAX_FACTOR, temperature=1.0).fit(None, None)
+    label = f"noisy_or(max_factor={MAX_FACTOR:g}, temperature={estimator.temperature_:g})"
+    chosen = {
+        "candidate": label,
+        "name": "noisy_or",
+        "params": {"max_factor": MAX_FACTOR, "temperature": estimator.temperature_},
+        "score": noisy_figures(estimator, evaluation_rows, evaluation)["top1"],
     }
-    log.info("general: fitting %d candidates", len(GENERAL_CANDIDATES))
-    estimators = _fit_general_candidates(GENERAL_CANDIDATES, space, tables, plan, seed)
-    comparison, fitted = [], {}
-    for candidate, estimator in zip(GENERAL_CANDIDATES, estimators, strict=True):
-        comparison.append(compare(candidate, estimator, views))
-        fitted[candidate.label()] = estimator
-    chosen = choose(comparison)
-    estimator = fitted[chosen["candidate"]]
-    labels = tuple(tables.conditions)
     details = {
         "kind": "generative",
         "training": {
-            "simulated_patients": plan.train_per_condition * len(labels),
-            "masking": asdict(Masking()),
-            "validation_patients": plan.validation,
-            "logistic_regression_rows": plan.lr_rows,
+            "model": "clipped noisy-OR naive Bayes from the KB tables (no learned weights)",
+            "max_factor": MAX_FACTOR,
+            "temperature": estimator.temperature_,
+            "calibration_patients": plan.calibration,
+            "evaluation_patients": plan.evaluation,
+            "noise": asdict(Noise()),
+            "prior_tiers": TIER_WEIGHTS,
+            "tier_counts": _tier_counts(kb, tables.conditions),
+            "leak_mean": round(float(tables.leaks.mean()), 4),
+            "leak_sum": round(float(tables.leaks.sum()), 2),
         },
-        "comparison": comparison,
+        "noisy_simulation": noisy_figures(estimator, evaluation_rows, evaluation),
+        "noisy_simulation_untempered": {
+            k: v
+            for k, v in noisy_figures(untempered, evaluation_rows, evaluation).items()
+            if k != "reliability"
+        },
         "selected": chosen,
+        "_evaluation": (evaluation_rows, evaluation),
     }
-    return space, labels, estimator, chosen, details, views["full"][0][:256]
+    return space, tuple(tables.conditions), estimator, chosen, details, evaluation_rows[:256]
+
+
+def _tier_counts(kb: KnowledgeBase, conditions) -> dict[str, int]:
+    counts = dict.fromkeys(TIER_WEIGHTS, 0)
+    for code in conditions:
+        condition = kb.conditions.get(code)
+        counts[(condition.prior_tier if condition else None) or DEFAULT_TIER] += 1
+    return counts

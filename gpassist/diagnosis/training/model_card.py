@@ -126,6 +126,11 @@ Published figures for comparison: {published}.
 
 
 def write_model_card(folder: Path, kb: KnowledgeBase, metadata: dict, metrics: dict) -> None:
+    if metrics.get("noisy_simulation") is not None:
+        from gpassist.diagnosis.training.model_card_general import general_card
+
+        (folder / "MODEL_CARD.md").write_text(general_card(kb, metadata, metrics), encoding="utf-8")
+        return
     comparison = [
         ("candidate", "top-1 full", "top-1 masked", "log-loss full", "log-loss masked", "score")
     ]

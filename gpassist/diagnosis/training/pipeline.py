@@ -40,11 +40,11 @@ from gpassist.diagnosis.training.cases import (
     train_cases,
 )
 from gpassist.diagnosis.training.estimators import Candidate, exportable
-from gpassist.diagnosis.training.evaluate import evaluate_cases, evaluate_simulated
+from gpassist.diagnosis.training.evaluate import evaluate_cases, evaluate_noisy_interview
 from gpassist.diagnosis.training.export import check_parity, to_onnx_bytes
-from gpassist.diagnosis.training.general import GeneralPlan, train_general
+from gpassist.diagnosis.training.general import GeneralPlan, noisy_rows, train_general
 from gpassist.diagnosis.training.model_card import write_model_card
-from gpassist.diagnosis.training.simulate import mask, simulate
+from gpassist.diagnosis.training.noisy_or import NoisyOrClassifier
 
 # -- the whole run -------------------------------------------------------------------------------
 
@@ -132,34 +132,13 @@ def _heldout_metrics(kb, folder, metadata, onnx_bytes, details, seed, plan) -> d
         model = DiagnosisModel(
             kb, metadata, onnx_bytes, answer_model_for(kb, folder, tuple(metadata["labels"]))
         )
-        heldout_seed = seed + 1_000_003
+        figures = details["noisy_simulation"]
         public["heldout"] = {
-            "simulated_full": evaluate_simulated(
-                model, plan.heldout_patients, "full", seed=heldout_seed
-            ),
-            "simulated_interview": evaluate_simulated(
-                model, plan.heldout_interview_patients, "interview", seed=heldout_seed
-            ),
-            "simulated_interview_baseline_most_frequent": evaluate_simulated(
-                model,
-                plan.heldout_interview_patients,
-                "interview",
-                seed=heldout_seed,
-                policy="frequent",
+            "noisy_full": {k: v for k, v in figures.items() if k != "reliability"},
+            "noisy_interview": evaluate_noisy_interview(
+                model, plan.heldout_interview_patients, seed=seed + 1_000_003
             ),
         }
-        for subset in ("200", "300", "400"):
-            if subset in kb.subsets:
-                public["heldout"][f"subset_{subset}_full"] = evaluate_simulated(
-                    model, plan.heldout_patients, "full", subset=subset, seed=heldout_seed
-                )
-                public["heldout"][f"subset_{subset}_interview"] = evaluate_simulated(
-                    model,
-                    plan.heldout_interview_patients,
-                    "interview",
-                    subset=subset,
-                    seed=heldout_seed,
-                )
         return public
     # cases: the chosen estimator fitted on 80 %, answer model from the same 80 %, on the 20 %
     space = FeatureSpace.from_names(metadata["features"])
@@ -197,24 +176,24 @@ def fit_like_committed(model_folder: Path, n_samples: int = 2000, seed: int = 0)
     kb = load_kb(folder)
     metadata = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
     space = FeatureSpace.from_names(metadata["features"])
+    rng = np.random.default_rng(seed)
+    if kb.kind == "generative":
+        # the committed general model is computed from the KB, not fitted: rebuild it exactly
+        tables = generative_tables(kb)
+        rows, _ = noisy_rows(space, tables, n_samples, rng)
+        params = metadata["estimator"]["params"]
+        estimator = NoisyOrClassifier(
+            tables, params["max_factor"], temperature=params["temperature"]
+        ).fit(None, None)
+        return exportable(estimator), rows.astype(np.float32)
     selected = metadata["estimator"]["selected"]
     name = selected.split("(")[0]
     params = metadata["estimator"]["params"]
     if "hidden_layer_sizes" in params:
         params = dict(params, hidden_layer_sizes=tuple(params["hidden_layer_sizes"]))
     candidate = Candidate(name, params)
-    rng = np.random.default_rng(seed)
-    if kb.kind == "generative":
-        tables = generative_tables(kb)
-        patients = simulate(tables, max(n_samples, len(tables.conditions)), rng)
-        # every class appears at least once so the fitted shape matches the committed one
-        patients.labels[: len(tables.conditions)] = np.arange(len(tables.conditions))
-        known, bands, sexes = mask(patients, rng)
-        rows = space.encode_arrays(patients.present, known, bands, sexes)
-        y = patients.labels
-    else:
-        cases = load_cases(kb.training_path())
-        rows, y = case_rows(space, cases, rng, copies=0)
+    cases = load_cases(kb.training_path())
+    rows, y = case_rows(space, cases, rng, copies=0)
     with threadpool_limits(limits=1):
         estimator = candidate.build(space, seed)
         estimator = estimator.fit(rows, y)

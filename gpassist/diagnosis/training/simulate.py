@@ -101,3 +101,67 @@ def bayes_log_posterior(
     scores += np.where(sexes[:, None] >= 0, log_sex.T[np.maximum(sexes, 0)], 0.0)
     scores -= scores.max(axis=1, keepdims=True)
     return scores - np.log(np.exp(scores).sum(axis=1, keepdims=True))
+
+
+# -- the noisy county simulation (issue 13): what calibration and the metrics are measured on ----
+
+
+@dataclass(frozen=True)
+class Noise:
+    """How simulated county patients differ from the KB's clean picture.
+
+    - the condition is drawn from the county prior (``tables.priors``: the KB's prior tiers),
+      age band and sex from the condition's odds;
+    - a finding the condition explains is present with p_cs but **forgotten** (not reported)
+      with probability ``forget``;
+    - any finding is also reported through its **leak** (something else causes it) with the KB's
+      leak_s × ``leak_scale``: the findings outside a condition's list, at the rate the KB states;
+    - the doctor records every reported finding as present, asks about a few others and records
+      them absent: each unreported finding is known-absent with probability q ~ U(``asked``)
+      per patient; the rest are unknown. Age and sex are hidden for ``hide_demographics``.
+    Patients with no present finding are redrawn (a consultation starts from a complaint)."""
+
+    forget: float = 0.2
+    leak_scale: float = 1.0
+    asked: tuple[float, float] = (0.01, 0.1)
+    hide_demographics: float = 0.1
+
+
+@dataclass(frozen=True)
+class NoisyPatients:
+    labels: np.ndarray  # (n,)
+    present: np.ndarray  # (n, S) reported present
+    known: np.ndarray  # (n, S) present or recorded absent
+    bands: np.ndarray  # (n,) -1 hidden
+    sexes: np.ndarray  # (n,) -1 hidden
+
+    @property
+    def present_mean(self) -> float:
+        return float(self.present.sum(axis=1).mean())
+
+
+def _noisy_present(tables: GenerativeTables, labels, rng, noise: Noise) -> np.ndarray:
+    shape = (labels.size, len(tables.symptoms))
+    caused = rng.random(shape) < tables.p[labels] * (1.0 - noise.forget)
+    leaked = rng.random(shape) < tables.leaks[None, :] * noise.leak_scale
+    return caused | leaked
+
+
+def noisy_patients(
+    tables: GenerativeTables, n: int, rng: np.random.Generator, noise: Noise = Noise()
+) -> NoisyPatients:
+    labels = rng.choice(len(tables.conditions), size=n, p=tables.priors)
+    present = _noisy_present(tables, labels, rng, noise)
+    empty = ~present.any(axis=1)
+    while empty.any():
+        redo = np.flatnonzero(empty)
+        labels[redo] = rng.choice(len(tables.conditions), size=redo.size, p=tables.priors)
+        present[redo] = _noisy_present(tables, labels[redo], rng, noise)
+        empty = ~present.any(axis=1)
+    asked = rng.uniform(*noise.asked, size=(n, 1))
+    known = present | (rng.random(present.shape) < asked)
+    bands = _draw_categorical(tables.age[labels], rng)
+    sexes = _draw_categorical(tables.sex[labels], rng)
+    bands = np.where(rng.random(n) < noise.hide_demographics, -1, bands)
+    sexes = np.where(rng.random(n) < noise.hide_demographics, -1, sexes)
+    return NoisyPatients(labels, present, known, bands, sexes)
