@@ -429,28 +429,12 @@ def committed_vocabulary() -> set[str]:
     return vocabulary
 
 
-def pending_codes() -> set[str]:
-    """Codes of the issue-13 contract the rules use before the knowledge base has them."""
-    text = (Path(__file__).parent / "triage_pending_codes.txt").read_text(encoding="utf-8")
-    lines = (line.strip() for line in text.splitlines())
-    return {line for line in lines if line and not line.startswith("#")}
-
-
 def test_every_red_flag_code_is_a_symptom_of_some_committed_model():
     vocabulary = committed_vocabulary()
     if not vocabulary:
         pytest.skip("no committed symptoms.csv under gpassist/models/diagnosis")
-    missing = sorted(load_rules().red_flag_codes() - vocabulary - pending_codes())
+    missing = sorted(load_rules().red_flag_codes() - vocabulary)
     assert missing == []
-
-
-def test_the_pending_codes_are_only_those_still_missing():
-    vocabulary = committed_vocabulary()
-    if not vocabulary:
-        pytest.skip("no committed symptoms.csv under gpassist/models/diagnosis")
-    arrived = sorted(pending_codes() & vocabulary)
-    assert arrived == [], "now in a symptoms.csv: delete them from triage_pending_codes.txt"
-    assert pending_codes() <= load_rules().red_flag_codes()
 
 
 def test_every_rule_cites_a_source_with_both_languages():

@@ -260,9 +260,6 @@ def test_an_unknown_code_in_the_file_is_a_usage_error(tmp_path):
 
 
 def test_the_command_scores_three_cases_on_the_committed_model(tmp_path):
-    pytest.importorskip(
-        "gpassist.diagnosis.assessment", reason="the model branch's assessment API is not merged"
-    )
     path = write_cases(tmp_path, THREE_CASES)
     args = ["diagnosis", "vignettes", "--model", str(GENERAL), "--cases", path]
     result = CliRunner().invoke(main, args, catch_exceptions=False)

@@ -16,58 +16,10 @@ from gpassist.diagnosis.training import vignettes as vg
 FILE = Path(__file__).resolve().parents[1] / "data" / "diagnosis-vignettes.json"
 GENERAL = runtime.model_root() / runtime.DEFAULT_MODEL
 
-# Codes agreed in the issue 13 contract, and three the knowledge-base work added (urticaria,
-# bacillary-dysentery, allergic-rhinitis: branch kb). Until that work is in the committed KB
-# (symptoms.csv has no `kind` column yet) they are accepted as well; afterwards every code must
-# be in the KB itself or in aliases.csv.
-CONTRACT_SYMPTOMS = {
-    "exposure-tick-bite",
-    "exposure-field-work",
-    "exposure-rodents",
-    "exposure-lake-water",
-    "exposure-travel",
-    "exposure-tb-contact",
-    "exposure-sick-contact",
-    "history-hypertension",
-    "history-diabetes",
-    "history-copd",
-    "history-asthma",
-    "history-coronary-disease",
-    "history-hepatitis-b",
-    "petechiae",
-    "eschar",
-    "neck-stiffness",
-    "confusion",
-    "sudden-severe-headache",
-    "chest-pain-radiating",
-    "low-platelets",
-    "mouth-ulcers-and-hand-rash",
-    "lethargy-child",
-    "elevated-blood-pressure",
-}
-CONTRACT_CONDITIONS = {
-    "acute-upper-respiratory-infection",
-    "sfts",
-    "hfrs",
-    "scrub-typhus",
-    "schistosomiasis",
-    "chronic-hepatitis-b",
-    "hand-foot-and-mouth-disease",
-    "covid-19",
-    "urticaria",
-    "bacillary-dysentery",
-    "allergic-rhinitis",
-}
-
 
 def _codes(name: str) -> set[str]:
     with (GENERAL / name).open(encoding="utf-8", newline="") as handle:
         return {row["code"] for row in csv.DictReader(handle)}
-
-
-def _kb_has_the_contract_columns() -> bool:
-    with (GENERAL / "symptoms.csv").open(encoding="utf-8", newline="") as handle:
-        return "kind" in next(csv.reader(handle))
 
 
 @pytest.fixture(scope="module")
@@ -95,9 +47,6 @@ def test_every_case_is_well_formed_and_cites_its_source(raw, cases):
 
 def test_every_code_is_the_general_models(cases):
     symptoms, conditions = _codes("symptoms.csv"), _codes("conditions.csv")
-    if not _kb_has_the_contract_columns():
-        symptoms |= CONTRACT_SYMPTOMS
-        conditions |= CONTRACT_CONDITIONS
     # check_codes raises naming the case and the code
     vg.check_codes(cases, symptoms, conditions, vg.read_aliases(GENERAL))
 
