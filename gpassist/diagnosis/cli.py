@@ -93,12 +93,18 @@ def evaluate_command(folder, cases, simulate_n, subset, protocol, max_turns, see
 @click.option(
     "--cases", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True
 )
+@click.option(
+    "--county",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="a county folder (clinics/<county>): its epidemiology.yaml sets season and region",
+)
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per case, then the figures")
-def vignettes_command(folder: Path, cases: Path, as_json: bool) -> None:
+def vignettes_command(folder: Path, cases: Path, county: Path | None, as_json: bool) -> None:
     """Score the model in FOLDER on the clinical vignettes in CASES (issue 13).
 
     Prints one line per case (rank of the first gold diagnosis, the top three, triage against
-    the gold one) and, last, one JSON object with the figures (see docs/diagnosis.md).
+    the gold one) and, last, one JSON object with the figures (see docs/diagnosis.md). Without
+    --county the posterior has no season or region (the model's county-neutral prior).
     """
     from gpassist.diagnosis.runtime import load_model
     from gpassist.diagnosis.training import vignettes as vg
@@ -111,6 +117,8 @@ def vignettes_command(folder: Path, cases: Path, as_json: bool) -> None:
         raise click.UsageError(f"{cases}: {exc}") from exc
     from gpassist.diagnosis.assessment import CaseInput, assess
 
+    epidemiology = _county_epidemiology(county) if county is not None else None
+
     def assess_case(case: vg.Vignette):
         return assess(
             model,
@@ -120,7 +128,7 @@ def vignettes_command(folder: Path, cases: Path, as_json: bool) -> None:
                 sex=case.sex,
                 vitals=case.vitals,
                 month=case.month,
-                epidemiology=None,
+                epidemiology=epidemiology,
             ),
         )
 
@@ -131,3 +139,20 @@ def vignettes_command(folder: Path, cases: Path, as_json: bool) -> None:
         else:
             click.echo(vg.case_line(outcome))
     click.echo(json.dumps(vg.summarise(outcomes), ensure_ascii=False))
+
+
+def _county_epidemiology(county: Path):
+    """The county folder's epidemiology.yaml, validated as load-clinics validates it."""
+    import yaml
+    from pydantic import ValidationError
+
+    from gpassist.diagnosis.epidemiology import parse
+
+    path = county / "epidemiology.yaml"
+    if not path.exists():
+        raise click.UsageError(f"{county} has no epidemiology.yaml")
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return parse(json.dumps(document, sort_keys=True))
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise click.UsageError(f"{path}: {exc}") from exc
