@@ -551,6 +551,9 @@ def build(data: Path, county: Path, overrides_path: Path) -> dict[str, int]:
     records = [json.loads(line) for line in (data / "neml2018.jsonl").read_text().splitlines()]
     fixes = {int(k): v for k, v in (overrides.get("spec_fixes") or {}).items()}
     products = [parse_product(r, fixes) for r in records]
+    for product in products:  # a class of drugs named in a footnote, not a drug of its own
+        if product.seq in set(overrides.get("scope_entries") or ()):
+            product.rows.clear()
     existing = yaml.safe_load((county / "drugs.yaml").read_text(encoding="utf-8"))["drugs"]
     existing_groups = {d["code"]: d["generic_group"] for d in existing}
     links = {
@@ -614,7 +617,7 @@ HEADER_LIST = """\
 # public repository 649568078/guojiajibenyaowu (see ../shared/data/neml-2018/README.md). A public
 # government list. The NMPA view has no 序号, so `serial` is unset; `id` is the scrape order.
 # `drugs` names the catalog codes of each form and strength (drugs.yaml or drugs/neml-2018.yaml);
-# the five scope entries (耐多药肺结核用药, 艾滋病用药, …) point to footnotes and have none.
+# the scope entries (耐多药肺结核用药, 艾滋病用药, 血友病用药, …) point to footnotes and have none.
 """
 
 

@@ -17,7 +17,14 @@ from tests.conftest import DEMO_COUNTY, MINI_COUNTY, ROOT
 
 EDITIONS = ROOT / "tests" / "data" / "essential-medicines"
 # the list's scope entries point to a footnote (注释1 …) and name no form of their own
-SCOPE_ENTRIES = {"耐多药肺结核用药", "艾滋病用药", "青蒿素类药物", "国家免疫规划用疫苗", "避孕药"}
+SCOPE_ENTRIES = {
+    "耐多药肺结核用药",
+    "艾滋病用药",
+    "青蒿素类药物",
+    "国家免疫规划用疫苗",
+    "避孕药",
+    "血友病用药",
+}
 
 
 @pytest.fixture
