@@ -1,9 +1,10 @@
 """Read the county registry files, validate them, and write them to the database idempotently.
 
-A county folder holds ``county.yaml``, ``drugs.yaml``, ``services.yaml``, ``formularies.yaml``,
-``interactions.yaml`` (dangerous drug pairs), ``policies/*.yaml`` (its payer policy, one file
-per version) and, optionally, ``epidemiology.yaml`` (season and region of the diagnosis prior).
-Everything is stored in the
+A county folder holds ``county.yaml``, ``drugs.yaml`` (and more catalog files in ``drugs/*.yaml``),
+``services.yaml``, ``formularies.yaml``, ``interactions.yaml`` (dangerous drug pairs),
+``policies/*.yaml`` (its payer policy, one file per version), ``essential-medicines/*.yaml``
+(the editions of the national essential medicines list) and, optionally, ``epidemiology.yaml``
+(season and region of the diagnosis prior). Everything is stored in the
 database, so the running service never reads the folder again.
 
 A bad file is refused as a whole with the file, the line and key path, and the reason; nothing
@@ -27,7 +28,9 @@ from sqlalchemy.orm import Session
 from gpassist.clinics.schemas import (
     CountyFile,
     DrugCatalogFile,
+    DrugFile,
     EpidemiologyFile,
+    EssentialMedicinesFile,
     FacilityKind,
     FormularyFile,
     ServiceCatalogFile,
@@ -37,6 +40,8 @@ from gpassist.clinics.tables import (
     CountyEpidemiology,
     Department,
     Drug,
+    EssentialMedicine,
+    EssentialMedicineDrug,
     Facility,
     FormularyEntry,
     ServiceItem,
@@ -56,6 +61,8 @@ FILES: dict[str, type[BaseModel]] = {
 }
 POLICY_FOLDER = "policies"
 EPIDEMIOLOGY_FILE = "epidemiology.yaml"  # optional
+DRUG_FOLDER = "drugs"  # more catalog files beside drugs.yaml (generated ones, for instance)
+LIST_FOLDER = "essential-medicines"  # one file per edition of the national list
 
 
 class RegistryFileError(ValueError):
@@ -67,19 +74,38 @@ class RegistryFileError(ValueError):
         self.file, self.line, self.key, self.reason = file, line, key, reason
 
 
+@dataclass(frozen=True)
+class Catalog:
+    """The drugs of ``drugs.yaml`` and ``drugs/*.yaml`` together, with each file's flags."""
+
+    files: tuple[DrugCatalogFile, ...]
+
+    @property
+    def drugs(self) -> list[DrugFile]:
+        return [d for f in self.files for d in f.drugs]
+
+
 @dataclass
 class RegistryFiles:
     """The checked files of a county folder, with the YAML nodes that locate errors by line."""
 
     folder: Path
     county: CountyFile
-    drugs: DrugCatalogFile
+    drugs: Catalog
     services: ServiceCatalogFile
     formularies: FormularyFile
     interactions: InteractionFile
     policies: tuple[Policy, ...] = ()
     epidemiology: EpidemiologyFile | None = None
     nodes: dict[str, yaml.Node] = field(repr=False, default_factory=dict)
+    editions: tuple[EssentialMedicinesFile, ...] = ()
+
+    @property
+    def current_edition(self) -> str | None:
+        """The edition no other loaded edition supersedes (checked unique by ``read_registry``)."""
+        superseded = {old for e in self.editions for old in e.supersedes}
+        current = [e.edition for e in self.editions if e.edition not in superseded]
+        return current[0] if current else None
 
 
 @dataclass
@@ -115,23 +141,67 @@ def read_registry(folder: Path) -> RegistryFiles:
     files = RegistryFiles(
         folder,
         parsed["county.yaml"],  # type: ignore[arg-type]
-        parsed["drugs.yaml"],  # type: ignore[arg-type]
+        Catalog((parsed["drugs.yaml"], *_read_more_drugs(folder / DRUG_FOLDER))),  # type: ignore[arg-type]
         parsed["services.yaml"],  # type: ignore[arg-type]
         parsed["formularies.yaml"],  # type: ignore[arg-type]
         parsed["interactions.yaml"],  # type: ignore[arg-type]
         _read_policies(folder / POLICY_FOLDER),
         _read_optional(folder / EPIDEMIOLOGY_FILE, EpidemiologyFile),  # type: ignore[arg-type]
         nodes,
+        _read_editions(folder / LIST_FOLDER),
     )
+    _check_unique_drugs(folder, files.drugs)
     _check_formulary_references(files)
     return files
+
+
+def _read_more_drugs(folder: Path) -> list[DrugCatalogFile]:
+    """The catalog files of ``drugs/``, in name order."""
+    paths = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+    return [_read_file(path, DrugCatalogFile)[0] for path in paths]  # type: ignore[misc]
+
+
+def _check_unique_drugs(folder: Path, catalog: Catalog) -> None:
+    seen: set[str] = set()
+    for drug in catalog.drugs:
+        if drug.code in seen:
+            raise RegistryFileError(
+                folder / DRUG_FOLDER, None, drug.code, "drug code defined in two catalog files"
+            )
+        seen.add(drug.code)
+
+
+def _read_editions(folder: Path) -> tuple[EssentialMedicinesFile, ...]:
+    """The list editions of ``essential-medicines/``; none is allowed (nothing is essential).
+
+    Superseding is explicit (``supersedes: ["2018"]``), so a new edition is a file dropped in:
+    exactly one loaded edition may be left that no other supersedes, and that one is current.
+    """
+    paths = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+    editions: list[EssentialMedicinesFile] = []
+    seen: dict[str, Path] = {}
+    for path in paths:
+        edition, node = _read_file(path, EssentialMedicinesFile)
+        assert isinstance(edition, EssentialMedicinesFile)
+        other = seen.setdefault(edition.edition, path)
+        if other != path:
+            raise RegistryFileError(
+                path, _line_of(node, ("edition",)), "edition", f"also in {other.name}"
+            )
+        editions.append(edition)
+    superseded = {old for e in editions for old in e.supersedes}
+    current = [e.edition for e in editions if e.edition not in superseded]
+    if editions and len(current) != 1:
+        raise RegistryFileError(
+            folder, None, "supersedes", f"one current edition expected, found {current or 'none'}"
+        )
+    return tuple(editions)
 
 
 def _read_file(path: Path, model: type[BaseModel]) -> tuple[BaseModel, yaml.Node]:
     text = path.read_text(encoding="utf-8")
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node, data = _parse(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise RegistryFileError(path, mark.line + 1 if mark else None, "", str(exc)) from exc
@@ -145,6 +215,20 @@ def _read_file(path: Path, model: type[BaseModel]) -> tuple[BaseModel, yaml.Node
 
 def _read_optional(path: Path, model: type[BaseModel]) -> BaseModel | None:
     return _read_file(path, model)[0] if path.is_file() else None
+
+
+# libyaml's parser where PyYAML was built with it: the catalog files hold thousands of drugs
+_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _parse(text: str) -> tuple[yaml.Node, Any]:
+    """The document's node tree (to locate errors by line) and its data, parsed once."""
+    loader = _YamlLoader(text)
+    try:
+        node = loader.get_single_node()
+        return node, loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
 
 
 def _read_policies(folder: Path) -> tuple[Policy, ...]:
@@ -197,6 +281,7 @@ def _check_formulary_references(files: RegistryFiles) -> None:
     path = files.folder / "formularies.yaml"
     node = files.nodes["formularies.yaml"]
     drugs = {d.code for d in files.drugs.drugs}
+    _check_list_references(files, drugs)
     clinics = {f.code for f in files.county.facilities if f.kind == FacilityKind.village_clinic}
     for i, code in enumerate(files.formularies.default):
         if code not in drugs:
@@ -217,6 +302,19 @@ def _check_formulary_references(files: RegistryFiles) -> None:
                     raise RegistryFileError(
                         path, _line_of(node, loc), _key_path(loc), f"unknown drug {code!r}"
                     )
+
+
+def _check_list_references(files: RegistryFiles, drugs: set[str]) -> None:
+    for edition in files.editions:
+        for product in edition.products:
+            unknown = [code for code in product.drugs if code not in drugs]
+            if unknown:
+                raise RegistryFileError(
+                    files.folder / LIST_FOLDER,
+                    None,
+                    f"{edition.edition}.{product.id}",
+                    f"unknown drug {unknown[0]!r}",
+                )
 
 
 def apply_registry(session: Session, files: RegistryFiles) -> LoadReport:
@@ -278,8 +376,18 @@ def apply_registry(session: Session, files: RegistryFiles) -> LoadReport:
         report,
         "departments",
     )
+    essential = _current_list_codes(files)
     drugs = _sync(
-        session, Drug, {"code": "code"}, [_drug_row(d) for d in files.drugs.drugs], report, "drugs"
+        session,
+        Drug,
+        {"code": "code"},
+        [
+            _drug_row(d, catalog, d.code in essential)
+            for catalog in files.drugs.files
+            for d in catalog.drugs
+        ],
+        report,
+        "drugs",
     )
     _sync(
         session,
@@ -302,6 +410,7 @@ def apply_registry(session: Session, files: RegistryFiles) -> LoadReport:
     )
     drug_ids = {d.code: d.id for d in drugs}
     _sync_formularies(session, files, facility_ids, drug_ids, report)
+    _sync_essential_medicines(session, files, drug_ids, report)
     _sync(
         session,
         DrugInteraction,
@@ -364,7 +473,18 @@ def _facility_row(f, town_ids: dict[str, int]) -> dict[str, Any]:
     }
 
 
-def _drug_row(d) -> dict[str, Any]:
+def _current_list_codes(files: RegistryFiles) -> set[str]:
+    current = files.current_edition
+    return {
+        code
+        for e in files.editions
+        if e.edition == current
+        for product in e.products
+        for code in product.drugs
+    }
+
+
+def _drug_row(d, catalog: DrugCatalogFile | None = None, essential: bool = False) -> dict[str, Any]:
     return {
         "code": d.code,
         "name_zh": d.generic_name.zh,
@@ -382,7 +502,9 @@ def _drug_row(d) -> dict[str, Any]:
         "pack_unit_en": d.pack_unit.en,
         "unit_price_fen": d.unit_price_fen,
         "insurance_category": d.insurance_category,
-        "essential": d.essential,
+        "essential": essential,
+        "price_synthetic": catalog.prices_synthetic if catalog else True,
+        "insurance_estimated": catalog.insurance_estimated if catalog else True,
         "generic_group": d.generic_group,
         "usual_daily_dose": d.usual_daily_dose,
         "max_daily_dose": d.max_daily_dose,
@@ -462,3 +584,50 @@ def _sync_formularies(
     for facility_id, drug_id in sorted(have - wanted):
         session.delete(session.get(FormularyEntry, (facility_id, drug_id)))
     report.note("formulary entries", "removed", len(have - wanted))
+
+
+def _sync_essential_medicines(
+    session: Session, files: RegistryFiles, drug_ids: dict[str, int], report: LoadReport
+) -> None:
+    """Store every edition's products and their drug links; products of a superseded edition
+    stay (not current), so a drug keeps the lists it was on."""
+    current = files.current_edition
+    products = _sync(
+        session,
+        EssentialMedicine,
+        {"edition": "edition", "product_id": "product_id"},
+        [
+            {
+                "edition": e.edition,
+                "product_id": p.id,
+                "serial": p.serial,
+                "name": p.name,
+                "name_en": p.name_en,
+                "part": p.part,
+                "therapeutic_class": p.therapeutic_class,
+                "subclass": p.subclass,
+                "forms_specs": list(p.forms_specs),
+                "specialist_only": p.specialist_only,
+                "remark": p.remark,
+                "current": e.edition == current,
+            }
+            for e in files.editions
+            for p in e.products
+        ],
+        report,
+        "essential medicines",
+    )
+    ids = {(p.edition, p.product_id): p.id for p in products}
+    wanted = {
+        (ids[(e.edition, p.id)], drug_ids[code])
+        for e in files.editions
+        for p in e.products
+        for code in p.drugs
+    }
+    link = EssentialMedicineDrug
+    have = {(p, d) for p, d in session.execute(select(link.product_id, link.drug_id))}
+    session.add_all(link(product_id=p, drug_id=d) for p, d in sorted(wanted - have))
+    report.note("essential medicine links", "added", len(wanted - have))
+    for product_id, drug_id in sorted(have - wanted):
+        session.delete(session.get(link, (product_id, drug_id)))
+    report.note("essential medicine links", "removed", len(have - wanted))

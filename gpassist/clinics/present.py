@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from gpassist.clinics.schemas import DepartmentOut, DrugOut, FacilityOut, ServiceItemOut, TownOut
+from gpassist.clinics.schemas import (
+    DepartmentOut,
+    DrugOut,
+    FacilityOut,
+    ListingOut,
+    ServiceItemOut,
+    TownOut,
+)
 from gpassist.clinics.tables import Department, Drug, Facility, ServiceItem, Town
 from gpassist.schemas import Text, text_of
 
@@ -46,6 +53,22 @@ def drug_out(d: Drug) -> DrugOut:
         unit_price_fen=d.unit_price_fen,
         insurance_category=d.insurance_category,
         essential=d.essential,
+        essential_listings=[
+            ListingOut(
+                edition=e.edition,
+                current=e.current,
+                product=e.name,
+                serial=e.serial,
+                part=e.part,
+                therapeutic_class=e.therapeutic_class,
+                subclass=e.subclass,
+                specialist_only=e.specialist_only,
+            )
+            for e in sorted(d.listings, key=lambda e: e.edition, reverse=True)
+            if e.active
+        ],
+        price_synthetic=d.price_synthetic,
+        insurance_estimated=d.insurance_estimated,
         generic_group=d.generic_group,
         usual_daily_dose=d.usual_daily_dose,
         max_daily_dose=d.max_daily_dose,

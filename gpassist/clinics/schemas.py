@@ -8,6 +8,7 @@ the responses); ``Text`` here is the files' strict text, ``ApiText`` the API's.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import re
 from typing import Annotated, Literal
@@ -64,6 +65,15 @@ class PregnancySafety(enum.StrEnum):
     ok = "ok"
     caution = "caution"
     contraindicated = "contraindicated"
+    # not recorded in the catalog: the prescribing rules refuse it for a pregnant patient
+    unknown = "unknown"
+
+
+class ListPart(enum.StrEnum):
+    """The two parts of the national essential medicines list."""
+
+    chemical = "化学药品和生物制品"
+    patent = "中成药"
 
 
 class TownFile(Strict):
@@ -145,38 +155,83 @@ class DrugFile(Strict):
     pack_unit: Text = Field(description="e.g. 盒 / box")
     unit_price_fen: int = Field(gt=0, description="price of one dispensing unit, integer fen")
     insurance_category: InsuranceCategory
-    essential: bool = Field(description="on the national essential medicines list")
     generic_group: str = Field(
         pattern=CODE_PATTERN, description="drugs in one group may substitute for each other"
     )
-    usual_daily_dose: float = Field(gt=0, description="adult, in dose_unit")
-    max_daily_dose: float = Field(gt=0, description="adult, in dose_unit")
+    # Dose limits and pregnancy safety are left unset where no reviewed reference was at hand:
+    # the prescribing rules then refuse the line (an unknown maximum is never "unlimited").
+    usual_daily_dose: float | None = Field(default=None, gt=0, description="adult, in dose_unit")
+    max_daily_dose: float | None = Field(default=None, gt=0, description="adult, in dose_unit")
     max_daily_dose_per_kg: float | None = Field(
         default=None, gt=0, description="children, in dose_unit per kg body weight"
     )
-    pregnancy: PregnancySafety = PregnancySafety.ok
+    pregnancy: PregnancySafety = PregnancySafety.unknown
     tcm_syndromes: list[Text] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _doses_consistent(self) -> DrugFile:
-        if self.usual_daily_dose > self.max_daily_dose:
+        usual, most = self.usual_daily_dose, self.max_daily_dose
+        if usual is not None and most is not None and usual > most:
             raise ValueError("usual_daily_dose exceeds max_daily_dose")
-        if self.kind == DrugKind.chinese_patent and not self.tcm_syndromes:
-            raise ValueError("a Chinese patent medicine needs the TCM syndromes it treats")
         if self.kind == DrugKind.western and self.tcm_syndromes:
             raise ValueError("tcm_syndromes are only for Chinese patent medicines")
         return self
 
 
 class DrugCatalogFile(Strict):
-    """``drugs.yaml``: the drug catalog."""
+    """``drugs.yaml`` and each ``drugs/*.yaml``: the drug catalog, in one or more files.
+
+    Whether a drug is on the essential medicines list is not written here: the list files
+    (``essential-medicines/*.yaml``) say which catalog codes each list product covers.
+    """
 
     source: str = Field(min_length=1, description="where the list and prices come from")
+    prices_synthetic: bool = Field(description="true when the prices are made-up demo prices")
+    insurance_estimated: bool = Field(
+        description="true when the A/B/C categories are best-effort, not read from the NRDL"
+    )
     drugs: list[DrugFile] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _unique(self) -> DrugCatalogFile:
         _require_unique("drugs", [d.code for d in self.drugs])
+        return self
+
+
+class ListProductFile(Strict):
+    """One product (品种) of an essential medicines list, and the catalog drugs that realise it."""
+
+    id: str = Field(pattern=CODE_PATTERN, description="stable within the edition")
+    serial: int | None = Field(default=None, gt=0, description="the list's 序号 where known")
+    name: str = Field(min_length=1, max_length=200, description="品种名称 as the list prints it")
+    name_en: str | None = Field(default=None, max_length=200)
+    part: ListPart
+    therapeutic_class: str = Field(min_length=1, max_length=200, description="二级目录")
+    subclass: str | None = Field(default=None, max_length=200, description="三级目录")
+    forms_specs: list[str] = Field(default_factory=list, description="剂型、规格 as printed")
+    specialist_only: bool = Field(default=False, description="△: by or under a specialist")
+    remark: str | None = Field(default=None, max_length=200)
+    drugs: list[str] = Field(default_factory=list, description="catalog codes, one a form+strength")
+
+
+class EssentialMedicinesFile(Strict):
+    """``essential-medicines/<edition>.yaml``: one edition of the national essential medicines
+    list. The edition that no other loaded file supersedes is the current list.
+    """
+
+    edition: str = Field(pattern=CODE_PATTERN, description='e.g. "2018"')
+    title: Text
+    document: str | None = Field(default=None, max_length=200, description="e.g. 国卫药政发…")
+    effective_from: dt.date | None = None
+    supersedes: list[str] = Field(default_factory=list, description="editions this one replaces")
+    source: str = Field(min_length=1)
+    products: list[ListProductFile] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> EssentialMedicinesFile:
+        _require_unique("products", [p.id for p in self.products])
+        if self.edition in self.supersedes:
+            raise ValueError("an edition cannot supersede itself")
         return self
 
 
@@ -335,6 +390,19 @@ class FacilityOut(OutModel):
     departments: list[DepartmentOut]
 
 
+class ListingOut(OutModel):
+    """A drug's place on one edition of the essential medicines list."""
+
+    edition: str
+    current: bool
+    product: str
+    serial: int | None
+    part: ListPart
+    therapeutic_class: str
+    subclass: str | None
+    specialist_only: bool
+
+
 class DrugOut(OutModel):
     code: str
     generic_name: ApiText
@@ -348,10 +416,13 @@ class DrugOut(OutModel):
     pack_unit: ApiText
     unit_price_fen: int
     insurance_category: InsuranceCategory
-    essential: bool
+    essential: bool = Field(description="on the current edition of the essential medicines list")
+    essential_listings: list[ListingOut]
+    price_synthetic: bool
+    insurance_estimated: bool
     generic_group: str
-    usual_daily_dose: float
-    max_daily_dose: float
+    usual_daily_dose: float | None
+    max_daily_dose: float | None
     max_daily_dose_per_kg: float | None
     pregnancy: PregnancySafety
     tcm_syndromes: list[ApiText]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from gpassist.clinics.tables import (
     Drug,
@@ -45,7 +45,12 @@ def search_drugs(
     session: Session, q: str | None, limit: int, offset: int, clinic_id: int | None = None
 ) -> list[Drug]:
     """Catalog drugs by name or code; with ``clinic_id``, only what that clinic stocks."""
-    query = select(Drug).where(Drug.active.is_(True)).order_by(Drug.code)
+    query = (
+        select(Drug)
+        .where(Drug.active.is_(True))
+        .order_by(Drug.code)
+        .options(selectinload(Drug.listings))  # the page's list marks in one more query
+    )
     if q:
         pattern = f"%{escape_like(q)}%"
         query = query.where(

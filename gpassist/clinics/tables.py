@@ -20,6 +20,7 @@ from gpassist.clinics.schemas import (
     FacilityKind,
     FacilityLevel,
     InsuranceCategory,
+    ListPart,
     PregnancySafety,
 )
 from gpassist.db import Base, BigId, JsonDoc, str_enum
@@ -29,6 +30,8 @@ __all__ = [
     "CountyEpidemiology",
     "Department",
     "Drug",
+    "EssentialMedicine",
+    "EssentialMedicineDrug",
     "Facility",
     "FacilityKind",
     "FacilityLevel",
@@ -118,14 +121,58 @@ class Drug(Base):
     pack_unit_en: Mapped[str] = mapped_column(String(40))
     unit_price_fen: Mapped[int] = mapped_column(BigInteger)
     insurance_category: Mapped[InsuranceCategory] = mapped_column(str_enum(InsuranceCategory))
+    # on the current edition of the essential medicines list (set by the loader from the list
+    # files, never written in drugs.yaml)
     essential: Mapped[bool] = mapped_column(Boolean)
+    price_synthetic: Mapped[bool] = mapped_column(Boolean, default=True)
+    insurance_estimated: Mapped[bool] = mapped_column(Boolean, default=True)
     generic_group: Mapped[str] = mapped_column(String(64), index=True)
-    usual_daily_dose: Mapped[float] = mapped_column(Float)
-    max_daily_dose: Mapped[float] = mapped_column(Float)
+    # unset: no reviewed limit; the prescribing rules refuse rather than treat it as unlimited
+    usual_daily_dose: Mapped[float | None] = mapped_column(Float)
+    max_daily_dose: Mapped[float | None] = mapped_column(Float)
     max_daily_dose_per_kg: Mapped[float | None] = mapped_column(Float)
     pregnancy: Mapped[PregnancySafety] = mapped_column(str_enum(PregnancySafety))
     tcm_syndromes: Mapped[list[dict[str, Any]]] = mapped_column(JsonDoc, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    listings: Mapped[list[EssentialMedicine]] = relationship(
+        secondary="essential_medicine_drugs", viewonly=True
+    )
+
+
+class EssentialMedicine(Base):
+    """A product (品种) of one edition of the national essential medicines list.
+
+    ``current`` marks the edition no other loaded edition supersedes; a superseded edition's
+    products stay, so a drug keeps the history of the lists it was on.
+    """
+
+    __tablename__ = "essential_medicines"
+    __table_args__ = (UniqueConstraint("edition", "product_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    edition: Mapped[str] = mapped_column(String(64))
+    product_id: Mapped[str] = mapped_column(String(64))
+    serial: Mapped[int | None] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    part: Mapped[ListPart] = mapped_column(str_enum(ListPart))
+    therapeutic_class: Mapped[str] = mapped_column(String(200))
+    subclass: Mapped[str | None] = mapped_column(String(200))
+    forms_specs: Mapped[list[str]] = mapped_column(JsonDoc, default=list)
+    specialist_only: Mapped[bool] = mapped_column(Boolean)
+    remark: Mapped[str | None] = mapped_column(String(200))
+    current: Mapped[bool] = mapped_column(Boolean)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class EssentialMedicineDrug(Base):
+    """A catalog drug (one form and strength) that realises a list product."""
+
+    __tablename__ = "essential_medicine_drugs"
+
+    product_id: Mapped[int] = mapped_column(ForeignKey("essential_medicines.id"), primary_key=True)
+    drug_id: Mapped[int] = mapped_column(ForeignKey("drugs.id"), primary_key=True)
 
 
 class ServiceItem(Base):

@@ -1,8 +1,9 @@
 """Stock and a few central-pharmacy orders in the demo.
 
-The central pharmacy holds two lots of every catalog drug (a few of them close to expiry, a few
-running low); every village clinic holds one lot of each of the common drugs of its formulary.
-Lots are keyed by their lot number, so a second seed finds them and changes nothing.
+The central pharmacy holds two lots of every catalog drug, the whole essential medicines list
+included (a few of them close to expiry, a few running low); every village clinic holds one lot
+of each of the common drugs of its formulary. Lots are keyed by their lot number, so a second
+seed finds them and changes nothing.
 
 In the run that creates the population, a dozen patients get a prescription the real service
 checks and splits (a drug no clinic stocks, so each becomes an order); some orders are then
@@ -66,7 +67,7 @@ def seed_pharmacy(
     pharmacist = session.scalar(select(User).where(User.username == "pharmacist"))
     if pharmacist is None:
         return
-    _seed_central_stock(session, pharmacist, rng, result)
+    _seed_central_stock(session, pharmacist, seed, result)
     _seed_clinic_stock(session, clinics, doctors, result)
     if result.counts["patients"]:  # orders only with a new population (as bills)
         _seed_orders(session, doctors, pharmacist, rng, result)
@@ -89,11 +90,15 @@ def _receive_once(session, user, facility, drug, lot_no, expires_on, quantity, r
         result.counts["stock lots"] += 1
 
 
-def _seed_central_stock(session: Session, pharmacist: User, rng, result: SeedResult) -> None:
+def _seed_central_stock(session: Session, pharmacist: User, seed: int, result: SeedResult) -> None:
+    """Two lots of every active catalog drug (the whole essential medicines list), received as
+    one delivery. Each drug draws from its own generator, so a catalog that grows never shifts
+    the lots of the drugs it already had."""
     pharmacy = stock.central_pharmacy(session)
     drugs = session.scalars(select(Drug).where(Drug.active.is_(True)).order_by(Drug.code)).all()
+    delivery: list[stock.Delivery] = []
     for drug in drugs:
-        # Drawn for every drug whether or not its lots exist, so the draws never shift.
+        rng = random.Random(f"{seed}/{drug.code}")
         near = rng.random() < 0.08
         low = rng.random() < 0.1
         first_expiry = DEMO_TODAY + dt.timedelta(
@@ -102,27 +107,14 @@ def _seed_central_stock(session: Session, pharmacist: User, rng, result: SeedRes
         second_expiry = first_expiry + dt.timedelta(days=rng.randint(180, 540))
         first_qty = rng.randint(3, 12) if low else rng.randint(50, 400)
         second_qty = 0 if low else rng.randint(100, 800)
-        _receive_once(
-            session,
-            pharmacist,
-            pharmacy,
-            drug,
-            _lot_no("CP", drug.code, 1),
-            first_expiry,
-            first_qty,
-            result,
-        )
+        delivery.append(stock.Delivery(drug, _lot_no("CP", drug.code, 1), first_expiry, first_qty))
         if second_qty:
-            _receive_once(
-                session,
-                pharmacist,
-                pharmacy,
-                drug,
-                _lot_no("CP", drug.code, 2),
-                second_expiry,
-                second_qty,
-                result,
+            delivery.append(
+                stock.Delivery(drug, _lot_no("CP", drug.code, 2), second_expiry, second_qty)
             )
+    received = stock.receive_new_lots(session, pharmacist, pharmacy, delivery, DEMO_TODAY)
+    if received:  # a second seed reports nothing
+        result.counts["stock lots"] += received
 
 
 def _seed_clinic_stock(

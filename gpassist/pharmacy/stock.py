@@ -296,6 +296,58 @@ def receive(
     return lot
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """One lot of a delivery: the drug, its lot number and expiry, and how many units."""
+
+    drug: Drug
+    lot_no: str
+    expires_on: dt.date
+    quantity: int
+
+
+def receive_new_lots(
+    session: Session,
+    user: User,
+    facility: Facility,
+    deliveries: list[Delivery],
+    today: dt.date,
+) -> int:
+    """Receive a whole delivery at once (the central pharmacy's opening stock of a catalog of
+    thousands): each lot not yet on record arrives, with its movement; a lot already on record
+    is left as it is. Returns the number of lots received.
+    """
+    have = {
+        (drug_id, lot_no)
+        for drug_id, lot_no in session.execute(
+            select(StockLot.drug_id, StockLot.lot_no).where(StockLot.facility_id == facility.id)
+        )
+    }
+    lots = []
+    for item in deliveries:
+        if item.expires_on <= today:
+            raise InvalidField.at("body.expires_on", "An expired lot cannot be received.")
+        if (item.drug.id, item.lot_no) in have:
+            continue
+        have.add((item.drug.id, item.lot_no))
+        lots.append(
+            StockLot(
+                facility_id=facility.id,
+                drug_id=item.drug.id,
+                lot_no=item.lot_no,
+                expires_on=item.expires_on,
+                on_hand=item.quantity,
+                reserved=0,
+            )
+        )
+    session.add_all(lots)
+    session.flush()
+    for lot in lots:
+        _movement(session, user, lot, MovementKind.received, lot.on_hand, 0)
+    session.flush()
+    return len(lots)
+
+
 def adjust(
     session: Session,
     user: User,

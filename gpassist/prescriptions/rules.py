@@ -62,7 +62,7 @@ class DrugFacts:
     generic_group: str
     strength_value: float
     dose_unit: str
-    max_daily_dose: float
+    max_daily_dose: float | None  # None: no reviewed limit in the catalog (refused, not unlimited)
     max_daily_dose_per_kg: float | None = None
     pregnancy: str = "ok"
 
@@ -272,11 +272,24 @@ def check_quantities(lines: Sequence[LineDraft]) -> list[Refusal]:
 
 def check_doses(lines: Sequence[LineDraft], patient: PatientFacts) -> list[Refusal]:
     """Refusals for daily doses above the drug's maximum, or a child's by weight (which
-    needs the weight).
+    needs the weight). A drug whose maximum the catalog does not record is refused too: a dose
+    that cannot be checked must not pass as if the drug had no limit.
     """
     out = []
     for i, line in enumerate(lines):
         drug, daily = line.drug, daily_dose(line)
+        if drug.max_daily_dose is None:
+            out.append(
+                Refusal(
+                    _line(i, "drug"),
+                    "dose_limit_unknown",
+                    f"第 {i + 1} 行 {drug.name_zh}：药品目录未录入最大日剂量，无法核对剂量；"
+                    "请县中心药房补录后再开。",
+                    f"Line {i + 1}: the catalog has no maximum daily dose for {drug.name_en}, so "
+                    "the dose cannot be checked; ask the county pharmacy to record it first.",
+                )
+            )
+            continue
         if daily > drug.max_daily_dose + _TOLERANCE:
             out.append(
                 Refusal(
@@ -325,19 +338,32 @@ def _check_child_dose(
 
 
 def check_pregnancy(lines: Sequence[LineDraft], patient: PatientFacts) -> list[Refusal]:
-    """Refusals for drugs contraindicated in pregnancy when the patient is pregnant."""
+    """Refusals for drugs contraindicated in pregnancy when the patient is pregnant, and for
+    drugs whose pregnancy safety the catalog does not record (unknown is not safe)."""
     if not patient.pregnant:
         return []
-    return [
-        Refusal(
-            _line(i, "drug"),
-            "contraindicated_in_pregnancy",
-            f"第 {i + 1} 行 {line.drug.name_zh} 孕妇禁用。",
-            f"Line {i + 1}: {line.drug.name_en} is contraindicated in pregnancy.",
-        )
-        for i, line in enumerate(lines)
-        if line.drug.pregnancy == "contraindicated"
-    ]
+    out = []
+    for i, line in enumerate(lines):
+        if line.drug.pregnancy == "contraindicated":
+            out.append(
+                Refusal(
+                    _line(i, "drug"),
+                    "contraindicated_in_pregnancy",
+                    f"第 {i + 1} 行 {line.drug.name_zh} 孕妇禁用。",
+                    f"Line {i + 1}: {line.drug.name_en} is contraindicated in pregnancy.",
+                )
+            )
+        elif line.drug.pregnancy == "unknown":
+            out.append(
+                Refusal(
+                    _line(i, "drug"),
+                    "pregnancy_safety_unknown",
+                    f"第 {i + 1} 行 {line.drug.name_zh}：药品目录未录入孕期安全性，孕妇不能开具。",
+                    f"Line {i + 1}: the catalog does not record whether {line.drug.name_en} is "
+                    "safe in pregnancy, so it cannot be prescribed to a pregnant patient.",
+                )
+            )
+    return out
 
 
 _ALLERGY_WORDS = ("过敏史", "过敏", "allergy", "allergic")

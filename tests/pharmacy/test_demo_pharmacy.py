@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from gpassist.clinics.tables import Drug
 from gpassist.demo.chronic import DEMO_TODAY
 from gpassist.demo.seed import seed_demo
 from gpassist.pharmacy import board, reports, stock
@@ -21,6 +22,11 @@ def test_demo_stock_and_orders(seeded_demo):
     assert sum(len(g.pending) for g in groups) >= 1
     pharmacy = stock.central_pharmacy(db_session)
     assert reports.near_expiry(db_session, pharmacy.id, DEMO_TODAY, 90)
+    # the central pharmacy stocks the whole catalog, the essential medicines list included
+    in_stock = select(StockLot.drug_id).where(StockLot.facility_id == pharmacy.id)
+    unstocked = select(func.count()).where(Drug.active.is_(True), Drug.id.not_in(in_stock))
+    assert db_session.scalar(unstocked) == 0
+    assert db_session.scalar(select(func.count()).where(Drug.essential.is_(True))) > 1000
     # Nothing is ever below zero or reserved beyond what is on the shelf.
     assert (
         db_session.scalar(

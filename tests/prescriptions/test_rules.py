@@ -139,6 +139,23 @@ def test_pregnancy_contraindication():
     assert check([draft("atorvastatin-20mg-tab", 20)]) == set()
 
 
+def test_a_list_product_without_a_reviewed_maximum_is_refused_not_unlimited():
+    # lisinopril came into the catalog with the essential medicines list; no limit was reviewed
+    assert facts("lisinopril-5mg-tab").max_daily_dose is None
+    assert check([draft("lisinopril-5mg-tab", 5)]) == {("body.lines.0.drug", "dose_limit_unknown")}
+    assert check([draft("lisinopril-5mg-tab", 5000)]) == {
+        ("body.lines.0.drug", "dose_limit_unknown")
+    }
+
+
+def test_an_unknown_pregnancy_safety_is_refused_for_a_pregnant_patient_only():
+    unknown = DrugFacts("x", "甲药", "drug x", "x", 1.0, "mg", 10.0, pregnancy="unknown")
+    line = LineDraft(unknown, 1.0, Frequency.qd, 3, 3)
+    pregnant = PatientFacts(age_years=28, weight_kg=60, pregnant=True)
+    assert check([line], pregnant) == {("body.lines.0.drug", "pregnancy_safety_unknown")}
+    assert check([line]) == set()
+
+
 @pytest.mark.parametrize(
     ("allergy", "code", "refused"),
     [
