@@ -6,7 +6,7 @@ loader sets ``drugs.essential`` from the current edition. Drugs gain the flags t
 price is synthetic and their insurance category estimated, and their dose limits may be unset
 (unknown, which the prescribing rules refuse). Run ``gpassist load-clinics FOLDER`` after it.
 
-Revision ID: 0011_essential_medicines
+Revision ID: 0012_essential_medicines
 Revises: 0010_drug_interactions
 Create Date: 2026-12-06 03:00:00
 """
