@@ -7,7 +7,7 @@ price is synthetic and their insurance category estimated, and their dose limits
 (unknown, which the prescribing rules refuse). Run ``gpassist load-clinics FOLDER`` after it.
 
 Revision ID: 0012_essential_medicines
-Revises: 0010_drug_interactions
+Revises: 0011_county_epidemiology
 Create Date: 2026-12-06 03:00:00
 """
 
