@@ -241,7 +241,12 @@ def out_of_fold(space, labels, candidate, cases, folds, seed, stop_probability) 
     model fitted without it. Same interview as the service (``batch_interview`` is checked
     against the one-case engine in the tests)."""
     truth_all = np.asarray([labels.index(c["label"]) for c in cases])
-    parts: dict[str, list] = {"full": [], "interview": [], "explicit_only": []}
+    parts: dict[str, list] = {
+        "full": [],
+        "interview": [],
+        "interview_baseline_most_frequent": [],
+        "explicit_only": [],
+    }
     truth, recall = [], []
     first = [(fit, val) for repeat, fit, val in folds["folds"] if repeat == 0]
     for number, (fit_idx, val_idx) in enumerate(first):
@@ -252,6 +257,9 @@ def out_of_fold(space, labels, candidate, cases, folds, seed, stop_probability) 
         matrix = case_matrix(space.symptoms, [cases[i] for i in val_idx], _case_states)
         parts["full"].append((predict(matrix.full()), np.zeros(len(val_idx)), None))
         parts["interview"].append(batch_interview(predict, answers, matrix, stop_probability))
+        parts["interview_baseline_most_frequent"].append(
+            batch_interview(predict, answers, matrix, stop_probability, policy="frequent")
+        )
         parts["explicit_only"].append(batch_interview(predict, answers, matrix, 2.0, 0))
         truth.append(truth_all[val_idx])
         recall.append(matrix.implicit)

@@ -223,7 +223,7 @@ def _stop_table(metrics: dict) -> str:
     choices = metrics.get("stop_probability_choice")
     if not choices:
         return ""
-    rows = [("stop probability", "inner-validation top-1", "avg questions")]
+    rows = [("stop probability", "validation top-1", "avg questions")]
     rows += [(c["stop_probability"], c["top1"], c["avg_turns"]) for c in choices]
     return (
         "\nInterview stop probability, chosen on the same folds (best mean top-1; within 0.002 "
@@ -372,8 +372,11 @@ def _data_text(metrics: dict, metadata: dict, generative: bool) -> str:
         f"same {t['cv_repeats']}×{t['cv_splits']} stratified folds (seed {t['seed']}); in each "
         "fold the answer model used for question choice is counted from the fitting part only. "
         "Held-out figures below are out-of-fold: the first repeat's folds, each case scored once "
-        "by the chosen estimator fitted without it, through the service's own engine (ONNX, "
-        "one case at a time). The committed model is then refitted on all cases. Each training "
+        "by the chosen estimator fitted without it, at the chosen stop probability; the "
+        "interview runs a fold at a time with the service's question policy and stopping rule "
+        "(a test checks it against the one-case engine). The CV means above are the figures to "
+        "quote; a single repeat can be a point or two luckier. The committed model is then "
+        "refitted on all cases. Each training "
         "case also appears twice with its implicit symptoms partly hidden (each kept with "
         "probability q ~ U(0, 1)). The published test splits are not here.\n\n"
         "Question choice uses P(answer present / absent / not recorded | disease) counted over "
