@@ -24,9 +24,8 @@ def train_command(folder: Path, seed: int) -> None:
 
     metrics = train(folder, seed=seed)
     selected = metrics["selected"]
-    click.echo(
-        f"{folder.name}: selected {selected['candidate']} (validation score {selected['score']})"
-    )
+    score = selected.get("score_mean", selected["score"])  # cases: a cross-validated mean
+    click.echo(f"{folder.name}: selected {selected['candidate']} (validation score {score})")
     click.echo(json.dumps(metrics["heldout"], ensure_ascii=False, indent=1))
 
 

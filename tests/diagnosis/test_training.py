@@ -97,6 +97,13 @@ def test_cases_training_and_same_seed_determinism(tiny_cases_model, tmp_path):
     assert (tiny_cases_model / "likelihoods.json").exists()
     metrics = json.loads((tiny_cases_model / "metrics.json").read_text())
     assert set(metrics["heldout"]["full"]) >= KEYS
+    # selection by repeated cross-validation: every candidate carries its mean and spread
+    assert metrics["training"]["cv_splits"] == 5 and metrics["training"]["cv_repeats"] == 5
+    for candidate in metrics["comparison"]:
+        for figure in ("top1_full", "top1_interview", "score"):
+            assert set(candidate[figure]) == {"mean", "sd", "sd_of_repeat_means"}
+    assert metrics["selected"]["candidate"] in {c["candidate"] for c in metrics["comparison"]}
+    assert "± " in (tiny_cases_model / "MODEL_CARD.md").read_text()
     again = write_tiny_cases(tmp_path / "tinycases")
     training.train(again, seed=3)
     assert _digest(again)["model.onnx"] == _digest(tiny_cases_model)["model.onnx"]

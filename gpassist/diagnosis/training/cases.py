@@ -1,21 +1,38 @@
-"""Training on a benchmark set of cases (dxy, mz4, mz10, mdd): 80/20 split, 5-fold selection,
-the interview's stop probability on an inner split, and the answer model counted from the cases."""
+"""Training on a benchmark set of cases (dxy, mz4, mz10, mdd): every candidate scored by repeated
+stratified cross-validation on all of train.json (``selection.py``), the interview's stop
+probability from the same folds, out-of-fold figures through the service's engine, the answer
+model counted from the cases, and the chosen estimator refitted on every case."""
 
 from __future__ import annotations
 
 import logging
+import warnings
 
 import numpy as np
-from sklearn.model_selection import StratifiedKFold, train_test_split
+from joblib import Parallel, delayed
+from sklearn.exceptions import ConvergenceWarning
+from threadpoolctl import threadpool_limits
 
-from gpassist.diagnosis import interview
 from gpassist.diagnosis.features import FeatureSpace
-from gpassist.diagnosis.interview import AnswerModel
+from gpassist.diagnosis.interview import STOP_CHOICES, AnswerModel
 from gpassist.diagnosis.knowledge import KnowledgeBase, load_cases
 from gpassist.diagnosis.runtime import DiagnosisModel
-from gpassist.diagnosis.training.estimators import CASES_CANDIDATES, choose, exportable, scores
-from gpassist.diagnosis.training.evaluate import VALUE_STATES, evaluate_cases
+from gpassist.diagnosis.training.estimators import CASES_CANDIDATES, exportable
+from gpassist.diagnosis.training.evaluate import VALUE_STATES, summarise
 from gpassist.diagnosis.training.export import to_onnx_bytes
+from gpassist.diagnosis.training.selection import (
+    REPEATS,
+    SPLITS,
+    batch_interview,
+    case_matrix,
+    choose_within_one_sd,
+    repeated_folds,
+    summary,
+    top1,
+)
+
+NO_EARLY_STOP = STOP_CHOICES[-1]
+N_JOBS = 2  # folds in two processes: ``gpassist diagnosis train`` stays within ~3 min on MZ-10
 
 log = logging.getLogger(__name__)
 
@@ -92,42 +109,109 @@ def cases_space(cases: list[dict]) -> FeatureSpace:
     return FeatureSpace(tuple(symptoms), demographics=False)
 
 
-def _cv_compare(candidate, space, cases, seed) -> dict:
-    labels = np.asarray([c["label"] for c in cases])
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
-    collected = {"top1_full": [], "top1_masked": [], "logloss_full": [], "logloss_masked": []}
-    for fold, (fit_idx, val_idx) in enumerate(folds.split(np.zeros(len(labels)), labels)):
-        rng = np.random.default_rng([seed, 10, fold])
-        rows, y = case_rows(space, [cases[i] for i in fit_idx], rng, copies=2)
-        estimator = candidate.build(space, seed).fit(rows, y)
-        for view, (vrows, vy) in _case_views(space, [cases[i] for i in val_idx], rng).items():
-            top1, loss = scores(estimator, vrows, vy)
-            collected[f"top1_{view}"].append(top1)
-            collected[f"logloss_{view}"].append(loss)
-    result = {"candidate": candidate.label(), "name": candidate.name, "params": candidate.params}
-    result.update({k: round(float(np.mean(v)), 4) for k, v in collected.items()})
-    result["score"] = round((result["top1_full"] + result["top1_masked"]) / 2, 4)
-    return result
+def answer_model(space: FeatureSpace, labels: tuple[str, ...], cases: list[dict]) -> AnswerModel:
+    data = case_answer_model(space, labels, cases)
+    return AnswerModel(
+        tuple(data["symptoms"]),
+        np.asarray(data["present"]),
+        np.asarray(data["absent"]),
+        np.asarray(data["frequency"]),
+    )
+
+
+def _fold(candidates, space, labels, cases, truth_all, seed, number, fit_idx, val_idx) -> dict:
+    """Figures of every candidate on one fold: {label: (full top-1, {stop: (top-1, turns)})}."""
+    with threadpool_limits(limits=1), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fit_cases = [cases[i] for i in fit_idx]
+        rows, y = case_rows(space, fit_cases, np.random.default_rng([seed, 10, number]), copies=2)
+        answers = answer_model(space, labels, fit_cases)
+        matrix = case_matrix(space.symptoms, [cases[i] for i in val_idx], _case_states)
+        truth = truth_all[val_idx]
+        figures = {}
+        for candidate in candidates:
+            predict = _label_order(candidate.build(space, seed).fit(rows, y), labels)
+            interviews = {}
+            for stop in STOP_CHOICES:
+                posteriors, asked, _ = batch_interview(predict, answers, matrix, stop)
+                interviews[stop] = (top1(posteriors, truth), float(asked.mean()))
+            figures[candidate.label()] = (top1(predict(matrix.full()), truth), interviews)
+        return figures
+
+
+def cross_validate(candidates, space, labels, cases, seed, splits=SPLITS, repeats=REPEATS):
+    """Every candidate on the same repeated stratified folds of ``cases``, both protocols.
+
+    Returns (per-candidate results, the folds). Interview figures at every stop probability of
+    ``interview.STOP_CHOICES`` (the last one, 1.01, never stops early and is the one candidates
+    are compared on). Folds run in ``N_JOBS`` processes; each fold's randomness comes from its
+    own seed, so the figures do not depend on the order the processes finish in."""
+    truth_all = np.asarray([labels.index(c["label"]) for c in cases])
+    folds = repeated_folds(truth_all, seed, splits, repeats)
+    per_fold = Parallel(n_jobs=N_JOBS)(
+        delayed(_fold)(candidates, space, labels, cases, truth_all, seed, number, fit, val)
+        for number, (_, fit, val) in enumerate(folds)
+    )
+    raw = {
+        c.label(): {"repeat": [], "full": [], **{s: [] for s in STOP_CHOICES}} for c in candidates
+    }
+    turns = {c.label(): {s: [] for s in STOP_CHOICES} for c in candidates}
+    for (repeat, _, _), figures in zip(folds, per_fold, strict=True):
+        for label, (full, interviews) in figures.items():
+            raw[label]["repeat"].append(repeat)
+            raw[label]["full"].append(full)
+            for stop, (top, asked) in interviews.items():
+                raw[label][stop].append(top)
+                turns[label][stop].append(asked)
+    results = []
+    for candidate in candidates:
+        record = raw[candidate.label()]
+        repeats_of = record["repeat"]
+        scores = [(f + i) / 2 for f, i in zip(record["full"], record[NO_EARLY_STOP], strict=True)]
+        results.append(
+            {
+                "candidate": candidate.label(),
+                "name": candidate.name,
+                "params": candidate.params,
+                "top1_full": summary(record["full"], repeats_of),
+                "top1_interview": summary(record[NO_EARLY_STOP], repeats_of),
+                "score": summary(scores, repeats_of),
+                "stop_probability_choice": [
+                    {
+                        "stop_probability": stop,
+                        "top1": summary(record[stop], repeats_of)["mean"],
+                        "avg_turns": round(float(np.mean(turns[candidate.label()][stop])), 2),
+                    }
+                    for stop in STOP_CHOICES
+                ],
+            }
+        )
+    return results, {"splits": len(folds) // repeats, "repeats": repeats, "folds": folds}
+
+
+def _label_order(estimator, labels):
+    """predict_proba with columns in ``labels`` order (every fold holds every label)."""
+    if list(estimator.classes_) != list(labels):
+        raise ValueError("a fold is missing a label")
+    return estimator.predict_proba
 
 
 def train_cases(kb: KnowledgeBase, seed: int, cases: list[dict] | None = None) -> tuple:
     cases = cases if cases is not None else load_cases(kb.training_path())
     space = cases_space(cases)
     labels = tuple(sorted({c["label"] for c in cases}))
-    y = [c["label"] for c in cases]
-    fit_part, heldout = train_test_split(cases, test_size=0.2, random_state=seed, stratify=y)
-    comparison = []
-    for candidate in CASES_CANDIDATES:
-        log.info("%s: cross-validating %s", kb.name, candidate.label())
-        comparison.append(_cv_compare(candidate, space, fit_part, seed))
-    chosen = choose(comparison)
-    candidate = next(c for c in CASES_CANDIDATES if c.label() == chosen["candidate"])
-    stop_probability, stop_table = _choose_stop_probability(
-        kb, space, labels, candidate, fit_part, seed
-    )
-    # held-out figures: the chosen estimator fitted on the 80 % only
-    rows, y80 = case_rows(space, fit_part, np.random.default_rng([seed, 20]), copies=2)
-    partial = candidate.build(space, seed).fit(rows, y80)
+    log.info("%s: %d candidates, %dx%d folds", kb.name, len(CASES_CANDIDATES), REPEATS, SPLITS)
+    comparison, folds = cross_validate(CASES_CANDIDATES, space, labels, cases, seed)
+    by_label = {c.label(): c for c in CASES_CANDIDATES}
+    chosen = choose_within_one_sd(comparison, lambda r: by_label[r["candidate"]].complexity())
+    candidate = by_label[chosen["candidate"]]
+    stop_table = chosen["stop_probability_choice"]
+    # best mean top-1; ties (and everything within 0.002) go to fewer questions
+    best = max(r["top1"] for r in stop_table)
+    stop_probability = min(
+        (r for r in stop_table if r["top1"] >= best - 0.002), key=lambda r: r["avg_turns"]
+    )["stop_probability"]
+    heldout = out_of_fold(space, labels, candidate, cases, folds, seed, stop_probability)
     # the committed model: refitted on all of train.json
     rows, y_all = case_rows(space, cases, np.random.default_rng([seed, 21]), copies=2)
     estimator = candidate.build(space, seed).fit(rows, y_all)
@@ -135,55 +219,67 @@ def train_cases(kb: KnowledgeBase, seed: int, cases: list[dict] | None = None) -
         "kind": "cases",
         "training": {
             "cases": len(cases),
-            "fit_cases": len(fit_part),
-            "heldout_cases": len(heldout),
             "masked_copies_per_case": 2,
+            "cv_splits": folds["splits"],
+            "cv_repeats": folds["repeats"],
+            "seed": seed,
         },
         "comparison": comparison,
-        "selected": chosen,
+        "selected": {**chosen, "score_mean": chosen["score"]["mean"]},
+        "selection_rule": "highest mean score (mean of full and interview top-1 per fold); the "
+        "simplest candidate within one sd of the per-repeat means of the best is preferred",
         "stop_probability_choice": stop_table,
+        "heldout": heldout,
         "_stop_probability": stop_probability,
-        "_partial": partial,
-        "_heldout": heldout,
-        "_fit_part": fit_part,
         "_all": cases,
     }
     return space, labels, estimator, chosen, details, rows[:256]
 
 
-def _choose_stop_probability(kb, space, labels, candidate, cases, seed) -> tuple[float, list]:
-    """Fit on 75 % of ``cases``, run the interview on the other 25 % for each threshold; keep
-    the best top-1 (ties: fewer questions). The outer held-out split is not touched."""
-    y = [c["label"] for c in cases]
-    inner_fit, inner_val = train_test_split(cases, test_size=0.25, random_state=seed, stratify=y)
-    rows, fit_y = case_rows(space, inner_fit, np.random.default_rng([seed, 30]), copies=2)
-    model = in_memory_model(
-        kb, space, labels, candidate.build(space, seed).fit(rows, fit_y), inner_fit
-    )
-    table = []
-    for threshold in interview.STOP_CHOICES:
-        model.stop_probability = threshold
-        result = evaluate_cases(model, inner_val, "interview")
-        table.append(
-            {
-                "stop_probability": threshold,
-                "top1": result["top1"],
-                "avg_turns": result["avg_turns"],
-            }
+def out_of_fold(space, labels, candidate, cases, folds, seed, stop_probability) -> dict:
+    """The chosen estimator's figures on the first repeat's folds: every case scored once by a
+    model fitted without it. Same interview as the service (``batch_interview`` is checked
+    against the one-case engine in the tests)."""
+    truth_all = np.asarray([labels.index(c["label"]) for c in cases])
+    parts: dict[str, list] = {
+        "full": [],
+        "interview": [],
+        "interview_baseline_most_frequent": [],
+        "explicit_only": [],
+    }
+    truth, recall = [], []
+    first = [(fit, val) for repeat, fit, val in folds["folds"] if repeat == 0]
+    for number, (fit_idx, val_idx) in enumerate(first):
+        fit_cases = [cases[i] for i in fit_idx]
+        rows, y = case_rows(space, fit_cases, np.random.default_rng([seed, 10, number]), copies=2)
+        predict = _label_order(candidate.build(space, seed).fit(rows, y), labels)
+        answers = answer_model(space, labels, fit_cases)
+        matrix = case_matrix(space.symptoms, [cases[i] for i in val_idx], _case_states)
+        parts["full"].append((predict(matrix.full()), np.zeros(len(val_idx)), None))
+        parts["interview"].append(batch_interview(predict, answers, matrix, stop_probability))
+        parts["interview_baseline_most_frequent"].append(
+            batch_interview(predict, answers, matrix, stop_probability, policy="frequent")
         )
-    best = max(table, key=lambda r: (r["top1"], -r["avg_turns"]))
-    return best["stop_probability"], table
+        parts["explicit_only"].append(batch_interview(predict, answers, matrix, 2.0, 0))
+        truth.append(truth_all[val_idx])
+        recall.append(matrix.implicit)
+    truth_array, known = np.concatenate(truth), np.vstack(recall) > 0
+    result = {}
+    for name, pieces in parts.items():
+        posteriors = np.vstack([p for p, _, _ in pieces])
+        turns = np.concatenate([t for _, t, _ in pieces]).tolist()
+        shares = []
+        if name != "full":  # as evaluate_cases: implicit symptoms in the final evidence
+            final = np.vstack([e for _, _, e in pieces])
+            has = known.sum(axis=1)
+            shares = ((final & known).sum(axis=1)[has > 0] / has[has > 0]).tolist()
+        result[name] = summarise(posteriors, truth_array, turns, shares)
+    return result
 
 
 def in_memory_model(kb, space, labels, estimator, cases, stop_probability=None) -> DiagnosisModel:
     metadata = {"features": space.names(), "labels": list(labels)}
     if stop_probability is not None:
         metadata["interview"] = {"stop_probability": stop_probability}
-    data = case_answer_model(space, labels, cases)
-    answers = AnswerModel(
-        tuple(data["symptoms"]),
-        np.asarray(data["present"]),
-        np.asarray(data["absent"]),
-        np.asarray(data["frequency"]),
-    )
+    answers = answer_model(space, labels, cases)
     return DiagnosisModel(kb, metadata, to_onnx_bytes(exportable(estimator), space.width), answers)

@@ -9,10 +9,14 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import VotingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 from sklearn.naive_bayes import BernoulliNB, MultinomialNB
 from sklearn.neural_network import MLPClassifier
+from sklearn.preprocessing import LabelEncoder
+from sklearn.svm import LinearSVC
 
 from gpassist.diagnosis.features import FeatureSpace
 
@@ -87,6 +91,42 @@ class KnownOnlyNB(ClassifierMixin, BaseEstimator):
         return linear
 
 
+class SoftVote(ClassifierMixin, BaseEstimator):
+    """Mean of the members' probabilities (soft voting). Fitted here rather than by
+    VotingClassifier so each member is exported in its exact linear form (``exportable``)."""
+
+    def __init__(self, members=()):
+        self.members = members
+
+    def fit(self, X, y):
+        self.members_ = [member.fit(X, y) for member in self.members]
+        self.classes_ = self.members_[0].classes_
+        self.n_features_in_ = np.asarray(X).shape[1]
+        return self
+
+    def predict_proba(self, X):
+        return np.mean([member.predict_proba(X) for member in self.members_], axis=0)
+
+    def predict(self, X):
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    def to_voting(self) -> VotingClassifier:
+        """The same function as a fitted scikit-learn VotingClassifier, which skl2onnx converts."""
+        members = [exportable(m) for m in self.members_]
+        voting = VotingClassifier(
+            [(f"m{i}", m) for i, m in enumerate(members)], voting="soft", flatten_transform=False
+        )
+        voting.estimators_ = members
+        voting.le_ = LabelEncoder().fit(self.classes_)
+        voting.classes_ = voting.le_.classes_
+        return voting
+
+
+def _calibrated_svm(C: float, seed: int) -> CalibratedClassifierCV:
+    # sigmoid calibration on 3 internal folds: LinearSVC has no probabilities of its own
+    return CalibratedClassifierCV(LinearSVC(C=C, random_state=seed), cv=3, method="sigmoid")
+
+
 @dataclass(frozen=True)
 class Candidate:
     name: str
@@ -105,7 +145,24 @@ class Candidate:
             return LogisticRegression(**{"max_iter": 300, "random_state": seed, **self.params})
         if self.name == "mlp":
             return MLPClassifier(max_iter=300, random_state=seed, **self.params)
+        if self.name == "linear_svm_calibrated":
+            return _calibrated_svm(self.params["C"], seed)
+        if self.name == "soft_vote_nb_lr":
+            return SoftVote(
+                (
+                    BernoulliNB(alpha=self.params["nb_alpha"]),
+                    LogisticRegression(C=self.params["C"], max_iter=300, random_state=seed),
+                )
+            )
         raise ValueError(self.name)
+
+    def complexity(self) -> tuple:
+        """Smaller is simpler: naive Bayes < logistic regression < calibrated SVM < ensemble;
+        within a family, stronger smoothing / regularisation first (the one-sd rule's order)."""
+        family = FAMILY_ORDER.get(self.name, len(FAMILY_ORDER))
+        if "alpha" in self.params and self.name.endswith("_nb"):
+            return (family, -self.params["alpha"])
+        return (family, self.params.get("C", 0.0), -self.params.get("nb_alpha", 0.0))
 
     def label(self) -> str:
         return self.name + "(" + ", ".join(f"{k}={v}" for k, v in self.params.items()) + ")"
@@ -120,18 +177,33 @@ GENERAL_CANDIDATES = (
     Candidate("multinomial_nb", {"alpha": 1.0}),
     Candidate("logistic_regression", {"C": 1.0, "max_iter": 40}),
 )
+FAMILY_ORDER = {
+    "bernoulli_nb": 0,
+    "multinomial_nb": 0,
+    "known_only_nb": 0,
+    "logistic_regression": 1,
+    "linear_svm_calibrated": 2,
+    "soft_vote_nb_lr": 3,
+    "mlp": 4,
+}
+# Benchmark sets, compared by repeated cross-validation (selection.py). known_only_nb is not
+# here: these sets record mostly present findings, so learning a symptom only where it is known
+# gives θ ≈ 1 for nearly every symptom (5-fold top-1 about 0.5 on Dxy against 0.8 for the rest).
+# Nor are C = 1 or 10 (never better than C = 0.3 in cross-validation on the four sets, and the
+# slowest fits) or the MLP (not better than logistic regression on these sizes).
 CASES_CANDIDATES = (
-    Candidate("known_only_nb", {"alpha": 1.0}),
-    Candidate("known_only_nb", {"alpha": 0.3}),
-    Candidate("known_only_nb", {"alpha": 0.1}),
+    Candidate("bernoulli_nb", {"alpha": 0.3}),
     Candidate("bernoulli_nb", {"alpha": 1.0}),
-    Candidate("bernoulli_nb", {"alpha": 0.1}),
+    Candidate("bernoulli_nb", {"alpha": 3.0}),
+    Candidate("multinomial_nb", {"alpha": 0.3}),
     Candidate("multinomial_nb", {"alpha": 1.0}),
-    Candidate("multinomial_nb", {"alpha": 0.1}),
+    Candidate("logistic_regression", {"C": 0.03}),
     Candidate("logistic_regression", {"C": 0.1}),
-    Candidate("logistic_regression", {"C": 1.0}),
-    Candidate("logistic_regression", {"C": 10.0}),
-    Candidate("mlp", {"hidden_layer_sizes": (64,), "alpha": 0.01, "early_stopping": True}),
+    Candidate("logistic_regression", {"C": 0.3}),
+    Candidate("linear_svm_calibrated", {"C": 0.03}),
+    Candidate("linear_svm_calibrated", {"C": 0.1}),
+    Candidate("soft_vote_nb_lr", {"nb_alpha": 0.3, "C": 0.1}),
+    Candidate("soft_vote_nb_lr", {"nb_alpha": 1.0, "C": 0.3}),
 )
 
 
@@ -144,6 +216,8 @@ def exportable(estimator):
         return estimator.to_logistic()
     if isinstance(estimator, BernoulliNB | MultinomialNB):
         return _naive_bayes_as_linear(estimator)
+    if isinstance(estimator, SoftVote):
+        return estimator.to_voting()
     return estimator
 
 

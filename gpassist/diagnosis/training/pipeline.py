@@ -2,15 +2,16 @@
 
 general (generative KB): training rows are simulated patients (``simulate.simulate``) with some
 known facts hidden (``simulate.Masking``); validation rows are a separate simulated stream.
-Benchmark sets (cases KB): train.json is split 80/20 (stratified, seeded); the 80 % selects the
-estimator by 5-fold cross-validation and the 20 % is the held-out figure in metrics.json and the
-model card; the committed model is then refitted on all of train.json. Each training case also
-appears twice more with its implicit symptoms partly hidden (each kept with probability q ~ U(0,1)),
-so the model is right mid-interview too.
+Benchmark sets (cases KB): every candidate is scored by repeated stratified cross-validation on
+all of train.json (``cases.py``, ``selection.py``): mean top-1 of the full and the interview
+protocol, the simplest candidate within one sd of the best preferred; metrics.json carries each
+candidate's mean ± sd and out-of-fold figures of the chosen one; the committed model is then
+refitted on all of train.json. Each training case also appears twice more with its implicit
+symptoms partly hidden (each kept with probability q ~ U(0,1)), so the model is right
+mid-interview too.
 
-Selection score for every kind: mean top-1 of the "full" view (every fact known) and of a masked
-view (for cases: explicit symptoms plus half of the implicit ones; for general: the training
-masking), ties broken by log-loss.
+Selection score for general: mean top-1 of the "full" view (every fact known) and of a masked
+view (the training masking), ties broken by log-loss.
 
 Everything runs on one core (threadpoolctl) and is deterministic for a given seed.
 """
@@ -33,14 +34,9 @@ from gpassist.diagnosis import interview
 from gpassist.diagnosis.features import FeatureSpace
 from gpassist.diagnosis.knowledge import file_sha256, generative_tables, load_cases, load_kb
 from gpassist.diagnosis.runtime import DiagnosisModel, answer_model_for
-from gpassist.diagnosis.training.cases import (
-    case_answer_model,
-    case_rows,
-    in_memory_model,
-    train_cases,
-)
+from gpassist.diagnosis.training.cases import case_answer_model, case_rows, train_cases
 from gpassist.diagnosis.training.estimators import Candidate, exportable
-from gpassist.diagnosis.training.evaluate import evaluate_cases, evaluate_noisy_interview
+from gpassist.diagnosis.training.evaluate import evaluate_noisy_interview
 from gpassist.diagnosis.training.export import check_parity, to_onnx_bytes
 from gpassist.diagnosis.training.general import GeneralPlan, noisy_rows, train_general
 from gpassist.diagnosis.training.model_card import write_model_card
@@ -68,7 +64,9 @@ def _metadata(
             "selected": chosen["candidate"],
             "exported_class": type(exported).__name__,
             "params": {k: v for k, v in chosen["params"].items()},
-            "selected_by": "held-out validation (see metrics.json)",
+            "selected_by": "held-out validation (see metrics.json)"
+            if kb.kind == "generative"
+            else "repeated stratified cross-validation (see metrics.json)",
         },
         "seed": seed,
         "interview": {
@@ -140,31 +138,7 @@ def _heldout_metrics(kb, folder, metadata, onnx_bytes, details, seed, plan) -> d
             ),
         }
         return public
-    # cases: the chosen estimator fitted on 80 %, answer model from the same 80 %, on the 20 %
-    space = FeatureSpace.from_names(metadata["features"])
-    model = in_memory_model(
-        kb,
-        space,
-        tuple(metadata["labels"]),
-        details["_partial"],
-        details["_fit_part"],
-        details["_stop_probability"],
-    )
-    heldout = details["_heldout"]
-    public["heldout"] = {
-        "full": evaluate_cases(model, heldout, "full"),
-        "interview": evaluate_cases(model, heldout, "interview"),
-        "interview_baseline_most_frequent": evaluate_cases(
-            model, heldout, "interview", policy="frequent"
-        ),
-        "explicit_only": evaluate_cases(model, heldout, "interview", max_turns=0),
-    }
-    # the policies compared at the same budget: no early stop, always 10 questions if any are left
-    model.stop_probability = 1.01
-    public["heldout"]["interview_no_early_stop"] = evaluate_cases(model, heldout, "interview")
-    public["heldout"]["interview_no_early_stop_baseline_most_frequent"] = evaluate_cases(
-        model, heldout, "interview", policy="frequent"
-    )
+    # cases: cross-validated in train_cases (details["heldout"]: out-of-fold, the service's engine)
     return public
 
 
