@@ -340,6 +340,19 @@ class AbsentConditions(Strict):
     source: str
 
 
+class ImportedEntry(Strict):
+    """A condition that reaches the county only with travellers: when one of ``when_present``
+    findings is present its base rate is multiplied by ``multiplier`` (on top of lifting the
+    absence), since among febrile travellers back from an endemic area it is common, not rare."""
+
+    condition: ConditionCode
+    # from the county's tier up to the share among febrile travellers: up to ×10,000
+    multiplier: float = Field(gt=0.0, le=10_000.0)
+    when_present: tuple[ConditionCode, ...] = Field(default=("exposure-travel",), min_length=1)
+    source: str
+    note: str | None = None
+
+
 class EpidemiologyFile(Strict):
     """``clinics/<county>/epidemiology.yaml`` (optional): season and region of the county,
     applied by the diagnosis service on top of the model's posterior."""
@@ -349,10 +362,11 @@ class EpidemiologyFile(Strict):
     season: tuple[SeasonEntry, ...] = ()
     endemic: tuple[EndemicEntry, ...] = ()
     absent: AbsentConditions | None = None
+    imported: tuple[ImportedEntry, ...] = ()
 
     @model_validator(mode="after")
     def _references(self) -> EpidemiologyFile:
-        named = [e.source for e in (*self.season, *self.endemic)]
+        named = [e.source for e in (*self.season, *self.endemic, *self.imported)]
         if self.absent is not None:
             named.append(self.absent.source)
         unknown = sorted(set(named) - set(self.sources))

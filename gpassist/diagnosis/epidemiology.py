@@ -6,6 +6,7 @@ EpidemiologyFile``) in ``county_epidemiology``; ``current(session)`` reads the a
 evidence:
 
     m_c = season_c(month, age) × endemic_c × (absent_c unless a travel finding is present)
+          × (imported_c when its travel finding is present)
 
 The posterior becomes P'(c | x) ∝ P(c | x) · m_c. Since P(c | x) = softmax(z_c) with z_c the
 model's logit (log prior + log-likelihoods), P(c | x) · m_c ∝ exp(z_c + log m_c): multiplying and
@@ -97,6 +98,13 @@ class Multipliers:
             for code in codes & set(index):
                 self.absent[index[code]] = epi.absent.multiplier
             self.unless = epi.absent.unless_present
+        # (findings that trigger it, factor per condition): imported diseases given travel
+        self.imported: list[tuple[tuple[str, ...], np.ndarray]] = []
+        for entry in epi.imported:
+            if entry.condition in index:
+                factor = np.ones(n)
+                factor[index[entry.condition]] = entry.multiplier
+                self.imported.append((entry.when_present, factor))
 
     def factors(self, month: int, age: int | None, evidence: Mapping[str, str]) -> np.ndarray:
         """m_c for ``month`` (1-12), the patient's age (None: age-limited entries apply) and the
@@ -108,9 +116,16 @@ class Multipliers:
             ):
                 continue
             result *= table[month - 1]
-        if not any(evidence.get(code) == "present" for code in self.unless):
+        if not _any_present(evidence, self.unless):
             result *= self.absent
+        for codes, factor in self.imported:
+            if _any_present(evidence, codes):
+                result *= factor
         return result
+
+
+def _any_present(evidence: Mapping[str, str], codes: tuple[str, ...]) -> bool:
+    return any(evidence.get(code) == "present" for code in codes)
 
 
 @functools.lru_cache(maxsize=32)

@@ -14,8 +14,8 @@ from gpassist.diagnosis import epidemiology
 from gpassist.diagnosis.epidemiology import Multipliers
 from tests.conftest import DEMO_COUNTY, MINI_COUNTY
 
-LABELS = ("flu", "hfmd", "rmsf", "sfts", "valley-fever")
-REGIONAL = {"valley-fever": "absent-cn", "rmsf": "everywhere"}
+LABELS = ("dengue", "flu", "hfmd", "rmsf", "sfts", "valley-fever")
+REGIONAL = {"valley-fever": "absent-cn", "rmsf": "everywhere", "dengue": "absent-cn"}
 DOCUMENT = {
     "region": {"zh": "测试", "en": "test"},
     "sources": {"s": {"citation": "test"}},
@@ -31,6 +31,7 @@ DOCUMENT = {
     ],
     "endemic": [{"condition": "sfts", "multiplier": 3, "source": "s"}],
     "absent": {"conditions": ["rmsf"], "kb_regional": ["absent-cn"], "source": "s"},
+    "imported": [{"condition": "dengue", "multiplier": 500, "source": "s"}],
 }
 
 
@@ -59,6 +60,21 @@ def test_absent_conditions_are_near_zero_unless_the_patient_travelled():
     assert factors(6, evidence={"exposure-travel": "absent"})["rmsf"] == pytest.approx(1e-4)
 
 
+def test_an_imported_disease_is_raised_only_for_a_traveller():
+    travelled = factors(6, evidence={"exposure-travel": "present"})
+    assert travelled["dengue"] == 500  # absence lifted, then the traveller's rate
+    assert travelled["valley-fever"] == 1  # absent but not imported: only lifted
+    assert factors(6)["dengue"] == pytest.approx(1e-4)
+    assert factors(6, evidence={"exposure-travel": "unknown"})["dengue"] == pytest.approx(1e-4)
+
+
+def test_the_demo_county_raises_malaria_for_a_febrile_traveller():
+    epi = read_registry(DEMO_COUNTY).epidemiology
+    assert epi is not None
+    entry = next(e for e in epi.imported if e.condition == "malaria")
+    assert entry.when_present == ("exposure-travel",) and entry.multiplier >= 100
+
+
 def test_codes_the_model_does_not_know_are_skipped_and_aliases_count():
     assert set(factors(1)) == set(LABELS)
     assert factors(1)["sfts"] == 3
@@ -76,7 +92,7 @@ def test_every_condition_the_demo_county_names_is_one_the_general_model_knows():
 
     general = load_model(COMMITTED / "general")
     epi = read_registry(DEMO_COUNTY).epidemiology
-    named = [e.condition for e in (*epi.season, *epi.endemic)] + list(epi.absent.conditions)
+    named = [e.condition for e in (*epi.season, *epi.endemic, *epi.imported)] + list(epi.absent.conditions)
     unknown = [c for c in named if general.kb.resolve("condition", c) not in general.conditions]
     assert unknown == []
 
@@ -84,7 +100,7 @@ def test_every_condition_the_demo_county_names_is_one_the_general_model_knows():
 def test_the_posterior_times_the_multiplier_is_the_log_prior_shifted():
     """softmax(z) · m renormalised == softmax(z + log m)."""
     rng = np.random.default_rng(0)
-    z = rng.normal(size=5)
+    z = rng.normal(size=len(LABELS))
     m = np.array(list(factors(1).values()))
     p = np.exp(z) / np.exp(z).sum()
     shifted = np.exp(z + np.log(m))
