@@ -39,6 +39,7 @@ class CaseInput:
     month: int | None = None  # 1-12; None: today in Asia/Shanghai
     epidemiology: Any = None  # clinics.schemas.EpidemiologyFile or None (neutral)
     history: tuple[str, ...] = ()  # history-* codes from the patient's records
+    age_months: int | None = None  # 0-23, an infant's age in months (NICE NG143 rules)
 
 
 @dataclass(frozen=True)
@@ -112,5 +113,5 @@ def assess(model, case: CaseInput, top_k: int = TOP_K) -> Assessment:
         )
         for rc in ranking.ranked[:top_k]
     ]
-    decision = triage(evidence, case.vitals, case.age, top)
+    decision = triage(evidence, case.vitals, case.age, top, age_months=case.age_months)
     return Assessment(ranking, decision, derived, evidence)

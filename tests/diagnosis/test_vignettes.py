@@ -72,6 +72,9 @@ def test_a_case_maps_to_the_models_input():
         ({"month": 13}, "month"),
         ({"age": 2.5}, "age"),
         ({"sex": "m"}, "sex"),
+        ({"age_months": 24}, "age_months"),
+        ({"age_months": 2.5}, "age_months"),
+        ({"age": 1, "age_months": 4}, "age_months"),
     ],
 )
 def test_a_malformed_case_is_an_error_naming_it(fields, message):
@@ -79,6 +82,12 @@ def test_a_malformed_case_is_an_error_naming_it(fields, message):
     with pytest.raises(vg.VignetteError, match=message) as caught:
         vg.parse_vignettes([raw])
     assert "bad-7" in str(caught.value)
+
+
+def test_age_months_is_optional_and_read_if_present():
+    assert case(age=0).age_months is None
+    assert case(age=0, age_months=2).age_months == 2
+    assert case(age_months=14).age_months == 14
 
 
 def test_a_repeated_id_is_an_error():

@@ -77,6 +77,7 @@ class Vignette:
     chronic: tuple[str, ...]
     gold_codes: tuple[str, ...]
     gold_triage: str
+    age_months: int | None = None  # optional, 0-23: an infant's age in months
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,19 @@ def _parse_case(index: int, item: Any) -> Vignette:
         vitals=_vitals(item.get("vitals"), fail),
         **lists,
         gold_triage=gold_triage,
+        age_months=_age_months(item.get("age_months"), age, fail),
     )
+
+
+def _age_months(raw: Any, age: int | None, fail: Callable[[str], VignetteError]) -> int | None:
+    """The optional ``age_months`` (0-23), consistent with ``age`` when both are given."""
+    if raw is None:
+        return None
+    if not isinstance(raw, int) or isinstance(raw, bool) or not 0 <= raw <= 23:
+        raise fail("'age_months' must be a whole number of months, 0-23")
+    if age is not None and raw // 12 != age:
+        raise fail(f"'age_months' {raw} does not match 'age' {age}")
+    return raw
 
 
 def _vitals(raw: Any, fail: Callable[[str], VignetteError]) -> dict[str, Any]:
