@@ -110,6 +110,7 @@ def assess(model, case: CaseInput, top_k: int = TOP_K) -> Assessment:
             en=rc.condition.en,
             urgency=rc.condition.urgency,
             probability=rc.probability,
+            care=getattr(rc.condition, "care", "village"),
         )
         for rc in ranking.ranked[:top_k]
     ]

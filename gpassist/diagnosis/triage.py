@@ -184,13 +184,15 @@ class VitalRule(_AgeLimited):
 
 
 class ConditionRule(_Strict):
-    """The ranked conditions of at least ``urgency`` (an emergency condition is also urgent)
-    count when together, each at ``min_each`` or more, they reach ``min_probability``; the
-    others of that urgency are listed as considered (``considered_zh``/``_en``) at treat_here."""
+    """The ranked conditions of at least ``urgency`` (an emergency condition is also urgent), or
+    of ``care: refer`` (not managed at a village clinic alone), count when together, each at
+    ``min_each`` or more, they reach ``min_probability``; the others the rule names are listed as
+    considered (``considered_zh``/``_en``) at treat_here."""
 
     code: str
     level: Literal["refer", "emergency"]
-    urgency: Literal["emergency", "urgent"]
+    urgency: Literal["emergency", "urgent"] | None = None
+    care: Literal["refer"] | None = None
     top: int = Field(ge=1, le=10)
     min_probability: float = Field(gt=0, le=1)
     min_each: float = Field(gt=0, le=1)
@@ -201,8 +203,25 @@ class ConditionRule(_Strict):
     considered_en: str
     source: str
 
+    @model_validator(mode="after")
+    def _one_criterion(self) -> ConditionRule:
+        if (self.urgency is None) == (self.care is None):
+            raise ValueError(f"{self.code}: give either urgency or care")
+        return self
+
+    @property
+    def rank(self) -> int:
+        """Most severe first; a care rule last, after the urgency rules have claimed theirs."""
+        return URGENCY_RANK[self.urgency] if self.urgency else -1
+
     def counts(self, condition: RankedUrgency) -> bool:
+        if self.care is not None:
+            return condition.care == self.care
         return URGENCY_RANK.get(condition.urgency, 0) >= URGENCY_RANK[self.urgency]
+
+    def names(self, condition: RankedUrgency) -> bool:
+        """Listed as considered when too improbable to count."""
+        return self.counts(condition) if self.care else condition.urgency == self.urgency
 
 
 class RuleBook(_Strict):
@@ -274,6 +293,7 @@ class RankedUrgency:
     en: str
     urgency: str  # emergency | urgent | routine
     probability: float  # the model's posterior, 0–1: urgency counts only above the rule's limit
+    care: str = "village"  # refer: a village clinic does not manage it alone (conditions.csv)
 
 
 @dataclass(frozen=True)
@@ -503,7 +523,7 @@ def _condition_reasons(book: RuleBook, ranked: Sequence[RankedUrgency]) -> list[
     the improbable ones are listed as considered, at treat_here. The most severe rule that
     counts a condition claims it, so a counted emergency is not also 'considered' for refer."""
     reasons, claimed = [], set()
-    for rule in sorted(book.condition_rules, key=lambda r: -URGENCY_RANK[r.urgency]):
+    for rule in sorted(book.condition_rules, key=lambda r: -r.rank):
         candidates = [c for c in ranked[: rule.top] if rule.counts(c) and c.code not in claimed]
         counted = [c for c in candidates if c.probability >= rule.min_each]
         if counted and sum(c.probability for c in counted) >= rule.min_probability:
@@ -511,7 +531,7 @@ def _condition_reasons(book: RuleBook, ranked: Sequence[RankedUrgency]) -> list[
             reasons.append(reason)
             claimed |= {c.code for c in counted}
             continue
-        considered = [c for c in candidates if c.urgency == rule.urgency]
+        considered = [c for c in candidates if rule.names(c)]
         if considered:
             reasons.append(
                 _condition_reason(

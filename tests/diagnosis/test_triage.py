@@ -586,11 +586,69 @@ CONDITION_THRESHOLDS = [
 ]
 
 
+def refer_only(code, urgency, probability):
+    return RankedUrgency(code, f"病{code}", f"Condition {code}", urgency, probability, "refer")
+
+
+CONDITION_THRESHOLDS += [
+    # care: refer (e.g. suspected pulmonary TB, chronic hepatitis B): refer at the same limit
+    ([refer_only("tb", "routine", 0.30)], Level.refer, ["refer_only_condition_in_top3"]),
+    ([refer_only("tb", "routine", 0.2999)], Level.treat_here, ["refer_only_condition_considered"]),
+    (
+        [refer_only("a", "routine", 0.15), refer_only("b", "routine", 0.15)],
+        Level.refer,
+        ["refer_only_condition_in_top3"],
+    ),
+    (
+        [refer_only("a", "routine", 0.16), refer_only("b", "routine", 0.14)],
+        Level.treat_here,
+        ["refer_only_condition_considered"],
+    ),
+    (
+        [ranked("c", "routine", 0.5), ranked("d", "routine", 0.2), refer_only("e", "routine", 0.3)],
+        Level.refer,
+        ["refer_only_condition_in_top3"],
+    ),
+    (
+        [
+            ranked("c", "routine", 0.4),
+            ranked("d", "routine", 0.2),
+            ranked("f", "routine", 0.1),
+            refer_only("e", "routine", 0.3),
+        ],
+        Level.treat_here,
+        [],  # fourth: not in the top three
+    ),
+    # counted once: an urgent refer-only condition is claimed by the urgent rule
+    ([refer_only("tb", "urgent", 0.40)], Level.refer, ["urgent_condition_in_top3"]),
+    ([ranked("hbv", "routine", 0.40)], Level.treat_here, []),  # care: village by default
+]
+
+
 @pytest.mark.parametrize(("top", "expected", "reasons"), CONDITION_THRESHOLDS)
 def test_a_condition_counts_only_above_its_probability(top, expected, reasons):
     decision = triage({}, {}, 40, top)
     assert decision.level == expected
     assert sorted(r.code for r in decision.reasons) == sorted(reasons)
+
+
+def test_a_refer_only_condition_names_itself_in_the_reason():
+    decision = triage({}, {}, 40, [refer_only("tuberculosis", "routine", 0.45)])
+    (reason,) = decision.reasons
+    assert reason.value == ("tuberculosis",) and "病tuberculosis 45%" in reason.zh
+    assert reason.source == "kb_care" and reason.source_zh
+
+
+def test_a_condition_rule_needs_urgency_or_care_not_both():
+    from pydantic import ValidationError
+
+    from gpassist.diagnosis.triage import ConditionRule
+
+    rule = load_rules().condition_rules[0].model_dump()
+    with pytest.raises(ValidationError, match="either urgency or care"):
+        ConditionRule.model_validate({**rule, "care": "refer"})
+    with pytest.raises(ValidationError, match="either urgency or care"):
+        ConditionRule.model_validate({**rule, "urgency": None})
 
 
 def test_improbable_emergencies_are_listed_as_considered():
@@ -700,6 +758,7 @@ tops = st.lists(
         st.just("c"),
         urgencies,
         probabilities,
+        st.sampled_from(["village", "refer"]),
     ),
     max_size=5,
 )
