@@ -284,3 +284,23 @@ def test_the_command_scores_three_cases_on_the_committed_model(tmp_path):
     rows = [json.loads(line) for line in as_json.output.strip().splitlines()]
     assert [r["id"] for r in rows[:3]] == ["cli-cold", "cli-stroke", "cli-gout"]
     assert rows[-1] == figures
+
+
+def test_the_command_passes_an_infants_months_to_triage(tmp_path):
+    febrile = {
+        "age": 0,
+        "sex": "female",
+        "vitals": {"temperature": 38.0},
+        "present": ["fever"],
+        "gold_codes": ["otitis-media"],
+        "gold_triage": "non-emergent",
+    }
+    cases = [{**febrile, "id": "m-none"}, {**febrile, "id": "m-4", "age_months": 4}]
+    path = write_cases(tmp_path, cases)
+    args = ["diagnosis", "vignettes", "--model", str(GENERAL), "--cases", path, "--json"]
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    rows = {r["id"]: r for r in map(json.loads, result.output.strip().splitlines()) if "id" in r}
+    # age 0 without months could be under 3 months (NICE NG143 red); 4 months is referred
+    assert rows["m-none"]["triage"] == "emergent"
+    assert rows["m-4"]["triage"] == "non-emergent"

@@ -14,6 +14,7 @@ is a decision less severe than the gold one (the worst error); over-triage a mor
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -237,18 +238,8 @@ def check_codes(
             for name in CODE_LISTS
         }
         gold = resolve(case, case.gold_codes, condition_set, condition_alias, "condition")
-        resolved.append(
-            Vignette(
-                id=case.id,
-                age=case.age,
-                sex=case.sex,
-                month=case.month,
-                vitals=case.vitals,
-                **lists,
-                gold_codes=gold,
-                gold_triage=case.gold_triage,
-            )
-        )
+        # replace(): every other field (age_months, and any added later) is kept as read
+        resolved.append(dataclasses.replace(case, **lists, gold_codes=gold))
     return resolved
 
 
