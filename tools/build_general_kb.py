@@ -95,6 +95,8 @@ CONDITION_HEADER = [
     "prior_tier",
     "prior_source",
     "regional",
+    "care",
+    "care_source",
 ]
 
 
@@ -346,6 +348,13 @@ def build_conditions(
     for code, row in conditions.items():
         row["prior_tier"], row["prior_source"] = tiers.get(code, ("rare", DEFAULT_TIER_SOURCE))
         row["regional"] = regional.get(code, "everywhere")
+    care = priors.get("care", {})
+    unknown = set(care) - set(conditions)
+    if unknown:
+        raise BuildError(f"priors.yaml care: unknown conditions {sorted(unknown)}")
+    for code, row in conditions.items():
+        # village: the village clinic treats it or refers by presentation (the default)
+        row["care"], row["care_source"] = ("refer", care[code]) if code in care else ("village", "")
     return conditions
 
 

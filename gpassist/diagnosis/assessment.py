@@ -39,6 +39,7 @@ class CaseInput:
     month: int | None = None  # 1-12; None: today in Asia/Shanghai
     epidemiology: Any = None  # clinics.schemas.EpidemiologyFile or None (neutral)
     history: tuple[str, ...] = ()  # history-* codes from the patient's records
+    age_months: int | None = None  # 0-23, an infant's age in months (NICE NG143 rules)
 
 
 @dataclass(frozen=True)
@@ -109,8 +110,9 @@ def assess(model, case: CaseInput, top_k: int = TOP_K) -> Assessment:
             en=rc.condition.en,
             urgency=rc.condition.urgency,
             probability=rc.probability,
+            care=getattr(rc.condition, "care", "village"),
         )
         for rc in ranking.ranked[:top_k]
     ]
-    decision = triage(evidence, case.vitals, case.age, top)
+    decision = triage(evidence, case.vitals, case.age, top, age_months=case.age_months)
     return Assessment(ranking, decision, derived, evidence)

@@ -128,6 +128,7 @@ def vignettes_command(folder: Path, cases: Path, county: Path | None, as_json: b
                 vitals=case.vitals,
                 month=case.month,
                 epidemiology=epidemiology,
+                age_months=case.age_months,
             ),
         )
 

@@ -33,6 +33,7 @@ URGENCIES = ("emergency", "urgent", "routine")
 FINDING_KINDS = ("symptom", "sign", "exposure", "history", "lab")
 PRIOR_TIERS = ("very-common", "common", "uncommon", "rare", "very-rare")
 REGIONAL = ("everywhere", "endemic-cn", "absent-cn")
+CARE = ("village", "refer")
 
 # The leak a finding gets when its ``leak`` cell is empty: P(finding reported | the patient's
 # condition does not explain it). Order-of-magnitude defaults (judgement, docs/diagnosis.md): an
@@ -87,6 +88,7 @@ class Condition:
     prior_tier: str | None = None
     prior_source: str = ""
     regional: str = "everywhere"
+    care: str = "village"  # refer: not managed at a village clinic alone, even when stable
 
 
 @dataclass(frozen=True)
@@ -200,6 +202,7 @@ def _condition(row: dict[str, str]) -> Condition:
         prior_tier=_choice(row, "prior_tier", PRIOR_TIERS, None),
         prior_source=(row.get("prior_source") or "").strip(),
         regional=_choice(row, "regional", REGIONAL, "everywhere"),
+        care=_choice(row, "care", CARE, "village"),
     )
 
 

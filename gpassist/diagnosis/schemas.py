@@ -61,6 +61,14 @@ class SuggestIn(ApiModel):
     )
     # strict: JSON true would otherwise be age 1 and skip the adult-only triage rules
     age: int = Field(ge=0, le=120, strict=True, description="whole years")
+    age_months: int | None = Field(
+        default=None,
+        ge=0,
+        le=23,
+        strict=True,
+        description="an infant's age in whole months, 0-23 (optional; with encounter_id the "
+        "service computes it from the patient's birth date)",
+    )
     sex: Sex
     evidence: dict[SymptomCode, EvidenceValue] = Field(
         max_length=MAX_EVIDENCE,

@@ -33,7 +33,7 @@ from gpassist.diagnosis.search import index_for
 from gpassist.diagnosis.tables import ConfirmedDiagnosis, DiagnosisSuggestion, SuggestionMode
 from gpassist.errors import InvalidField, Problem
 from gpassist.followup.tables import Enrolment, EnrolmentStatus
-from gpassist.patients.schemas import age_on
+from gpassist.patients.schemas import age_on, months_on
 from gpassist.patients.service import require_clinic_doctor, visible_encounter
 from gpassist.patients.tables import Encounter
 from gpassist.schemas import Text
@@ -198,10 +198,12 @@ def suggest(
         )
     encounter = _encounter_to_store_on(session, user, body.encounter_id)
     _check_age_matches_patient(body.age, encounter)
+    months = _age_months(body, encounter)
     vitals = _vitals_for_triage(body, encounter)
     case = CaseInput(
         evidence=dict(body.evidence),
         age=body.age,
+        age_months=months,
         sex=body.sex.value,
         vitals=vitals,
         month=body.month,
@@ -250,6 +252,22 @@ def _check_age_matches_patient(age: int, encounter: Encounter | None) -> None:
             f"The patient of encounter {encounter.id} is {actual}, not {age}.",
             "mismatch",
         )
+
+
+def _age_months(body: SuggestIn, encounter: Encounter | None) -> int | None:
+    """An infant's age in months for the NICE NG143 rules (a 2-month-old's fever is red, a
+    5-month-old's amber): from the patient's birth date on an encounter (the record is the
+    better witness), else as sent; None from 24 months, where no rule is set in months."""
+    if encounter is not None:
+        months = months_on(encounter.patient.birth_date, shanghai_today())
+        return months if months <= 23 else None
+    if body.age_months is not None and body.age_months // 12 != body.age:
+        raise InvalidField.at(
+            "body.age_months",
+            f"{body.age_months} months is not {body.age} years.",
+            "mismatch",
+        )
+    return body.age_months
 
 
 ENCOUNTER_VITALS = ("sbp", "dbp", "heart_rate", "temperature_c", "spo2", "glucose_mmol_l")
@@ -365,6 +383,9 @@ def _store(session, user, encounter, model, body, mode, top, assessment, vitals)
     }
     if body.month is not None:
         request["month"] = body.month
+    months = _age_months(body, encounter)
+    if months is not None:
+        request["age_months"] = months
     if assessment.derived_findings:
         request["derived"] = [
             {"code": d.code, "state": d.state, "source": d.source, "value": d.value}

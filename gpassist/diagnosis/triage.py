@@ -65,14 +65,33 @@ class Source(_Strict):
 class _AgeLimited(_Strict):
     min_age: int | None = Field(default=None, ge=0)
     max_age: int | None = Field(default=None, ge=0)
+    # Infant rules are set in months (NICE NG143: under 3 months, 3–6 months), 0–23.
+    min_months: int | None = Field(default=None, ge=0, le=23)
+    max_months: int | None = Field(default=None, ge=0, le=23)
 
-    def applies_at(self, age: int | None) -> bool:
+    def applies_at(self, age: int | None, months: int | None = None) -> bool:
         # An unknown age applies every age-limited rule: over-triage is the safe side.
-        if age is None:
+        if age is not None:
+            if self.min_age is not None and age < self.min_age:
+                return False
+            if self.max_age is not None and age > self.max_age:
+                return False
+        return self._months_apply(age, months)
+
+    def _months_apply(self, age: int | None, months: int | None) -> bool:
+        if self.min_months is None and self.max_months is None:
             return True
-        if self.min_age is not None and age < self.min_age:
-            return False
-        return self.max_age is None or age <= self.max_age
+        # Without the months, a whole-year age stands for all its months (age 0: 0–11), and
+        # the rule applies if any of them is within its limits: the safe side again.
+        if months is not None:
+            low = high = months
+        elif age is not None:
+            low, high = 12 * age, 12 * age + 11
+        else:
+            return True
+        above_min = self.min_months is None or high >= self.min_months
+        below_max = self.max_months is None or low <= self.max_months
+        return above_min and below_max
 
 
 class Threshold(_Strict):
@@ -112,8 +131,14 @@ class Sign(_Strict):
 
     zh: str
     en: str
-    codes: tuple[str, ...] = Field(min_length=1)
+    codes: tuple[str, ...] = ()
     when: tuple[Threshold, ...] = ()
+
+    @model_validator(mode="after")
+    def _shown_somehow(self) -> Sign:
+        if not self.codes and not self.when:
+            raise ValueError("a sign needs codes or a reading (when)")
+        return self
 
 
 class Escalation(_Strict):
@@ -134,6 +159,18 @@ class SymptomRule(_AgeLimited):
     escalate: Escalation | None = None
 
 
+class Exception_(_Strict):
+    """A stated exception that lowers a vital rule: one of the ``any`` modifiers present and every
+    ``when`` reading holding, e.g. known COPD with SpO2 88–91 % (NEWS2 SpO2 scale 2)."""
+
+    level: Literal["refer"]
+    any: tuple[str, ...] = Field(min_length=1)
+    when: tuple[Threshold, ...] = Field(min_length=1)
+    zh: str
+    en: str
+    source: str
+
+
 class VitalRule(_AgeLimited):
     code: str
     level: Literal["refer", "emergency"]
@@ -143,16 +180,19 @@ class VitalRule(_AgeLimited):
     en: str
     source: str
     escalate: Escalation | None = None
+    unless: Exception_ | None = None
 
 
 class ConditionRule(_Strict):
-    """The ranked conditions of at least ``urgency`` (an emergency condition is also urgent)
-    count when together, each at ``min_each`` or more, they reach ``min_probability``; the
-    others of that urgency are listed as considered (``considered_zh``/``_en``) at treat_here."""
+    """The ranked conditions of at least ``urgency`` (an emergency condition is also urgent), or
+    of ``care: refer`` (not managed at a village clinic alone), count when together, each at
+    ``min_each`` or more, they reach ``min_probability``; the others the rule names are listed as
+    considered (``considered_zh``/``_en``) at treat_here."""
 
     code: str
     level: Literal["refer", "emergency"]
-    urgency: Literal["emergency", "urgent"]
+    urgency: Literal["emergency", "urgent"] | None = None
+    care: Literal["refer"] | None = None
     top: int = Field(ge=1, le=10)
     min_probability: float = Field(gt=0, le=1)
     min_each: float = Field(gt=0, le=1)
@@ -163,13 +203,33 @@ class ConditionRule(_Strict):
     considered_en: str
     source: str
 
+    @model_validator(mode="after")
+    def _one_criterion(self) -> ConditionRule:
+        if (self.urgency is None) == (self.care is None):
+            raise ValueError(f"{self.code}: give either urgency or care")
+        return self
+
+    @property
+    def rank(self) -> int:
+        """Most severe first; a care rule last, after the urgency rules have claimed theirs."""
+        return URGENCY_RANK[self.urgency] if self.urgency else -1
+
     def counts(self, condition: RankedUrgency) -> bool:
+        if self.care is not None:
+            return condition.care == self.care
         return URGENCY_RANK.get(condition.urgency, 0) >= URGENCY_RANK[self.urgency]
+
+    def names(self, condition: RankedUrgency) -> bool:
+        """Listed as considered when too improbable to count."""
+        return self.counts(condition) if self.care else condition.urgency == self.urgency
 
 
 class RuleBook(_Strict):
     sources: dict[str, Source]
     signs: dict[str, Sign]
+    # Findings that only ever lower a rule through a stated exception (known COPD); kept apart
+    # from the red-flag signs, which only ever raise the level.
+    modifiers: dict[str, Sign] = {}
     symptom_rules: tuple[SymptomRule, ...]
     vital_rules: tuple[VitalRule, ...]
     condition_rules: tuple[ConditionRule, ...]
@@ -180,9 +240,15 @@ class RuleBook(_Strict):
         codes = [rule.code for rule in rules]
         if len(codes) != len(set(codes)):
             raise ValueError("rule codes must be unique")
-        for rule in rules:
+        exceptions = [r.unless for r in self.vital_rules if r.unless]
+        for rule in (*rules, *exceptions):
             if rule.source not in self.sources:
-                raise ValueError(f"{rule.code}: unknown source {rule.source}")
+                raise ValueError(f"{getattr(rule, 'code', 'unless')}: unknown source {rule.source}")
+        unknown_modifiers = sorted({m for e in exceptions for m in e.any} - set(self.modifiers))
+        if unknown_modifiers:
+            raise ValueError(f"unknown modifiers: {unknown_modifiers}")
+        if set(self.modifiers) & set(self.signs):
+            raise ValueError("a modifier cannot also be a red-flag sign")
         named = [s for r in self.symptom_rules for s in (*r.all, *r.any)]
         named += [s for r in self.vital_rules for s in r.with_any]
         escalations = [r.escalate for r in (*self.symptom_rules, *self.vital_rules) if r.escalate]
@@ -194,15 +260,19 @@ class RuleBook(_Strict):
 
     @functools.cached_property
     def sign_of_code(self) -> dict[str, tuple[str, ...]]:
-        """Symptom code → the red-flag signs it stands for."""
+        """Symptom code → the red-flag signs (and modifiers) it stands for."""
         out: dict[str, list[str]] = {}
-        for name, sign in self.signs.items():
+        for name, sign in (*self.signs.items(), *self.modifiers.items()):
             for code in sign.codes:
                 out.setdefault(code, []).append(name)
         return {code: tuple(names) for code, names in out.items()}
 
     def red_flag_codes(self) -> frozenset[str]:
-        return frozenset(self.sign_of_code)
+        """The codes of the red-flag signs (which only raise the level), not the modifiers."""
+        return frozenset(code for sign in self.signs.values() for code in sign.codes)
+
+    def modifier_codes(self) -> frozenset[str]:
+        return frozenset(code for sign in self.modifiers.values() for code in sign.codes)
 
 
 @functools.cache
@@ -223,6 +293,7 @@ class RankedUrgency:
     en: str
     urgency: str  # emergency | urgent | routine
     probability: float  # the model's posterior, 0–1: urgency counts only above the rule's limit
+    care: str = "village"  # refer: a village clinic does not manage it alone (conditions.csv)
 
 
 @dataclass(frozen=True)
@@ -253,20 +324,26 @@ def triage(
     top_conditions: Sequence[RankedUrgency] = (),
     rules: RuleBook | None = None,
     scores: ScoreBook | None = None,
+    age_months: int | None = None,
 ) -> Decision:
     """The triage level, every reason for it and the early-warning scores.
 
     ``evidence`` maps symptom codes (of any vocabulary) to present / absent / unknown; only
     present ones count. ``vitals`` holds any of ``VITAL_FIELDS`` (None or missing: not measured).
     ``top_conditions`` are the model's ranked conditions, best first, with their probabilities.
+    ``age_months`` (0–23, optional) refines an infant's age for the rules set in months.
     """
     book = rules or load_rules()
+    if age_months is not None and not 0 <= age_months <= 23:
+        raise ValueError("age_months must be 0-23")
+    if age is None and age_months is not None:
+        age = age_months // 12
     readings = {name: value for name, value in (vitals or {}).items() if value is not None}
     present = present_signs(book, evidence, readings)
     warning = _scores(scores, readings, present, age)
     reasons = [
-        *_symptom_reasons(book, present, age),
-        *_vital_reasons(book, readings, present, age),
+        *_symptom_reasons(book, present, age, age_months),
+        *_vital_reasons(book, readings, present, age, age_months),
         *(_score_reason(score) for score in warning),
         *_condition_reasons(book, top_conditions),
     ]
@@ -286,15 +363,22 @@ def present_signs(
             continue
         for sign in book.sign_of_code.get(code, ()):
             out.setdefault(sign, []).append(code)
-    for name, sign in book.signs.items():
+    for name, sign in (*book.signs.items(), *book.modifiers.items()):
         hit = next((t for t in sign.when if t.holds((readings or {}).get(t.field))), None)
         if hit is not None:
             out.setdefault(name, []).append(f"{hit.field}={readings[hit.field]}")
     return {sign: tuple(codes) for sign, codes in out.items()}
 
 
-def _reason(book: RuleBook, rule, level: str, zh: str, en: str, field: str, value) -> Reason:
-    source = book.sources[rule.source]
+def _excepted(unless: Exception_ | None, readings, present) -> bool:
+    if unless is None or not any(m in present for m in unless.any):
+        return False
+    return all(t.holds(readings.get(t.field)) for t in unless.when)
+
+
+def _reason(book: RuleBook, rule, level, zh, en, field, value, source_key=None) -> Reason:
+    source_key = source_key or rule.source
+    source = book.sources[source_key]
     return Reason(
         code=rule.code,
         level=Level(level),
@@ -302,7 +386,7 @@ def _reason(book: RuleBook, rule, level: str, zh: str, en: str, field: str, valu
         en=en,
         field=field,
         value=value,
-        source=rule.source,
+        source=source_key,
         source_zh=source.zh,
         source_en=source.en,
     )
@@ -312,10 +396,10 @@ def _codes_for(present: Mapping[str, tuple[str, ...]], signs: Sequence[str]) -> 
     return tuple(dict.fromkeys(code for sign in signs for code in present.get(sign, ())))
 
 
-def _symptom_reasons(book: RuleBook, present, age: int | None) -> list[Reason]:
+def _symptom_reasons(book: RuleBook, present, age: int | None, months=None) -> list[Reason]:
     reasons = []
     for rule in book.symptom_rules:
-        if not rule.applies_at(age) or not all(sign in present for sign in rule.all):
+        if not rule.applies_at(age, months) or not all(sign in present for sign in rule.all):
             continue
         companions = [sign for sign in rule.any if sign in present]
         if rule.any and not companions:
@@ -330,22 +414,29 @@ def _symptom_reasons(book: RuleBook, present, age: int | None) -> list[Reason]:
     return reasons
 
 
-def _vital_reasons(book: RuleBook, readings, present, age: int | None) -> list[Reason]:
-    # One reason per reading: SpO2 85 % is "below 90 %", not also "below 94 %".
+def _vital_reasons(book: RuleBook, readings, present, age: int | None, months=None) -> list:
+    # One reason per reading: SpO2 85 % is "below 92 %", not also "94 % or below".
     by_field: dict[str, Reason] = {}
     for rule in book.vital_rules:
-        if not rule.applies_at(age):
+        if not rule.applies_at(age, months):
             continue
         if rule.with_any and not any(sign in present for sign in rule.with_any):
             continue
         hit = next((t for t in rule.when if t.holds(readings.get(t.field))), None)
         if hit is None:
             continue
-        level, zh, en = rule.level, rule.zh, rule.en
+        level, zh, en, source = rule.level, rule.zh, rule.en, rule.source
         if rule.escalate and any(sign in present for sign in rule.escalate.any):
             level, zh, en = rule.escalate.level, rule.escalate.zh, rule.escalate.en
+        elif _excepted(rule.unless, readings, present):
+            level, zh, en, source = (
+                rule.unless.level,
+                rule.unless.zh,
+                rule.unless.en,
+                rule.unless.source,
+            )
         field = f"vitals.{hit.field}"
-        reason = _reason(book, rule, level, zh, en, field, readings[hit.field])
+        reason = _reason(book, rule, level, zh, en, field, readings[hit.field], source)
         kept = by_field.get(field)
         if kept is None or SEVERITY[reason.level] > SEVERITY[kept.level]:
             by_field[field] = reason
@@ -432,7 +523,7 @@ def _condition_reasons(book: RuleBook, ranked: Sequence[RankedUrgency]) -> list[
     the improbable ones are listed as considered, at treat_here. The most severe rule that
     counts a condition claims it, so a counted emergency is not also 'considered' for refer."""
     reasons, claimed = [], set()
-    for rule in sorted(book.condition_rules, key=lambda r: -URGENCY_RANK[r.urgency]):
+    for rule in sorted(book.condition_rules, key=lambda r: -r.rank):
         candidates = [c for c in ranked[: rule.top] if rule.counts(c) and c.code not in claimed]
         counted = [c for c in candidates if c.probability >= rule.min_each]
         if counted and sum(c.probability for c in counted) >= rule.min_probability:
@@ -440,7 +531,7 @@ def _condition_reasons(book: RuleBook, ranked: Sequence[RankedUrgency]) -> list[
             reasons.append(reason)
             claimed |= {c.code for c in counted}
             continue
-        considered = [c for c in candidates if c.urgency == rule.urgency]
+        considered = [c for c in candidates if rule.names(c)]
         if considered:
             reasons.append(
                 _condition_reason(

@@ -231,3 +231,9 @@ class EncounterList(OutModel):
 def age_on(birth_date: dt.date, day: dt.date) -> int:
     years = day.year - birth_date.year
     return max(0, years - ((day.month, day.day) < (birth_date.month, birth_date.day)))
+
+
+def months_on(birth_date: dt.date, day: dt.date) -> int:
+    """Completed months of age on ``day`` (a 2-month-old is 2 until the day it turns 3)."""
+    months = (day.year - birth_date.year) * 12 + day.month - birth_date.month
+    return max(0, months - (day.day < birth_date.day))

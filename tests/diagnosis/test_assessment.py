@@ -134,9 +134,10 @@ def test_vitals_become_findings_at_their_thresholds(evidence, vitals, expected):
 def test_the_probabilities_reach_triage(general, county, monkeypatch):
     seen = {}
 
-    def spy(evidence, vitals, age, top_conditions, rules=None):
+    def spy(evidence, vitals, age, top_conditions, rules=None, age_months=None):
         seen["top"] = list(top_conditions)
-        return real(evidence, vitals, age, top_conditions)
+        seen["age_months"] = age_months
+        return real(evidence, vitals, age, top_conditions, age_months=age_months)
 
     from gpassist.diagnosis import assessment
 
@@ -146,6 +147,15 @@ def test_the_probabilities_reach_triage(general, county, monkeypatch):
     top = seen["top"]
     assert [t.code for t in top] == codes(result, len(top))
     assert top[0].probability == pytest.approx(result.ranking.ranked[0].probability)
+    assert seen["age_months"] is None
+
+
+@pytest.mark.parametrize(
+    ("months", "expected"), [(2, "emergency"), (4, "refer"), (None, "emergency")]
+)
+def test_an_infants_months_reach_triage(general, county, months, expected):
+    case = CaseInput({"fever": P}, 0, "male", {"temperature_c": 38.0}, 3, county, age_months=months)
+    assert assess(general, case).triage_decision.level == expected
 
 
 # --- through /suggest ---------------------------------------------------------------------
@@ -202,3 +212,63 @@ def test_an_enrolled_hypertensive_gets_history_from_the_record(api, installed):
     body["evidence"] = {**body["evidence"], "history-hypertension": A}
     again = api.post("/api/v1/diagnosis/suggest", as_="doctor_a", json=body).get_json()
     assert "history-hypertension" not in {d["code"] for d in again["derived_findings"]}
+
+
+# --- an infant's months: from the birth date on an encounter, else as sent ----------------------
+
+
+def _infant_visit(api, days_old: int) -> tuple[int, int]:
+    born = shanghai_today() - dt.timedelta(days=days_old)
+    body = {"name": "小宝", "sex": "female", "birth_date": born.isoformat()}
+    created = api.post("/api/v1/patients", as_="doctor_a", json=body)
+    assert created.status_code == 201, created.get_json()
+    patient_id = created.get_json()["id"]
+    visit = api.post(
+        f"/api/v1/patients/{patient_id}/encounters",
+        as_="doctor_a",
+        json={"chief_complaint": "发热", "vitals": {"temperature_c": 38.0}},
+    )
+    assert visit.status_code == 201, visit.get_json()
+    return patient_id, visit.get_json()["id"]
+
+
+def _infant_suggest(api, **body):
+    body = {"age": 0, "sex": "female", "evidence": {"fever": P}, **body}
+    return api.post("/api/v1/diagnosis/suggest", as_="doctor_a", json=body)
+
+
+def test_suggest_reads_an_infants_months(api, installed):
+    vitals = {"temperature_c": 38.0}
+    # months not known: age 0 could be under 3 months (NICE NG143 red)
+    unknown = _infant_suggest(api, vitals=vitals).get_json()["triage"]
+    assert unknown["level"] == "emergency"
+    sent = _infant_suggest(api, vitals=vitals, age_months=4)
+    assert sent.status_code == 200, sent.get_json()
+    assert sent.get_json()["triage"]["level"] == "refer"
+    assert _infant_suggest(api, vitals=vitals, age_months=2).get_json()["triage"]["level"] == (
+        "emergency"
+    )
+
+
+def test_months_that_contradict_the_age_are_refused(api, installed):
+    response = _infant_suggest(api, age=1, age_months=4)
+    assert response.status_code == 422
+    assert "age_months" in str(response.get_json())
+    assert _infant_suggest(api, age_months=24).status_code == 422
+
+
+def test_on_an_encounter_the_months_come_from_the_birth_date(api, installed):
+    # 130 days old: 4 months whatever today's date, so 38 °C is referred, not sent by 120,
+    # even when the doctor sends no months (or wrong ones)
+    _, encounter_id = _infant_visit(api, days_old=130)
+    for months in (None, 1):
+        extra = {} if months is None else {"age_months": months}
+        response = _infant_suggest(api, encounter_id=encounter_id, **extra)
+        assert response.status_code == 200, response.get_json()
+        triage = response.get_json()["triage"]
+        assert triage["level"] == "refer"
+        assert "fever_in_infant" in [r["code"] for r in triage["reasons"]]
+    _, young = _infant_visit(api, days_old=40)  # 1 month
+    triage = _infant_suggest(api, encounter_id=young).get_json()["triage"]
+    assert triage["level"] == "emergency"
+    assert "fever_under_3_months" in [r["code"] for r in triage["reasons"]]

@@ -221,12 +221,25 @@ def test_the_committed_files_are_what_the_build_script_makes(tmp_path):
         assert (out / name).read_bytes() == (GENERAL / name).read_bytes(), name
 
 
+def test_conditions_a_village_clinic_does_not_manage_alone_say_why():
+    with (GENERAL / "conditions.csv").open(encoding="utf-8") as handle:
+        rows = {row["code"]: row for row in csv.DictReader(handle)}
+    refer = {code for code, row in rows.items() if row["care"] == "refer"}
+    # suspected pulmonary TB by law, chronic hepatitis B for antiviral assessment, schistosomiasis
+    assert {"tuberculosis", "chronic-hepatitis-b", "schistosomiasis", "cataract"} <= refer
+    assert all(rows[code]["care_source"] for code in refer)
+    assert {rows[c]["care"] for c in ("common-cold", "high-blood-pressure", "diabetes")} == {
+        "village"
+    }
+
+
 def test_a_kb_without_the_issue13_columns_loads_with_defaults(tmp_path):
     kb = load_kb(write_tiny_general(tmp_path / "tiny"))
     symptom = next(iter(kb.symptoms.values()))
     condition = next(iter(kb.conditions.values()))
     assert (symptom.kind, symptom.leak, symptom.leak_source) == ("symptom", None, "")
     assert (condition.prior_tier, condition.regional) == (None, "everywhere")
+    assert condition.care == "village"
     assert kb.aliases == {} and all(
         s == "" for f in kb.evidence_sources.values() for s in f.values()
     )
@@ -246,6 +259,7 @@ def _rewrite(path, column, value):
     [
         ("conditions.csv", "prior_tier", "frequent"),
         ("conditions.csv", "regional", "europe"),
+        ("conditions.csv", "care", "township"),
         ("symptoms.csv", "kind", "feeling"),
         ("symptoms.csv", "leak", "1.5"),
         ("evidence.csv", "probability", "0"),

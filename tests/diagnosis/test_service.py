@@ -250,4 +250,6 @@ def test_an_age_that_is_not_the_patients_is_refused_on_a_visit(api, installed):
     assert [e["field"] for e in wrong.get_json()["errors"]] == ["body.age"]
     assert stored(api, visit["id"])["suggestions"] == []
     right = suggest_on(api, visit["id"], **{**body, "age": 0})
-    assert right["triage"]["level"] == "refer"
+    # 60 days old: under 3 months by the birth date, so 38.2 °C is NICE NG143 red (was refer)
+    assert right["triage"]["level"] == "emergency"
+    assert "fever_under_3_months" in [r["code"] for r in right["triage"]["reasons"]]

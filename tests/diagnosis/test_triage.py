@@ -53,15 +53,21 @@ VITAL_BOUNDARIES = [
     ({"spo2": 95}, 50, Level.treat_here, None),
     ({"spo2": 94}, 50, Level.refer, "hypoxaemia"),  # was < 92: issue 13, pre-triage level 3
     ({"spo2": 92}, 8, Level.refer, "hypoxaemia"),
-    ({"spo2": 90}, 50, Level.refer, "hypoxaemia"),
+    ({"spo2": 92}, 50, Level.refer, "hypoxaemia"),
+    # below 92 %: a single NEWS2 red parameter at a clinic without oxygen (was < 90 %)
+    ({"spo2": 91}, 50, Level.emergency, "hypoxaemia_severe"),
+    ({"spo2": 91}, 16, Level.emergency, "hypoxaemia_severe"),
     ({"spo2": 89}, 50, Level.emergency, "hypoxaemia_severe"),
+    ({"spo2": 91}, 15, Level.emergency, "hypoxaemia_child"),
+    ({"spo2": 91}, 8, Level.emergency, "hypoxaemia_child"),
     ({"consciousness": "alert"}, 50, Level.treat_here, None),
     ({"consciousness": "confused"}, 50, Level.emergency, "not_alert"),
     ({"consciousness": "unresponsive"}, 50, Level.emergency, "not_alert"),
     ({"temperature_c": 40.9}, 30, Level.treat_here, None),
     ({"temperature_c": 41.0}, 30, Level.emergency, "hyperpyrexia"),
     ({"temperature_c": 37.9}, 0, Level.treat_here, None),
-    ({"temperature_c": 38.0}, 0, Level.refer, "fever_in_infant"),
+    # age 0 without the months could be under 3 months (NICE red): see MONTHS below
+    ({"temperature_c": 38.0}, 0, Level.emergency, "fever_under_3_months"),
     ({"temperature_c": 39.5}, 1, Level.treat_here, None),  # a toddler's fever alone: treat here
     ({"temperature_c": 35.1}, 30, Level.treat_here, None),
     ({"temperature_c": 35.0}, 30, Level.refer, "hypothermia"),
@@ -116,7 +122,85 @@ def test_vital_sign_boundaries(vitals, age, expected, rule):
 def test_one_reason_per_reading_the_most_severe():
     decision = triage({}, {"spo2": 85, "temperature_c": 41.2}, 0)
     assert decision.level == Level.emergency
-    assert sorted(r.code for r in fired(decision)) == ["hyperpyrexia", "hypoxaemia_severe"]
+    assert sorted(r.code for r in fired(decision)) == ["hyperpyrexia", "hypoxaemia_child"]
+
+
+# --- known COPD: SpO2 88–91 % is its target (NEWS2 scale 2), referred, not sent by ambulance --
+
+COPD_EXCEPTION = [
+    # (evidence, spo2, age, expected level, source of the reason)
+    ({"history-copd": P}, 92, 70, Level.refer, "cn_triage_2018"),
+    ({"history-copd": P}, 91, 70, Level.refer, "bts_oxygen_2017"),
+    ({"history-copd": P}, 88, 70, Level.refer, "bts_oxygen_2017"),
+    ({"history-copd": P}, 87, 70, Level.emergency, "news2_2017"),
+    ({"history-copd": "absent"}, 91, 70, Level.emergency, "news2_2017"),
+    ({}, 88, 70, Level.emergency, "news2_2017"),
+    ({"history-copd": P}, 90, 12, Level.emergency, "nice_ng9"),  # a child's rule has no exception
+]
+
+
+@pytest.mark.parametrize(("evidence", "spo2", "age", "expected", "source"), COPD_EXCEPTION)
+def test_known_copd_is_referred_within_its_oxygen_target(evidence, spo2, age, expected, source):
+    decision = triage(evidence, {"spo2": spo2}, age)
+    assert decision.level == expected
+    reason = next(r for r in fired(decision) if r.field == "vitals.spo2")
+    assert reason.source == source and reason.value == spo2
+
+
+def test_known_copd_is_a_modifier_not_a_red_flag():
+    # the one stated way a finding lowers a level; red-flag codes only ever raise it
+    book = load_rules()
+    assert "history-copd" in book.modifier_codes()
+    assert "history-copd" not in book.red_flag_codes()
+
+
+# --- infants: age in months (NICE NG143 traffic light) -------------------------------------------
+
+MONTHS = [
+    # (temperature, age, age_months, expected level, rule that sets it)
+    (38.0, 0, 2, Level.emergency, "fever_under_3_months"),
+    (37.9, 0, 2, Level.treat_here, None),
+    (38.0, 0, 0, Level.emergency, "fever_under_3_months"),
+    (38.0, 0, 3, Level.refer, "fever_in_infant"),  # < 1 year, 38 °C: referred as before
+    (39.0, 0, 3, Level.refer, "fever_3_to_6_months"),
+    (39.0, 0, 5, Level.refer, "fever_3_to_6_months"),
+    (38.9, 0, 5, Level.refer, "fever_in_infant"),
+    (39.0, 0, 6, Level.refer, "fever_in_infant"),
+    (38.0, 0, None, Level.emergency, "fever_under_3_months"),  # months unknown: could be < 3
+    (38.0, None, 2, Level.emergency, "fever_under_3_months"),  # age from the months
+    (39.0, 1, None, Level.treat_here, None),
+    (39.0, 1, 14, Level.treat_here, None),
+]
+
+
+@pytest.mark.parametrize(("temperature", "age", "months", "expected", "rule"), MONTHS)
+def test_an_infants_fever_by_months(temperature, age, months, expected, rule):
+    decision = triage({}, {"temperature_c": temperature}, age, age_months=months)
+    assert decision.level == expected
+    rules = [r.code for r in fired(decision)]
+    assert rules == ([rule] if rule else [])
+
+
+def test_months_out_of_range_are_refused():
+    with pytest.raises(ValueError, match="age_months"):
+        triage({}, {}, 2, age_months=24)
+
+
+INFANT_SIGNS = [
+    ({"apnea": P}, 0, None, Level.emergency, "apnoea_in_young_child"),
+    ({"apnea": P}, 1, 23, Level.emergency, "apnoea_in_young_child"),
+    ({"apnea": P}, 2, None, Level.treat_here, None),  # an adult's sleep apnoea is no emergency
+    ({"abnormal-color-of-lips": P}, 0, 1, Level.emergency, "abnormal_lip_colour_in_child"),
+    ({"abnormal-color-of-lips": P}, 4, None, Level.emergency, "abnormal_lip_colour_in_child"),
+    ({"abnormal-color-of-lips": P}, 5, None, Level.treat_here, None),
+]
+
+
+@pytest.mark.parametrize(("evidence", "age", "months", "expected", "rule"), INFANT_SIGNS)
+def test_apnoea_or_cyanosis_in_a_young_child(evidence, age, months, expected, rule):
+    decision = triage(evidence, {}, age, age_months=months)
+    assert decision.level == expected
+    assert [r.code for r in fired(decision)] == ([rule] if rule else [])
 
 
 def test_severe_hypertension_with_end_organ_symptoms_is_an_emergency():
@@ -241,6 +325,81 @@ SYMPTOM_CASES = [
     ({"allergic-reaction": P}, 30, Level.treat_here, None),
     ({"wheezing": P}, 30, Level.treat_here, None),
     ({"lethargy-child": P}, 4, Level.emergency, "lethargic_child"),
+    # issue 13 item 5: red flags per presenting complaint, each at its boundary
+    # acute abdomen: obstruction needs all four of pain, vomiting, distension, no stool
+    (
+        {"abdominal-pain": P, "vomiting": P, "abdominal-distention": P, "constipation": P},
+        50,
+        Level.emergency,
+        "bowel_obstruction",
+    ),
+    ({"腹痛": P, "呕吐": P, "腹胀": P, "便秘": P}, 50, Level.emergency, "bowel_obstruction"),
+    ({"abdominal-pain": P, "vomiting": P, "abdominal-distention": P}, 50, Level.treat_here, None),
+    ({"abdominal-pain": P, "vomiting": P, "constipation": P}, 50, Level.treat_here, None),
+    (
+        {"irritable-infant": P, "vomiting": P, "blood-in-stool": P},
+        1,
+        Level.emergency,
+        "intussusception",
+    ),
+    ({"irritable-infant": P, "vomiting": P}, 1, Level.treat_here, None),
+    ({"irritable-infant": P, "blood-in-stool": P}, 1, Level.treat_here, None),
+    ({"abdominal-pain": P, "fever": P}, 65, Level.refer, "abdominal_pain_elderly"),
+    ({"abdominal-pain": P, "fever": P}, 64, Level.treat_here, None),
+    ({"abdominal-pain": P, "increased-heart-rate": P}, 80, Level.refer, "abdominal_pain_elderly"),
+    ({"abdominal-pain": P}, 80, Level.treat_here, None),
+    ({"right-lower-abdominal-pain": P, "fever": P}, 20, Level.refer, "appendicitis_suspected"),
+    ({"right-lower-abdominal-pain": P}, 20, Level.treat_here, None),
+    (
+        {"upper-abdominal-pain": P, "back-pain": P, "vomiting": P},
+        45,
+        Level.refer,
+        "pancreatitis_suspected",
+    ),
+    ({"upper-abdominal-pain": P, "vomiting": P}, 45, Level.treat_here, None),
+    ({"upper-abdominal-pain": P, "back-pain": P}, 45, Level.treat_here, None),
+    # cauda equina
+    ({"low-back-pain": P, "retention-of-urine": P}, 45, Level.emergency, "cauda_equina"),
+    ({"back-pain": P, "saddle-numbness": P}, 45, Level.emergency, "cauda_equina"),
+    ({"腰痛": P, "bilateral-leg-weakness": P}, 45, Level.emergency, "cauda_equina"),
+    ({"low-back-pain": P, "leg-weakness": P}, 45, Level.treat_here, None),  # one leg: sciatica
+    ({"retention-of-urine": P}, 70, Level.treat_here, None),
+    ({"low-back-pain": P}, 45, Level.treat_here, None),
+    # eye: acute angle-closure glaucoma, red eye with reduced vision
+    (
+        {"pain-in-eye": P, "diminished-vision": P, "vomiting": P},
+        65,
+        Level.emergency,
+        "acute_angle_closure",
+    ),
+    (
+        {"pain-in-eye": P, "diminished-vision": P, "headache": P},
+        65,
+        Level.emergency,
+        "acute_angle_closure",
+    ),
+    ({"pain-in-eye": P, "diminished-vision": P}, 65, Level.treat_here, None),
+    ({"pain-in-eye": P, "eye-redness": P}, 30, Level.treat_here, None),
+    ({"eye-redness": P, "diminished-vision": P}, 30, Level.refer, "red_eye_reduced_vision"),
+    ({"eye-redness": P}, 30, Level.treat_here, None),
+    # testicular torsion, to 25
+    ({"pain-in-testicles": P}, 25, Level.emergency, "testicular_torsion"),
+    ({"pain-in-testicles": P}, 12, Level.emergency, "testicular_torsion"),
+    ({"pain-in-testicles": P}, 26, Level.treat_here, None),
+    ({"swelling-of-scrotum": P}, 20, Level.treat_here, None),
+    # airway
+    ({"choking-episode": P}, 2, Level.emergency, "choking"),
+    ({"choking-episode": P}, 70, Level.emergency, "choking"),
+    ({"stridor": P}, 3, Level.emergency, "stridor"),
+    ({"cough": P, "hoarse-voice": P}, 3, Level.treat_here, None),
+    # poisoning
+    ({"exposure-overdose": P}, 30, Level.emergency, "overdose"),
+    ({"exposure-snake-bite": P}, 50, Level.emergency, "snake_bite"),
+    ({"exposure-pesticide": P}, 50, Level.refer, "pesticide_exposure"),
+    ({"exposure-pesticide": P, "nausea": P}, 50, Level.emergency, "pesticide_exposure"),
+    ({"exposure-pesticide": P, "dizziness": P}, 50, Level.emergency, "pesticide_exposure"),
+    ({"exposure-pesticide": P, "sweating": P}, 50, Level.emergency, "pesticide_exposure"),
+    ({"nausea": P, "dizziness": P}, 50, Level.treat_here, None),
 ]
 
 
@@ -308,6 +467,60 @@ def test_fever_after_a_tick_bite_with_bleeding_or_confusion_is_an_emergency():
     assert level({"exposure-tick-bite": P}, {"temperature_c": 37.2}, 60) == Level.treat_here
 
 
+def test_a_painful_red_eye_with_reduced_vision_names_both_rules():
+    decision = triage({"pain-in-eye": P, "diminished-vision": P, "eye-redness": P}, {}, 65)
+    assert decision.level == Level.emergency
+    assert [(r.code, r.level) for r in fired(decision)] == [
+        ("acute_angle_closure", Level.emergency),
+        ("red_eye_reduced_vision", Level.refer),
+    ]
+
+
+ESCALATIONS_BY_READING = [
+    # (evidence, vitals, age, rule, expected level of the rule's reason)
+    ({"abdominal-pain": P}, {"heart_rate": 100}, 70, "abdominal_pain_elderly", Level.refer),
+    ({"abdominal-pain": P}, {"heart_rate": 99}, 70, None, None),
+    ({"abdominal-pain": P}, {"temperature_c": 37.3}, 70, "abdominal_pain_elderly", Level.refer),
+    (
+        {"abdominal-pain": P, "fever": P},
+        {"sbp": 90},
+        70,
+        "abdominal_pain_elderly",
+        Level.emergency,
+    ),
+    (
+        {"abdominal-pain": P, "fever": P},
+        {"sbp": 91},
+        70,
+        "abdominal_pain_elderly",
+        Level.refer,
+    ),
+    (
+        {"upper-abdominal-pain": P, "back-pain": P, "vomiting": P},
+        {"heart_rate": 110},
+        45,
+        "pancreatitis_suspected",
+        Level.emergency,
+    ),
+    (
+        {"upper-abdominal-pain": P, "back-pain": P, "vomiting": P},
+        {"heart_rate": 109},
+        45,
+        "pancreatitis_suspected",
+        Level.refer,
+    ),
+]
+
+
+@pytest.mark.parametrize(("evidence", "vitals", "age", "rule", "expected"), ESCALATIONS_BY_READING)
+def test_the_abdominal_red_flags_read_the_vital_signs(evidence, vitals, age, rule, expected):
+    reasons = {r.code: r for r in triage(evidence, vitals, age).reasons}
+    if rule is None:
+        assert not {"abdominal_pain_elderly", "pancreatitis_suspected"} & set(reasons)
+    else:
+        assert reasons[rule].level == expected
+
+
 def test_a_measured_fever_counts_for_the_fever_red_flags():
     decision = triage({"petechiae": P}, {"temperature_c": 38.0}, 6)
     (reason,) = fired(decision)
@@ -373,11 +586,69 @@ CONDITION_THRESHOLDS = [
 ]
 
 
+def refer_only(code, urgency, probability):
+    return RankedUrgency(code, f"病{code}", f"Condition {code}", urgency, probability, "refer")
+
+
+CONDITION_THRESHOLDS += [
+    # care: refer (e.g. suspected pulmonary TB, chronic hepatitis B): refer at the same limit
+    ([refer_only("tb", "routine", 0.30)], Level.refer, ["refer_only_condition_in_top3"]),
+    ([refer_only("tb", "routine", 0.2999)], Level.treat_here, ["refer_only_condition_considered"]),
+    (
+        [refer_only("a", "routine", 0.15), refer_only("b", "routine", 0.15)],
+        Level.refer,
+        ["refer_only_condition_in_top3"],
+    ),
+    (
+        [refer_only("a", "routine", 0.16), refer_only("b", "routine", 0.14)],
+        Level.treat_here,
+        ["refer_only_condition_considered"],
+    ),
+    (
+        [ranked("c", "routine", 0.5), ranked("d", "routine", 0.2), refer_only("e", "routine", 0.3)],
+        Level.refer,
+        ["refer_only_condition_in_top3"],
+    ),
+    (
+        [
+            ranked("c", "routine", 0.4),
+            ranked("d", "routine", 0.2),
+            ranked("f", "routine", 0.1),
+            refer_only("e", "routine", 0.3),
+        ],
+        Level.treat_here,
+        [],  # fourth: not in the top three
+    ),
+    # counted once: an urgent refer-only condition is claimed by the urgent rule
+    ([refer_only("tb", "urgent", 0.40)], Level.refer, ["urgent_condition_in_top3"]),
+    ([ranked("hbv", "routine", 0.40)], Level.treat_here, []),  # care: village by default
+]
+
+
 @pytest.mark.parametrize(("top", "expected", "reasons"), CONDITION_THRESHOLDS)
 def test_a_condition_counts_only_above_its_probability(top, expected, reasons):
     decision = triage({}, {}, 40, top)
     assert decision.level == expected
     assert sorted(r.code for r in decision.reasons) == sorted(reasons)
+
+
+def test_a_refer_only_condition_names_itself_in_the_reason():
+    decision = triage({}, {}, 40, [refer_only("tuberculosis", "routine", 0.45)])
+    (reason,) = decision.reasons
+    assert reason.value == ("tuberculosis",) and "病tuberculosis 45%" in reason.zh
+    assert reason.source == "kb_care" and reason.source_zh
+
+
+def test_a_condition_rule_needs_urgency_or_care_not_both():
+    from pydantic import ValidationError
+
+    from gpassist.diagnosis.triage import ConditionRule
+
+    rule = load_rules().condition_rules[0].model_dump()
+    with pytest.raises(ValidationError, match="either urgency or care"):
+        ConditionRule.model_validate({**rule, "care": "refer"})
+    with pytest.raises(ValidationError, match="either urgency or care"):
+        ConditionRule.model_validate({**rule, "urgency": None})
 
 
 def test_improbable_emergencies_are_listed_as_considered():
@@ -414,7 +685,8 @@ def test_reasons_come_most_severe_first():
 
 
 def test_an_unknown_age_applies_the_age_limited_rules():
-    assert level(vitals={"temperature_c": 38.2}, age=None) == Level.refer
+    # an unknown age could be under 3 months: a fever of 38 °C is then NICE red
+    assert level(vitals={"temperature_c": 38.2}, age=None) == Level.emergency
     assert level({"嗜睡": P}, age=None) == Level.emergency
 
 
@@ -433,7 +705,8 @@ def test_every_red_flag_code_is_a_symptom_of_some_committed_model():
     vocabulary = committed_vocabulary()
     if not vocabulary:
         pytest.skip("no committed symptoms.csv under gpassist/models/diagnosis")
-    missing = sorted(load_rules().red_flag_codes() - vocabulary)
+    book = load_rules()
+    missing = sorted((book.red_flag_codes() | book.modifier_codes()) - vocabulary)
     assert missing == []
 
 
@@ -485,6 +758,7 @@ tops = st.lists(
         st.just("c"),
         urgencies,
         probabilities,
+        st.sampled_from(["village", "refer"]),
     ),
     max_size=5,
 )
@@ -545,5 +819,5 @@ def test_red_flags_and_scores_never_read_the_ranking(evidence, vit, age, top):
 
 
 def test_every_vital_rule_has_a_boundary_case_above():
-    covered = {rule for *_, rule in VITAL_BOUNDARIES} | {"fever_with_fast_breathing"}
+    covered = {rule for *_, rule in (*VITAL_BOUNDARIES, *MONTHS)} | {"fever_with_fast_breathing"}
     assert {rule.code for rule in load_rules().vital_rules} <= covered

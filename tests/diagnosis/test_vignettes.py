@@ -72,6 +72,9 @@ def test_a_case_maps_to_the_models_input():
         ({"month": 13}, "month"),
         ({"age": 2.5}, "age"),
         ({"sex": "m"}, "sex"),
+        ({"age_months": 24}, "age_months"),
+        ({"age_months": 2.5}, "age_months"),
+        ({"age": 1, "age_months": 4}, "age_months"),
     ],
 )
 def test_a_malformed_case_is_an_error_naming_it(fields, message):
@@ -79,6 +82,12 @@ def test_a_malformed_case_is_an_error_naming_it(fields, message):
     with pytest.raises(vg.VignetteError, match=message) as caught:
         vg.parse_vignettes([raw])
     assert "bad-7" in str(caught.value)
+
+
+def test_age_months_is_optional_and_read_if_present():
+    assert case(age=0).age_months is None
+    assert case(age=0, age_months=2).age_months == 2
+    assert case(age_months=14).age_months == 14
 
 
 def test_a_repeated_id_is_an_error():
@@ -275,3 +284,23 @@ def test_the_command_scores_three_cases_on_the_committed_model(tmp_path):
     rows = [json.loads(line) for line in as_json.output.strip().splitlines()]
     assert [r["id"] for r in rows[:3]] == ["cli-cold", "cli-stroke", "cli-gout"]
     assert rows[-1] == figures
+
+
+def test_the_command_passes_an_infants_months_to_triage(tmp_path):
+    febrile = {
+        "age": 0,
+        "sex": "female",
+        "vitals": {"temperature": 38.0},
+        "present": ["fever"],
+        "gold_codes": ["otitis-media"],
+        "gold_triage": "non-emergent",
+    }
+    cases = [{**febrile, "id": "m-none"}, {**febrile, "id": "m-4", "age_months": 4}]
+    path = write_cases(tmp_path, cases)
+    args = ["diagnosis", "vignettes", "--model", str(GENERAL), "--cases", path, "--json"]
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    rows = {r["id"]: r for r in map(json.loads, result.output.strip().splitlines()) if "id" in r}
+    # age 0 without months could be under 3 months (NICE NG143 red); 4 months is referred
+    assert rows["m-none"]["triage"] == "emergent"
+    assert rows["m-4"]["triage"] == "non-emergent"

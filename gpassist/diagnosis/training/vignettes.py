@@ -14,6 +14,7 @@ is a decision less severe than the gold one (the worst error); over-triage a mor
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -77,6 +78,7 @@ class Vignette:
     chronic: tuple[str, ...]
     gold_codes: tuple[str, ...]
     gold_triage: str
+    age_months: int | None = None  # optional, 0-23: an infant's age in months
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,19 @@ def _parse_case(index: int, item: Any) -> Vignette:
         vitals=_vitals(item.get("vitals"), fail),
         **lists,
         gold_triage=gold_triage,
+        age_months=_age_months(item.get("age_months"), age, fail),
     )
+
+
+def _age_months(raw: Any, age: int | None, fail: Callable[[str], VignetteError]) -> int | None:
+    """The optional ``age_months`` (0-23), consistent with ``age`` when both are given."""
+    if raw is None:
+        return None
+    if not isinstance(raw, int) or isinstance(raw, bool) or not 0 <= raw <= 23:
+        raise fail("'age_months' must be a whole number of months, 0-23")
+    if age is not None and raw // 12 != age:
+        raise fail(f"'age_months' {raw} does not match 'age' {age}")
+    return raw
 
 
 def _vitals(raw: Any, fail: Callable[[str], VignetteError]) -> dict[str, Any]:
@@ -224,18 +238,8 @@ def check_codes(
             for name in CODE_LISTS
         }
         gold = resolve(case, case.gold_codes, condition_set, condition_alias, "condition")
-        resolved.append(
-            Vignette(
-                id=case.id,
-                age=case.age,
-                sex=case.sex,
-                month=case.month,
-                vitals=case.vitals,
-                **lists,
-                gold_codes=gold,
-                gold_triage=case.gold_triage,
-            )
-        )
+        # replace(): every other field (age_months, and any added later) is kept as read
+        resolved.append(dataclasses.replace(case, **lists, gold_codes=gold))
     return resolved
 
 
