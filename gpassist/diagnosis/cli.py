@@ -98,7 +98,14 @@ def evaluate_command(folder, cases, simulate_n, subset, protocol, max_turns, see
     help="a county folder (clinics/<county>): its epidemiology.yaml sets season and region",
 )
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per case, then the figures")
-def vignettes_command(folder: Path, cases: Path, county: Path | None, as_json: bool) -> None:
+@click.option(
+    "--record",
+    is_flag=True,
+    help="write the figures to FOLDER/vignettes.json and rewrite the model card with them",
+)
+def vignettes_command(
+    folder: Path, cases: Path, county: Path | None, as_json: bool, record: bool
+) -> None:
     """Score the model in FOLDER on the clinical vignettes in CASES (issue 13).
 
     Prints one line per case (rank of the first gold diagnosis, the top three, triage against
@@ -138,7 +145,13 @@ def vignettes_command(folder: Path, cases: Path, county: Path | None, as_json: b
             click.echo(json.dumps(vg.case_json(outcome), ensure_ascii=False))
         else:
             click.echo(vg.case_line(outcome))
-    click.echo(json.dumps(vg.summarise(outcomes), ensure_ascii=False))
+    figures = vg.summarise(outcomes)
+    click.echo(json.dumps(figures, ensure_ascii=False))
+    if record:
+        from gpassist.diagnosis.training.model_card import rewrite_model_card
+
+        vg.record(folder, cases, county, figures)
+        rewrite_model_card(folder)
 
 
 def _county_epidemiology(county: Path):

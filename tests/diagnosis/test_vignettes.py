@@ -304,3 +304,45 @@ def test_the_command_passes_an_infants_months_to_triage(tmp_path):
     # age 0 without months could be under 3 months (NICE NG143 red); 4 months is referred
     assert rows["m-none"]["triage"] == "emergent"
     assert rows["m-4"]["triage"] == "non-emergent"
+
+
+@pytest.fixture(scope="module")
+def recorded() -> dict:
+    return json.loads((GENERAL / vg.RECORD_FILE).read_text(encoding="utf-8"))
+
+
+def test_the_model_cards_vignette_figures_are_what_the_committed_model_scores(recorded):
+    from gpassist.diagnosis.knowledge import file_sha256
+    from tests.conftest import ROOT
+
+    cases, county = ROOT / recorded["cases"], ROOT / recorded["county"]
+    assert recorded["cases_sha256"] == file_sha256(cases), "cases changed: run --record again"
+    assert recorded["model_sha256"] == file_sha256(GENERAL / "model.onnx"), "model retrained"
+    args = ["diagnosis", "vignettes", "--model", str(GENERAL), "--cases", str(cases)]
+    result = CliRunner().invoke(main, [*args, "--county", str(county)], catch_exceptions=False)
+    assert json.loads(result.output.strip().splitlines()[-1]) == recorded["figures"]
+    assert str(recorded["figures"]["top1"]) in (GENERAL / "MODEL_CARD.md").read_text("utf-8")
+
+
+def test_the_committed_model_meets_issue_13s_acceptance_on_the_projects_vignettes(recorded):
+    figures = recorded["figures"]
+    assert figures["n"] >= 120
+    assert figures["top1"] >= 0.60 and figures["top3"] >= 0.85
+    assert figures["emergent_missed"] == 0 and figures["confident_wrong"] == 0
+    assert figures["self_care_sent_on"] <= 0.15
+
+
+def test_record_keeps_the_figures_beside_the_model_and_in_its_card(tmp_path):
+    import shutil
+
+    folder = tmp_path / "general"
+    shutil.copytree(GENERAL, folder, ignore=shutil.ignore_patterns(vg.RECORD_FILE))
+    path = write_cases(tmp_path, THREE_CASES)
+    args = ["diagnosis", "vignettes", "--model", str(folder), "--cases", path, "--record"]
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    written = json.loads((folder / vg.RECORD_FILE).read_text(encoding="utf-8"))
+    assert written["figures"] == json.loads(result.output.strip().splitlines()[-1])
+    assert written["county"] is None and written["figures"]["n"] == 3
+    card = (folder / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "## Clinical vignettes" in card and "no county file" in card

@@ -91,6 +91,9 @@ Interview on {int_n} noisy patients (one reported finding, then up to 10 questio
 information gain, answered as the patient reported): top-1 {int_top1}, top-3 {int_top3}, top-5
 {int_top5} in {int_turns} questions.
 
+## Clinical vignettes
+{vignettes}
+
 ## Limits
 - The simulation follows the KB's own independence assumptions; real patients do not, so
   real-world accuracy is lower. The vignette figures (acceptance of issue 13) are the test.
@@ -165,6 +168,45 @@ def general_card(kb: KnowledgeBase, metadata: dict, metrics: dict) -> str:
         int_top3=talk.get("top3", "—"),
         int_top5=talk.get("top5", "—"),
         int_turns=talk.get("avg_turns", "—"),
+        vignettes=_vignettes(kb.folder),
+    )
+
+
+VIGNETTE_KEYS = (
+    "n",
+    "top1",
+    "top3",
+    "top10",
+    "triage_exact",
+    "under_triage",
+    "over_triage",
+    "emergent_missed",
+    "confident_wrong",
+    "self_care_sent_on",
+)
+
+
+def _vignettes(folder) -> str:
+    """The recorded run of ``gpassist diagnosis vignettes --record`` (vignettes.json), if any."""
+    import json
+
+    path = folder / "vignettes.json"
+    if not path.exists():
+        return "Not recorded: `gpassist diagnosis vignettes --model DIR --cases FILE --record`."
+    run = json.loads(path.read_text(encoding="utf-8"))
+    figures = run["figures"]
+    county = f", county `{run['county']}`" if run.get("county") else ", no county file"
+    header = "| " + " | ".join(VIGNETTE_KEYS) + " |"
+    rule = "|" + "---|" * len(VIGNETTE_KEYS)
+    row = "| " + " | ".join(str(figures.get(k, "—")) for k in VIGNETTE_KEYS) + " |"
+    return (
+        f"`{run['cases']}` ({figures.get('n_by_triage')}){county}; "
+        "`gpassist diagnosis vignettes` with `--record` wrote these figures to `vignettes.json`, "
+        "and a test checks that the committed model still scores them. The cases are written "
+        "from guidelines and textbooks and are never training data. Issue 13's acceptance: "
+        "top1 ≥ 0.60, top3 ≥ 0.85, emergent_missed = 0, confident_wrong = 0, self_care_sent_on "
+        f"≤ 0.15. A separate published set, kept outside the project, is run the same way.\n\n"
+        f"{header}\n{rule}\n{row}"
     )
 
 

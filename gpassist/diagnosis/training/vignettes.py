@@ -345,3 +345,30 @@ def case_json(outcome: Outcome) -> dict[str, Any]:
         "gold_triage": outcome.gold_triage,
         "confident_wrong": outcome.confident_wrong,
     }
+
+
+RECORD_FILE = "vignettes.json"
+
+
+def record(folder: Path, cases: Path, county: Path | None, figures: dict[str, Any]) -> None:
+    """Keep a run's figures beside the model (``vignettes.json``), with what they were run on:
+    the model card quotes them, and a test checks they are what the committed model scores."""
+    from gpassist.diagnosis.knowledge import file_sha256
+
+    document = {
+        "cases": _shown(cases),
+        "cases_sha256": file_sha256(cases),
+        "county": _shown(county) if county is not None else None,
+        "model_sha256": file_sha256(Path(folder) / "model.onnx"),
+        "figures": figures,
+    }
+    text = json.dumps(document, ensure_ascii=False, indent=1) + "\n"
+    (Path(folder) / RECORD_FILE).write_text(text, encoding="utf-8")
+
+
+def _shown(path: Path) -> str:
+    """A path relative to the working directory when it is under it (the repository's own)."""
+    try:
+        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
