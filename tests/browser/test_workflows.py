@@ -74,7 +74,7 @@ def add_symptom(page: Page, typed: str, name: str) -> None:
 def prescribe(page: Page, drug: tuple[str, str, str], days: str = "7") -> None:
     code, typed, dose = drug
     page.get_by_label("药品（名称或拼音首字母）").fill(typed)
-    option = page.locator(f"#rx-options option[value$='{code}']")
+    option = page.locator(f"#rx-options option[value$=' · {code}']")
     expect(option).to_have_count(1)
     page.get_by_label("药品（名称或拼音首字母）").fill(option.get_attribute("value"))
     page.locator("#rx-dose").fill(dose)
