@@ -92,7 +92,9 @@ def test_every_condition_the_demo_county_names_is_one_the_general_model_knows():
 
     general = load_model(COMMITTED / "general")
     epi = read_registry(DEMO_COUNTY).epidemiology
-    named = [e.condition for e in (*epi.season, *epi.endemic, *epi.imported)] + list(epi.absent.conditions)
+    named = [e.condition for e in (*epi.season, *epi.endemic, *epi.imported)] + list(
+        epi.absent.conditions
+    )
     unknown = [c for c in named if general.kb.resolve("condition", c) not in general.conditions]
     assert unknown == []
 
