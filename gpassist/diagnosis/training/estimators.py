@@ -82,13 +82,22 @@ class KnownOnlyNB(ClassifierMixin, BaseEstimator):
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
     def to_logistic(self) -> LogisticRegression:
-        linear = LogisticRegression()
-        linear.classes_ = self.classes_
-        linear.coef_ = self.coef_.copy()
-        linear.intercept_ = self.intercept_.copy()
-        linear.n_features_in_ = self.n_features_in_
-        linear.n_iter_ = np.array([0])
-        return linear
+        return as_logistic(self.classes_, self.coef_, self.intercept_)
+
+
+def as_logistic(classes, coef: np.ndarray, intercept: np.ndarray) -> LogisticRegression:
+    """A fitted-looking LogisticRegression computing softmax(x·coefᵀ + intercept): the form
+    skl2onnx exports for a linear-softmax model built here rather than by lbfgs."""
+    linear = LogisticRegression()
+    linear.classes_ = classes
+    linear.coef_ = coef.copy()
+    linear.intercept_ = intercept.copy()
+    if len(classes) == 2:  # scikit-learn's binary form: one logit, class 1 against 0
+        linear.coef_ = (coef[1] - coef[0])[None, :]
+        linear.intercept_ = np.array([intercept[1] - intercept[0]])
+    linear.n_features_in_ = coef.shape[1]
+    linear.n_iter_ = np.array([0])
+    return linear
 
 
 class SoftVote(ClassifierMixin, BaseEstimator):

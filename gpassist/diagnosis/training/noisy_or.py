@@ -37,6 +37,7 @@ from sklearn.linear_model import LogisticRegression
 
 from gpassist.diagnosis.features import FeatureSpace
 from gpassist.diagnosis.knowledge import GenerativeTables
+from gpassist.diagnosis.training.estimators import as_logistic
 
 MAX_FACTOR = 20.0
 DEMOGRAPHIC_FLOOR = 1e-3
@@ -120,16 +121,7 @@ class NoisyOrClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
     def to_logistic(self) -> LogisticRegression:
-        linear = LogisticRegression()
-        linear.classes_ = self.classes_
-        linear.coef_ = self.coef_.copy()
-        linear.intercept_ = self.intercept_.copy()
-        if len(self.classes_) == 2:  # scikit-learn's binary form: one logit, class 1 against 0
-            linear.coef_ = (self.coef_[1] - self.coef_[0])[None, :]
-            linear.intercept_ = np.array([self.intercept_[1] - self.intercept_[0]])
-        linear.n_features_in_ = self.n_features_in_
-        linear.n_iter_ = np.array([0])
-        return linear
+        return as_logistic(self.classes_, self.coef_, self.intercept_)
 
 
 def _log_loss(scores: np.ndarray, y: np.ndarray, temperature: float) -> float:
