@@ -1,12 +1,11 @@
-"""Build the project's knowledge-base files for the diagnosis models from ../shared/data.
+"""Write the benchmark sets' knowledge-base manifests from ../shared/data.
 
     .venv/bin/python tools/import_symcat.py [--data ../shared/data]
         [--out gpassist/models/diagnosis]
 
-For ``general`` it writes ``evidence.csv`` (P(symptom | condition) = SymCat percent / 100),
-``demographics.csv`` (SymCat age-band and sex odds), ``subsets.json`` (SymCat subset name lists,
-carried as they are) and ``kb.yaml``. For the benchmark sets (dxy, mz4, mz10, mdd) it writes
-``kb.yaml`` naming the training file and its sha256. Descriptions and remarks are not carried.
+For the benchmark sets (dxy, mz4, mz10, mdd) it writes ``kb.yaml`` naming the training file and
+its sha256. The ``general`` knowledge base is built by ``tools/build_general_kb.py`` (SymCat with
+the other sources and the curated files; docs/diagnosis-kb.md); this tool no longer writes it.
 
 The names files (``symptoms.csv``, ``conditions.csv``) belong to the translation work: this tool
 writes a provisional one (English names, zh = en, status machine, no ICD-10, urgency routine) ONLY
@@ -24,31 +23,6 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
-AGE_BANDS = (
-    "age-1-years",
-    "age-1-4-years",
-    "age-5-14-years",
-    "age-15-29-years",
-    "age-30-44-years",
-    "age-45-59-years",
-    "age-60-74-years",
-    "age-75-years",
-)
-SEXES = ("sex-male", "sex-female")
-SYMCAT_SOURCE = {
-    "name": "SymCat",
-    "url_or_citation": "symcat.com, derived from the US National Ambulatory Medical Care Survey; "
-    "as copied in github.com/teliov/symcat-to-synthea",
-    "licence": "no licence file; used in published research (Kao et al. AAAI 2018, REFUEL "
-    "NeurIPS 2018, AARLC 2021); research use, to be cleared before clinical deployment",
-    "what": "801 conditions, P(symptom | condition), age-band and sex odds",
-}
-SUBSETS_SOURCE = {
-    "name": "AARLC disease subsets",
-    "url_or_citation": "github.com/Yuanhy1997/Auto-Diagnosis-by-RL-and-Classification",
-    "licence": "lists of condition names, carried as they are (see ../shared/data/README.md)",
-    "what": "the 200/300/400 and common condition subsets of SymCat",
-}
 BENCHMARKS = {
     "dxy": {
         "title": {"zh": "Dxy 基准(5 种疾病)", "en": "Dxy benchmark (5 diseases)"},
@@ -73,9 +47,6 @@ BENCHMARKS = {
         "what": "1,912 consultations (English labels), 12 diseases, 116 symptoms",
     },
 }
-NAMES_NOTE = (
-    "names, ICD-10 and urgency: see symptoms.csv / conditions.csv (zh_status, icd10_status)"
-)
 
 
 def sha256(path: Path) -> str:
@@ -113,63 +84,6 @@ CONDITION_HEADER = [
     "urgency",
     "urgency_basis",
 ]
-
-
-def import_general(data: Path, out: Path) -> None:
-    conditions = json.loads((data / "symcat/conditions.json").read_text(encoding="utf-8"))
-    symptoms = json.loads((data / "symcat/symptoms.json").read_text(encoding="utf-8"))
-    subsets = json.loads((data / "symcat/subsets.json").read_text(encoding="utf-8"))
-    folder = out / "general"
-    folder.mkdir(parents=True, exist_ok=True)
-    evidence, demographics = [], []
-    for slug in sorted(conditions):
-        entry = conditions[slug]
-        for symptom, fact in entry["symptoms"].items():
-            evidence.append([slug, symptom, f"{fact['probability'] / 100:.2f}"])
-        for band in AGE_BANDS:
-            demographics.append([slug, band, f"{entry['age'][band]['odds']:g}"])
-        for sex in SEXES:
-            demographics.append([slug, sex, f"{entry['sex'][sex]['odds']:g}"])
-    _write_csv(folder / "evidence.csv", ["condition", "symptom", "probability"], evidence)
-    _write_csv(folder / "demographics.csv", ["condition", "factor", "odds"], demographics)
-    (folder / "subsets.json").write_text(
-        json.dumps(subsets, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
-    )
-    _write_yaml(
-        folder / "kb.yaml",
-        {
-            "name": "general",
-            "title": {"zh": "全科常见病(801 种)", "en": "General practice (801 conditions)"},
-            "clinical": True,
-            "kind": "generative",
-            "version": "1.0.0",
-            "sources": [SYMCAT_SOURCE, SUBSETS_SOURCE],
-            "notes": NAMES_NOTE,
-        },
-    )
-    _write_if_absent(
-        folder / "symptoms.csv",
-        SYMPTOM_HEADER,
-        [[c, s["name"], s["name"], "machine", "", "", ""] for c, s in sorted(symptoms.items())],
-    )
-    _write_if_absent(
-        folder / "conditions.csv",
-        CONDITION_HEADER,
-        [
-            [
-                c,
-                e["condition_name"],
-                e["condition_name"],
-                "machine",
-                "",
-                "machine",
-                "routine",
-                "judgement",
-            ]
-            for c, e in sorted(conditions.items())
-        ],
-    )
-    print(f"general: {len(conditions)} conditions, {len(evidence)} evidence rows")
 
 
 def import_benchmark(data: Path, out: Path, name: str) -> None:
@@ -221,7 +135,6 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     parser.add_argument("--out", type=Path, default=REPO / "gpassist" / "models" / "diagnosis")
     args = parser.parse_args()
-    import_general(args.data, args.out)
     for name in BENCHMARKS:
         import_benchmark(args.data, args.out, name)
 
