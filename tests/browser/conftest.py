@@ -62,12 +62,6 @@ USERS = {
 }
 
 
-def pytest_configure(config) -> None:
-    config.addinivalue_line(
-        "markers", "browser: drives Chromium through Playwright against the real server"
-    )
-
-
 def pytest_collection_modifyitems(config, items) -> None:
     # Every test in this folder drives Chromium (most against the server): mark them all, so
     # `pytest -m "not browser"` leaves them out and `pytest -m browser` picks them.
