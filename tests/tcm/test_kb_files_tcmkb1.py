@@ -89,7 +89,9 @@ def catalog_kinds() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def source_keys() -> set[str]:
-    return {source["key"] for source in _load(KB / "kb.yaml")["sources"]}
+    sources = _load(KB / "kb.yaml")["sources"]
+    assert all(_bilingual(source["name"]) for source in sources)
+    return {source["key"] for source in sources}
 
 
 @pytest.fixture(scope="module", params=sorted(DISEASES))
@@ -102,7 +104,8 @@ def disease(request) -> dict:
 
 
 def _bilingual(value) -> bool:
-    return isinstance(value, dict) and bool(value.get("zh")) and bool(value.get("en"))
+    # Exactly zh and en: an unquoted comma in a YAML flow mapping would add stray keys.
+    return isinstance(value, dict) and set(value) == {"zh", "en"} and all(value.values())
 
 
 def _non_empty_strings(value) -> bool:
@@ -110,7 +113,8 @@ def _non_empty_strings(value) -> bool:
 
 
 def _check_source(source, keys: set[str]) -> None:
-    assert isinstance(source, dict) and source.get("where"), source
+    assert isinstance(source, dict) and set(source) == {"ref", "where"}, source
+    assert isinstance(source["where"], str) and source["where"], source
     assert source.get("ref") in keys, f"unknown source {source.get('ref')!r}"
 
 
