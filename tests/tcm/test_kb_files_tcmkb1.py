@@ -149,11 +149,18 @@ def test_syndromes_keep_the_contract(disease, source_keys):
         _check_source(syndrome["source"], source_keys)
 
 
-def test_syndrome_codes_and_names_are_unique_within_a_disease(disease):
+def test_syndrome_codes_names_and_aliases_are_unique_within_a_disease(disease):
     codes = [s["code"] for s in disease["syndromes"]]
-    names = [s["name"]["zh"] for s in disease["syndromes"]]
+    # A name or alias that points at two syndromes would make a recorded 证型 ambiguous.
+    names = [n for s in disease["syndromes"] for n in {s["name"]["zh"], *s["aliases"]}]
     assert len(codes) == len(set(codes))
-    assert len(names) == len(set(names))
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
+
+
+def test_findings_against_a_syndrome_are_not_also_its_findings(disease):
+    for syndrome in disease["syndromes"]:
+        findings = set(syndrome["main"]) | set(syndrome["secondary"])
+        assert not findings & set(syndrome.get("against", [])), syndrome["code"]
 
 
 def test_patent_medicines_are_chinese_patent_products_of_the_county_catalog(disease, catalog_kinds):
