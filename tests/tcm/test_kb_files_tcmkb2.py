@@ -141,3 +141,12 @@ def test_acute_stroke_syndromes_are_flagged_for_referral(diseases):
     ]
     assert acute and all(s.get("referral") is True for s in acute)
     assert any(not s.get("referral") for s in diseases["zhongfeng"]["syndromes"])
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_an_alias_never_names_another_syndrome_of_the_same_disease(code, diseases):
+    syndromes = diseases[code]["syndromes"]
+    names = {s["name"]["zh"]: s["code"] for s in syndromes}
+    for s in syndromes:
+        for alias in s["aliases"]:
+            assert names.get(alias, s["code"]) == s["code"], f"{code}/{s['code']}: {alias}"
