@@ -56,19 +56,27 @@ class Option:
 
 
 def usual_line(drug: Drug, days: int = DEFAULT_DAYS) -> rules.LineDraft | None:
-    """The label's usual daily dose split into whole or half units three, two or one times a
-    day (感冒清热颗粒 24 g a day → one 12 g sachet twice a day); None when not recorded."""
+    """The label's usual daily dose in whole units three, two or one times a day, else in half
+    units (感冒清热颗粒 24 g a day → one 12 g sachet twice a day; 安宫牛黄丸 one pill a day, not
+    half a pill twice); None when the catalog records no usual dose."""
     if drug.usual_daily_dose is None:
         return None
-    frequency, dose = rules.Frequency.tid, drug.usual_daily_dose / 3
-    for candidate in _TRY_FREQUENCIES:
-        per = drug.usual_daily_dose / rules.TIMES_PER_DAY[candidate]
-        halves = per / drug.strength_value * 2
-        if abs(halves - round(halves)) < 1e-9 and halves >= 1:
-            frequency, dose = candidate, per
-            break
+    for step in (1.0, 0.5):
+        for frequency in _TRY_FREQUENCIES:
+            per_dose = drug.usual_daily_dose / rules.TIMES_PER_DAY[frequency]
+            if _in_steps(per_dose, step, drug):
+                return _draft(drug, per_dose, frequency, days)
+    return _draft(drug, drug.usual_daily_dose / 3, rules.Frequency.tid, days)
+
+
+def _draft(drug: Drug, dose: float, frequency: rules.Frequency, days: int) -> rules.LineDraft:
     quantity = rules.units_needed(dose, frequency, days, drug.strength_value)
     return rules.LineDraft(prescribing.drug_facts(drug), dose, frequency, days, quantity)
+
+
+def _in_steps(per_dose: float, step: float, drug: Drug) -> bool:
+    units = per_dose / drug.strength_value / step
+    return units >= 1 and abs(units - round(units)) < 1e-9
 
 
 def _probe_line(drug: Drug) -> rules.LineDraft:
