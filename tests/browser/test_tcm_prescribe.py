@@ -10,7 +10,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser.support import assert_accessible, assert_no_overflow, page_errors, screenshot
-from tests.browser.test_workflows import new_patient_name, receive, register_patient, save_visit
+from tests.browser.test_workflows import new_patient_name, receive, save_visit
 
 # 气滞血瘀证 (the committed learned model's answer below) → 复方丹参滴丸, on every village
 # clinic's formulary (formularies.yaml default), and 速效救心丸 / 麝香保心丸 from the central
@@ -18,10 +18,17 @@ from tests.browser.test_workflows import new_patient_name, receive, register_pat
 ON_THE_SHELF = ("fufang-danshen-dripping-pill", "复方丹参滴丸")
 
 
+REFUSED = ("shexiang-baoxin-pill", "麝香保心丸")  # the patient below is recorded as allergic
+
+
 def test_a_suggested_patent_medicine_is_prescribed_with_one_tap(page_as, live_server):
-    receive(live_server.api("village_doctor"), ON_THE_SHELF[0], 300)
+    api = live_server.api("village_doctor")
+    receive(api, ON_THE_SHELF[0], 300)
+    body = {"name": new_patient_name(), "sex": "male", "birth_date": "1956-04-01"}
+    created = api.post("/api/v1/patients", json={**body, "drug_allergies": [REFUSED[1]]})
+    assert created.status_code == 201, created.text
     page = page_as("village_doctor")
-    register_patient(page, new_patient_name())
+    page.goto(f"/app/patients/{created.json()['id']}")
     save_visit(page, "胸闷胸痛一周")
 
     page.get_by_label("舌质").select_option("dark-red")
@@ -35,6 +42,12 @@ def test_a_suggested_patent_medicine_is_prescribed_with_one_tap(page_as, live_se
     expect(first).to_have_attribute("data-code", ON_THE_SHELF[0])
     expect(first).to_be_enabled()
     expect(panel.locator("li").nth(1)).to_contain_text("中心药房配送")
+    refused_button = f"button[data-code='{REFUSED[0]}']"
+    expect(panel.locator(refused_button)).to_be_disabled()
+    refused = panel.locator("li").filter(has=page.locator(refused_button))
+    expect(refused).to_contain_text("不能开具")
+    expect(refused).to_contain_text("过敏")
+    expect(panel.locator("li").last).to_contain_text(REFUSED[1])  # refused ones come last
     screenshot(page, "visit-tcm-patent-medicines", full_page=True)
 
     first.click()  # the one tap
