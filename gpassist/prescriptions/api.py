@@ -8,24 +8,32 @@ from gpassist.auth.tables import Role
 from gpassist.clinics.tables import Facility
 from gpassist.db import shanghai_today
 from gpassist.endpoints import endpoint, idempotency_key, request_session
+from gpassist.patients.service import require_clinic_doctor, visible_encounter
 from gpassist.prescriptions import service
 from gpassist.prescriptions.schemas import (
     LineOut,
+    MedicineOptionOut,
+    MedicineOptionsOut,
+    MedicineQuery,
     PrescriptionIn,
     PrescriptionList,
     PrescriptionOut,
     PrescriptionSettleIn,
+    RuleNote,
+    UsualLine,
 )
 from gpassist.prescriptions.slip import slip_html
 from gpassist.prescriptions.tables import Prescription
 from gpassist.schemas import Text
 from gpassist.settlement.present import receipt
 from gpassist.settlement.schemas import ReceiptOut
+from gpassist.tcm import medicines
 
 bp = Blueprint("prescriptions", __name__, url_prefix="/api/v1")
 TAG = "prescriptions"
 DOCTOR = {Role.village_doctor}
 READERS = {Role.village_doctor, Role.pharmacist, Role.admin}
+MAX_OPTIONS = 30  # a suggestion lists a handful; a longer query is cut, not refused
 
 
 def prescription_out(prescription: Prescription) -> PrescriptionOut:
@@ -154,3 +162,63 @@ def settle(user, prescription_id: int, body: PrescriptionSettleIn):
     session = request_session()
     settlement = service.settle(session, user, prescription_id, body, key, shanghai_today())
     return receipt(session, settlement)
+
+
+def _note(note) -> RuleNote:
+    return RuleNote(code=note.code, caution=note.caution, zh=note.zh, en=note.en)
+
+
+def option_out(option) -> MedicineOptionOut:
+    drug, line = option.drug, option.line
+    return MedicineOptionOut(
+        code=option.code,
+        in_catalog=drug is not None,
+        name=Text(zh=drug.name_zh, en=drug.name_en)
+        if drug
+        else Text(zh=option.code, en=option.code),
+        form=Text(zh=drug.form_zh, en=drug.form_en) if drug else None,
+        strength=drug.strength if drug else None,
+        dose_unit=drug.dose_unit if drug else None,
+        unit=Text(zh=drug.unit_zh, en=drug.unit_en) if drug else None,
+        kind=drug.kind.value if drug else None,
+        where=option.where,
+        in_formulary=option.in_formulary,
+        on_hand=option.on_hand,
+        line=None
+        if line is None
+        else UsualLine(
+            dose=line.dose, frequency=line.frequency, days=line.days, quantity=line.quantity
+        ),
+        prescribable=option.prescribable,
+        refusals=[_note(n) for n in option.refusals],
+        warnings=[_note(n) for n in option.warnings],
+    )
+
+
+@endpoint(
+    bp,
+    "/encounters/<id:encounter_id>/medicine-options",
+    "GET",
+    summary="Suggested (e.g. Chinese patent) medicines in the clinic's terms: the clinic's shelf "
+    "first, then the central pharmacy; each with its usual line and the prescribing rules' "
+    "refusals and warnings for this patient (nothing is written)",
+    tag=TAG,
+    roles=DOCTOR,
+    query=MedicineQuery,
+    response=MedicineOptionsOut,
+    errors=(404, 422),
+)
+def medicine_options(user, encounter_id: int, query: MedicineQuery):
+    session = request_session()
+    clinic_id = require_clinic_doctor(user)
+    encounter = visible_encounter(session, user, encounter_id)
+    codes = [c.strip() for c in query.codes.split(",") if c.strip()][:MAX_OPTIONS]
+    options = medicines.patent_medicine_options(
+        session,
+        codes,
+        clinic_id,
+        encounter.patient,
+        shanghai_today(),
+        weight_kg=encounter.weight_kg,
+    )
+    return MedicineOptionsOut(encounter_id=encounter.id, items=[option_out(o) for o in options])

@@ -12,7 +12,7 @@ and ask for a recorded reason beyond four weeks.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from gpassist.labels import LabelledEnum
@@ -65,6 +65,14 @@ class DrugFacts:
     max_daily_dose: float | None  # None: no reviewed limit in the catalog (refused, not unlimited)
     max_daily_dose_per_kg: float | None = None
     pregnancy: str = "ok"
+    # ingredient groups a compound product carries besides its own group (消渴丸: glibenclamide;
+    # 通宣理肺丸: ephedra), so that allergies, interactions and cautions see what is inside it
+    ingredients: tuple[str, ...] = ()
+
+    @property
+    def groups(self) -> frozenset[str]:
+        """The drug's own generic group and its ingredient groups."""
+        return frozenset((self.generic_group, *self.ingredients))
 
 
 @dataclass(frozen=True)
@@ -93,6 +101,7 @@ class PatientFacts:
     # (generic group, days of supply still in hand) from earlier prescriptions, so that a second
     # prescription (the same day or later) cannot add up past the days limit
     running_supply: tuple[tuple[str, int], ...] = ()
+    conditions: tuple[str, ...] = ()  # ICD-10 codes of the patient's confirmed diagnoses
 
 
 @dataclass(frozen=True)
@@ -110,6 +119,47 @@ class Interaction:
         return (group_1 in self.groups_a and group_2 in self.groups_b) or (
             group_2 in self.groups_a and group_1 in self.groups_b
         )
+
+    def applies_to(self, drug_1: DrugFacts, drug_2: DrugFacts) -> bool:
+        """Whether any group of one drug (its own or an ingredient's) pairs with one of the
+        other's."""
+        return any(self.applies(g1, g2) for g1 in drug_1.groups for g2 in drug_2.groups)
+
+
+@dataclass(frozen=True)
+class Caution:
+    """What a drug's label or the pharmacopoeia says about an ingredient: for which patients
+    (a condition by ICD-10 prefix, pregnancy, everyone) or beyond how many days it must not
+    (``refuse``) or should only with the doctor's acknowledgement (``warn``, 慎用) be given."""
+
+    code: str
+    ingredients: frozenset[str]  # ingredient or generic groups the caution is about
+    level: str  # "refuse" | "warn"
+    zh: str
+    en: str
+    source: str
+    icd10_prefixes: tuple[str, ...] = ()
+    in_pregnancy: bool = False
+    max_days: int | None = None
+    everyone: bool = False
+
+    def reason(self, line: LineDraft, patient: PatientFacts) -> tuple[str, str] | None:
+        """Why the caution applies to this line and patient (Chinese, English), or None."""
+        if not self.ingredients & line.drug.groups:
+            return None
+        if self.everyone:
+            return "所有患者", "every patient"
+        if self.in_pregnancy and patient.pregnant:
+            return "患者妊娠", "the patient is pregnant"
+        hits = [c for c in patient.conditions if c.upper().startswith(self.icd10_prefixes)]
+        if self.icd10_prefixes and hits:
+            return f"患者诊断 {'、'.join(hits)}", f"the patient's diagnosis {', '.join(hits)}"
+        if self.max_days is not None and line.days > self.max_days:
+            return (
+                f"开 {line.days} 天，超过 {self.max_days} 天",
+                f"{line.days} days, over {self.max_days}",
+            )
+        return None
 
 
 @dataclass(frozen=True)
@@ -129,6 +179,7 @@ class Refusal:
     code: str
     zh: str
     en: str
+    caution: str | None = None  # a warn-level caution the doctor may acknowledge to go on
 
     def as_error(self) -> dict[str, str]:
         return {"field": self.field, "message": self.en, "message_zh": self.zh, "code": self.code}
@@ -383,12 +434,13 @@ def allergy_matches(allergy: str, drug: DrugFacts, classes: Sequence[AllergyClas
     text = _allergy_name(allergy)
     if not text:
         return False
-    if text in (drug.generic_group.lower(), drug.code.lower()):
+    if text == drug.code.lower() or text in {g.lower() for g in drug.groups}:
         return True
     # A name inside the drug's name (阿莫西林 in 阿莫西林胶囊); one character matches too much.
     if len(text) >= 2 and (text in drug.name_zh.lower() or text in drug.name_en.lower()):
         return True
-    return any(text in c.names and drug.generic_group in c.groups for c in classes)
+    # the class through any group: 磺脲类 covers the glibenclamide inside 消渴丸
+    return any(text in c.names and drug.groups & c.groups for c in classes)
 
 
 def check_allergies(
@@ -451,7 +503,42 @@ def check_interactions(
 
 
 def _interactions(a: DrugFacts, b: DrugFacts, table: Sequence[Interaction]) -> list[Interaction]:
-    return [hit for hit in table if hit.applies(a.generic_group, b.generic_group)]
+    return [hit for hit in table if hit.applies_to(a, b)]
+
+
+def check_cautions(
+    lines: Sequence[LineDraft],
+    patient: PatientFacts,
+    cautions: Sequence[Caution],
+    acknowledged: Collection[str] = (),
+) -> list[Refusal]:
+    """Refusals for the cautions that apply to a line and this patient: ``refuse`` ones always,
+    ``warn`` ones (慎用) until the prescription acknowledges their code."""
+    out = []
+    for i, line in enumerate(lines):
+        for caution in cautions:
+            why = caution.reason(line, patient)
+            if why is None:
+                continue
+            name = line.drug.name_zh
+            if caution.level == "refuse":
+                zh = f"第 {i + 1} 行 {name}：{caution.zh}（{why[0]}；来源：{caution.source}）"
+                en = (
+                    f"Line {i + 1} ({line.drug.name_en}): {caution.en} ({why[1]}; source: "
+                    f"{caution.source})"
+                )
+                out.append(Refusal(_line(i, "drug"), "caution_refused", zh, en))
+            elif caution.code not in acknowledged:
+                zh = (
+                    f"第 {i + 1} 行 {name}：{caution.zh}（{why[0]}；来源：{caution.source}）。"
+                    "如确需使用，请确认知晓后开具。"
+                )
+                en = (
+                    f"Line {i + 1} ({line.drug.name_en}): {caution.en} ({why[1]}; source: "
+                    f"{caution.source}). Acknowledge the caution to prescribe it anyway."
+                )
+                out.append(Refusal(_line(i, "drug"), "caution", zh, en, caution=caution.code))
+    return out
 
 
 def check_prescription(
@@ -461,6 +548,8 @@ def check_prescription(
     long_reason: str | None = None,
     interactions: Sequence[Interaction] = (),
     allergy_classes: Sequence[AllergyClass] = (),
+    cautions: Sequence[Caution] = (),
+    acknowledged: Collection[str] = (),
 ) -> list[Refusal]:
     """Every reason to refuse this prescription; empty when it may be issued."""
     return [
@@ -473,4 +562,5 @@ def check_prescription(
         *check_pregnancy(lines, patient),
         *check_allergies(lines, patient, allergy_classes),
         *check_interactions(lines, patient, interactions),
+        *check_cautions(lines, patient, cautions, acknowledged),
     ]

@@ -44,6 +44,12 @@ class PrescriptionIn(ApiModel):
     )
     long_prescription_reason: Annotated[Str, Field(min_length=2, max_length=500)] | None = None
     urgent: bool = Field(default=False, description="the central pharmacy delivers it first")
+    acknowledged_cautions: list[Code] = Field(
+        default_factory=list,
+        max_length=20,
+        description="codes of warn-level cautions (慎用) the doctor has seen and accepts; "
+        "refuse-level ones cannot be acknowledged",
+    )
 
 
 class LineOut(OutModel):
@@ -90,3 +96,46 @@ class PrescriptionSettleIn(ApiModel):
     services: list[Code] = Field(
         default_factory=list, max_length=10, description="service item codes billed with it"
     )
+
+
+class MedicineQuery(ApiModel):
+    codes: Annotated[Str, Field(min_length=1, max_length=2000)] = Field(
+        description="catalog drug codes, comma-separated, in the order suggested"
+    )
+
+
+class RuleNote(OutModel):
+    code: str
+    caution: str | None = Field(description="the warn-level caution to acknowledge, if any")
+    zh: str
+    en: str
+
+
+class UsualLine(OutModel):
+    dose: float
+    frequency: Frequency
+    days: int
+    quantity: int
+
+
+class MedicineOptionOut(OutModel):
+    code: str
+    in_catalog: bool
+    name: Text
+    form: Text | None
+    strength: str | None
+    dose_unit: str | None
+    unit: Text | None
+    kind: str | None
+    where: str = Field(description="clinic: on the shelf here; central: the central pharmacy")
+    in_formulary: bool
+    on_hand: int = Field(description="units the clinic can dispense today")
+    line: UsualLine | None = Field(description="the label's usual dose; None when not recorded")
+    prescribable: bool = Field(description="no refusal (warnings need an acknowledgement)")
+    refusals: list[RuleNote]
+    warnings: list[RuleNote]
+
+
+class MedicineOptionsOut(OutModel):
+    encounter_id: int
+    items: list[MedicineOptionOut]

@@ -18,12 +18,12 @@ from gpassist.errors import Conflict, InvalidField, NotFound
 from gpassist.followup.tables import Enrolment, EnrolmentStatus
 from gpassist.patients.schemas import age_on
 from gpassist.patients.service import require_clinic_doctor, visible_encounter
-from gpassist.patients.tables import Patient, PregnancyStatus
+from gpassist.patients.tables import Encounter, Patient, PregnancyStatus
 from gpassist.pharmacy import orders, stock
 from gpassist.pharmacy.states import OrderStatus
 from gpassist.pharmacy.tables import OrderLine, PharmacyOrder
 from gpassist.prescriptions import rules
-from gpassist.prescriptions.knowledge import allergy_classes
+from gpassist.prescriptions.knowledge import allergy_classes, cautions, ingredients_of
 from gpassist.prescriptions.schemas import PrescriptionIn, PrescriptionSettleIn
 from gpassist.prescriptions.tables import (
     DrugInteraction,
@@ -50,6 +50,7 @@ def drug_facts(drug: Drug) -> rules.DrugFacts:
         max_daily_dose=drug.max_daily_dose,
         max_daily_dose_per_kg=drug.max_daily_dose_per_kg,
         pregnancy=drug.pregnancy.value,
+        ingredients=ingredients_of(drug.generic_group),
     )
 
 
@@ -124,6 +125,19 @@ def running_supply(session: Session, patient_id: int, today: dt.date) -> list[tu
     return out
 
 
+def conditions(session: Session, patient_id: int) -> tuple[str, ...]:
+    """The ICD-10 codes confirmed on any of the patient's visits (hypertension recorded last
+    year still counts against an ephedra product today)."""
+    codes = {
+        code
+        for listed in session.scalars(
+            select(Encounter.diagnoses).where(Encounter.patient_id == patient_id)
+        )
+        for code in listed or ()
+    }
+    return tuple(sorted(codes))
+
+
 def patient_facts(
     session: Session, patient: Patient, weight_kg: float | None, today: dt.date
 ) -> rules.PatientFacts:
@@ -138,6 +152,7 @@ def patient_facts(
         chronic_enrolled=chronic_enrolled(session, patient.id),
         current_drugs=tuple(drug_facts(d) for d in current_drugs(session, patient.id, today)),
         running_supply=tuple(running_supply(session, patient.id, today)),
+        conditions=conditions(session, patient.id),
     )
 
 
@@ -172,17 +187,39 @@ def county_interactions(session: Session) -> tuple[rules.Interaction, ...]:
     )
 
 
+def review(
+    session: Session,
+    facts: rules.PatientFacts,
+    lines: list[rules.LineDraft],
+    *,
+    long_reason: str | None = None,
+    acknowledged: tuple[str, ...] = (),
+) -> list[rules.Refusal]:
+    """Every refusal of the prescribing rules for these lines and this patient, writing
+    nothing: what issuing a prescription checks, and what a suggestion list asks before offering
+    a drug (one set of rules, one set of tables)."""
+    return rules.check_prescription(
+        lines,
+        facts,
+        long_reason=long_reason,
+        interactions=county_interactions(session),
+        allergy_classes=allergy_classes(),
+        cautions=cautions(),
+        acknowledged=acknowledged,
+    )
+
+
 def check(
     session: Session, patient: Patient, data: PrescriptionIn, drugs: list[Drug], weight_kg, today
 ) -> list[rules.LineDraft]:
     """The drafted lines if every rule passes; otherwise a 422 listing every refusal."""
     lines = drafts(data, drugs)
-    refusals = rules.check_prescription(
-        lines,
+    refusals = review(
+        session,
         patient_facts(session, patient, weight_kg, today),
+        lines,
         long_reason=data.long_prescription_reason,
-        interactions=county_interactions(session),
-        allergy_classes=allergy_classes(),
+        acknowledged=tuple(data.acknowledged_cautions),
     )
     if refusals:
         raise InvalidField(

@@ -54,6 +54,15 @@
     drugInput.focus();
   });
 
+  // A line from elsewhere on the page (the TCM panel's one-tap patent medicines): the same list,
+  // the same issue button, the same checks on the server. ``acknowledged`` carries the codes of
+  // the warn-level cautions (慎用) the panel showed beside the button the doctor tapped.
+  document.addEventListener("prescribe-line", function (event) {
+    var l = event.detail;
+    state.lines.push({ drug: l.drug, dose: l.dose, days: l.days, frequency: l.frequency, acknowledged: l.acknowledged || [] });
+    render();
+  });
+
   function render() {
     ui.replace(document.getElementById("rx-lines"), ui.table([
       { title: S.drug, render: function (l) { return ui.text(l.drug.generic_name) + " " + l.drug.strength; } },
@@ -72,6 +81,11 @@
     var body = { lines: state.lines.map(function (l) {
       return { drug: l.drug.code, dose: l.dose, frequency: l.frequency, days: l.days };
     }) };
+    var acknowledged = [];
+    state.lines.forEach(function (l) {
+      (l.acknowledged || []).forEach(function (code) { if (acknowledged.indexOf(code) < 0) acknowledged.push(code); });
+    });
+    if (acknowledged.length) body.acknowledged_cautions = acknowledged;
     var reason = document.getElementById("rx-reason").value.trim();
     if (reason) body.long_prescription_reason = reason;
     gpassist.call("POST", "/api/v1/encounters/" + state.encounterId + "/prescriptions", body).then(issued);

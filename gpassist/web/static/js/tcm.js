@@ -1,7 +1,9 @@
 // TCM syndrome differentiation on the visit page: tongue, coating and pulse from the lists, the
 // symptoms as written; the disease, the syndromes with the findings behind them, the treatment
-// principle and the Chinese patent medicines (in or out of this clinic's formulary). A reference
-// for the doctor, never a prescription.
+// principle and the Chinese patent medicines: on a saved visit each is a button that adds its
+// usual line to the prescription below with one tap — this clinic's shelf first, then the central
+// pharmacy, disabled with the reason when the prescribing rules refuse it for this patient. A
+// reference for the doctor; the prescription is checked again when it is issued.
 (function () {
   "use strict";
   var S = ui.S, el = ui.el;
@@ -19,6 +21,66 @@
   function percent(p) { return (p * 100).toFixed(0) + "%"; }
   function findings(list) { return list.map(function (f) { return f.zh; }).join("、"); }
 
+  // The catalog codes an answer suggests, best first. Today's learned model lists them per
+  // treatment (treatments[].medicines[].code); the knowledge-base engine per syndrome
+  // (patent_medicines: [{code, …}]). Both shapes are read, so the panel works with either.
+  function suggestedCodes(answer) {
+    var codes = [];
+    function take(list) {
+      (list || []).forEach(function (m) {
+        var code = typeof m === "string" ? m : m && m.code;
+        if (code && codes.indexOf(code) < 0) codes.push(code);
+      });
+    }
+    (answer.treatments || []).forEach(function (t) { take(t.medicines); take(t.patent_medicines); });
+    (answer.syndromes || []).slice(0, 3).forEach(function (s) {
+      if (s.suggested !== false) take(s.patent_medicines);
+    });
+    return codes;
+  }
+
+  function addLine(m, button) {
+    document.dispatchEvent(new CustomEvent("prescribe-line", { detail: {
+      drug: { code: m.code, generic_name: m.name, strength: m.strength, dose_unit: m.dose_unit },
+      dose: m.line.dose, frequency: m.line.frequency, days: m.line.days,
+      acknowledged: m.warnings.map(function (w) { return w.caution; }),
+    } }));
+    button.disabled = true;
+    button.textContent = "✓ " + ui.text(m.name) + " · " + S.tcm_rx_added;
+  }
+
+  function medicineButtons(items) {
+    return el("ul", { class: "tcm-rx-list" }, items.map(function (m, i) {
+      var noteId = "tcm-rx-note-" + i;
+      var notes = m.refusals.length ? S.tcm_rx_refused + m.refusals.map(ui.text).join("；")
+        : m.warnings.length ? S.tcm_rx_caution + m.warnings.map(ui.text).join("；") : "";
+      var usage = m.line ? m.line.dose + " " + m.dose_unit + " " + m.line.frequency + " × " + m.line.days + S.rx_days : "";
+      var button = el("button", { type: "button", class: "rx-one-tap", "data-code": m.code,
+        disabled: !m.prescribable, "aria-describedby": notes ? noteId : null,
+        onclick: function () { addLine(m, button); } },
+        ["＋ " + S.tcm_rx_add + "：" + ui.text(m.name) + " " + (m.strength || "")]);
+      return el("li", {}, [
+        button, " ",
+        el("span", { class: "flag" + (m.where === "clinic" ? "" : " bad"), text: m.where === "clinic" ? S.tcm_rx_clinic : S.tcm_rx_central }),
+        " ", el("span", { class: "muted small", text: usage }),
+        notes ? el("p", { id: noteId, class: "warn small", text: notes }) : null,
+      ]);
+    }));
+  }
+
+  // The suggested medicines as this clinic gives them, checked for this patient (nothing written).
+  function loadOptions(codes, box) {
+    if (!codes.length) return;
+    if (!state.encounterId) { box.appendChild(el("p", { class: "muted small", text: S.tcm_rx_save_first })); return; }
+    var holder = el("div", { id: "tcm-rx" });
+    box.appendChild(holder);
+    ui.loading(holder);
+    gpassist.call("GET", "/api/v1/encounters/" + state.encounterId + "/medicine-options?codes=" + encodeURIComponent(codes.join(",")))
+      .then(function (answer) {
+        ui.replace(holder, el("div", {}, [el("h3", { text: S.tcm_medicine }), medicineButtons(answer.items)]));
+      }, function () { ui.replace(holder, null); });
+  }
+
   function show(answer) {
     var box = el("div", {});
     if (answer.out_of_scope) {
@@ -31,8 +93,10 @@
       { title: S.dx_probability, render: function (s) { return percent(s.probability); } },
       { title: S.dx_because, render: function (s) { return findings(s.supporting); } },
     ], answer.syndromes.slice(0, 4)));
+    var codes = suggestedCodes(answer);
     answer.treatments.slice(0, 1).forEach(function (t) {
       box.appendChild(el("p", {}, [el("strong", { text: S.tcm_principle + "：" }), ui.text(t.principle)]));
+      if (state.encounterId && codes.length) return;  // the one-tap list below shows them
       box.appendChild(ui.table([
         { title: S.tcm_medicine, render: function (m) { return ui.lang === "en" ? m.en : m.zh; } },
         { title: S.tcm_in_formulary, render: function (m) {
@@ -40,6 +104,7 @@
         } },
       ], t.medicines, t.note ? ui.text(t.note) : S.none));
     });
+    loadOptions(codes, box);
     box.appendChild(el("p", { class: "muted small", text: ui.text(answer.notice) }));
     ui.replace(document.getElementById("tcm-result"), box);
   }

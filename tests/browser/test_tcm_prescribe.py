@@ -1,0 +1,69 @@
+"""Issue 16, item 4 in Chromium: the TCM panel's suggested patent medicines are buttons; the one on
+the clinic's shelf comes first, marked 本院有药, and one tap puts its usual line in the
+prescription, which is issued and dispensed at the clinic. The central-pharmacy ones follow,
+marked 中心药房配送."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser.support import assert_accessible, assert_no_overflow, page_errors, screenshot
+from tests.browser.test_workflows import new_patient_name, receive, save_visit
+
+# 气滞血瘀证 (the committed learned model's answer below) → 复方丹参滴丸, on every village
+# clinic's formulary (formularies.yaml default), and 速效救心丸 / 麝香保心丸 from the central
+# pharmacy.
+ON_THE_SHELF = ("fufang-danshen-dripping-pill", "复方丹参滴丸")
+
+
+REFUSED = ("shexiang-baoxin-pill", "麝香保心丸")  # the patient below is recorded as allergic
+
+
+def test_a_suggested_patent_medicine_is_prescribed_with_one_tap(page_as, live_server):
+    api = live_server.api("village_doctor")
+    receive(api, ON_THE_SHELF[0], 300)
+    body = {"name": new_patient_name(), "sex": "male", "birth_date": "1956-04-01"}
+    created = api.post("/api/v1/patients", json={**body, "drug_allergies": [REFUSED[1]]})
+    assert created.status_code == 201, created.text
+    page = page_as("village_doctor")
+    page.goto(f"/app/patients/{created.json()['id']}")
+    save_visit(page, "胸闷胸痛一周")
+
+    page.get_by_label("舌质").select_option("dark-red")
+    page.get_by_label("舌苔").select_option("thin-white")
+    page.get_by_label("脉象").select_option("wiry")
+    page.locator("#t-symptoms").fill("胸闷胸痛，痛引后背，情志不舒时加重")
+    page.get_by_role("button", name="获取辨证建议").click()
+    panel = page.locator("#tcm-rx")
+    expect(panel.locator("li").first).to_contain_text("本院有药")
+    first = panel.locator("li").first.get_by_role("button")
+    expect(first).to_have_attribute("data-code", ON_THE_SHELF[0])
+    expect(first).to_be_enabled()
+    expect(panel.locator("li").nth(1)).to_contain_text("中心药房配送")
+    refused_button = f"button[data-code='{REFUSED[0]}']"
+    expect(panel.locator(refused_button)).to_be_disabled()
+    refused = panel.locator("li").filter(has=page.locator(refused_button))
+    expect(refused).to_contain_text("不能开具")
+    expect(refused).to_contain_text("过敏")
+    expect(panel.locator("li").last).to_contain_text(REFUSED[1])  # refused ones come last
+    screenshot(page, "visit-tcm-patent-medicines", full_page=True)
+
+    first.click()  # the one tap
+    expect(first).to_be_disabled()
+    expect(first).to_contain_text("已加入处方")
+    lines = page.locator("#rx-lines table tbody tr")
+    expect(lines).to_have_count(1)
+    expect(lines.first).to_contain_text(ON_THE_SHELF[1])
+    expect(lines.first).to_contain_text(re.compile(r"10 pill tid × 3"))
+
+    page.get_by_role("button", name="开具处方").click()
+    issued = page.locator("#rx-result table tbody tr")
+    expect(issued).to_have_count(1)
+    expect(issued.first).to_contain_text(ON_THE_SHELF[1])
+    expect(issued.first).to_contain_text("本室发药")
+    screenshot(page, "visit-tcm-one-tap-prescribed", full_page=True)
+    assert_no_overflow(page)
+    assert_accessible(page)
+    assert page_errors(page) == []
