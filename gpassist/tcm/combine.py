@@ -117,19 +117,43 @@ def combined_ranking(result: Differentiation, learned: Learned | None, w: Weight
     return Ranking(ranked_diseases, tuple(syndromes), True)
 
 
-def figures(rankings: Sequence[Ranking], diseases: Sequence[str], golds: Sequence[Sequence[str]]):
+def synonyms(kb) -> dict[str, set[str]]:
+    """Every name a record may use for a KB disease term or syndrome name (its aliases; 风寒证
+    for 风寒束表证), so a file written with the other name is scored fairly."""
+    out: dict[str, set[str]] = {}
+    if kb is None:
+        return out
+    for disease in kb.diseases.values():
+        out.setdefault(disease.term, set()).update(disease.names())
+        for s in disease.syndromes:
+            out.setdefault(s.name.zh, set()).update([s.name.zh, *s.aliases])
+    return out
+
+
+def figures(
+    rankings: Sequence[Ranking],
+    diseases: Sequence[str],
+    golds: Sequence[Sequence[str]],
+    names: Mapping[str, set[str]] | None = None,
+):
     """n, disease_accuracy, syndrome_top1_in_gold, syndrome_top3 (any of the first three in the
-    gold set) of rankings against the records' 疾病 and 证型."""
+    gold set) of rankings against the records' 疾病 and 证型; ``names`` (``synonyms``) lets a
+    KB name match the record's other name for it."""
+    names = names or {}
+
+    def hit(label: str, gold) -> bool:
+        return label in gold or bool(names.get(label, set()) & set(gold))
+
     n = len(rankings)
     if n == 0:
         return {"n": 0, "disease_accuracy": None, "syndrome_top1_in_gold": None,
                 "syndrome_top3": None}  # fmt: skip
     disease = top1 = top3 = 0
     for ranking, gold_d, gold_s in zip(rankings, diseases, golds, strict=True):
-        disease += bool(ranking.diseases) and ranking.diseases[0][0] == gold_d
-        names = [name for name, _ in ranking.syndromes]
-        top1 += bool(names) and names[0] in gold_s
-        top3 += any(name in gold_s for name in names[:3])
+        disease += bool(ranking.diseases) and hit(ranking.diseases[0][0], {gold_d})
+        ranked = [name for name, _ in ranking.syndromes]
+        top1 += bool(ranked) and hit(ranked[0], gold_s)
+        top3 += any(hit(name, gold_s) for name in ranked[:3])
     return {
         "n": n,
         "disease_accuracy": round(disease / n, 4),

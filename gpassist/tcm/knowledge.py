@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -50,7 +50,7 @@ class SourceRef(_Strict):
 
 class Source(_Strict):
     key: str = Field(min_length=1)
-    name: str = Field(min_length=1)
+    name: Bilingual | str
     citation: str | None = None
     licence: str | None = None
     kind: str | None = None
@@ -82,6 +82,11 @@ class Syndrome(_Strict):
     patent_medicines: list[str] = []
     source: SourceRef
     status: Literal["machine", "reviewed"]
+    # extensions some authors use (tcmkb2): the stage (急性期·中经络), a referral flag for the
+    # syndromes a village clinic must send on, and a caution per patent medicine
+    stage: str | None = None
+    referral: bool = False
+    medicine_notes: dict[str, Bilingual] = {}
 
     @field_validator("main", "secondary", "tongue", "coating", "pulse", "against")
     @classmethod
@@ -122,6 +127,7 @@ class KnowledgeBase:
     folder: Path
     meta: KbMeta
     diseases: dict[str, Disease]  # by code, in file-name order
+    warnings: tuple[str, ...] = ()  # repaired, not rejected (see ``_repair_commas``)
 
     @property
     def name(self) -> str:
@@ -167,6 +173,22 @@ def _read_yaml(path: Path, folder: Path, problems: list[str]):
         return None
 
 
+def _repair_commas(data: Any, label: str, warnings: list[str], path: str = "") -> Any:
+    """``{zh: 辛温解表, en: release the exterior, dispel cold}`` in a YAML flow mapping reads as
+    en='release the exterior' plus a key 'dispel cold' with no value. A {zh, en} mapping whose
+    other keys all have no value is that mistake: rejoin the English and warn (quote it)."""
+    if isinstance(data, list):
+        return [_repair_commas(v, label, warnings, f"{path}.{i}") for i, v in enumerate(data)]
+    if not isinstance(data, dict):
+        return data
+    extra = [k for k in data if k not in ("zh", "en")]
+    if {"zh", "en"} <= set(data) and extra and all(data[k] is None for k in extra):
+        en = ", ".join([str(data["en"]), *map(str, extra)])
+        warnings.append(f"{label}: {path.lstrip('.')}.en: unquoted comma, read as {en!r}")
+        return {"zh": data["zh"], "en": en}
+    return {k: _repair_commas(v, label, warnings, f"{path}.{k}") for k, v in data.items()}
+
+
 def _validate(model, data, label: str, problems: list[str]):
     try:
         return model.model_validate(data)
@@ -196,7 +218,9 @@ def load(folder: Path | str) -> KnowledgeBase:
     """Read and validate the folder; raises ``KnowledgeBaseError`` listing every problem."""
     folder = Path(folder)
     problems: list[str] = []
-    meta = _validate(KbMeta, _read_yaml(folder / KB_FILE, folder, problems), KB_FILE, problems)
+    warnings: list[str] = []
+    raw_meta = _repair_commas(_read_yaml(folder / KB_FILE, folder, problems), KB_FILE, warnings)
+    meta = _validate(KbMeta, raw_meta, KB_FILE, problems)
     keys = {s.key for s in meta.sources} if meta else set()
     diseases: dict[str, Disease] = {}
     files = sorted((folder / DISEASE_DIR).glob("*.yaml"))
@@ -204,7 +228,8 @@ def load(folder: Path | str) -> KnowledgeBase:
         problems.append(f"{DISEASE_DIR}/: no disease files")
     for path in files:
         label = f"{DISEASE_DIR}/{path.name}"
-        disease = _validate(Disease, _read_yaml(path, folder, problems), label, problems)
+        data = _repair_commas(_read_yaml(path, folder, problems), label, warnings)
+        disease = _validate(Disease, data, label, problems)
         if disease is None:
             continue
         problems.extend(_cross_checks(label, disease, path.stem, keys) if meta else ())
@@ -213,7 +238,7 @@ def load(folder: Path | str) -> KnowledgeBase:
         diseases[disease.code] = disease
     if problems or meta is None:
         raise KnowledgeBaseError(folder, problems)
-    return KnowledgeBase(folder.resolve(), meta, diseases)
+    return KnowledgeBase(folder.resolve(), meta, diseases, tuple(warnings))
 
 
 @lru_cache(maxsize=8)

@@ -29,6 +29,7 @@ from gpassist.tcm.combine import (
     figures,
     kb_ranking,
     learned_ranking,
+    synonyms,
 )
 from gpassist.tcm.differentiation import differentiate
 from gpassist.tcm.knowledge import KnowledgeBase
@@ -91,6 +92,7 @@ def evaluate_engine(
         rankings(engine, kb_results, learned, weights or Weights(0.5, 0.5)),
         data.diseases,
         data.syndromes,
+        synonyms(kb) if engine != "learned" else None,
     )
     known_d: set[str] = set()
     known_s: set[str] = set()
@@ -100,6 +102,8 @@ def evaluate_engine(
     if model is not None and engine != "kb":
         known_d |= set(model.diseases)
         known_s |= set(model.syndromes)
+    if kb is not None and engine != "learned":
+        known_s |= {a for d in kb.diseases.values() for s in d.syndromes for a in s.aliases}
     result["unknown_diseases"] = sorted(set(data.diseases) - known_d)
     result["unknown_syndromes"] = sorted({s for g in data.syndromes for s in g} - known_s)
     if kb is not None and engine != "learned":
