@@ -192,6 +192,9 @@ class Differentiation:
     icd10: str | None = None
     prior_diseases: list[str] = field(default_factory=list)  # codes, as mapped from icd10
 
+    ask_margin = ASK_MARGIN
+    prior_boost = PRIOR_BOOST
+
     def ranked_syndromes(self) -> list[SyndromeFit]:
         """The leading disease's syndromes, then every other syndrome by fit (the order the
         top-3 figure reads)."""
