@@ -15,7 +15,7 @@ KB = ROOT / "gpassist" / "models" / "tcm" / "primary-care"
 COUNTY = ROOT / "clinics" / "demo-county"
 
 # The 20 diseases the contract gives this helper.
-CODES_ALL = [
+CODES = [
     "tongjing",
     "yuejinghouqi",
     "daixia",
@@ -37,9 +37,6 @@ CODES_ALL = [
     "kouchuang",
     "xiangbi",
 ]
-CODES = [
-    c for c in CODES_ALL if (KB / "diseases" / f"{c}.yaml").exists()
-]  # TEMP until all are written
 DEPARTMENTS = {"内科", "妇科", "儿科", "外科", "皮肤科", "五官科", "骨伤科"}
 SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 ICD10 = re.compile(r"^[A-Z][0-9]{2}(\.[0-9]{1,2})?$")
