@@ -20,6 +20,7 @@ KEYS = {
     "syndrome_micro_f1",
     "syndrome_exact_match",
     "syndrome_top1_in_gold",
+    "syndrome_top3_in_gold",
 }
 
 
@@ -74,6 +75,8 @@ def test_evaluate_prints_one_json_object_with_the_figures(tiny_model, tmp_path):
     assert figures["syndrome_top1_in_gold"] == round(
         11 / 12, 4
     )  # the unseen one can never be right
+    # the tiny model knows three syndromes, so top-3 is every known one
+    assert figures["syndrome_top3_in_gold"] == round(11 / 12, 4)
 
 
 def test_evaluate_refuses_a_file_not_in_the_training_format(tiny_model, tmp_path):
@@ -101,6 +104,7 @@ def test_scores_count_a_two_syndrome_record_right_only_with_both():
         "syndrome_micro_f1": 1.0,
         "syndrome_exact_match": 1.0,
         "syndrome_top1_in_gold": 1.0,
+        "syndrome_top3_in_gold": 1.0,
     }
     only_top = score(
         np.array([[1.0]]),
@@ -112,3 +116,24 @@ def test_scores_count_a_two_syndrome_record_right_only_with_both():
     )
     assert only_top["syndrome_exact_match"] == 0.0
     assert only_top["syndrome_micro_f1"] == round(2 * 1 / 3, 4)
+
+
+def test_top3_counts_a_gold_syndrome_ranked_third_but_not_fourth():
+    from gpassist.tcm.training.evaluate import score
+
+    names = ["风寒束表证", "风热犯表证", "暑湿袭表证", "气虚感冒证", "阴虚感冒证"]
+    data = labelled([{"疾病": "感冒", "证型": g} for g in ("暑湿袭表证", "气虚感冒证")])
+    # both rows rank 风寒 > 风热 > 暑湿 > 气虚 > 阴虚: gold third in row 1, fourth in row 2
+    row = [0.4, 0.3, 0.15, 0.1, 0.05]
+    figures = score(np.array([[1.0], [1.0]]), np.array([row, row]), ["感冒"], names, data, 0.5)
+    assert figures["syndrome_top1_in_gold"] == 0.0
+    assert figures["syndrome_top3_in_gold"] == 0.5
+
+
+def test_top3_on_a_model_with_fewer_than_three_syndromes_is_top_all():
+    from gpassist.tcm.training.evaluate import score
+
+    data = labelled([{"疾病": "眩晕病", "证型": "痰湿痹阻证"}])
+    names = ["肝阳上亢证", "痰湿痹阻证"]
+    figures = score(np.array([[1.0]]), np.array([[0.9, 0.1]]), ["眩晕病"], names, data, 0.5)
+    assert (figures["syndrome_top1_in_gold"], figures["syndrome_top3_in_gold"]) == (0.0, 1.0)
