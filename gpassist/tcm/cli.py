@@ -101,7 +101,7 @@ def evaluate_command(
         raise click.ClickException(f"{folder}: no disease.onnx (not a TCM model folder)")
     try:
         if engine == "learned":
-            result = evaluate(folder, records) | _ranked(engine, records, None, folder)
+            result = {"engine": engine} | evaluate(folder, records)
         else:
             kb_path = folder if is_kb else (kb_folder or _default_kb())
             if kb_path is None:
@@ -123,10 +123,7 @@ def _ranked(engine: str, records: Path, kb, model_folder: Path | None) -> dict:
 
     model = TcmModel.from_folder(model_folder, cached=False) if model_folder else None
     weights = Weights.from_folder(model_root()) if engine == "combined" else None
-    result = evaluate_engine(engine, records, kb=kb, model=model, weights=weights)
-    if engine == "learned":  # the learned figures come from evaluate(); add top-3 and the engine
-        return {k: result[k] for k in ("engine", "syndrome_top3")}
-    return result
+    return evaluate_engine(engine, records, kb=kb, model=model, weights=weights)
 
 
 @tcm.command("calibrate")

@@ -136,7 +136,7 @@ def figures(
     golds: Sequence[Sequence[str]],
     names: Mapping[str, set[str]] | None = None,
 ):
-    """n, disease_accuracy, syndrome_top1_in_gold, syndrome_top3 (any of the first three in the
+    """n, disease_accuracy, syndrome_top1_in_gold, syndrome_top3_in_gold (any of the first three in the
     gold set) of rankings against the records' 疾病 and 证型; ``names`` (``synonyms``) lets a
     KB name match the record's other name for it."""
     names = names or {}
@@ -147,7 +147,7 @@ def figures(
     n = len(rankings)
     if n == 0:
         return {"n": 0, "disease_accuracy": None, "syndrome_top1_in_gold": None,
-                "syndrome_top3": None}  # fmt: skip
+                "syndrome_top3_in_gold": None}  # fmt: skip
     disease = top1 = top3 = 0
     for ranking, gold_d, gold_s in zip(rankings, diseases, golds, strict=True):
         disease += bool(ranking.diseases) and hit(ranking.diseases[0][0], {gold_d})
@@ -158,5 +158,5 @@ def figures(
         "n": n,
         "disease_accuracy": round(disease / n, 4),
         "syndrome_top1_in_gold": round(top1 / n, 4),
-        "syndrome_top3": round(top3 / n, 4),
+        "syndrome_top3_in_gold": round(top3 / n, 4),
     }

@@ -17,9 +17,14 @@ Scoring one syndrome (all weights are module constants, documented in docs/tcm.m
   [0, 1]. A record rarely states more than a handful of findings, so a syndrome with a long list
   is not punished for the ones left unsaid. It is a degree of match, not a probability.
 
-A disease's ``fit`` is its best syndrome's fit, plus ``MENTION_BONUS`` when the complaint or
-symptoms name it (眩晕, 感冒, an alias), plus ``PRIOR_BOOST`` when the visit's confirmed ICD-10
-diagnosis maps to it (the first mapped disease gets the full boost, later ones half), capped at 1.
+A disease's ``fit`` is its best syndrome's fit, plus ``MENTION_BONUS`` when the chief complaint
+(主诉) names it (眩晕, 胃痛, an alias; a two-character name also with one character between,
+头胀痛 for 头痛) and ``FIRST_MENTION_BONUS`` more for the disease named first there, or
+``SYMPTOM_MENTION_BONUS`` when only the symptoms name it; plus ``PRIOR_BOOST`` when the visit's
+confirmed ICD-10 diagnosis maps to it (the first mapped disease gets the full boost, later ones
+half); minus ``WRONG_PATIENT`` for a gynaecological disease in a man or a paediatric one in a
+patient aged 14 or more, plus ``CHILD_BONUS`` for a paediatric disease in a child (性别 and 年龄
+of the record, when given); capped to [0, 1].
 
 When the top two syndromes of the leading disease are within ``ASK_MARGIN``, ``ask_next`` lists
 the findings the record leaves unstated that one of them has and the other lacks (main findings
@@ -41,7 +46,12 @@ DENIED = {"main": 2.0, "secondary": 0.5}
 AGAINST = 2.0
 PARTIAL = 0.5
 SATURATION = 10.0
-MENTION_BONUS = 0.25
+MENTION_BONUS = 0.3
+FIRST_MENTION_BONUS = 0.1
+SYMPTOM_MENTION_BONUS = 0.1
+WRONG_PATIENT = 0.5
+CHILD_BONUS = 0.15
+CHILD_AGE = 14
 PRIOR_BOOST = 0.2
 ASK_MARGIN = 0.15
 MAX_ASK = 6
@@ -116,14 +126,18 @@ class Observed:
     stated: str  # the stated spans, joined by '|'
     denied: str  # the negated spans, joined by '|'
     raw: str  # the clauses as written (for terms that contain a cue: 无汗, 口不渴)
-    complaint: str  # stated spans of 主诉 and 症状 (disease-name mentions)
     signs: Mapping[str, frozenset[str]]  # tongue / coating / pulse → stated qualities
+    complaint: str  # stated spans of 主诉 (disease-name mentions)
+    symptoms: str  # stated spans of 症状
+    sex: str | None = None  # 男 | 女
+    age: int | None = None
 
     @classmethod
     def of(cls, record: Mapping[str, object]) -> Observed:
         stated: list[str] = []
         denied: list[str] = []
         complaint: list[str] = []
+        symptoms: list[str] = []
         signs: dict[str, set[str]] = {k: set() for k in SIGN_KINDS}
         raw: list[str] = []
         for key in RECORD_FIELDS:
@@ -133,8 +147,10 @@ class Observed:
                 (denied if span.negated else stated).append(span.text)
                 if span.negated:
                     continue
-                if key != "中医望闻切诊":
+                if key == "主诉":
                     complaint.append(span.text)
+                elif key == "症状":
+                    symptoms.append(span.text)
                 for match in SIGN_PHRASE.finditer(span.text):
                     kind = _sign_kind(match.group(0))
                     signs[kind] |= _units(match.group(0), kind)
@@ -142,8 +158,11 @@ class Observed:
             "|".join(stated),
             "|".join(denied),
             "|".join(raw),
-            "|".join(complaint),
             {k: frozenset(v) for k, v in signs.items()},
+            "|".join(complaint),
+            "|".join(symptoms),
+            str(record.get("性别") or "").strip() or None,
+            _age(record.get("年龄")),
         )
 
 
@@ -296,8 +315,36 @@ def score_syndrome(disease: Disease, syndrome: Syndrome, seen: Observed) -> Synd
     return SyndromeFit(disease, syndrome, round(fit, 4), round(score, 3), supporting, against)
 
 
-def _mentions(disease: Disease, seen: Observed) -> list[str]:
-    return [name for name in disease.names() if len(name) >= 2 and name in seen.complaint]
+def _age(value) -> int | None:
+    digits = re.match(r"\s*(\d{1,3})", str(value or ""))
+    return int(digits.group(1)) if digits else None
+
+
+def _name_pattern(name: str) -> re.Pattern:
+    # 头痛 also as 头胀痛, 胃痛 as 胃脘痛: one character may sit inside a two-character name
+    if len(name) == 2:
+        return re.compile(f"{re.escape(name[0])}[\u4e00-\u9fff]?{re.escape(name[1])}")
+    return re.compile(re.escape(name))
+
+
+def _mentions(disease: Disease, text: str) -> list[tuple[int, str]]:
+    """(position, name) of every name of the disease found in ``text``."""
+    out = []
+    for name in disease.names():
+        if len(name) < 2:
+            continue
+        found = _name_pattern(name).search(text)
+        if found:
+            out.append((found.start(), name))
+    return sorted(out)
+
+
+def _patient_adjustment(disease: Disease, seen: Observed) -> float:
+    if disease.department == "妇科" and seen.sex == "男":
+        return -WRONG_PATIENT
+    if disease.department == "儿科" and seen.age is not None:
+        return CHILD_BONUS if seen.age < CHILD_AGE else -WRONG_PATIENT
+    return 0.0
 
 
 def prior_boosts(kb: KnowledgeBase, icd10: str | None) -> dict[str, float]:
@@ -316,15 +363,28 @@ def differentiate(
     seen = Observed.of(record)
     boosts = prior_boosts(kb, icd10)
     diseases = []
+    in_complaint = {d.code: _mentions(d, seen.complaint) for d in kb.diseases.values()}
+    first = (
+        min((m[0][0], code) for code, m in in_complaint.items() if m)
+        if any(in_complaint.values())
+        else None
+    )
     for disease in kb.diseases.values():
         fits = sorted(
             (score_syndrome(disease, s, seen) for s in disease.syndromes),
             key=lambda f: (-f.fit, -f.score),
         )
-        mentioned = _mentions(disease, seen)
+        named = in_complaint[disease.code]
+        in_symptoms = [] if named else _mentions(disease, seen.symptoms)
+        bonus = MENTION_BONUS if named else SYMPTOM_MENTION_BONUS if in_symptoms else 0.0
+        if first is not None and first[1] == disease.code:
+            bonus += FIRST_MENTION_BONUS
         prior = boosts.get(disease.code, 0.0)
-        fit = fits[0].fit + (MENTION_BONUS if mentioned else 0.0) + prior
-        diseases.append(DiseaseFit(disease, round(min(1.0, fit), 4), fits, mentioned, prior))
+        fit = fits[0].fit + bonus + prior + _patient_adjustment(disease, seen)
+        mentioned = list(dict.fromkeys(n for _, n in named + in_symptoms))
+        diseases.append(
+            DiseaseFit(disease, round(max(0.0, min(1.0, fit)), 4), fits, mentioned, prior)
+        )
     diseases.sort(key=lambda d: (-d.fit, -d.syndromes[0].score))
     margin, close, ask = _ask_next(diseases, seen)
     return Differentiation(diseases, margin, close, ask, icd10, list(boosts))
