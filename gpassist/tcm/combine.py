@@ -3,7 +3,9 @@
 The learned model (``tbosd``) knows 4 diseases and 10 syndromes and measures better on records
 like its training records; the knowledge base knows many diseases. The learned model is used only
 when the record is in its scope (``in_scope``: a presenting finding of its four diseases stated
-and enough of its words known, see ``training.engines.learned_rows``); then
+and enough of its words known, see ``training.engines.learned_rows``) and the knowledge base's
+leading disease is one of its four (``KB_GATE`` = 1: the model can only ever answer one of its
+four, so on a cough, a cold or a headache it would mislead); then
 
 * disease score = (1 − w_d) · KB disease fit + w_d · learned disease probability,
 * syndrome score = (1 − w_s) · KB syndrome fit + w_s · learned syndrome probability,
@@ -26,6 +28,7 @@ from gpassist.tcm.differentiation import Differentiation
 
 COMBINATION_FILE = "combination.json"
 DEFAULT_WEIGHTS = (0.5, 0.5)
+KB_GATE = 1
 
 
 @dataclass(frozen=True)
@@ -91,9 +94,16 @@ def _best_fits(result: Differentiation) -> dict[str, float]:
     return best
 
 
+def _learned_applies(result: Differentiation, learned: Learned | None) -> bool:
+    """In the model's scope, and one of its diseases among the KB's leading ``KB_GATE``."""
+    if learned is None or not learned.in_scope or not result.diseases:
+        return False
+    return any(d.disease.term in learned.diseases for d in result.diseases[:KB_GATE])
+
+
 def combined_ranking(result: Differentiation, learned: Learned | None, w: Weights) -> Ranking:
     """The blended ranking; the knowledge base's alone when the learned model is out of scope."""
-    if learned is None or not learned.in_scope or not result.diseases:
+    if not _learned_applies(result, learned):
         return kb_ranking(result)
     disease_fit = {d.disease.term: d.fit for d in result.diseases}
     terms = list(dict.fromkeys([*disease_fit, *learned.diseases]))
@@ -136,9 +146,9 @@ def figures(
     golds: Sequence[Sequence[str]],
     names: Mapping[str, set[str]] | None = None,
 ):
-    """n, disease_accuracy, syndrome_top1_in_gold, syndrome_top3_in_gold (any of the first three in the
-    gold set) of rankings against the records' 疾病 and 证型; ``names`` (``synonyms``) lets a
-    KB name match the record's other name for it."""
+    """n, disease_accuracy, syndrome_top1_in_gold, syndrome_top3_in_gold (any of the first
+    three in the gold set) of rankings against the records' 疾病 and 证型; ``names``
+    (``synonyms``) lets a KB name match the record's other name for it."""
     names = names or {}
 
     def hit(label: str, gold) -> bool:
