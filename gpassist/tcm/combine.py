@@ -5,7 +5,8 @@ like its training records; the knowledge base knows many diseases. The learned m
 when the record is in its scope (``in_scope``: a presenting finding of its four diseases stated
 and enough of its words known, see ``training.engines.learned_rows``) and the knowledge base's
 leading disease is one of its four (``KB_GATE`` = 1: the model can only ever answer one of its
-four, so on a cough, a cold or a headache it would mislead); then
+four, so on a cough, a cold or a headache it would mislead) or the model is confident
+(a disease probability ≥ ``CONFIDENT`` = 0.9); then
 
 * disease score = (1 − w_d) · KB disease fit + w_d · learned disease probability,
 * syndrome score = (1 − w_s) · KB syndrome fit + w_s · learned syndrome probability,
@@ -29,6 +30,7 @@ from gpassist.tcm.differentiation import Differentiation
 COMBINATION_FILE = "combination.json"
 DEFAULT_WEIGHTS = (0.5, 0.5)
 KB_GATE = 1
+CONFIDENT = 0.9
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,8 @@ def _learned_applies(result: Differentiation, learned: Learned | None) -> bool:
     """In the model's scope, and one of its diseases among the KB's leading ``KB_GATE``."""
     if learned is None or not learned.in_scope or not result.diseases:
         return False
+    if max(learned.diseases.values(), default=0.0) >= CONFIDENT:
+        return True
     return any(d.disease.term in learned.diseases for d in result.diseases[:KB_GATE])
 
 
