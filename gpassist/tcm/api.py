@@ -6,7 +6,7 @@ from flask import Blueprint, current_app
 
 from gpassist.auth.tables import Role
 from gpassist.endpoints import endpoint, request_session
-from gpassist.tcm import present, service, vocabulary
+from gpassist.tcm import kb_service, present, service, vocabulary
 from gpassist.tcm.schemas import (
     EncounterTcmOut,
     SuggestIn,
@@ -20,12 +20,16 @@ TAG = "tcm"
 CLINICIANS = {Role.village_doctor, Role.specialist, Role.admin}
 READERS = {Role.village_doctor, Role.admin}
 EXTENSION = "gpassist.tcm"
+KB_EXTENSION = "gpassist.tcm.kb"
 
 
 @bp.record_once
 def _load_models(state) -> None:
     # Once per app at start; the runtime caches each model per process.
     state.app.extensions[EXTENSION] = service.load_installed_models(
+        state.app.config.get("TCM_MODELS")
+    )
+    state.app.extensions[KB_EXTENSION] = kb_service.load_installed(
         state.app.config.get("TCM_MODELS")
     )
 
@@ -35,7 +39,9 @@ def _load_models(state) -> None:
     "/tcm/suggest",
     "POST",
     summary="TCM disease and syndromes (证型) with supporting findings, treatment principle "
-    "and catalog medicines",
+    "and catalog medicines; with the knowledge base, 辨证 over 40+ diseases (fit, findings for "
+    "and against, 治法, 代表方, patent medicines, what to ask next), started from the ICD-10 "
+    "diagnosis",
     tag=TAG,
     roles=CLINICIANS,
     body=SuggestIn,
@@ -43,7 +49,13 @@ def _load_models(state) -> None:
     errors=(403, 404, 422, 503),
 )
 def suggest(user, body: SuggestIn):
-    return service.suggest(request_session(), user, current_app.extensions[EXTENSION], body)
+    return service.suggest(
+        request_session(),
+        user,
+        current_app.extensions[EXTENSION],
+        body,
+        current_app.extensions.get(KB_EXTENSION),
+    )
 
 
 @endpoint(

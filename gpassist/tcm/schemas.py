@@ -44,6 +44,13 @@ class SuggestIn(ApiModel):
     encounter_id: DbId | None = Field(
         default=None, description="store the suggestion on this encounter"
     )
+    icd10: Str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z][0-9]{2}(\.[0-9A-Za-z]{1,4})?$",
+        description="the Western diagnosis (ICD-10) to start the TCM view from; by default the "
+        "encounter's latest confirmed diagnosis",
+        examples=["J06.9"],
+    )
 
 
 class FindingOut(OutModel):
@@ -112,6 +119,88 @@ class ModelOut(OutModel):
     clinical: bool
 
 
+class KbFindingOut(OutModel):
+    zh: str = Field(description="the knowledge base's finding term (恶寒重, 苔薄白, 脉浮紧)")
+    kind: Literal["main", "secondary", "tongue", "coating", "pulse", "against"]
+    how: Literal["stated", "partial", "denied"] = Field(
+        description="stated in the record, only its core stated (恶寒 for 恶寒重), or denied"
+    )
+    points: float = Field(description="signed contribution to the syndrome's score")
+
+
+class KbMedicineOut(OutModel):
+    code: str
+    zh: str
+    en: str
+    in_catalog: bool
+    in_formulary: bool | None = Field(
+        description="stocked by the caller's clinic; null for users without a clinic"
+    )
+    note: Text | None = Field(default=None, description="a caution recorded with the medicine")
+
+
+class KbSyndromeOut(OutModel):
+    code: str
+    zh: str
+    en: str
+    fit: float = Field(description="0-1 degree of match of the findings (not a probability)")
+    supporting: list[KbFindingOut]
+    against: list[KbFindingOut]
+    principle: Text = Field(description="治法")
+    formula: Text = Field(description="代表方")
+    medicines: list[KbMedicineOut] = Field(
+        description="Chinese patent medicines: the clinic's formulary first, then the catalog"
+    )
+    referral: bool
+    source: str
+    status: Literal["machine", "reviewed"]
+
+
+class KbDiseaseOut(OutModel):
+    code: str
+    zh: str
+    en: str
+    term: str = Field(description="GB/T 16751.1-2021 term")
+    fit: float = Field(
+        description="best syndrome fit + complaint mention + ICD-10 prior boost, capped at 1"
+    )
+    mentioned: list[str] = Field(description="names of the disease the complaint uses")
+    prior: float = Field(description="boost from the Western diagnosis (0 when none)")
+    syndromes: list[KbSyndromeOut]
+
+
+class AskNextOut(OutModel):
+    zh: str
+    kind: Literal["main", "secondary", "tongue", "coating", "pulse"]
+    favours: str = Field(description="the syndrome the finding would speak for")
+
+
+class RankedOut(OutModel):
+    zh: str
+    score: float
+
+
+class CombinedOut(OutModel):
+    learned_used: bool = Field(description="false when the record is outside the learned model")
+    weights: dict[str, float] = Field(description="learned model's share (cross-validated)")
+    diseases: list[RankedOut]
+    syndromes: list[RankedOut]
+
+
+class KbOut(OutModel):
+    name: str
+    version: str
+    diseases: list[KbDiseaseOut] = Field(description="best first (at most 5)")
+    margin: float | None = Field(description="fit of the leading syndrome minus the runner-up's")
+    close: bool = Field(description="the two leading syndromes are within the ask-next margin")
+    ask_next: list[AskNextOut]
+    icd10: str | None
+    icd10_source: Literal["request", "encounter"] | None
+    icd10_diseases: list[str] = Field(description="KB disease codes the ICD-10 code maps to")
+    notes: list[Text]
+    combined: CombinedOut
+
+
 class SuggestionOut(OutModel):
     model: ModelOut
     disease: DiseaseOut
@@ -122,6 +211,11 @@ class SuggestionOut(OutModel):
     scope_notes: list[Text]
     notice: Text
     suggestion_id: int | None
+    kb: KbOut | None = Field(
+        default=None,
+        description="辨证 over the knowledge base, combined with the learned model where it "
+        "applies; null when no knowledge base is installed",
+    )
 
 
 class VocabularyQuery(ApiModel):

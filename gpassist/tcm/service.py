@@ -20,7 +20,7 @@ from gpassist.clinics.tables import Drug, FormularyEntry
 from gpassist.errors import InvalidField, Problem
 from gpassist.patients.service import require_clinic_doctor, visible_encounter
 from gpassist.schemas import Text
-from gpassist.tcm import runtime, vocabulary
+from gpassist.tcm import kb_service, runtime, vocabulary
 from gpassist.tcm.schemas import (
     DiseaseOut,
     FindingOut,
@@ -247,10 +247,17 @@ def _findings(ranked: runtime.Ranked) -> list[FindingOut]:
     return [FindingOut(zh=f.zh, block=f.block, negated=f.negated) for f in ranked.supporting]
 
 
-def suggest(session: Session, user: User, models: Models, body: SuggestIn) -> SuggestionOut:
+def suggest(
+    session: Session,
+    user: User,
+    models: Models,
+    body: SuggestIn,
+    kb: kb_service.KbContext | None = None,
+) -> SuggestionOut:
     """The disease and syndromes of the record with their supporting findings and treatment
     hints; with ``encounter_id`` also stored on the visit (the syndromes as ``StoredSyndrome``,
-    drawn from the same entries as the response)."""
+    drawn from the same entries as the response). With a knowledge base, ``kb`` adds its 辨证,
+    started from the Western diagnosis (``icd10``, else the encounter's confirmed one)."""
     model = resolve_model(models, body.model)
     encounter = None
     if body.encounter_id is not None:
@@ -288,6 +295,12 @@ def suggest(session: Session, user: User, models: Models, body: SuggestIn) -> Su
         notice=Text.model_validate(NOTICE),
         suggestion_id=None,
     )
+    if kb is not None:
+        icd10, source = body.icd10, "request" if body.icd10 else None
+        if icd10 is None and encounter is not None:
+            icd10 = kb_service.encounter_icd10(session, encounter.id)
+            source = "encounter" if icd10 else None
+        out.kb = kb_service.kb_suggestion(session, user, kb, record, icd10, source, result)
     if encounter is not None:
         stored = TcmSuggestion(
             encounter_id=encounter.id,

@@ -1,0 +1,176 @@
+"""The knowledge base and the learned model together: one ranking of diseases and syndromes.
+
+The learned model (``tbosd``) knows 4 diseases and 10 syndromes and measures better on records
+like its training records; the knowledge base knows many diseases. The learned model is used only
+when the record is in its scope (``in_scope``: a presenting finding of its four diseases stated
+and enough of its words known, see ``training.engines.learned_rows``) and the knowledge base's
+leading disease is one of its four (``KB_GATE`` = 1: the model can only ever answer one of its
+four, so on a cough, a cold or a headache it would mislead) or the model is confident
+(a disease probability ≥ ``CONFIDENT`` = 0.9); then
+
+* disease score = (1 − w_d) · KB disease fit + w_d · learned disease probability,
+* syndrome score = (1 − w_s) · KB syndrome fit + w_s · learned syndrome probability,
+
+over the union of the leading disease's KB syndromes and the learned model's syndromes (a
+syndrome the KB lists under another disease keeps its best KB fit there). Out of scope, the
+ranking is the knowledge base's alone. ``w_d`` and ``w_s`` are chosen by 5-fold cross-validation
+on the TCM-TBOSD training records (``gpassist tcm calibrate``) and stored with the figures in
+``gpassist/models/tcm/combination.json``. Pure Python + numpy; no database, no Flask.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from gpassist.tcm.differentiation import Differentiation
+
+COMBINATION_FILE = "combination.json"
+DEFAULT_WEIGHTS = (0.5, 0.5)
+KB_GATE = 1
+CONFIDENT = 0.9
+
+
+@dataclass(frozen=True)
+class Weights:
+    disease: float
+    syndrome: float
+
+    @classmethod
+    def from_folder(cls, root: Path) -> Weights:
+        """The cross-validated weights in ``root/combination.json``, else the defaults."""
+        path = Path(root) / COMBINATION_FILE
+        if not path.exists():
+            return cls(*DEFAULT_WEIGHTS)
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(float(data["weights"]["disease"]), float(data["weights"]["syndrome"]))
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Diseases (GB/T terms) and syndromes (Chinese names) with scores, best first; the
+    syndromes are the leading disease's first, then the others."""
+
+    diseases: tuple[tuple[str, float], ...]
+    syndromes: tuple[tuple[str, float], ...]
+    learned_used: bool
+
+
+@dataclass(frozen=True)
+class Learned:
+    """The learned model's output for one record, by label."""
+
+    diseases: Mapping[str, float]
+    syndromes: Mapping[str, float]
+    in_scope: bool
+
+
+def _sorted(scores: Mapping[str, float]) -> tuple[tuple[str, float], ...]:
+    return tuple(sorted(((k, round(float(v), 4)) for k, v in scores.items()), key=lambda t: -t[1]))
+
+
+def kb_ranking(result: Differentiation) -> Ranking:
+    diseases = {d.disease.term: d.fit for d in result.diseases}
+    seen: dict[str, float] = {}
+    for s in result.ranked_syndromes():
+        seen.setdefault(s.syndrome.name.zh, s.fit)
+    return Ranking(
+        tuple((k, v) for k, v in diseases.items()),
+        tuple(seen.items()),
+        False,
+    )
+
+
+def learned_ranking(learned: Learned) -> Ranking:
+    return Ranking(_sorted(learned.diseases), _sorted(learned.syndromes), True)
+
+
+def _best_fits(result: Differentiation) -> dict[str, float]:
+    best: dict[str, float] = {}
+    for d in result.diseases:
+        for s in d.syndromes:
+            name = s.syndrome.name.zh
+            best[name] = max(best.get(name, 0.0), s.fit)
+    return best
+
+
+def _learned_applies(result: Differentiation, learned: Learned | None) -> bool:
+    """In the model's scope, and one of its diseases among the KB's leading ``KB_GATE``."""
+    if learned is None or not learned.in_scope or not result.diseases:
+        return False
+    if max(learned.diseases.values(), default=0.0) >= CONFIDENT:
+        return True
+    return any(d.disease.term in learned.diseases for d in result.diseases[:KB_GATE])
+
+
+def combined_ranking(result: Differentiation, learned: Learned | None, w: Weights) -> Ranking:
+    """The blended ranking; the knowledge base's alone when the learned model is out of scope."""
+    if not _learned_applies(result, learned):
+        return kb_ranking(result)
+    disease_fit = {d.disease.term: d.fit for d in result.diseases}
+    terms = list(dict.fromkeys([*disease_fit, *learned.diseases]))
+    diseases = {
+        t: (1 - w.disease) * disease_fit.get(t, 0.0) + w.disease * learned.diseases.get(t, 0.0)
+        for t in terms
+    }
+    ranked_diseases = _sorted(diseases)
+    leader = ranked_diseases[0][0]
+    leading = next((d for d in result.diseases if d.disease.term == leader), None)
+    best = _best_fits(result)
+    own = [s.syndrome.name.zh for s in leading.syndromes] if leading else []
+    names = list(dict.fromkeys([*own, *learned.syndromes]))
+    scores = {
+        n: (1 - w.syndrome) * best.get(n, 0.0) + w.syndrome * learned.syndromes.get(n, 0.0)
+        for n in names
+    }
+    syndromes = list(_sorted(scores))
+    rest = {n: f for n, f in best.items() if n not in scores}
+    syndromes.extend(_sorted({n: (1 - w.syndrome) * f for n, f in rest.items()}))
+    return Ranking(ranked_diseases, tuple(syndromes), True)
+
+
+def synonyms(kb) -> dict[str, set[str]]:
+    """Every name a record may use for a KB disease term or syndrome name (its aliases; 风寒证
+    for 风寒束表证), so a file written with the other name is scored fairly."""
+    out: dict[str, set[str]] = {}
+    if kb is None:
+        return out
+    for disease in kb.diseases.values():
+        out.setdefault(disease.term, set()).update(disease.names())
+        for s in disease.syndromes:
+            out.setdefault(s.name.zh, set()).update([s.name.zh, *s.aliases])
+    return out
+
+
+def figures(
+    rankings: Sequence[Ranking],
+    diseases: Sequence[str],
+    golds: Sequence[Sequence[str]],
+    names: Mapping[str, set[str]] | None = None,
+):
+    """n, disease_accuracy, syndrome_top1_in_gold, syndrome_top3_in_gold (any of the first
+    three in the gold set) of rankings against the records' 疾病 and 证型; ``names``
+    (``synonyms``) lets a KB name match the record's other name for it."""
+    names = names or {}
+
+    def hit(label: str, gold) -> bool:
+        return label in gold or bool(names.get(label, set()) & set(gold))
+
+    n = len(rankings)
+    if n == 0:
+        return {"n": 0, "disease_accuracy": None, "syndrome_top1_in_gold": None,
+                "syndrome_top3_in_gold": None}  # fmt: skip
+    disease = top1 = top3 = 0
+    for ranking, gold_d, gold_s in zip(rankings, diseases, golds, strict=True):
+        disease += bool(ranking.diseases) and hit(ranking.diseases[0][0], {gold_d})
+        ranked = [name for name, _ in ranking.syndromes]
+        top1 += bool(ranked) and hit(ranked[0], gold_s)
+        top3 += any(hit(name, gold_s) for name in ranked[:3])
+    return {
+        "n": n,
+        "disease_accuracy": round(disease / n, 4),
+        "syndrome_top1_in_gold": round(top1 / n, 4),
+        "syndrome_top3_in_gold": round(top3 / n, 4),
+    }

@@ -1,0 +1,435 @@
+"""辨证 over the knowledge base: a weighted, explainable match of the record's findings against
+every syndrome's findings. Pure Python: no database, no Flask, no model files.
+
+The record is the training format's (主诉, 症状, 中医望闻切诊; 病史 is not read: it repeats the
+symptoms and lists denied past diseases). ``text.spans`` splits it into stated and negated spans,
+so ``无汗出`` counts against a syndrome whose main finding is 汗出.
+
+Scoring one syndrome (all weights are module constants, documented in docs/tcm.md):
+
+* a main finding (主症) stated: +2; a secondary one (次症): +1; only its core stated
+  (恶寒重 → 恶寒, 微恶风 → 恶风, one part of 痰黏或黄): half of that;
+* tongue (舌质), coating (舌苔), pulse (脉象): +1.5 each × the share of the syndrome's qualities
+  the record states (脉浮紧 against a record's 脉浮: 0.5; 苔薄白 against 苔白: 0.5);
+* a main finding denied (无…): −2; a secondary one denied: −0.5; an ``against`` finding
+  stated: −2;
+* ``fit`` = the net score ÷ min(the syndrome's attainable score, ``SATURATION``), clipped to
+  [0, 1]. A record rarely states more than a handful of findings, so a syndrome with a long list
+  is not punished for the ones left unsaid. It is a degree of match, not a probability.
+
+A disease's ``fit`` is its best syndrome's fit, plus ``MENTION_BONUS`` when the chief complaint
+(主诉) names it (眩晕, 胃痛, an alias; a two-character name also with one character between,
+头胀痛 for 头痛) and ``FIRST_MENTION_BONUS`` more for the disease named first there, or
+``SYMPTOM_MENTION_BONUS`` when only the symptoms name it; plus ``PRIOR_BOOST`` when the visit's
+confirmed ICD-10 diagnosis maps to it (the first mapped disease gets the full boost, later ones
+half); minus ``WRONG_PATIENT`` for a gynaecological disease in a man or a paediatric one in a
+patient aged 14 or more, plus ``CHILD_BONUS`` for a paediatric disease in a child (性别 and 年龄
+of the record, when given); capped to [0, 1].
+
+When the top two syndromes of the leading disease are within ``ASK_MARGIN``, ``ask_next`` lists
+the findings the record leaves unstated that one of them has and the other lacks (main findings
+first), each naming the syndrome it would favour.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from gpassist.tcm.knowledge import Disease, KnowledgeBase, Syndrome
+from gpassist.tcm.text import clauses, spans
+from gpassist.zh_text import cue_at
+
+WEIGHTS = {"main": 2.0, "secondary": 1.0, "tongue": 1.5, "coating": 1.5, "pulse": 1.5}
+DENIED = {"main": 2.0, "secondary": 0.5}
+AGAINST = 2.0
+PARTIAL = 0.5
+SATURATION = 10.0
+MENTION_BONUS = 0.3
+FIRST_MENTION_BONUS = 0.1
+SYMPTOM_MENTION_BONUS = 0.1
+WRONG_PATIENT = 0.5
+CHILD_BONUS = 0.15
+CHILD_AGE = 14
+PRIOR_BOOST = 0.2
+ASK_MARGIN = 0.15
+MAX_ASK = 6
+RECORD_FIELDS = ("主诉", "症状", "中医望闻切诊")
+FINDING_KINDS = ("main", "secondary")
+SIGN_KINDS = ("tongue", "coating", "pulse")
+
+# Words a record uses for a textbook finding (one direction: the textbook term → record words).
+SYNONYMS = {
+    "恶寒": ("怕冷", "畏寒"),
+    "恶风": ("怕风",),
+    "发热": ("发烧", "身热"),
+    "眩晕": ("头晕", "头昏"),
+    "心悸": ("心慌", "心跳"),
+    "纳差": ("纳呆", "食欲不振", "食少", "纳少"),
+    "乏力": ("疲乏", "疲倦", "倦怠"),
+    "神疲乏力": ("乏力", "疲乏"),
+    "口渴": ("口干",),
+    "失眠": ("不寐", "眠差", "入睡困难"),
+    "便溏": ("大便溏", "大便稀"),
+    "流清涕": ("清涕",),
+    "流黄涕": ("黄涕",),
+    "咽痛": ("咽喉痛", "咽喉疼痛", "咽喉红肿疼痛"),
+    "咽喉红肿疼痛": ("咽痛", "咽喉痛", "咽喉肿痛", "咽红肿痛"),
+    "气短": ("气促", "短气"),
+    "水肿": ("浮肿",),
+    "胸痛": ("心痛", "心前区痛"),
+}
+CORE_PREFIXES = ("微", "轻度", "时有", "偶有")
+CORE_SUFFIXES = ("较著", "明显", "不畅", "加重", "重", "轻", "甚")
+ALTERNATIVES = re.compile(r"[或、/]")
+# 舌暗红 / 苔白厚腻 / 脉弦细: a tongue, coating or pulse phrase up to the next break
+SIGN_PHRASE = re.compile(r"(?:舌|苔|脉)(?:(?![舌苔脉])[\u4e00-\u9fff]){1,6}")
+TONGUE_UNITS = (
+    *("边尖红", "尖红", "边红", "淡红", "暗红", "紫暗", "淡暗", "淡紫", "红绛", "胖大"),
+    *("齿痕", "瘀斑", "瘀点", "裂纹"),
+)
+TONGUE_CHARS = "淡红绛紫暗青胖瘦嫩老"
+COATING_CHARS = "薄厚白黄灰黑腻燥干润滑少剥腐"
+PULSE_CHARS = "浮沉迟数滑涩弦细紧缓濡弱洪大虚实结代促微芤伏"
+
+
+def _units(phrase: str, kind: str) -> frozenset[str]:
+    """The qualities of a sign phrase: {'暗红'} for 舌暗红, {'白', '腻'} for 苔白腻."""
+    body = phrase.lstrip("舌苔脉").replace("舌质", "").replace("质", "")
+    if kind == "coating":
+        return frozenset(ch for ch in body if ch in COATING_CHARS)
+    if kind == "pulse":
+        return frozenset(ch for ch in body if ch in PULSE_CHARS)
+    out: set[str] = set()
+    i = 0
+    while i < len(body):
+        unit = next((u for u in TONGUE_UNITS if body.startswith(u, i)), None)
+        if unit:
+            out.add(unit)
+            i += len(unit)
+            continue
+        if body[i] in TONGUE_CHARS:
+            out.add(body[i])
+        i += 1
+    return frozenset(out)
+
+
+def _sign_kind(phrase: str) -> str:
+    return {"舌": "tongue", "苔": "coating", "脉": "pulse"}[phrase[0]]
+
+
+@dataclass(frozen=True)
+class Observed:
+    """The record as the scorer reads it."""
+
+    stated: str  # the stated spans, joined by '|'
+    denied: str  # the negated spans, joined by '|'
+    raw: str  # the clauses as written (for terms that contain a cue: 无汗, 口不渴)
+    signs: Mapping[str, frozenset[str]]  # tongue / coating / pulse → stated qualities
+    complaint: str  # stated spans of 主诉 (disease-name mentions)
+    symptoms: str  # stated spans of 症状
+    sex: str | None = None  # 男 | 女
+    age: int | None = None
+
+    @classmethod
+    def of(cls, record: Mapping[str, object]) -> Observed:
+        stated: list[str] = []
+        denied: list[str] = []
+        complaint: list[str] = []
+        symptoms: list[str] = []
+        signs: dict[str, set[str]] = {k: set() for k in SIGN_KINDS}
+        raw: list[str] = []
+        for key in RECORD_FIELDS:
+            text = str(record.get(key) or "")
+            raw.extend(clauses(text))
+            for span in spans(text):
+                (denied if span.negated else stated).append(span.text)
+                if span.negated:
+                    continue
+                if key == "主诉":
+                    complaint.append(span.text)
+                elif key == "症状":
+                    symptoms.append(span.text)
+                for match in SIGN_PHRASE.finditer(span.text):
+                    kind = _sign_kind(match.group(0))
+                    signs[kind] |= _units(match.group(0), kind)
+        return cls(
+            "|".join(stated),
+            "|".join(denied),
+            "|".join(raw),
+            {k: frozenset(v) for k, v in signs.items()},
+            "|".join(complaint),
+            "|".join(symptoms),
+            str(record.get("性别") or "").strip() or None,
+            _age(record.get("年龄")),
+        )
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One finding of a syndrome and how the record bears on it."""
+
+    term: str
+    kind: str  # main | secondary | tongue | coating | pulse | against
+    how: str  # stated | partial | denied | unstated
+    points: float  # signed contribution to the score
+
+
+@dataclass
+class SyndromeFit:
+    disease: Disease
+    syndrome: Syndrome
+    fit: float
+    score: float
+    supporting: list[Evidence]
+    against: list[Evidence]
+
+
+@dataclass
+class DiseaseFit:
+    disease: Disease
+    fit: float
+    syndromes: list[SyndromeFit]  # best first
+    mentioned: list[str]  # names of the disease the complaint uses
+    prior: float  # the boost from the confirmed ICD-10 diagnosis (0 when none)
+
+
+@dataclass(frozen=True)
+class AskNext:
+    term: str
+    kind: str
+    favours: str  # the syndrome's Chinese name
+
+
+@dataclass
+class Differentiation:
+    diseases: list[DiseaseFit]  # best first
+    margin: float | None  # fit of the leading syndrome minus the runner-up's
+    close: bool
+    ask_next: list[AskNext]
+    icd10: str | None = None
+    prior_diseases: list[str] = field(default_factory=list)  # codes, as mapped from icd10
+
+    ask_margin = ASK_MARGIN
+    prior_boost = PRIOR_BOOST
+
+    def ranked_syndromes(self) -> list[SyndromeFit]:
+        """The leading disease's syndromes, then every other syndrome by fit (the order the
+        top-3 figure reads)."""
+        if not self.diseases:
+            return []
+        rest = [s for d in self.diseases[1:] for s in d.syndromes]
+        return self.diseases[0].syndromes + sorted(rest, key=lambda s: -s.fit)
+
+
+# --- matching one finding -------------------------------------------------------------------------
+
+
+def _has_cue(term: str) -> bool:
+    return any(cue_at(term, i) for i in range(len(term)))
+
+
+def _forms(term: str) -> tuple[str, ...]:
+    return (term, *SYNONYMS.get(term, ()))
+
+
+def _core(term: str) -> list[str]:
+    """Shorter forms that still name the finding: 恶寒重 → 恶寒; 痰黏或黄 → 痰黏, 黄."""
+    cores = []
+    for prefix in CORE_PREFIXES:
+        if term.startswith(prefix) and len(term) - len(prefix) >= 2:
+            cores.append(term[len(prefix) :])
+    for suffix in CORE_SUFFIXES:
+        if term.endswith(suffix) and len(term) - len(suffix) >= 2:
+            cores.append(term[: -len(suffix)])
+    parts = [p for p in ALTERNATIVES.split(term) if len(p) >= 2]
+    if len(parts) > 1:
+        cores.extend(parts)
+    return cores
+
+
+def match(term: str, seen: Observed) -> tuple[str, float]:
+    """(how, credit): ``stated``/1, ``partial``/0.5, ``denied``/1 or 0.5, ``unstated``/0."""
+    if _has_cue(term):  # 无汗, 口不渴: written with their cue, matched as written
+        return ("stated", 1.0) if term in seen.raw else ("unstated", 0.0)
+    for form in _forms(term):
+        if form in seen.stated:
+            return "stated", 1.0
+    for form in _forms(term):
+        if form in seen.denied:
+            return "denied", 1.0
+    for core in _core(term):
+        if any(form in seen.stated for form in _forms(core)):
+            return "partial", PARTIAL
+    for core in _core(term):
+        if any(form in seen.denied for form in _forms(core)):
+            return "denied", PARTIAL
+    return "unstated", 0.0
+
+
+def sign_match(terms: Sequence[str], kind: str, seen: Observed) -> tuple[str | None, float]:
+    """The syndrome's best sign term and the share of its qualities the record states."""
+    stated = seen.signs[kind]
+    best: tuple[str | None, float] = (None, 0.0)
+    for term in terms:
+        units = _units(term, kind)
+        if units and stated:
+            share = len(units & stated) / len(units)
+            if share > best[1]:
+                best = (term, share)
+    return best
+
+
+# --- scoring --------------------------------------------------------------------------------------
+
+
+def attainable(syndrome: Syndrome) -> float:
+    total = sum(WEIGHTS[k] * len(getattr(syndrome, k)) for k in FINDING_KINDS)
+    return total + sum(WEIGHTS[k] for k in SIGN_KINDS if getattr(syndrome, k))
+
+
+def score_syndrome(disease: Disease, syndrome: Syndrome, seen: Observed) -> SyndromeFit:
+    supporting: list[Evidence] = []
+    against: list[Evidence] = []
+    for kind in FINDING_KINDS:
+        for term in getattr(syndrome, kind):
+            how, credit = match(term, seen)
+            if how in ("stated", "partial"):
+                supporting.append(Evidence(term, kind, how, WEIGHTS[kind] * credit))
+            elif how == "denied":
+                against.append(Evidence(term, kind, how, -DENIED[kind] * credit))
+    for kind in SIGN_KINDS:
+        term, share = sign_match(getattr(syndrome, kind), kind, seen)
+        if term is not None:
+            how = "stated" if share == 1 else "partial"
+            supporting.append(Evidence(term, kind, how, WEIGHTS[kind] * share))
+    for term in syndrome.against:
+        how, credit = match(term, seen)
+        if how in ("stated", "partial"):
+            against.append(Evidence(term, "against", how, -AGAINST * credit))
+    score = sum(e.points for e in supporting) + sum(e.points for e in against)
+    fit = max(0.0, min(1.0, score / min(attainable(syndrome), SATURATION)))
+    supporting.sort(key=lambda e: -e.points)
+    against.sort(key=lambda e: e.points)
+    return SyndromeFit(disease, syndrome, round(fit, 4), round(score, 3), supporting, against)
+
+
+def _age(value) -> int | None:
+    digits = re.match(r"\s*(\d{1,3})", str(value or ""))
+    return int(digits.group(1)) if digits else None
+
+
+def _name_pattern(name: str) -> re.Pattern:
+    # 头痛 also as 头胀痛, 胃痛 as 胃脘痛: one character may sit inside a two-character name
+    if len(name) == 2:
+        return re.compile(f"{re.escape(name[0])}[\u4e00-\u9fff]?{re.escape(name[1])}")
+    return re.compile(re.escape(name))
+
+
+def _mentions(disease: Disease, text: str) -> list[tuple[int, str]]:
+    """(position, name) of every name of the disease found in ``text``."""
+    out = []
+    for name in disease.names():
+        if len(name) < 2:
+            continue
+        found = _name_pattern(name).search(text)
+        if found:
+            out.append((found.start(), name))
+    return sorted(out)
+
+
+def _patient_adjustment(disease: Disease, seen: Observed) -> float:
+    if disease.department == "妇科" and seen.sex == "男":
+        return -WRONG_PATIENT
+    if disease.department == "儿科" and seen.age is not None:
+        return CHILD_BONUS if seen.age < CHILD_AGE else -WRONG_PATIENT
+    return 0.0
+
+
+def prior_boosts(kb: KnowledgeBase, icd10: str | None) -> dict[str, float]:
+    """Disease code → boost for the confirmed ICD-10 diagnosis: full for the first mapped
+    disease, half for the others."""
+    if not icd10:
+        return {}
+    mapped = kb.for_icd10(icd10)
+    return {d.code: PRIOR_BOOST if i == 0 else PRIOR_BOOST / 2 for i, d in enumerate(mapped)}
+
+
+def differentiate(
+    kb: KnowledgeBase, record: Mapping[str, object], icd10: str | None = None
+) -> Differentiation:
+    """Every disease of ``kb`` with its syndromes, best first, for ``record`` (training format)."""
+    seen = Observed.of(record)
+    boosts = prior_boosts(kb, icd10)
+    diseases = []
+    in_complaint = {d.code: _mentions(d, seen.complaint) for d in kb.diseases.values()}
+    first = (
+        min((m[0][0], code) for code, m in in_complaint.items() if m)
+        if any(in_complaint.values())
+        else None
+    )
+    for disease in kb.diseases.values():
+        fits = sorted(
+            (score_syndrome(disease, s, seen) for s in disease.syndromes),
+            key=lambda f: (-f.fit, -f.score),
+        )
+        named = in_complaint[disease.code]
+        in_symptoms = [] if named else _mentions(disease, seen.symptoms)
+        bonus = MENTION_BONUS if named else SYMPTOM_MENTION_BONUS if in_symptoms else 0.0
+        if first is not None and first[1] == disease.code:
+            bonus += FIRST_MENTION_BONUS
+        prior = boosts.get(disease.code, 0.0)
+        fit = fits[0].fit + bonus + prior + _patient_adjustment(disease, seen)
+        mentioned = list(dict.fromkeys(n for _, n in named + in_symptoms))
+        diseases.append(
+            DiseaseFit(disease, round(max(0.0, min(1.0, fit)), 4), fits, mentioned, prior)
+        )
+    diseases.sort(key=lambda d: (-d.fit, -d.syndromes[0].score))
+    margin, close, ask = _ask_next(diseases, seen)
+    return Differentiation(diseases, margin, close, ask, icd10, list(boosts))
+
+
+def _ask_next(
+    diseases: list[DiseaseFit], seen: Observed
+) -> tuple[float | None, bool, list[AskNext]]:
+    if not diseases:
+        return None, False, []
+    pair = diseases[0].syndromes[:2]
+    if len(pair) < 2:
+        rest = sorted((s for d in diseases[1:] for s in d.syndromes), key=lambda s: -s.fit)
+        pair = pair + rest[:1]
+    if len(pair) < 2:
+        return None, False, []
+    first, second = pair
+    margin = round(first.fit - second.fit, 4)
+    if margin >= ASK_MARGIN:
+        return margin, False, []
+    return margin, True, separating(first.syndrome, second.syndrome, seen)
+
+
+def separating(a: Syndrome, b: Syndrome, seen: Observed) -> list[AskNext]:
+    """Unstated findings that one of the two syndromes has and the other lacks, the heaviest
+    (main, then tongue/coating/pulse, then secondary) first, alternating between the two."""
+    picks: list[tuple[float, int, AskNext]] = []
+    for order, (this, other) in enumerate(((a, b), (b, a))):
+        other_terms = {t for k in (*FINDING_KINDS, *SIGN_KINDS) for t in getattr(other, k)}
+        for kind in (*FINDING_KINDS, *SIGN_KINDS):
+            if kind in SIGN_KINDS and seen.signs[kind]:
+                continue  # already stated: asking again separates nothing
+            for rank, term in enumerate(getattr(this, kind)):
+                if term in other_terms:
+                    continue
+                if kind in FINDING_KINDS and match(term, seen)[0] != "unstated":
+                    continue
+                picks.append((-WEIGHTS[kind], rank * 2 + order, AskNext(term, kind, this.name.zh)))
+                if kind in SIGN_KINDS:
+                    break  # one term per sign is enough to ask about it
+    picks.sort(key=lambda p: (p[0], p[1]))
+    seen_terms: set[str] = set()
+    out = []
+    for _, _, item in picks:
+        if item.term not in seen_terms:
+            seen_terms.add(item.term)
+            out.append(item)
+    return out[:MAX_ASK]

@@ -1,0 +1,226 @@
+"""The knowledge-base part of a TCM suggestion: 辨证, the Western diagnosis as a starting point,
+the combination with the learned model, 治法, 代表方 and the catalog's patent medicines. No Flask;
+reads the database (catalog, confirmed diagnoses), never writes.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gpassist.auth.tables import User
+from gpassist.clinics.tables import Drug, FormularyEntry
+from gpassist.schemas import Text
+from gpassist.tcm import combine, knowledge, runtime
+from gpassist.tcm.differentiation import Differentiation, SyndromeFit, differentiate
+from gpassist.tcm.schemas import (
+    AskNextOut,
+    CombinedOut,
+    KbDiseaseOut,
+    KbFindingOut,
+    KbMedicineOut,
+    KbOut,
+    KbSyndromeOut,
+    RankedOut,
+)
+
+log = logging.getLogger("gpassist.tcm")
+DEFAULT_KB = "primary-care"
+MAX_DISEASES = 5
+MAX_SYNDROMES = 4
+MAX_RANKED = 10
+
+
+@dataclass(frozen=True)
+class KbContext:
+    kb: knowledge.KnowledgeBase
+    weights: combine.Weights
+
+
+def load_installed(configured: str | None) -> KbContext | None:
+    """The installed knowledge base (``primary-care``, else the first) and the combination
+    weights; None (logged) when there is none or it does not load."""
+    root = runtime.model_root(configured)
+    try:
+        kbs = knowledge.installed(root)
+    except knowledge.KnowledgeBaseError as exc:
+        log.error("TCM knowledge base does not load: %s", exc)
+        return None
+    kb = kbs.get(DEFAULT_KB) or next(iter(kbs.values()), None)
+    if kb is None:
+        return None
+    for warning in kb.warnings:
+        log.warning("TCM knowledge base %s: %s", kb.name, warning)
+    return KbContext(kb, combine.Weights.from_folder(Path(root)))
+
+
+def encounter_icd10(session: Session, encounter_id: int) -> str | None:
+    """The encounter's latest confirmed ICD-10 diagnosis (gpassist.diagnosis.confirmation)."""
+    from gpassist.diagnosis.tables import ConfirmedDiagnosis
+
+    return session.scalars(
+        select(ConfirmedDiagnosis.icd10)
+        .where(ConfirmedDiagnosis.encounter_id == encounter_id)
+        .order_by(ConfirmedDiagnosis.id.desc())
+        .limit(1)
+    ).first()
+
+
+def _catalog(session: Session, user: User, codes: set[str]):
+    drugs = (
+        {d.code: d for d in session.scalars(select(Drug).where(Drug.code.in_(codes)))}
+        if codes
+        else {}
+    )
+    stocked: set[int] = set()
+    if user.clinic_id is not None and drugs:
+        stocked = set(
+            session.scalars(
+                select(FormularyEntry.drug_id).where(
+                    FormularyEntry.facility_id == user.clinic_id,
+                    FormularyEntry.drug_id.in_([d.id for d in drugs.values()]),
+                )
+            )
+        )
+    return drugs, stocked
+
+
+def _medicines(fit: SyndromeFit, user: User, drugs, stocked) -> list[KbMedicineOut]:
+    out = []
+    for code in fit.syndrome.patent_medicines:
+        drug = drugs.get(code)
+        note = fit.syndrome.medicine_notes.get(code)
+        out.append(
+            KbMedicineOut(
+                code=code,
+                zh=drug.name_zh if drug else code,
+                en=drug.name_en if drug else code,
+                in_catalog=drug is not None and drug.active,
+                in_formulary=None
+                if user.clinic_id is None
+                else (drug is not None and drug.id in stocked),
+                note=None if note is None else Text(zh=note.zh, en=note.en),
+            )
+        )
+    # the clinic's own stock first, then the central pharmacy, then codes the catalog lacks
+    return sorted(out, key=lambda m: (not m.in_formulary, not m.in_catalog))
+
+
+def _findings(evidence) -> list[KbFindingOut]:
+    return [KbFindingOut(zh=e.term, kind=e.kind, how=e.how, points=e.points) for e in evidence]
+
+
+def _syndrome_out(fit: SyndromeFit, user, drugs, stocked) -> KbSyndromeOut:
+    s = fit.syndrome
+    return KbSyndromeOut(
+        code=s.code,
+        zh=s.name.zh,
+        en=s.name.en,
+        fit=fit.fit,
+        supporting=_findings(fit.supporting),
+        against=_findings(fit.against),
+        principle=Text(zh=s.principle.zh, en=s.principle.en),
+        formula=Text(zh=s.formula.zh, en=s.formula.en),
+        medicines=_medicines(fit, user, drugs, stocked),
+        referral=s.referral,
+        source=f"{s.source.ref} {s.source.where or ''}".strip(),
+        status=s.status,
+    )
+
+
+def _notes(result: Differentiation, icd10: str | None, kb) -> list[Text]:
+    notes = []
+    if icd10 and result.prior_diseases:
+        names = "、".join(kb.diseases[c].name.zh for c in result.prior_diseases)
+        en = ", ".join(kb.diseases[c].name.en for c in result.prior_diseases)
+        notes.append(
+            Text(
+                zh=f"西医诊断 {icd10} 常对应中医{names}，已作为起点（加权 +{result.prior_boost}）",
+                en=f"the Western diagnosis {icd10} usually corresponds to {en}; the ranking "
+                f"starts from it (a boost of +{result.prior_boost})",
+            )
+        )
+    elif icd10:
+        notes.append(
+            Text(
+                zh=f"知识库中没有与西医诊断 {icd10} 对应的中医疾病",
+                en=f"no TCM disease of the knowledge base corresponds to {icd10}",
+            )
+        )
+    if result.close:
+        notes.append(
+            Text(
+                zh=f"前两个证型相差 {result.margin}（< {result.ask_margin}），请补充询问下列症状",
+                en=f"the two leading syndromes differ by {result.margin} "
+                f"(< {result.ask_margin}); ask about the findings listed",
+            )
+        )
+    return notes
+
+
+def _learned(suggestion: runtime.Suggestion | None, record) -> combine.Learned | None:
+    if suggestion is None:
+        return None
+    return combine.Learned(
+        {r.label: r.probability for r in suggestion.diseases},
+        {r.label: r.probability for r in suggestion.syndromes},
+        suggestion.known_words >= runtime.MIN_KNOWN_WORDS
+        and bool(runtime.cardinal_findings(record)),
+    )
+
+
+def kb_suggestion(
+    session: Session,
+    user: User,
+    context: KbContext,
+    record: dict,
+    icd10: str | None,
+    icd10_source: str | None,
+    learned: runtime.Suggestion | None,
+) -> KbOut:
+    """The knowledge base's view of ``record``, started from ``icd10`` when given and combined
+    with the learned model's ``learned`` suggestion."""
+    kb = context.kb
+    result = differentiate(kb, record, icd10)
+    ranking = combine.combined_ranking(result, _learned(learned, record), context.weights)
+    shown = result.diseases[:MAX_DISEASES]
+    codes = {
+        c for d in shown for s in d.syndromes[:MAX_SYNDROMES] for c in s.syndrome.patent_medicines
+    }
+    drugs, stocked = _catalog(session, user, codes)
+    return KbOut(
+        name=kb.name,
+        version=kb.version,
+        diseases=[
+            KbDiseaseOut(
+                code=d.disease.code,
+                zh=d.disease.name.zh,
+                en=d.disease.name.en,
+                term=d.disease.term,
+                fit=d.fit,
+                mentioned=d.mentioned,
+                prior=d.prior,
+                syndromes=[
+                    _syndrome_out(s, user, drugs, stocked) for s in d.syndromes[:MAX_SYNDROMES]
+                ],
+            )
+            for d in shown
+        ],
+        margin=result.margin,
+        close=result.close,
+        ask_next=[AskNextOut(zh=a.term, kind=a.kind, favours=a.favours) for a in result.ask_next],
+        icd10=icd10,
+        icd10_source=icd10_source if icd10 else None,
+        icd10_diseases=result.prior_diseases,
+        notes=_notes(result, icd10, kb),
+        combined=CombinedOut(
+            learned_used=ranking.learned_used,
+            weights={"disease": context.weights.disease, "syndrome": context.weights.syndrome},
+            diseases=[RankedOut(zh=n, score=v) for n, v in ranking.diseases[:MAX_RANKED]],
+            syndromes=[RankedOut(zh=n, score=v) for n, v in ranking.syndromes[:MAX_RANKED]],
+        ),
+    )

@@ -1,0 +1,78 @@
+"""The knowledge base and the learned model combined, and measured alike (evaluate, calibrate)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from gpassist.tcm import knowledge
+from gpassist.tcm.combine import Learned, Weights, combined_ranking, kb_ranking
+from gpassist.tcm.differentiation import differentiate
+from gpassist.tcm.training.engines import GRID, cross_validate
+
+SAMPLE = Path(__file__).parents[1] / "data" / "tcm-kb-sample"
+DIZZY = {"主诉": "头晕3天", "症状": "头晕，耳鸣，急躁易怒", "中医望闻切诊": "舌红，苔黄，脉弦"}
+
+
+def learned(in_scope: bool) -> Learned:
+    return Learned(
+        {"眩晕病": 0.2, "胸痹心痛病": 0.8},
+        {"肝阳上亢证": 0.1, "气滞血瘀证": 0.7, "痰湿痹阻证": 0.2},
+        in_scope,
+    )
+
+
+def test_out_of_scope_the_knowledge_base_ranks_alone():
+    result = differentiate(knowledge.load(SAMPLE), DIZZY)
+    ranking = combined_ranking(result, learned(False), Weights(0.9, 0.9))
+    assert ranking == kb_ranking(result) and not ranking.learned_used
+
+
+def test_the_weights_move_the_ranking_between_the_two():
+    result = differentiate(knowledge.load(SAMPLE), DIZZY)
+    kb_only = combined_ranking(result, learned(True), Weights(0.0, 0.0))
+    assert kb_only.learned_used
+    assert kb_only.diseases[0][0] == "眩晕病" and kb_only.syndromes[0][0] == "肝阳上亢证"
+    model_only = combined_ranking(result, learned(True), Weights(1.0, 1.0))
+    assert model_only.diseases[0][0] == "胸痹心痛病"
+    assert model_only.syndromes[0][0] == "气滞血瘀证"
+
+
+def test_cross_validation_reports_every_engine_per_fold_and_chooses_weights(tiny_data, tiny_model):
+    folder, _ = tiny_model
+    params = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))["params"]
+    out = cross_validate(knowledge.load(SAMPLE), tiny_data, params, folds=3, log=lambda _: None)
+    cv = out["cross_validation"]
+    assert cv["n"] == 60 and len(cv["fold_weights"]) == 3
+    assert out["weights"]["disease"] in GRID and out["weights"]["syndrome"] in GRID
+    for engine in ("kb", "learned", "combined"):
+        assert len(cv[engine]["per_fold"]) == 3
+        assert set(cv[engine]["disease_accuracy"]) == {"mean", "sd"}
+    # the synthetic records carry each syndrome's telltale findings: the model learns them; the
+    # sample knowledge base knows 眩晕 only, so it misses every 胸痹心痛病 record (a third)
+    assert cv["learned"]["disease_accuracy"]["mean"] > 0.9
+    assert cv["kb"]["disease_accuracy"]["mean"] <= 0.67
+    assert cv["combined"]["disease_accuracy"]["mean"] > cv["kb"]["disease_accuracy"]["mean"]
+
+
+def test_evaluate_runs_every_engine_on_a_record_file(tiny_data, tiny_model):
+    from gpassist.cli import main
+
+    folder, _ = tiny_model
+    runner = CliRunner()
+    base = ["tcm", "evaluate", "--records", str(tiny_data), "--json"]
+    kb = json.loads(runner.invoke(main, [*base, "--model", str(SAMPLE)]).output)
+    assert kb["engine"] == "kb" and kb["n"] == 60
+    assert kb["unknown_diseases"] == ["胸痹心痛病"]
+    assert {"disease_accuracy", "syndrome_top1_in_gold", "syndrome_top3_in_gold"} <= set(kb)
+    both = runner.invoke(
+        main, [*base, "--model", str(folder), "--engine", "combined", "--kb", str(SAMPLE)]
+    )
+    combined = json.loads(both.output)
+    assert combined["engine"] == "combined" and combined["unknown_diseases"] == []
+    learned = json.loads(runner.invoke(main, [*base, "--model", str(folder)]).output)
+    assert learned["engine"] == "learned" and "syndrome_top3_in_gold" in learned
+    refused = runner.invoke(main, [*base, "--model", str(SAMPLE), "--engine", "combined"])
+    assert refused.exit_code != 0 and "is a knowledge base" in refused.output

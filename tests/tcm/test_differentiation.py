@@ -1,0 +1,108 @@
+"""辨证 over the knowledge base: weighted findings, negation, against, ask-next, the ICD prior."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gpassist.config import PACKAGED_MODELS
+from gpassist.tcm import knowledge
+from gpassist.tcm.differentiation import PRIOR_BOOST, differentiate
+
+SAMPLE = Path(__file__).parents[1] / "data" / "tcm-kb-sample"
+PACKAGED = PACKAGED_MODELS / "tcm" / "primary-care"
+WIND_COLD = {
+    "主诉": "恶寒发热2天",
+    "症状": "恶寒重，发热轻，无汗，头痛，肢节酸痛，鼻塞流清涕",
+    "中医望闻切诊": "舌淡红，苔薄白，脉浮紧",
+}
+
+
+@pytest.fixture(scope="module")
+def kb():
+    return knowledge.load(SAMPLE)
+
+
+def syndrome(result, code):
+    return next(s for d in result.diseases for s in d.syndromes if s.syndrome.code == code)
+
+
+def kbs():
+    out = [SAMPLE]
+    if (PACKAGED / "kb.yaml").exists():
+        out.append(PACKAGED)
+    return out
+
+
+@pytest.mark.parametrize("folder", kbs(), ids=lambda p: p.name)
+def test_a_textbook_wind_cold_cold_ranks_wind_cold_over_wind_heat(folder):
+    result = differentiate(knowledge.load(folder), WIND_COLD)
+    top = result.diseases[0]
+    assert top.disease.code == "ganmao"
+    assert top.syndromes[0].syndrome.code == "fenghan-shubiao"
+    cold, heat = syndrome(result, "fenghan-shubiao"), syndrome(result, "fengre-fanbiao")
+    assert cold.fit > heat.fit
+    assert {"恶寒重", "无汗", "苔薄白"} <= {e.term for e in cold.supporting}
+    # 恶寒重、无汗、流清涕 are against 风热 in the sample (its `against` list)
+    if folder == SAMPLE:
+        assert {"恶寒重", "无汗", "流清涕"} <= {e.term for e in heat.against}
+
+
+def test_a_denied_main_finding_lowers_the_syndrome(kb):
+    stated = differentiate(kb, {**WIND_COLD, "症状": "恶寒重，发热轻，头痛，流清涕"})
+    unstated = differentiate(kb, {**WIND_COLD, "症状": "恶寒重，发热轻，流清涕"})
+    denied = differentiate(kb, {**WIND_COLD, "症状": "恶寒重，发热轻，流清涕，无头痛"})
+    fits = [syndrome(r, "fenghan-shubiao") for r in (stated, unstated, denied)]
+    assert fits[0].score > fits[1].score > fits[2].score
+    assert [(e.term, e.how) for e in fits[2].against] == [("头痛", "denied")]
+
+
+def test_an_against_finding_subtracts(kb):
+    plain = syndrome(differentiate(kb, WIND_COLD), "fenghan-shubiao")
+    sore = differentiate(kb, {**WIND_COLD, "症状": WIND_COLD["症状"] + "，流黄涕"})
+    assert syndrome(sore, "fenghan-shubiao").score == plain.score - 2
+
+
+def test_a_partial_pulse_counts_half(kb):
+    result = differentiate(kb, {"主诉": "恶寒", "中医望闻切诊": "脉紧"})
+    [pulse] = [e for e in syndrome(result, "fenghan-shubiao").supporting if e.kind == "pulse"]
+    assert pulse.term == "脉浮紧" and pulse.how == "partial" and pulse.points == 0.75
+
+
+def test_close_syndromes_ask_next_for_the_findings_that_separate_them(kb):
+    result = differentiate(kb, {"主诉": "头晕3天", "症状": "头晕"})
+    assert result.diseases[0].disease.code == "xuanyun"
+    assert result.close and result.margin < 0.15
+    first, second = result.diseases[0].syndromes[:2]
+    asked = {a.term: a.favours for a in result.ask_next}
+    assert asked, result
+    for term, favours in asked.items():
+        owner = first if favours == first.syndrome.name.zh else second
+        other = second if owner is first else first
+        findings = lambda s: {  # noqa: E731
+            t for k in ("main", "secondary", "tongue", "coating", "pulse") for t in getattr(s, k)
+        }
+        assert term in findings(owner.syndrome) and term not in findings(other.syndrome)
+    assert "眩晕" not in asked  # stated already, and shared
+
+
+def test_a_clear_lead_asks_nothing(kb):
+    result = differentiate(kb, WIND_COLD)
+    assert not result.close and result.ask_next == [] and result.margin >= 0.15
+
+
+def test_the_western_diagnosis_puts_its_tcm_disease_first(kb):
+    vague = {"主诉": "头痛2天", "症状": "头痛，咳嗽"}
+    assert differentiate(kb, vague).diseases[0].prior == 0
+    result = differentiate(kb, vague, icd10="J06.9")
+    assert result.prior_diseases == ["ganmao"]
+    assert result.diseases[0].disease.code == "ganmao"
+    assert result.diseases[0].prior == PRIOR_BOOST
+
+
+def test_a_mentioned_disease_name_is_recorded(kb):
+    result = differentiate(kb, {"主诉": "眩晕反复发作1年", "中医望闻切诊": "舌红苔黄脉弦"})
+    top = result.diseases[0]
+    assert top.disease.code == "xuanyun" and top.mentioned == ["眩晕"]
+    assert top.syndromes[0].syndrome.code == "ganyang-shangkang"
