@@ -70,7 +70,10 @@ def encounter_icd10(session: Session, encounter_id: int) -> str | None:
     ).first()
 
 
-def _catalog(session: Session, user: User, codes: set[str]):
+def catalog_and_formulary(session: Session, user: User, codes) -> tuple[dict, set[int]]:
+    """The catalog drugs of ``codes`` by code, and the ids of those on the user's clinic's
+    formulary (empty for a user without a clinic): what both TCM suggestions show beside a
+    patent medicine."""
     drugs = (
         {d.code: d for d in session.scalars(select(Drug).where(Drug.code.in_(codes)))}
         if codes
@@ -191,7 +194,7 @@ def kb_suggestion(
     codes = {
         c for d in shown for s in d.syndromes[:MAX_SYNDROMES] for c in s.syndrome.patent_medicines
     }
-    drugs, stocked = _catalog(session, user, codes)
+    drugs, stocked = catalog_and_formulary(session, user, codes)
     return KbOut(
         name=kb.name,
         version=kb.version,

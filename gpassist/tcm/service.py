@@ -16,7 +16,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gpassist.auth.tables import User
-from gpassist.clinics.tables import Drug, FormularyEntry
 from gpassist.errors import InvalidField, Problem
 from gpassist.patients.service import require_clinic_doctor, visible_encounter
 from gpassist.schemas import Text
@@ -195,21 +194,7 @@ def treatment_for(session: Session, user: User, syndrome: str) -> TreatmentOut:
             note=Text(zh="该证型未收录治法", en="no treatment principle on file"),
         )
     codes = [m["code"] for m in entry.get("medicines", [])]
-    drugs = (
-        {d.code: d for d in session.scalars(select(Drug).where(Drug.code.in_(codes)))}
-        if codes
-        else {}
-    )
-    stocked: set[int] = set()
-    if user.clinic_id is not None and drugs:
-        stocked = set(
-            session.scalars(
-                select(FormularyEntry.drug_id).where(
-                    FormularyEntry.facility_id == user.clinic_id,
-                    FormularyEntry.drug_id.in_([d.id for d in drugs.values()]),
-                )
-            )
-        )
+    drugs, stocked = kb_service.catalog_and_formulary(session, user, codes)
     medicines = []
     for item in entry.get("medicines", []):
         drug = drugs.get(item["code"])
