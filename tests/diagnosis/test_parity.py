@@ -10,7 +10,7 @@ from sklearn.naive_bayes import BernoulliNB, MultinomialNB
 from gpassist.diagnosis.features import FeatureSpace
 from gpassist.diagnosis.knowledge import file_sha256, generative_tables, load_kb
 from gpassist.diagnosis.runtime import load_model
-from gpassist.diagnosis.training.estimators import KnownOnlyNB, exportable
+from gpassist.diagnosis.training.estimators import exportable
 from gpassist.diagnosis.training.export import PARITY_TOLERANCE, check_parity, to_onnx_bytes
 from gpassist.diagnosis.training.simulate import mask, simulate
 
@@ -27,18 +27,6 @@ def _tiny_rows(tmp_path):
     patients = simulate(tables, 400, rng)
     known, bands, sexes = mask(patients, rng)
     return space, space.encode_arrays(patients.present, known, bands, sexes), patients.labels
-
-
-def test_known_only_nb_exports_with_parity(tmp_path):
-    space, rows, labels = _tiny_rows(tmp_path)
-    estimator = KnownOnlyNB(alpha=0.1, n_symptoms=space.n_symptoms, demographics=True).fit(
-        rows, labels
-    )
-    linear = estimator.to_logistic()
-    assert np.abs(linear.predict_proba(rows) - estimator.predict_proba(rows)).max() < 1e-12
-    onnx_bytes = to_onnx_bytes(linear, space.width)
-    assert check_parity(estimator, onnx_bytes, rows) <= PARITY_TOLERANCE
-    assert check_parity(linear, onnx_bytes, rows) <= PARITY_TOLERANCE
 
 
 @pytest.mark.parametrize("estimator", [BernoulliNB(alpha=1.0), MultinomialNB(alpha=0.1)])
