@@ -22,16 +22,37 @@
     return { chief_complaint: String(data.get("chief_complaint") || "").trim(), vitals: vitals };
   }
 
-  document.getElementById("encounter").addEventListener("submit", function (event) {
-    event.preventDefault();
+  // Saving the visit is shared: the visit form's button, and any section that needs a saved visit
+  // (prescribing, the follow-up form, settling) calls visitPage.ensureSaved() instead of asking the
+  // doctor to press 保存就诊 first. One save in flight at a time: a second call gets the same promise.
+  var pending = null;
+
+  function saveEncounter() {
+    if (state.encounterId) return Promise.resolve(state.encounter);
+    if (pending) return pending;
     var status = document.getElementById("encounter-status");
     status.textContent = S.saving;
-    gpassist.call("POST", base + "/encounters", encounterBody(event.target)).then(function (encounter) {
-      state.encounterId = encounter.id;
-      status.textContent = S.saved;
-      document.dispatchEvent(new CustomEvent("encounter-saved", { detail: encounter }));
-      loadHistory();
-    }, function () { status.textContent = ""; });
+    pending = gpassist.call("POST", base + "/encounters", encounterBody(document.getElementById("encounter")))
+      .then(function (encounter) {
+        pending = null;
+        state.encounterId = encounter.id;
+        state.encounter = encounter;
+        status.textContent = S.saved;
+        document.dispatchEvent(new CustomEvent("encounter-saved", { detail: encounter }));
+        loadHistory();
+        return encounter;
+      }, function (problem) { pending = null; status.textContent = ""; throw problem; });
+    return pending;
+  }
+
+  window.visitPage = {
+    ensureSaved: saveEncounter,
+    encounterId: function () { return state.encounterId; },
+  };
+
+  document.getElementById("encounter").addEventListener("submit", function (event) {
+    event.preventDefault();
+    saveEncounter().catch(function () {});
   });
 
   // --- programs, readings, history -------------------------------------------------------------
