@@ -167,8 +167,9 @@ def _model_entries(root: Path) -> list[CatalogEntry]:
         with (folder / "conditions.csv").open(encoding="utf-8", newline="") as handle:
             for row in csv.DictReader(handle):
                 code, zh = (row.get("icd10") or "").strip(), (row.get("zh") or "").strip()
+                en = (row.get("en") or "").strip() or None
                 if code and zh:
-                    out.append(CatalogEntry(code, zh, (row.get("en") or "").strip() or None, source))
+                    out.append(CatalogEntry(code, zh, en, source))
     return out
 
 

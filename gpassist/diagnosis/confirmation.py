@@ -122,7 +122,10 @@ def _check_icd10(code: str, field: str) -> None:
     icd = _icd()
     if not (icd.is_valid_item(code) or icd.is_valid_item(code[:3])):
         raise InvalidField.at(
-            field, f"{code} is not a WHO ICD-10 code.", "unknown_icd10", zh=f"{code} 不是 ICD-10 编码。"
+            field,
+            f"{code} is not a WHO ICD-10 code.",
+            "unknown_icd10",
+            zh=f"{code} 不是 ICD-10 编码。",
         )
 
 
