@@ -4,6 +4,7 @@ visit, else the code alone. No Flask; reads only."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gpassist.db import SHANGHAI
 from gpassist.diagnosis.catalog import DiagnosisCatalog, load_catalog
 from gpassist.diagnosis.tables import ConfirmedDiagnosis
 from gpassist.patients.tables import Encounter
@@ -103,3 +105,48 @@ def known_diagnoses(
             continue  # a bare code with no Chinese name cannot be a chip
         out[code] = KnownDiagnosis(code, name.zh, name.en, None, times)
     return list(out.values())[:limit]
+
+
+def settlement_diagnoses(
+    session: Session, settlement_id: int, patient_id: int, clinic_id: int, day: dt.date
+) -> list[NamedDiagnosis]:
+    """The diagnoses a receipt names: those of the visit whose prescription the settlement paid,
+    else those of the patient's visits at the clinic on the bill's day (Shanghai)."""
+    from gpassist.prescriptions.tables import Prescription
+
+    encounter_ids = list(
+        session.scalars(
+            select(Prescription.encounter_id).where(Prescription.settlement_id == settlement_id)
+        )
+    )
+    if encounter_ids:
+        query = select(Encounter).where(Encounter.id.in_(encounter_ids))
+    else:
+        start = dt.datetime.combine(day, dt.time(), SHANGHAI).astimezone(dt.UTC)
+        query = select(Encounter).where(
+            Encounter.patient_id == patient_id,
+            Encounter.clinic_id == clinic_id,
+            Encounter.occurred_at >= start,
+            Encounter.occurred_at < start + dt.timedelta(days=1),
+        )
+    return encounter_diagnoses(session, session.scalars(query.order_by(Encounter.id)))
+
+
+def referral_diagnoses(session: Session, referral) -> list[NamedDiagnosis]:
+    """The diagnoses a referral letter names: those of the visit it came from (the follow-up's or
+    the consultation's), and for a follow-up the program's own diagnosis."""
+    from gpassist.consult.tables import Consultation
+    from gpassist.followup.definitions import load_programs
+    from gpassist.followup.tables import FollowUp
+    from gpassist.referrals.tables import ReferralSource
+
+    source = FollowUp if referral.source == ReferralSource.followup else Consultation
+    row = session.get(source, referral.source_id) if referral.source_id else None
+    encounter = session.get(Encounter, row.encounter_id) if row is not None else None
+    found = encounter_diagnoses(session, [encounter] if encounter else [])
+    program = load_programs().get(row.program) if isinstance(row, FollowUp) else None
+    if program is not None:
+        code = program.eligibility.icd10[0]
+        if not any(d.icd10.startswith(code) for d in found):
+            found.insert(0, NamedDiagnosis(code, program.name.zh, program.name.en))
+    return found
