@@ -125,3 +125,11 @@ def test_a_field_refusal_of_our_own_rules_has_its_chinese_message(api):
     assert response.status_code in (404, 422)
     problem = response.get_json()
     assert CJK.search(problem.get("detail_zh") or problem["errors"][0]["message_zh"])
+
+
+def test_an_empty_required_text_reads_must_be_filled_in():
+    from gpassist.messages_zh import chinese_message
+
+    ctx = {"field_type": "Value", "min_length": 1, "actual_length": 0}
+    assert chinese_message("body.chief_complaint", "too_short", ctx, "x") == "主诉：必须填写"
+    assert chinese_message("body.lines", "too_short", {"min_length": 2}, "x") == "处方：至少要有 2 项"

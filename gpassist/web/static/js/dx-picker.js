@@ -36,9 +36,10 @@
     }).then(function (confirmed) {
       state.busy = false;
       var entry = { icd10: confirmed.icd10, zh: confirmed.zh, en: confirmed.en };
-      state.confirmed.push(entry);
+      if (!isConfirmed(entry)) state.confirmed.push(entry);  // the visit's own list may have it
       renderConfirmed();
       gpassist.showSuccess(S.dxp_confirmed_now + " " + label(entry), near);
+      if (near && hits.contains(near)) { input.value = ""; state.hits = []; ui.replace(hits, null); }
       document.dispatchEvent(new CustomEvent("diagnosis-confirmed", { detail: confirmed }));
       return entry;
     }, function (error) { state.busy = false; throw error; });
@@ -46,7 +47,8 @@
 
   function chip(d, extra) {
     var button = el("button", { type: "button", class: "chip hit", "data-icd10": d.icd10,
-      "aria-label": S.dxp_confirm + " " + label(d) + (extra ? "（" + extra + "）" : ""),
+      // the spoken name starts with the visible words, so voice control finds the chip
+      "aria-label": nameOf(d) + " " + d.icd10 + "：" + S.dxp_confirm + (extra ? "（" + extra + "）" : ""),
       onclick: function (event) { confirm(d, event.currentTarget).catch(function () {}); } },
     [nameOf(d) + " ", el("span", { class: "duration", text: d.icd10 })]);
     return button;
