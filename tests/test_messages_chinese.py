@@ -132,4 +132,5 @@ def test_an_empty_required_text_reads_must_be_filled_in():
 
     ctx = {"field_type": "Value", "min_length": 1, "actual_length": 0}
     assert chinese_message("body.chief_complaint", "too_short", ctx, "x") == "主诉：必须填写"
-    assert chinese_message("body.lines", "too_short", {"min_length": 2}, "x") == "处方：至少要有 2 项"
+    two = chinese_message("body.lines", "too_short", {"min_length": 2}, "x")
+    assert two == "处方：至少要有 2 项"
