@@ -72,7 +72,8 @@ def diagnosis_catalog() -> DiagnosisCatalog:
     errors=(422,),
 )
 def search_diagnoses(user, query: DiagnosisQuery):
-    hits = diagnosis_catalog().search(query.q, query.limit)
+    catalog = diagnosis_catalog()
+    hits = catalog.search(query.q, query.limit)
     items = [
         {
             "icd10": h.entry.icd10,
@@ -84,6 +85,12 @@ def search_diagnoses(user, query: DiagnosisQuery):
         }
         for h in hits
     ]
+    # A code the list does not carry is still confirmable: offer WHO's, after the named ones.
+    for code, title in confirmation.who_codes(query.q, query.limit):
+        if len(items) < query.limit and catalog.named(code) is None:
+            items.append(
+                {"icd10": code, "zh": None, "en": title, "source": "who", "matched": "code"}
+            )
     return DiagnosisList.model_validate({"items": items})
 
 

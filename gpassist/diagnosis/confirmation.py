@@ -3,6 +3,8 @@ Flask; adds and flushes, never commits."""
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -66,7 +68,7 @@ def confirm_diagnosis(
             zh=f"诊断列表中没有 {icd10}，请填写诊断的中文名称。",
         )
     listed_en = listed.en if listed else None
-    en = body.en or (condition.en if condition else None) or listed_en or _who_title(icd10)
+    en = body.en or (condition.en if condition else None) or listed_en or who_title(icd10)
     zh, en = zh[:NAME_LENGTH], en[:NAME_LENGTH] if en else None  # the columns' width
     matched_top1, in_top3 = _compare(latest, model_name, condition, icd10)
     confirmed = ConfirmedDiagnosis(
@@ -129,7 +131,27 @@ def _check_icd10(code: str, field: str) -> None:
         )
 
 
-def _who_title(code: str) -> str | None:
+_WHO_CODE = re.compile(r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$")
+
+
+def who_codes(query: str, limit: int = 10) -> list[tuple[str, str]]:
+    """A code-like query as WHO ICD-10 items: the code itself and its subdivisions, each with its
+    English title (``J45`` -> J45, J45.0 … J45.9; ``j450`` reads as J45.0). Empty for any other
+    query. The WHO list has no Chinese names: the caller asks for one."""
+    code = query.strip().upper()
+    if len(code) > 3 and "." not in code:
+        code = f"{code[:3]}.{code[3:]}"
+    if not _WHO_CODE.match(code):
+        return []
+    icd = _icd()
+    if not icd.is_valid_item(code):
+        return []
+    codes = [code, *icd.get_children(code)]
+    return [(c, icd.get_description(c)) for c in codes[:limit]]
+
+
+def who_title(code: str) -> str | None:
+    """The WHO English title of ``code`` or of the nearest item above it."""
     icd = _icd()
     for candidate in (code, code[:5], code[:3]):
         if icd.is_valid_item(candidate):

@@ -259,9 +259,12 @@ class DiagnosisQuery(ApiModel):
 
 class DiagnosisHit(OutModel):
     icd10: str
-    zh: str
+    zh: str | None = Field(description="null for a WHO code the list does not name in Chinese")
     en: str | None
-    source: str = Field(description="program, general (the general KB) or benchmark")
+    source: str = Field(
+        description="program, general (the general KB), benchmark, or who (a WHO ICD-10 code "
+        "with its English title only: confirm it with a Chinese name)"
+    )
     matched: str | None = Field(default=None, description="zh, code, initials, pinyin or en")
     match: str | None = Field(default=None, description="exact, prefix, word_prefix, substring")
 

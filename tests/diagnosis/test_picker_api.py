@@ -97,3 +97,26 @@ def test_the_patients_program_and_past_diagnoses_come_as_one_tap_choices(api):
     ]
     # another clinic's doctor does not see them
     assert api.get(f"/api/v1/patients/{patient}/diagnoses", as_="doctor_b").status_code == 404
+
+
+def test_a_who_code_the_list_does_not_name_is_offered_and_confirmed_with_a_chinese_name(api):
+    items = search(api, "j45")["items"]
+    named = [(i["zh"], i["icd10"]) for i in items if i["source"] != "who"]
+    assert ("支气管哮喘", "J45.9") in named
+    who = {i["icd10"]: i for i in items if i["source"] == "who"}
+    assert who["J45.0"]["zh"] is None and who["J45.0"]["en"] == "Predominantly allergic asthma"
+    assert "J45.9" not in who  # named above, not repeated
+    assert [i["icd10"] for i in search(api, "J450")["items"]] == ["J45.0"]
+    assert [i for i in search(api, "gxy")["items"] if i["source"] == "who"] == []
+
+    encounter = visit(api, diagnosed_patient(api, diagnoses=()))
+    response = api.post(
+        f"/api/v1/encounters/{encounter}/diagnosis",
+        as_="doctor_a",
+        json={"icd10": "J45.0", "zh": "过敏性哮喘"},
+    )
+    assert response.status_code == 201, response.get_json()
+    assert (response.get_json()["zh"], response.get_json()["en"]) == (
+        "过敏性哮喘",
+        "Predominantly allergic asthma",
+    )
