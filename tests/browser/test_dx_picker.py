@@ -101,6 +101,18 @@ def test_a_chronic_diagnosis_is_confirmed_with_one_tap(page_as, live_server):
     assert page_errors(page) == []
 
 
+def test_a_who_code_the_list_does_not_name_is_named_and_confirmed(page_as, live_server):
+    page = page_as("village_doctor")
+    open_visit(page, live_server)
+    page.get_by_label("主诉").fill("喘息反复发作")
+    page.get_by_label("诊断（中文名、拼音首字母或 ICD-10 编码）").fill("j450")
+    page.locator("#dx-pick-hits .chip.who", has_text="J45.0").click()
+    page.get_by_label("列表中没有这个编码的中文名，请填写中文诊断名后确诊").fill("过敏性哮喘")
+    page.locator("#dx-pick-hits").get_by_role("button", name="确诊").click()
+    expect(page.locator("#dx-confirmed")).to_have_text("过敏性哮喘（J45.0）")
+    assert page_errors(page) == []
+
+
 def test_an_error_covers_nothing_stays_until_closed_and_success_looks_different(
     page_as, live_server
 ):

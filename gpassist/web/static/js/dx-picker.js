@@ -13,7 +13,7 @@
   if (!head || !input) return;
   var state = { confirmed: [], hits: [], timer: null, seq: 0, busy: false };
 
-  function nameOf(d) { return ui.lang === "en" ? d.en || d.zh : d.zh; }
+  function nameOf(d) { return ui.lang === "en" ? d.en || d.zh : d.zh || d.en; }
   function label(d) { return nameOf(d) + "（" + d.icd10 + "）"; }
   function isConfirmed(d) { return state.confirmed.some(function (c) { return c.icd10 === d.icd10; }); }
 
@@ -45,6 +45,13 @@
     }, function (error) { state.busy = false; throw error; });
   }
 
+  function whoChip(d) {
+    return el("button", { type: "button", class: "chip hit who", "data-icd10": d.icd10,
+      "aria-label": d.icd10 + " " + (d.en || "") + "：" + S.dxp_who_name,
+      onclick: function (event) { nameAndConfirm(d, event.currentTarget); } },
+    [el("span", { text: d.icd10 + " " }), el("span", { class: "duration", lang: "en", text: d.en || "" })]);
+  }
+
   function chip(d, extra) {
     var button = el("button", { type: "button", class: "chip hit", "data-icd10": d.icd10,
       // the spoken name starts with the visible words, so voice control finds the chip
@@ -54,10 +61,28 @@
     return button;
   }
 
+  // A WHO code with no Chinese name in the list: the doctor names it, then confirms.
+  function nameAndConfirm(d, near) {
+    var field = el("input", { id: "dx-who-name", maxlength: "200", autocomplete: "off" });
+    var go = function () {
+      var zh = field.value.trim();
+      if (!zh) { field.focus(); return; }
+      confirm({ icd10: d.icd10, zh: zh, en: d.en }, go.button).then(function (done) {
+        if (done) { input.value = ""; state.hits = []; ui.replace(hits, null); }
+      }, function () {});
+    };
+    go.button = el("button", { type: "button", text: S.dxp_confirm, onclick: go });
+    field.addEventListener("keydown", function (event) { if (event.key === "Enter") { event.preventDefault(); go(); } });
+    ui.replace(hits, el("div", { class: "dx-who" }, [
+      el("p", { class: "small", text: d.icd10 + " " + (d.en || "") }),
+      el("label", { for: "dx-who-name", text: S.dxp_who_name }), field, go.button]));
+    field.focus();
+  }
+
   function renderHits(items) {
     ui.replace(hits, null);
-    state.hits = items;
-    items.forEach(function (d) { hits.appendChild(chip(d)); });
+    state.hits = items.filter(function (d) { return d.zh; });
+    items.forEach(function (d) { hits.appendChild(d.zh ? chip(d) : whoChip(d)); });
     if (!items.length) hits.appendChild(el("span", { class: "muted small", text: S.dxp_none }));
   }
 
