@@ -1,7 +1,7 @@
 """Every message a page can show has Chinese: the problem types' titles, the refusal by role (what
 the user may not do, not a route), the messages of the audited services (auth, patients,
-prescriptions, settlement, the diagnosis confirmation), the prescribing rules' cautions and the
-follow-up rules' reasons."""
+prescriptions, settlement, the diagnosis confirmation, follow-up), the prescribing rules' cautions
+and the follow-up rules' reasons."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ AUDITED = (
     "settlement/service.py",
     "settlement/chain.py",
     "diagnosis/confirmation.py",
+    "followup/service.py",
 )
 PROBLEMS = {"Problem", "BadRequest", "InvalidField", "Unauthorized", "Forbidden", "NotFound"}
 PROBLEMS |= {"Conflict", "TooManyRequests"}
