@@ -41,8 +41,9 @@ def _name_of(code: str, catalog: DiagnosisCatalog) -> NamedDiagnosis:
 def encounter_diagnoses(
     session: Session, encounters: Iterable[Encounter], catalog: DiagnosisCatalog | None = None
 ) -> list[NamedDiagnosis]:
-    """The diagnoses of ``encounters`` in the order they were given: each confirmed one with the
-    name the doctor picked, then any other code on the visits named from the catalog."""
+    """The diagnoses on ``encounters`` (their ``diagnoses`` codes, in order: a code the doctor
+    took off the visit is gone), each with the name the doctor last confirmed it by, else the
+    catalog's."""
     encounters = list(encounters)
     if not encounters:
         return []
@@ -52,13 +53,12 @@ def encounter_diagnoses(
         .where(ConfirmedDiagnosis.encounter_id.in_([e.id for e in encounters]))
         .order_by(ConfirmedDiagnosis.id)
     )
+    names = {row.icd10: NamedDiagnosis(row.icd10, row.name_zh, row.name_en) for row in confirmed}
     out: dict[str, NamedDiagnosis] = {}
-    for row in confirmed:
-        out.setdefault(row.icd10, NamedDiagnosis(row.icd10, row.name_zh, row.name_en))
     for encounter in encounters:
         for code in encounter.diagnoses or []:
             if code not in out:
-                out[code] = _name_of(code, catalog)
+                out[code] = names.get(code) or _name_of(code, catalog)
     return list(out.values())
 
 

@@ -205,5 +205,7 @@ def page_strings() -> dict[str, str]:
         "dxp_none": _("没有找到。可换个说法、拼音首字母或 ICD-10 编码。"),
         "dxp_none_yet": _("尚未确诊"),
         "dxp_from_program": _("慢病管理"),
+        "dxp_undo": _("取消确诊"),
+        "dxp_undone": _("已取消确诊："),
         "dxp_who_name": _("列表中没有这个编码的中文名，请填写中文诊断名后确诊"),
     }

@@ -66,7 +66,7 @@ def test_a_diagnosis_picked_by_pinyin_initials_is_confirmed_and_printed(page_as,
     expect(hit).to_contain_text("J18.9")
     hit.click()  # the visit is not saved yet: confirming saves it first
 
-    expect(page.locator("#dx-confirmed")).to_have_text("肺炎（J18.9）")
+    expect(page.locator("#dx-confirmed .dx-confirmed-name")).to_have_text("肺炎（J18.9）")
     expect(page.locator("#encounter-status")).to_have_text("已保存")
     notice = page.locator("#notice")
     expect(notice).to_be_visible()
@@ -95,7 +95,13 @@ def test_a_chronic_diagnosis_is_confirmed_with_one_tap(page_as, live_server):
     expect(chip).to_contain_text("I10")
     page.get_by_label("主诉").fill("高血压复诊")
     chip.click()
-    expect(page.locator("#dx-confirmed")).to_have_text("高血压（I10）")
+    expect(page.locator("#dx-confirmed .dx-confirmed-name")).to_have_text("高血压（I10）")
+    # a mis-tap is undone: × takes it off the visit again
+    page.get_by_role("button", name="取消确诊 高血压（I10）").click()
+    expect(page.locator("#dx-confirmed")).to_have_text("尚未确诊")
+    expect(page.locator("#notice")).to_contain_text("已取消确诊")
+    chip.click()
+    expect(page.locator("#dx-confirmed .dx-confirmed-name")).to_have_text("高血压（I10）")
     page.reload()  # the confirmed diagnosis is on the visit, not only on the page
     expect(page.locator("#dx-known .chip", has_text="高血压")).to_be_visible()
     assert page_errors(page) == []
@@ -109,7 +115,7 @@ def test_a_who_code_the_list_does_not_name_is_named_and_confirmed(page_as, live_
     page.locator("#dx-pick-hits .chip.who", has_text="J45.0").click()
     page.get_by_label("列表中没有这个编码的中文名，请填写中文诊断名后确诊").fill("过敏性哮喘")
     page.locator("#dx-pick-hits").get_by_role("button", name="确诊").click()
-    expect(page.locator("#dx-confirmed")).to_have_text("过敏性哮喘（J45.0）")
+    expect(page.locator("#dx-confirmed .dx-confirmed-name")).to_have_text("过敏性哮喘（J45.0）")
     assert page_errors(page) == []
 
 
@@ -143,7 +149,7 @@ def test_an_error_covers_nothing_stays_until_closed_and_success_looks_different(
     notice = page.locator("#notice")
     expect(notice).to_be_visible()
     assert page.evaluate(_COVERED_CONTROLS) == []
-    expect(page.locator("#dx-confirmed")).to_have_text("高血压（I10）")  # once
+    expect(page.locator("#dx-confirmed .dx-confirmed-name")).to_have_text("高血压（I10）")  # once
     screenshot(page, "visit-message-success")
     colours = page.evaluate(
         """() => ["problem", "notice"].map((id) => {

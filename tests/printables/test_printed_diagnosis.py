@@ -65,3 +65,16 @@ def test_the_referral_letter_names_the_programs_diagnosis(api):
     referral = visit["referral_record"]["id"]
     page = api.get(f"/api/v1/referrals/{referral}/letter.html", as_="doctor_a")
     assert "高血压（I10）" in page.get_data(as_text=True)
+
+
+def test_a_diagnosis_taken_off_the_visit_is_no_longer_printed(api, users, more_drugs):
+    visit = new_visit(api, new_patient(api))
+    confirm(api, visit, icd10="J18.9")
+    confirm(api, visit, icd10="I10", zh="恶性高血压")
+    taken_off = api.patch(
+        f"/api/v1/encounters/{visit}", as_="doctor_a", json={"diagnoses": ["I10"]}
+    )
+    assert taken_off.status_code == 200, taken_off.get_json()
+    rx = prescribe(api, visit, [line("paracetamol-0.5g-tab", 500, "tid", days=3)]).get_json()
+    slip = api.get(f"/api/v1/prescriptions/{rx['id']}/slip.html", as_="doctor_a")
+    assert "诊断：恶性高血压（I10）" in slip.get_data(as_text=True)

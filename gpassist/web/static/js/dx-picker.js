@@ -17,8 +17,16 @@
   function label(d) { return nameOf(d) + "（" + d.icd10 + "）"; }
   function isConfirmed(d) { return state.confirmed.some(function (c) { return c.icd10 === d.icd10; }); }
 
+  // What is confirmed on the visit, each with × to take it off again (a mis-tap is undone).
   function renderConfirmed() {
-    shown.textContent = state.confirmed.length ? state.confirmed.map(label).join("、") : S.dxp_none_yet;
+    ui.replace(shown, state.confirmed.length ? null : document.createTextNode(S.dxp_none_yet));
+    state.confirmed.forEach(function (d) {
+      shown.appendChild(el("span", { class: "dx-confirmed-item" }, [
+        el("span", { class: "dx-confirmed-name", text: label(d) }),
+        el("button", { type: "button", class: "chip-remove", text: "×", "aria-label": S.dxp_undo + " " + label(d),
+          onclick: function (event) { takeOff(d, event.currentTarget); } }),
+      ]));
+    });
     Array.prototype.forEach.call(known.querySelectorAll("button"), function (chip) {
       chip.classList.toggle("present", state.confirmed.some(function (c) { return c.icd10 === chip.dataset.icd10; }));
     });
@@ -50,6 +58,18 @@
       "aria-label": d.icd10 + " " + (d.en || "") + "：" + S.dxp_who_name,
       onclick: function (event) { nameAndConfirm(d, event.currentTarget); } },
     [el("span", { text: d.icd10 + " " }), el("span", { class: "duration", lang: "en", text: d.en || "" })]);
+  }
+
+  function takeOff(d, near) {
+    var encounterId = window.visitPage.encounterId();
+    if (!encounterId) return;
+    var left = state.confirmed.filter(function (c) { return c.icd10 !== d.icd10; });
+    gpassist.call("PATCH", "/api/v1/encounters/" + encounterId, { diagnoses: left.map(function (c) { return c.icd10; }) })
+      .then(function (encounter) {
+        state.confirmed = left.filter(function (c) { return encounter.diagnoses.indexOf(c.icd10) >= 0; });
+        gpassist.showSuccess(S.dxp_undone + " " + label(d), shown);
+        renderConfirmed();
+      }, function () {});
   }
 
   function chip(d, extra) {
@@ -116,11 +136,13 @@
     });
   }
 
-  // A saved or resumed visit: show what is already confirmed on it.
+  // A saved or resumed visit: show what is confirmed on it (the codes still on the visit, by the
+  // names they were confirmed with).
   document.addEventListener("encounter-saved", function (event) {
+    var onVisit = event.detail.diagnoses || [];
     gpassist.call("GET", "/api/v1/encounters/" + event.detail.id + "/diagnosis").then(function (answer) {
       answer.confirmed.forEach(function (c) {
-        if (!isConfirmed(c)) state.confirmed.push({ icd10: c.icd10, zh: c.zh, en: c.en });
+        if (!isConfirmed(c) && onVisit.indexOf(c.icd10) >= 0) state.confirmed.push({ icd10: c.icd10, zh: c.zh, en: c.en });
       });
       renderConfirmed();
     });
