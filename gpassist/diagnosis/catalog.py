@@ -19,11 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# The symptom search's matching rules, shared so a diagnosis and a symptom match alike.
 from gpassist.diagnosis.search import (
-    EXACT,
-    PREFIX,
-    SUBSTRING,
-    WORD_PREFIX,
     _compact,
     _has_cjk,
     _Key,
@@ -38,7 +35,6 @@ SOURCES = ("program", "general", "benchmark")
 FIELDS = ("zh", "code", "initials", "pinyin", "en")
 _FIELD_RANK = {name: i for i, name in enumerate(FIELDS)}
 _CODE_LIKE = re.compile(r"^[a-z]\d", re.IGNORECASE)
-__all__ = ["EXACT", "PREFIX", "SUBSTRING", "WORD_PREFIX", "CatalogEntry", "DiagnosisCatalog"]
 
 
 @dataclass(frozen=True)
