@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 from werkzeug.routing import BaseConverter
 
+from gpassist.actions_zh import role_refusal_zh
 from gpassist.errors import (
     BadRequest,
     Forbidden,
@@ -243,7 +244,8 @@ def endpoint(
                 g.user = user
                 if op.roles is not None and user.role.value not in op.roles:
                     raise Forbidden(
-                        f"The role {user.role.value} may not call {op.method} {op.rule}."
+                        f"The role {user.role.value} may not call {op.method} {op.rule}.",
+                        detail_zh=role_refusal_zh(user.role, op.method, op.rule),
                     )
                 kwargs["user"] = user
             if query is not None:

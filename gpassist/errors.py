@@ -35,12 +35,14 @@ class Problem(Exception):
         self,
         detail: str | None = None,
         *,
+        detail_zh: str | None = None,
         errors: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
         **extra: Any,
     ) -> None:
         super().__init__(detail or self.title)
         self.detail = detail
+        self.detail_zh = detail_zh  # the pages show this, not the English detail
         self.errors = errors
         self.headers = headers or {}
         self.extra = extra
@@ -54,6 +56,8 @@ class Problem(Exception):
         }
         if self.detail:
             body["detail"] = self.detail
+        if self.detail_zh:
+            body["detail_zh"] = self.detail_zh
         if self.errors is not None:
             body["errors"] = self.errors
         body.update(self.extra)
@@ -80,8 +84,14 @@ class InvalidField(Problem):
     title_zh = "填写的内容有误"
 
     @classmethod
-    def at(cls, field: str, message: str, code: str = "invalid") -> InvalidField:
-        return cls(message, errors=[{"field": field, "message": message, "code": code}])
+    def at(
+        cls, field: str, message: str, code: str = "invalid", *, zh: str | None = None
+    ) -> InvalidField:
+        """One field's refusal; ``zh`` is what the pages show (``message_zh``)."""
+        error = {"field": field, "message": message, "code": code}
+        if zh:
+            error["message_zh"] = zh
+        return cls(message, detail_zh=zh, errors=[error])
 
 
 class Unauthorized(Problem):

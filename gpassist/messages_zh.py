@@ -112,6 +112,8 @@ def chinese_message(path: str, error_type: str, ctx: dict[str, Any] | None, mess
     if error_type == "enum" and ctx and "expected" in ctx:
         ctx = {**ctx, "expected": expected_choices(str(ctx["expected"]))}
     template = _TEMPLATES.get(error_type)
+    if error_type in ("too_short", "string_too_short") and (ctx or {}).get("min_length") == 1:
+        template = _TEMPLATES["missing"]  # an empty text or list: "主诉：必须填写", not "至少 1 项"
     if template is None:
         # Our own rules (value_error) carry an explanation in English only; keep it, labelled.
         return f"{field_label(path)}：{message}"

@@ -54,6 +54,7 @@ def create_token(body: TokenRequest):
         wait = verdict.retry_after_seconds
         raise TooManyRequests(
             f"Too many login attempts from this address; try again in {wait} s.",
+            detail_zh=f"登录尝试过多，请 {wait} 秒后再试。",
             headers={"Retry-After": str(wait)},
             retry_after_seconds=wait,
         )
@@ -72,10 +73,11 @@ def create_token(body: TokenRequest):
             wait = max(1, math.ceil((outcome.locked_until - utcnow()).total_seconds()))
             raise TooManyRequests(
                 "Too many failed logins; wait or ask an admin to unlock the account.",
+                detail_zh="登录失败次数过多，请稍后再试，或请管理员解锁账号。",
                 headers={"Retry-After": str(wait)},
                 retry_after_seconds=wait,
             )
-        raise Unauthorized("Wrong username or password.")
+        raise Unauthorized("Wrong username or password.", detail_zh="用户名或密码错误。")
     assert outcome.user is not None
     return TokenOut(
         access_token=outcome.issued.token,

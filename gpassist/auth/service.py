@@ -64,7 +64,10 @@ def validate_password(password: str, field: str = "body.password") -> None:
     """Raise ``InvalidField`` at ``field`` when the password is too short for the rules."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidField.at(
-            field, f"A password needs at least {MIN_PASSWORD_LENGTH} characters.", "too_short"
+            field,
+            f"A password needs at least {MIN_PASSWORD_LENGTH} characters.",
+            "too_short",
+            zh=f"密码至少 {MIN_PASSWORD_LENGTH} 个字符。",
         )
 
 
@@ -84,7 +87,9 @@ def create_user(
     """
     validate_password(password)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(f"The username {username!r} is taken.")
+        raise Conflict(
+            f"The username {username!r} is taken.", detail_zh=f"用户名 {username} 已被使用。"
+        )
     user = User(
         username=username,
         display_name=display_name,
@@ -94,11 +99,19 @@ def create_user(
     if role == Role.village_doctor:
         user.clinic_id = _village_clinic_id(session, clinic_code)
     elif clinic_code is not None:
-        raise InvalidField.at("body.clinic_code", "Only village doctors belong to a clinic.")
+        raise InvalidField.at(
+            "body.clinic_code",
+            "Only village doctors belong to a clinic.",
+            zh="只有村医属于卫生室。",
+        )
     if role == Role.specialist:
         user.department_id = _department_id(session, department)
     elif department is not None:
-        raise InvalidField.at("body.department", "Only specialists belong to a department.")
+        raise InvalidField.at(
+            "body.department",
+            "Only specialists belong to a department.",
+            zh="只有专科医生属于医院科室。",
+        )
     session.add(user)
     session.flush()
     return user
@@ -106,16 +119,28 @@ def create_user(
 
 def _village_clinic_id(session: Session, clinic_code: str | None) -> int:
     if not clinic_code:
-        raise InvalidField.at("body.clinic_code", "A village doctor needs a village clinic.")
+        raise InvalidField.at(
+            "body.clinic_code",
+            "A village doctor needs a village clinic.",
+            zh="请为村医选择卫生室。",
+        )
     facility = session.scalar(select(Facility).where(Facility.code == clinic_code))
     if facility is None or facility.kind != FacilityKind.village_clinic:
-        raise InvalidField.at("body.clinic_code", f"No village clinic has code {clinic_code!r}.")
+        raise InvalidField.at(
+            "body.clinic_code",
+            f"No village clinic has code {clinic_code!r}.",
+            zh=f"没有代码为 {clinic_code} 的卫生室。",
+        )
     return facility.id
 
 
 def _department_id(session: Session, department: tuple[str, str] | None) -> int:
     if department is None:
-        raise InvalidField.at("body.department", "A specialist needs a hospital department.")
+        raise InvalidField.at(
+            "body.department",
+            "A specialist needs a hospital department.",
+            zh="请为专科医生选择医院科室。",
+        )
     facility_code, department_code = department
     found = session.scalar(
         select(Department.id)
@@ -124,7 +149,9 @@ def _department_id(session: Session, department: tuple[str, str] | None) -> int:
     )
     if found is None:
         raise InvalidField.at(
-            "body.department", f"No department {department_code!r} at {facility_code!r}."
+            "body.department",
+            f"No department {department_code!r} at {facility_code!r}.",
+            zh=f"{facility_code} 没有科室 {department_code}。",
         )
     return found
 
@@ -246,7 +273,7 @@ def get_user(session: Session, user_id: int) -> User:
     """The user with this id; raises ``NotFound``."""
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound(f"No user {user_id}.")
+        raise NotFound(f"No user {user_id}.", detail_zh="没有这个用户。")
     return user
 
 

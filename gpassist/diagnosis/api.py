@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app
+from sqlalchemy import select
 
 from gpassist.auth.tables import Role
-from gpassist.diagnosis import complaint, confirmation, present, service
+from gpassist.diagnosis import complaint, confirmation, naming, present, service
+from gpassist.diagnosis.catalog import DiagnosisCatalog, load_catalog
 from gpassist.diagnosis.schemas import (
     ComplaintIn,
     ComplaintOut,
     ConfirmIn,
     ConfirmResult,
+    DiagnosisList,
+    DiagnosisQuery,
     EncounterDiagnosis,
     InterviewIn,
     InterviewOut,
+    KnownDiagnosisList,
     ModelList,
     SuggestIn,
     SuggestionOut,
@@ -22,6 +27,9 @@ from gpassist.diagnosis.schemas import (
 )
 from gpassist.diagnosis.tables import SuggestionMode
 from gpassist.endpoints import endpoint, request_session
+from gpassist.followup.definitions import load_programs
+from gpassist.followup.tables import Enrolment, EnrolmentStatus
+from gpassist.patients.service import visible_patient
 
 bp = Blueprint("diagnosis", __name__, url_prefix="/api/v1")
 TAG = "diagnosis"
@@ -29,6 +37,7 @@ CLINICIANS = {Role.village_doctor, Role.specialist, Role.admin}
 DOCTOR = {Role.village_doctor}
 READERS = {Role.village_doctor, Role.admin}
 EXTENSION = "gpassist.diagnosis"
+CATALOG = "gpassist.diagnosis.catalog"
 
 
 @bp.record_once
@@ -38,10 +47,80 @@ def _load_models(state) -> None:
     state.app.extensions[EXTENSION] = service.load_installed_models(
         state.app.config.get("DIAGNOSIS_MODELS")
     )
+    # The diagnosis picker's search index, built once here rather than on the first search.
+    state.app.extensions[CATALOG] = load_catalog(state.app.config.get("DIAGNOSIS_MODELS"))
 
 
 def installed_models():
     return current_app.extensions[EXTENSION]
+
+
+def diagnosis_catalog() -> DiagnosisCatalog:
+    return current_app.extensions[CATALOG]
+
+
+@endpoint(
+    bp,
+    "/diagnoses",
+    "GET",
+    summary="Search the confirmable diagnoses (ICD-10 with Chinese names) by Chinese name, pinyin "
+    "initials (gxy), pinyin, English or code (I10)",
+    tag=TAG,
+    roles=CLINICIANS,
+    query=DiagnosisQuery,
+    response=DiagnosisList,
+    errors=(422,),
+)
+def search_diagnoses(user, query: DiagnosisQuery):
+    catalog = diagnosis_catalog()
+    hits = catalog.search(query.q, query.limit)
+    items = [
+        {
+            "icd10": h.entry.icd10,
+            "zh": h.entry.zh,
+            "en": h.entry.en,
+            "source": h.entry.source,
+            "matched": h.matched_field,
+            "match": h.kind_name,
+        }
+        for h in hits
+    ]
+    # A code the list does not carry is still confirmable: offer WHO's, after the named ones.
+    for code, title in confirmation.who_codes(query.q, query.limit):
+        if len(items) < query.limit and catalog.named(code) is None:
+            items.append(
+                {"icd10": code, "zh": None, "en": title, "source": "who", "matched": "code"}
+            )
+    return DiagnosisList.model_validate({"items": items})
+
+
+@endpoint(
+    bp,
+    "/patients/<id:patient_id>/diagnoses",
+    "GET",
+    summary="The patient's known diagnoses, to confirm with one tap: their programs' first, then "
+    "those of their past visits, most often confirmed first",
+    tag=TAG,
+    roles=READERS,
+    response=KnownDiagnosisList,
+    errors=(404,),
+)
+def known_diagnoses(patient_id: int, user):
+    session = request_session()
+    patient = visible_patient(session, user, patient_id)
+    enrolled = session.scalars(
+        select(Enrolment.program).where(
+            Enrolment.patient_id == patient.id, Enrolment.status == EnrolmentStatus.active
+        )
+    )
+    definitions = load_programs()
+    programs = [
+        (code, p.eligibility.icd10[0], p.name.zh, p.name.en)
+        for code in enrolled
+        if (p := definitions.get(code)) is not None
+    ]
+    found = naming.known_diagnoses(session, patient.id, programs, diagnosis_catalog())
+    return KnownDiagnosisList.model_validate({"items": [vars(k) for k in found]})
 
 
 @endpoint(
@@ -149,7 +228,7 @@ def interview(user, body: InterviewIn):
 )
 def confirm(encounter_id: int, user, body: ConfirmIn):
     row, encounter = confirmation.confirm_diagnosis(
-        request_session(), user, installed_models(), encounter_id, body
+        request_session(), user, installed_models(), encounter_id, body, diagnosis_catalog()
     )
     return ConfirmResult(
         **present.confirmed_out(row).model_dump(), encounter_diagnoses=list(encounter.diagnoses)

@@ -250,6 +250,41 @@ class SymptomList(OutModel):
     items: list[SymptomHit]
 
 
+class DiagnosisQuery(ApiModel):
+    q: Annotated[Str, Field(min_length=1, max_length=50)] = Field(
+        description="Chinese name, pinyin initials (gxy), pinyin, English or ICD-10 code (I10)"
+    )
+    limit: int = Field(default=20, ge=1, le=100)
+
+
+class DiagnosisHit(OutModel):
+    icd10: str
+    zh: str | None = Field(description="null for a WHO code the list does not name in Chinese")
+    en: str | None
+    source: str = Field(
+        description="program, general (the general KB), benchmark, or who (a WHO ICD-10 code "
+        "with its English title only: confirm it with a Chinese name)"
+    )
+    matched: str | None = Field(default=None, description="zh, code, initials, pinyin or en")
+    match: str | None = Field(default=None, description="exact, prefix, word_prefix, substring")
+
+
+class DiagnosisList(OutModel):
+    items: list[DiagnosisHit]
+
+
+class KnownDiagnosis(OutModel):
+    icd10: str
+    zh: str
+    en: str | None
+    program: str | None = Field(description="the chronic program the patient is enrolled in")
+    times_confirmed: int = Field(description="how many of the patient's visits confirmed it")
+
+
+class KnownDiagnosisList(OutModel):
+    items: list[KnownDiagnosis]
+
+
 class ComplaintIn(ApiModel):
     """The complaint as typed (主诉); read, never stored."""
 
@@ -300,7 +335,9 @@ class ConfirmIn(ApiModel):
     )
     icd10: ICD10 | None = None
     zh: Annotated[Str, Field(min_length=1, max_length=200)] | None = Field(
-        default=None, description="Chinese name; needed with a free ICD-10 code"
+        default=None,
+        description="Chinese name; with a code of GET /api/v1/diagnoses it picks that name "
+        "(default: the code's first name there); needed with a code the list does not carry",
     )
     en: Annotated[Str, Field(min_length=1, max_length=200)] | None = None
 

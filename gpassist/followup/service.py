@@ -17,6 +17,7 @@ from gpassist.clinics.tables import Facility, FacilityKind
 from gpassist.db import SHANGHAI, utcnow
 from gpassist.errors import Conflict, InvalidField, NotFound
 from gpassist.followup.definitions import Program, load_programs
+from gpassist.followup.reasons import READING_NAMES
 from gpassist.followup.rules import (
     Assessment,
     Classification,
@@ -70,17 +71,22 @@ def enrol(
     definition = program(data.program)
     enrolled_on = data.enrolled_on or today
     if enrolled_on > today:
-        raise InvalidField.at("body.enrolled_on", "Enrolment cannot be in the future.")
+        raise InvalidField.at(
+            "body.enrolled_on", "Enrolment cannot be in the future.", zh="纳入日期不能晚于今天。"
+        )
     if age_on(patient.birth_date, enrolled_on) < definition.eligibility.min_age:
         raise InvalidField.at(
             "body.program",
             f"The {definition.name.en} program enrols residents aged "
             f"{definition.eligibility.min_age} or more.",
+            zh=f"{definition.name.zh}管理只纳入 {definition.eligibility.min_age} 岁及以上的居民。",
         )
     if not _has_diagnosis(session, patient.id, definition.eligibility.icd10):
         codes = "/".join(definition.eligibility.icd10)
         raise InvalidField.at(
-            "body.program", f"Record the confirmed diagnosis ({codes}) on a visit first."
+            "body.program",
+            f"Record the confirmed diagnosis ({codes}) on a visit first.",
+            zh=f"请先在就诊中确诊{definition.name.zh}（{codes}），再纳入管理。",
         )
     active = session.scalar(
         select(Enrolment.id).where(
@@ -90,7 +96,10 @@ def enrol(
         )
     )
     if active is not None:
-        raise Conflict(f"The patient is already in the {definition.name.en} program.")
+        raise Conflict(
+            f"The patient is already in the {definition.name.en} program.",
+            detail_zh=f"患者已在{definition.name.zh}管理中。",
+        )
     # Every enrolment is a spell of its own: a re-enrolled patient starts afresh, and the
     # withdrawn spell stays as it was for the reports of its time.
     enrolment = Enrolment(
@@ -119,7 +128,9 @@ def visible_enrolment(session: Session, user: User, enrolment_id: int) -> Enrolm
     """The enrolment if ``user`` may see its patient; raises ``NotFound``."""
     enrolment = session.get(Enrolment, enrolment_id)
     if enrolment is None:
-        raise NotFound(f"No enrolment {enrolment_id}.")
+        raise NotFound(
+            f"No enrolment {enrolment_id}.", detail_zh="没有这项慢病管理，或您无权查看。"
+        )
     visible_patient(session, user, enrolment.patient_id)  # 404 for another clinic's
     return enrolment
 
@@ -133,11 +144,13 @@ def withdraw(
     require_clinic_doctor(user)
     enrolment = visible_enrolment(session, user, enrolment_id)
     if enrolment.status != EnrolmentStatus.active:
-        raise Conflict("The enrolment is already withdrawn.")
+        raise Conflict("The enrolment is already withdrawn.", detail_zh="患者已退出这项慢病管理。")
     withdrawn_on = data.withdrawn_on or today
     if not enrolment.enrolled_on <= withdrawn_on <= today:
         raise InvalidField.at(
-            "body.withdrawn_on", "Withdrawal must fall between enrolment and today."
+            "body.withdrawn_on",
+            "Withdrawal must fall between enrolment and today.",
+            zh="退出日期须在纳入日期和今天之间。",
         )
     enrolment.status = EnrolmentStatus.withdrawn
     enrolment.withdrawn_on = withdrawn_on
@@ -195,6 +208,8 @@ def record_follow_up(
                 f"body.{exc.reading}",
                 f"{exc.reading} is required for a {program(enrolment.program).name.en} follow-up.",
                 "missing",
+                zh=f"{program(enrolment.program).name.zh}随访必须填写"
+                f"{READING_NAMES.get(exc.reading, (exc.reading,))[0]}。",
             ) from exc
         assessments.append((enrolment, result))
     return [
@@ -216,11 +231,17 @@ def _enrolments_to_assess(session: Session, patient: Patient, data: FollowUpIn) 
         missing = wanted - {e.program for e in active}
         if missing:
             raise InvalidField.at(
-                "body.programs", f"The patient is not enrolled in {', '.join(sorted(missing))}."
+                "body.programs",
+                f"The patient is not enrolled in {', '.join(sorted(missing))}.",
+                zh=f"患者未纳入{'、'.join(_program_zh(code) for code in sorted(missing))}管理。",
             )
         active = [e for e in active if e.program in wanted]
     if not active:
-        raise InvalidField.at("body.programs", "The patient is not enrolled in any program.")
+        raise InvalidField.at(
+            "body.programs",
+            "The patient is not enrolled in any program.",
+            zh="患者未纳入任何慢病管理。",
+        )
     return active
 
 
@@ -230,12 +251,16 @@ def _encounter_for(
     if data.encounter_id is not None:
         encounter = session.get(Encounter, data.encounter_id)
         if encounter is None or encounter.patient_id != patient.id:
-            raise InvalidField.at("body.encounter_id", "No such visit of this patient.")
+            raise InvalidField.at(
+                "body.encounter_id", "No such visit of this patient.", zh="这位患者没有这次就诊。"
+            )
         visible_encounter(session, user, encounter.id)
         return encounter, encounter.occurred_at.astimezone(SHANGHAI).date()
     visit_date = data.visit_date or today
     if visit_date > today:
-        raise InvalidField.at("body.visit_date", "A follow-up cannot be in the future.")
+        raise InvalidField.at(
+            "body.visit_date", "A follow-up cannot be in the future.", zh="随访日期不能晚于今天。"
+        )
     occurred_at = (
         utcnow()
         if visit_date == today
@@ -292,16 +317,22 @@ def _visit(patient: Patient, data: FollowUpIn, encounter: Encounter, visit_date:
 
 def _check_order(enrolment: Enrolment, visit_date: dt.date) -> None:
     if visit_date < enrolment.enrolled_on:
-        raise InvalidField.at("body.visit_date", "The visit is before the patient was enrolled.")
+        raise InvalidField.at(
+            "body.visit_date",
+            "The visit is before the patient was enrolled.",
+            zh="随访日期早于纳入管理的日期。",
+        )
     if visit_date == enrolment.last_follow_up_on:
         raise Conflict(
             f"A {enrolment.program} follow-up is already recorded for {visit_date}; "
-            "one a day per program (was the form sent twice?)."
+            "one a day per program (was the form sent twice?).",
+            detail_zh=f"{visit_date} 已有{_program_zh(enrolment.program)}随访，每天只记一次。",
         )
     if enrolment.last_follow_up_on is not None and visit_date < enrolment.last_follow_up_on:
         raise InvalidField.at(
             "body.visit_date",
             f"Follow-ups are recorded in date order; the last was {enrolment.last_follow_up_on}.",
+            zh=f"随访须按日期先后记录，上一次是 {enrolment.last_follow_up_on}。",
         )
 
 
@@ -422,14 +453,18 @@ def worklist_clinic(session: Session, user: User, clinic_code: str | None) -> in
     if user.role == Role.village_doctor:
         return require_clinic_doctor(user)
     if not clinic_code:
-        raise InvalidField.at("query.clinic", "Name the clinic whose list you want.", "missing")
+        raise InvalidField.at(
+            "query.clinic", "Name the clinic whose list you want.", "missing", zh="请选择卫生室。"
+        )
     clinic = session.scalar(
         select(Facility).where(
             Facility.code == clinic_code, Facility.kind == FacilityKind.village_clinic
         )
     )
     if clinic is None:
-        raise InvalidField.at("query.clinic", f"No village clinic {clinic_code!r}.")
+        raise InvalidField.at(
+            "query.clinic", f"No village clinic {clinic_code!r}.", zh=f"没有卫生室 {clinic_code}。"
+        )
     return clinic.id
 
 
@@ -509,18 +544,27 @@ def record_annual_check(
     patient = visible_patient(session, user, patient_id)
     check_date = data.check_date or today
     if check_date > today:
-        raise InvalidField.at("body.check_date", "A health check cannot be in the future.")
+        raise InvalidField.at(
+            "body.check_date",
+            "A health check cannot be in the future.",
+            zh="体检日期不能晚于今天。",
+        )
     if data.encounter_id is not None:
         encounter = session.get(Encounter, data.encounter_id)
         if encounter is None or encounter.patient_id != patient.id:
-            raise InvalidField.at("body.encounter_id", "No such visit of this patient.")
+            raise InvalidField.at(
+                "body.encounter_id", "No such visit of this patient.", zh="这位患者没有这次就诊。"
+            )
     existing = session.scalar(
         select(AnnualCheck.id).where(
             AnnualCheck.patient_id == patient.id, AnnualCheck.year == check_date.year
         )
     )
     if existing is not None:
-        raise Conflict(f"The {check_date.year} health check is already recorded.")
+        raise Conflict(
+            f"The {check_date.year} health check is already recorded.",
+            detail_zh=f"{check_date.year} 年的健康体检已经记录过了。",
+        )
     findings = {
         k: v
         for k, v in data.model_dump(
@@ -563,7 +607,9 @@ def certify(
         FacilityKind.township_health_centre,
     ):
         raise InvalidField.at(
-            "body.certifying_facility", "Certification is by a hospital or township health centre."
+            "body.certifying_facility",
+            "Certification is by a hospital or township health centre.",
+            zh="慢特病须由医院或乡镇卫生院认定。",
         )
     definition = program(data.disease)
     existing = session.scalar(
@@ -573,7 +619,10 @@ def certify(
         )
     )
     if existing is not None and existing.revoked_on is None:
-        raise Conflict(f"{definition.name.en} is already certified for this patient.")
+        raise Conflict(
+            f"{definition.name.en} is already certified for this patient.",
+            detail_zh=f"患者的{definition.name.zh}已经认定过了。",
+        )
     if existing is None:
         existing = ChronicCertification(patient_id=patient.id, disease=definition.code)
         session.add(existing)
@@ -613,3 +662,9 @@ def has_certified_chronic_disease(
     if disease is not None:
         query = query.where(ChronicCertification.disease == disease)
     return session.scalar(query.limit(1)) is not None
+
+
+def _program_zh(code: str) -> str:
+    """A program's Chinese name for a message (its code when not defined)."""
+    found = load_programs().get(code)
+    return found.name.zh if found else code

@@ -35,7 +35,10 @@ FUTURE_TOLERANCE = dt.timedelta(minutes=10)
 def require_clinic_doctor(user: User) -> int:
     """The clinic id of a village doctor; anyone else is refused (403)."""
     if user.role != Role.village_doctor or user.clinic_id is None:
-        raise Forbidden("Only a village doctor of a clinic may do this.")
+        raise Forbidden(
+            "Only a village doctor of a clinic may do this.",
+            detail_zh="只有卫生室的村医可以这样做。",
+        )
     return user.clinic_id
 
 
@@ -43,7 +46,7 @@ def visible_patient(session: Session, user: User, patient_id: int) -> Patient:
     """The patient if ``user`` may see them; otherwise NotFound, as if there were none."""
     patient = session.get(Patient, patient_id)
     if patient is None or not _may_see(user, patient):
-        raise NotFound(f"No patient {patient_id}.")
+        raise NotFound(f"No patient {patient_id}.", detail_zh="没有这位患者，或您无权查看。")
     return patient
 
 
@@ -60,7 +63,7 @@ def create_household(session: Session, user: User, data: HouseholdIn) -> Househo
     clinic_id = require_clinic_doctor(user)
     code = data.code or f"H{secrets.token_hex(5).upper()}"
     if session.scalar(select(Household.id).where(Household.code == code)) is not None:
-        raise Conflict(f"Household {code} already exists.")
+        raise Conflict(f"Household {code} already exists.", detail_zh=f"家庭编号 {code} 已存在。")
     household = Household(clinic_id=clinic_id, **data.model_dump(exclude={"code"}), code=code)
     session.add(household)
     session.flush()
@@ -74,7 +77,7 @@ def visible_household(session: Session, user: User, household_id: int) -> Househ
         user.role != Role.admin
         and (user.role != Role.village_doctor or household.clinic_id != user.clinic_id)
     ):
-        raise NotFound(f"No household {household_id}.")
+        raise NotFound(f"No household {household_id}.", detail_zh="没有这个家庭，或您无权查看。")
     return household
 
 
@@ -91,7 +94,10 @@ def create_patient(session: Session, user: User, data: PatientIn) -> Patient:
         select(Patient.id).where(Patient.national_id == data.national_id)
     ):
         # Deliberately silent about where: another clinic's patient is not this doctor's to see.
-        raise Conflict("A patient with this resident ID is already registered.")
+        raise Conflict(
+            "A patient with this resident ID is already registered.",
+            detail_zh="这个身份证号的患者已经登记过了。",
+        )
     patient = Patient(
         clinic_id=clinic_id,
         name=data.name,
@@ -119,19 +125,31 @@ def _check_identity(data: PatientIn) -> None:
     if not data.national_id:
         return
     if birth_date_in_id(data.national_id) != data.birth_date:
-        raise InvalidField.at("body.national_id", "The resident ID does not match the birth date.")
+        raise InvalidField.at(
+            "body.national_id",
+            "The resident ID does not match the birth date.",
+            zh="身份证号与出生日期不符。",
+        )
     if sex_in_id(data.national_id) != data.sex.value:
-        raise InvalidField.at("body.national_id", "The resident ID does not match the sex.")
+        raise InvalidField.at(
+            "body.national_id", "The resident ID does not match the sex.", zh="身份证号与性别不符。"
+        )
 
 
 def _pregnancy_status(sex: Sex, status: PregnancyStatus | None) -> PregnancyStatus:
     if sex == Sex.male:
         if status not in (None, PregnancyStatus.not_applicable):
-            raise InvalidField.at("body.pregnancy_status", "Only a female patient can be pregnant.")
+            raise InvalidField.at(
+                "body.pregnancy_status",
+                "Only a female patient can be pregnant.",
+                zh="只有女性患者可以记录孕期。",
+            )
         return PregnancyStatus.not_applicable
     if status == PregnancyStatus.not_applicable:
         raise InvalidField.at(
-            "body.pregnancy_status", "Record not_pregnant, pregnant, lactating or unknown."
+            "body.pregnancy_status",
+            "Record not_pregnant, pregnant, lactating or unknown.",
+            zh="请选择：未孕、孕期、哺乳期或不详。",
         )
     return status or PregnancyStatus.unknown
 
@@ -139,7 +157,9 @@ def _pregnancy_status(sex: Sex, status: PregnancyStatus | None) -> PregnancyStat
 def _household_for(session: Session, user: User, household_id: int, field: str) -> int:
     household = session.get(Household, household_id)
     if household is None or household.clinic_id != user.clinic_id:
-        raise InvalidField.at(field, f"No household {household_id} at your clinic.")
+        raise InvalidField.at(
+            field, f"No household {household_id} at your clinic.", zh="本卫生室没有这个家庭。"
+        )
     return household.id
 
 
@@ -149,6 +169,7 @@ def _set_contract(session: Session, patient: Patient, contract: ContractIn, clin
         raise InvalidField.at(
             "body.contract.doctor_id",
             "The contract doctor must be a village doctor of this clinic.",
+            zh="签约医生必须是本卫生室的村医。",
         )
     patient.contract_doctor_id = doctor.id
     patient.contract_start = contract.start
@@ -197,7 +218,10 @@ def search_patients(
     if user.role == Role.village_doctor:
         query = query.where(Patient.clinic_id == user.clinic_id)
     elif user.role != Role.admin:
-        raise Forbidden("Only village doctors and admins search patients.")
+        raise Forbidden(
+            "Only village doctors and admins search patients.",
+            detail_zh="只有村医和管理员可以查找患者。",
+        )
     elif clinic_code:
         query = query.join(Facility, Patient.clinic_id == Facility.id).where(
             Facility.code == clinic_code
@@ -232,9 +256,15 @@ def record_encounter(session: Session, user: User, patient_id: int, data: Encoun
     now = utcnow()
     occurred_at = data.occurred_at.astimezone(dt.UTC) if data.occurred_at else now
     if occurred_at > now + FUTURE_TOLERANCE:
-        raise InvalidField.at("body.occurred_at", "A visit cannot be in the future.")
+        raise InvalidField.at(
+            "body.occurred_at", "A visit cannot be in the future.", zh="就诊时间不能晚于现在。"
+        )
     if occurred_at.date() < patient.birth_date - dt.timedelta(days=1):
-        raise InvalidField.at("body.occurred_at", "A visit cannot be before the patient's birth.")
+        raise InvalidField.at(
+            "body.occurred_at",
+            "A visit cannot be before the patient's birth.",
+            zh="就诊时间不能早于患者出生。",
+        )
     encounter = Encounter(
         patient_id=patient.id,
         clinic_id=clinic_id,
@@ -255,7 +285,7 @@ def visible_encounter(session: Session, user: User, encounter_id: int) -> Encoun
     """The visit if ``user`` may see its patient; raises ``NotFound``."""
     encounter = session.get(Encounter, encounter_id)
     if encounter is None or not _may_see(user, encounter.patient):
-        raise NotFound(f"No encounter {encounter_id}.")
+        raise NotFound(f"No encounter {encounter_id}.", detail_zh="没有这次就诊，或您无权查看。")
     return encounter
 
 

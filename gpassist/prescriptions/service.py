@@ -62,7 +62,11 @@ def _catalog_drugs(session: Session, data: PrescriptionIn) -> list[Drug]:
     }
     for i, line in enumerate(data.lines):
         if line.drug not in found:
-            raise InvalidField.at(f"body.lines.{i}.drug", f"No drug {line.drug!r} in the catalog.")
+            raise InvalidField.at(
+                f"body.lines.{i}.drug",
+                f"No drug {line.drug!r} in the catalog.",
+                zh=f"第 {i + 1} 行：药品目录中没有这种药，请从列表中选择。",
+            )
     return [found[line.drug] for line in data.lines]
 
 
@@ -223,7 +227,8 @@ def check(
     )
     if refusals:
         raise InvalidField(
-            "The prescription is refused; see errors. / 处方未通过审核，见 errors。",
+            "The prescription is refused; see errors.",
+            detail_zh="处方未通过审核：",
             errors=[r.as_error() for r in refusals],
         )
     return lines
@@ -307,7 +312,9 @@ def visible_prescription(session: Session, user: User, prescription_id: int) -> 
     (they see the prescription, nothing else of the visit); admins: all."""
     prescription = session.get(Prescription, prescription_id)
     if prescription is None or not _may_see(session, user, prescription):
-        raise NotFound(f"No prescription {prescription_id}.")
+        raise NotFound(
+            f"No prescription {prescription_id}.", detail_zh="没有这张处方，或您无权查看。"
+        )
     return prescription
 
 
@@ -365,7 +372,11 @@ def settle(
             )
             is None
         ):
-            raise InvalidField.at(f"body.services.{i}", f"No service item {code!r}.")
+            raise InvalidField.at(
+                f"body.services.{i}",
+                f"No service item {code!r}.",
+                zh=f"第 {i + 1} 个诊疗项目不存在，请从列表中选择。",
+            )
     settlement, _new = settlement_service.settle_bill(
         session, user, bill_for(prescription, data), idempotency_key, today
     )
@@ -377,7 +388,10 @@ def settle(
         )
     )
     if other is not None:
-        raise Conflict(f"This Idempotency-Key settled prescription {other}, not this one.")
+        raise Conflict(
+            f"This Idempotency-Key settled prescription {other}, not this one.",
+            detail_zh="这次结算已用于另一张处方，请刷新页面后重新结算。",
+        )
     # Conditional: a concurrent settlement with another key may have linked first (on PostgreSQL
     # the UPDATE re-checks the committed row); the loser 409s and its settlement rolls back.
     linked = session.execute(
@@ -392,7 +406,10 @@ def settle(
         .values(settlement_id=settlement.id)
     ).rowcount
     if linked != 1:
-        raise Conflict(f"Prescription {prescription.id} is already settled.")
+        raise Conflict(
+            f"Prescription {prescription.id} is already settled.",
+            detail_zh="这张处方已经结算过了。",
+        )
     session.flush()
     session.refresh(prescription)
     return settlement

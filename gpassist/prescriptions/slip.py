@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from gpassist.auth.tables import User
 from gpassist.clinics.tables import Facility
+from gpassist.diagnosis.naming import encounter_diagnoses
 from gpassist.patients.schemas import age_on
 from gpassist.patients.tables import Encounter, Patient
 from gpassist.pharmacy.tables import PharmacyOrder
@@ -29,6 +30,7 @@ def slip_html(session: Session, prescription: Prescription, order: PharmacyOrder
         patient=patient,
         age=age_on(patient.birth_date, prescription.issued_on),
         encounter=encounter,
+        diagnoses=encounter_diagnoses(session, [encounter]),
         doctor=doctor,
         order=order,
     )

@@ -74,4 +74,4 @@ def close_referral(user, referral_id: int, body: CloseIn):
 )
 def referral_letter(user, referral_id: int):
     referral = service.visible_referral(request_session(), user, referral_id)
-    return referral_letter_html(referral, shanghai_today()), {}
+    return referral_letter_html(request_session(), referral, shanghai_today()), {}

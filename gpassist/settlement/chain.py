@@ -102,10 +102,11 @@ class Settlement:
 class BillRejected(ValueError):
     """A bill that breaks a rule; ``field`` is the path of what is wrong."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, zh: str | None = None) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+        self.zh = zh  # what the pages show
 
 
 def share(amount: int, ratio: Decimal) -> int:
@@ -119,21 +120,37 @@ def check_bill(policy: Policy, bill: Bill, patient: PatientFlags) -> tuple[Visit
     rule = policy.visit_types.get(visit_type)
     if rule is None or level not in rule.levels:
         raise BillRejected(
-            "visit_type", f"{visit_type.value} is not settled at a {level.value} facility"
+            "visit_type",
+            f"{visit_type.value} is not settled at a {level.value} facility",
+            f"{visit_type.zh}不能在{level.zh}机构结算。",
         )
     if rule.requires_certified_chronic_disease and not patient.certified_chronic:
         raise BillRejected(
-            "visit_type", f"{visit_type.value} needs a certified chronic disease (门诊慢特病认定)"
+            "visit_type",
+            f"{visit_type.value} needs a certified chronic disease (门诊慢特病认定)",
+            f"{visit_type.zh}结算需要患者有门诊慢特病认定。",
         )
     if not bill.items:
-        raise BillRejected("items", "a bill needs at least one line")
+        raise BillRejected("items", "a bill needs at least one line", "账单至少要有一项收费。")
     for i, item in enumerate(bill.items):
         if item.category not in policy.categories:
-            raise BillRejected(f"items.{i}.category", f"unknown category {item.category!r}")
+            raise BillRejected(
+                f"items.{i}.category",
+                f"unknown category {item.category!r}",
+                f"第 {i + 1} 项的医保类别 {item.category} 不存在。",
+            )
         if item.quantity < 0:
-            raise BillRejected(f"items.{i}.quantity", "a quantity cannot be negative")
+            raise BillRejected(
+                f"items.{i}.quantity",
+                "a quantity cannot be negative",
+                f"第 {i + 1} 项的数量不能为负。",
+            )
         if item.unit_price_fen < 0:
-            raise BillRejected(f"items.{i}.unit_price_fen", "a price cannot be negative")
+            raise BillRejected(
+                f"items.{i}.unit_price_fen",
+                "a price cannot be negative",
+                f"第 {i + 1} 项的单价不能为负。",
+            )
     return visit_type, level
 
 

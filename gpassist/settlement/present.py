@@ -6,9 +6,10 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from gpassist.clinics.tables import Facility
+from gpassist.diagnosis.naming import settlement_diagnoses
 from gpassist.patients.tables import Patient
 from gpassist.schemas import label_text, text_of
-from gpassist.settlement.schemas import LineOut, ReceiptOut, ShareOut
+from gpassist.settlement.schemas import DiagnosisName, LineOut, ReceiptOut, ShareOut
 from gpassist.settlement.tables import Settlement
 
 
@@ -38,6 +39,12 @@ def receipt(session: Session, settlement: Settlement) -> ReceiptOut:
         visit_type=bill.visit_type,
         level=bill.level,
         policy_code=settlement.policy_code,
+        diagnoses=[
+            DiagnosisName(icd10=d.icd10, zh=d.zh, en=d.en)
+            for d in settlement_diagnoses(
+                session, settlement.id, patient.id, facility.id, bill.bill_date
+            )
+        ],
         lines=[LineOut.model_validate(line) for line in bill.lines],
         total_fen=bill.total_fen,
         eligible_fen=bill.eligible_fen,

@@ -77,6 +77,12 @@ class ShareOut(OutModel):
     amount_fen: int
 
 
+class DiagnosisName(OutModel):
+    icd10: str
+    zh: str | None
+    en: str | None
+
+
 class ReceiptOut(OutModel):
     """What the patient is handed: each line, each payer's share, what they paid."""
 
@@ -90,6 +96,11 @@ class ReceiptOut(OutModel):
     visit_type: VisitType
     level: Level
     policy_code: str
+    diagnoses: list[DiagnosisName] = Field(
+        default_factory=list,
+        description="the visit's confirmed diagnoses: the prescription's visit, else the "
+        "patient's visits at the clinic on the bill's day",
+    )
     lines: list[LineOut]
     total_fen: int
     eligible_fen: int

@@ -96,14 +96,23 @@ def settle_bill(
     )
     if earlier is not None:
         if earlier.request_hash != digest:
-            raise Conflict("This Idempotency-Key was used for a different bill.")
+            raise Conflict(
+                "This Idempotency-Key was used for a different bill.",
+                detail_zh="这次结算与刚才的不一致，请刷新页面后重新结算。",
+            )
         return earlier, False
     bill_date = data.bill_date or today
     if bill_date > today:
-        raise InvalidField.at("body.bill_date", "A bill cannot be dated in the future.")
+        raise InvalidField.at(
+            "body.bill_date", "A bill cannot be dated in the future.", zh="结算日期不能晚于今天。"
+        )
     policy = policy_in_force(list(policies or county_policies(session)), bill_date)
     if policy is None:
-        raise InvalidField.at("body.bill_date", f"No settlement policy is in force on {bill_date}.")
+        raise InvalidField.at(
+            "body.bill_date",
+            f"No settlement policy is in force on {bill_date}.",
+            zh=f"{bill_date} 没有生效的医保结算政策，无法结算。",
+        )
     lines = [_line(session, i, item) for i, item in enumerate(data.items)]
     bill = chain.Bill(
         date=bill_date,
@@ -120,7 +129,7 @@ def settle_bill(
     try:
         result = chain.settle(policy, bill, flags, before)
     except chain.BillRejected as exc:
-        raise InvalidField.at(f"body.{exc.field}", exc.message) from exc
+        raise InvalidField.at(f"body.{exc.field}", exc.message, zh=exc.zh) from exc
     settlement = record_settlement(
         session,
         user,
@@ -149,16 +158,25 @@ def payer_level(facility: Facility) -> Level:
 def _facility_for(session: Session, user: User, data: BillIn) -> Facility:
     if user.role == Role.village_doctor:
         if data.facility is not None:
-            raise InvalidField.at("body.facility", "A village doctor settles at their own clinic.")
+            raise InvalidField.at(
+                "body.facility",
+                "A village doctor settles at their own clinic.",
+                zh="村医只能在本卫生室结算。",
+            )
         facility = session.get(Facility, user.clinic_id)
     else:
         if data.facility is None:
             raise InvalidField.at(
-                "body.facility", "Name the facility that settles the bill.", "missing"
+                "body.facility",
+                "Name the facility that settles the bill.",
+                "missing",
+                zh="请填写结算机构。",
             )
         facility = session.scalar(select(Facility).where(Facility.code == data.facility))
         if facility is None:
-            raise InvalidField.at("body.facility", f"No facility {data.facility!r}.")
+            raise InvalidField.at(
+                "body.facility", f"No facility {data.facility!r}.", zh=f"没有机构 {data.facility}。"
+            )
     assert facility is not None
     return facility
 
@@ -168,7 +186,11 @@ def _line(session: Session, i: int, item: BillLineIn) -> tuple[str | None, str, 
     if item.drug is not None:
         drug = session.scalar(select(Drug).where(Drug.code == item.drug, Drug.active.is_(True)))
         if drug is None:
-            raise InvalidField.at(f"body.items.{i}.drug", f"No drug {item.drug!r} in the catalog.")
+            raise InvalidField.at(
+                f"body.items.{i}.drug",
+                f"No drug {item.drug!r} in the catalog.",
+                zh=f"第 {i + 1} 项：药品目录中没有这种药，请从列表中选择。",
+            )
         name = f"{drug.name_zh} {drug.strength}"
         return drug.code, name, drug.insurance_category.value, item.quantity, drug.unit_price_fen
     if item.service is not None:
@@ -178,7 +200,11 @@ def _line(session: Session, i: int, item: BillLineIn) -> tuple[str | None, str, 
             )
         )
         if service is None:
-            raise InvalidField.at(f"body.items.{i}.service", f"No service item {item.service!r}.")
+            raise InvalidField.at(
+                f"body.items.{i}.service",
+                f"No service item {item.service!r}.",
+                zh=f"第 {i + 1} 项：没有这个诊疗项目，请从列表中选择。",
+            )
         category = service.insurance_category.value
         return service.code, service.name_zh, category, item.quantity, service.unit_price_fen
     assert item.description and item.category and item.unit_price_fen is not None
@@ -292,7 +318,7 @@ def visible_settlement(session: Session, user: User, settlement_id: int) -> Sett
         or (user.role == Role.village_doctor and settlement.facility_id != user.clinic_id)
         or user.role not in (Role.village_doctor, Role.admin)
     ):
-        raise NotFound(f"No settlement {settlement_id}.")
+        raise NotFound(f"No settlement {settlement_id}.", detail_zh="没有这笔结算，或您无权查看。")
     return settlement
 
 
@@ -310,14 +336,20 @@ def reverse_settlement(
     if user.role != Role.admin and settlement.settled_on != today:
         raise Forbidden(
             f"Settlement {settlement_id} belongs to {settlement.settled_on}, a closed day: only an "
-            "admin may reverse it. / 往日的结算只能由管理员冲正。"
+            "admin may reverse it.",
+            detail_zh=f"这笔结算是 {settlement.settled_on} 的，往日的结算只能由管理员冲正。",
         )
     if not reason.strip():
-        raise InvalidField.at("body.reason", "Give the reason for the refund.", "missing")
+        raise InvalidField.at(
+            "body.reason", "Give the reason for the refund.", "missing", zh="请填写退费原因。"
+        )
     lock_patient(session, settlement.patient_id)
     session.refresh(settlement)
     if settlement.status == SettlementStatus.reversed:
-        raise Conflict(f"Settlement {settlement_id} is already reversed.")
+        raise Conflict(
+            f"Settlement {settlement_id} is already reversed.",
+            detail_zh="这笔结算已经退费（冲正）。",
+        )
     record_event(
         session,
         "reverse",

@@ -198,4 +198,14 @@ def page_strings() -> dict[str, str]:
         "orders": _("中心药房订单"),
         "orders_by_town": _("订单按乡镇"),
         "need_https": _("浏览器只在 HTTPS 网址下允许使用摄像头和麦克风。"),
+        # --- diagnosis picker (dx-picker.js) ---
+        "dxp_confirm": _("确诊"),
+        "dxp_confirmed_now": _("已记录确诊："),
+        "dxp_already": _("本次就诊已确诊："),
+        "dxp_none": _("没有找到。可换个说法、拼音首字母或 ICD-10 编码。"),
+        "dxp_none_yet": _("尚未确诊"),
+        "dxp_from_program": _("慢病管理"),
+        "dxp_undo": _("取消确诊"),
+        "dxp_undone": _("已取消确诊："),
+        "dxp_who_name": _("列表中没有这个编码的中文名，请填写中文诊断名后确诊"),
     }

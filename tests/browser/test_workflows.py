@@ -103,7 +103,8 @@ def test_a_village_doctors_whole_visit_from_login_to_printed_receipt(page_as, st
     expect(result.locator("table tbody tr")).to_have_count(5)
     first = result.locator("table tbody tr").first
     first.get_by_role("button", name=re.compile("^确诊")).click()
-    expect(result).to_contain_text("已记录确诊")
+    expect(page.locator("#notice")).to_contain_text("已记录确诊")  # the picker's list and note
+    expect(page.locator("#dx-confirmed .dx-confirmed-name")).to_have_count(1)
 
     page.get_by_label("舌质").select_option("red")
     page.get_by_label("舌苔").select_option("yellow")

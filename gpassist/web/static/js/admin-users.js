@@ -15,12 +15,12 @@
         { title: "", render: function (u) {
           return el("span", { class: "actions" }, [
             el("button", { type: "button", text: S.unlock, "aria-label": S.unlock + " " + u.username, onclick: function () {
-              gpassist.call("POST", "/api/v1/users/" + u.id + "/unlock").then(function () { gpassist.showProblem({ title: S.done }); });
+              gpassist.call("POST", "/api/v1/users/" + u.id + "/unlock").then(function () { gpassist.showSuccess(S.done); });
             } }),
             el("button", { type: "button", text: S.reset_password, "aria-label": S.reset_password + " " + u.username, onclick: function () {
               var password = window.prompt(S.new_password);
               if (password) gpassist.call("POST", "/api/v1/users/" + u.id + "/password", { new_password: password })
-                .then(function () { gpassist.showProblem({ title: S.done }); });
+                .then(function () { gpassist.showSuccess(S.done); });
             } }),
           ]);
         } },

@@ -1,37 +1,113 @@
-// Calls /api/v1 with the page's session cookie and CSRF token; shows every API problem to the
-// user in plain words (the problem's own title/detail, which the API gives in Chinese and English).
+// Calls /api/v1 with the page's session cookie and CSRF token, and shows the page's messages:
+// every API problem in the page's language (the API gives each refusal in Chinese and English),
+// and short success notes.
+//
+// Messages sit in the page flow, inside the card the doctor is working in (just under the button
+// pressed), never over it: nothing is covered, whatever the window size. An error stays until it
+// is closed (× or Esc) or replaced; a success note is styled apart (green, role=status) and goes
+// by itself.
 (function () {
   "use strict";
   var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
+  var zh = document.documentElement.lang !== "en";
+  var SUCCESS_MS = 5000;
+  var WORDS = zh ? { close: "关闭消息", fallback: "出错了，请重试。", request: "请求编号" }
+    : { close: "Close message", fallback: "Something went wrong; please try again.", request: "Request id" };
 
-  function showProblem(problem) {
-    var box = document.getElementById("problem");
-    if (!box) return;
-    // Chinese first: the problem's Chinese title, each field error's Chinese message; the
-    // English detail stays underneath for whoever must report it.
-    var zh = document.documentElement.lang !== "en";
-    var title = problem && (zh ? problem.title_zh || problem.title : problem.title);
-    box.textContent = title || "出错了，请重试。";
-    if (problem && problem.detail && !(problem.errors && problem.errors.length)) {
-      var detail = document.createElement("p");
-      detail.className = "small";
-      detail.textContent = problem.detail;
-      box.appendChild(detail);
-    }
-    // Field errors, each in Chinese where the API gives it (message_zh), else as given.
-    if (problem && problem.errors && problem.errors.length) {
-      var list = document.createElement("ul");
-      problem.errors.forEach(function (e) {
-        var item = document.createElement("li");
-        item.textContent = zh ? e.message_zh || e.message : e.message;
-        list.appendChild(item);
-      });
-      box.appendChild(list);
-    }
-    box.hidden = false;
-    clearTimeout(showProblem.timer);
-    showProblem.timer = setTimeout(function () { box.hidden = true; }, 15000);
+  function node(tag, className, text) {
+    var n = document.createElement(tag);
+    if (className) n.className = className;
+    if (text) n.textContent = text;
+    return n;
   }
+
+  // The message box of a kind ("problem": errors, "notice": success), made once per page.
+  function box(kind) {
+    var existing = document.getElementById(kind);
+    if (existing && existing.querySelector(".message-text")) return existing;
+    var el = existing || node("div");
+    el.id = kind;
+    el.className = "message " + (kind === "problem" ? "message-error" : "message-success");
+    el.setAttribute("role", kind === "problem" ? "alert" : "status");
+    el.setAttribute("aria-live", kind === "problem" ? "assertive" : "polite");
+    while (el.firstChild) el.removeChild(el.firstChild);
+    var close = node("button", "message-close", "×");
+    close.type = "button";
+    close.setAttribute("aria-label", WORDS.close);
+    close.addEventListener("click", function () { hide(el); });
+    el.appendChild(node("div", "message-text"));
+    el.appendChild(close);
+    el.hidden = true;
+    return el;
+  }
+
+  // Where a message goes: at the end of the card holding what the doctor just used (the button
+  // pressed, the field typed in), else at the top of the page's main content.
+  function place(el, near) {
+    var anchor = near || document.activeElement;
+    var card = anchor && anchor !== document.body && anchor.closest ? anchor.closest(".card, form, section") : null;
+    if (card && card.contains(el) && el.nextSibling === null) return;
+    if (card) card.appendChild(el);
+    else {
+      var main = document.getElementById("main") || document.body;
+      main.insertBefore(el, main.firstChild);
+    }
+  }
+
+  function show(el, lines, near) {
+    var text = el.querySelector(".message-text");
+    while (text.firstChild) text.removeChild(text.firstChild);
+    lines.forEach(function (line) { if (line) text.appendChild(line); });
+    place(el, near);
+    el.hidden = false;
+    if (el.scrollIntoView) el.scrollIntoView({ block: "nearest" });
+  }
+
+  function hide(el) {
+    clearTimeout(el.timer);
+    el.hidden = true;
+  }
+
+  // A problem: its title, its specific reason and each field's message, in the page's language.
+  // The English detail is not shown on the Chinese page (it names routes and codes).
+  function showProblem(problem, near) {
+    problem = problem || {};
+    var title = zh ? problem.title_zh || problem.title : problem.title;
+    var detail = zh ? problem.detail_zh : problem.detail;
+    var lines = [node("strong", null, title || WORDS.fallback)];
+    var errors = problem.errors || [];
+    if (detail && !(errors.length === 1 && (zh ? errors[0].message_zh : errors[0].message) === detail)) {
+      lines.push(node("p", "small", detail));
+    }
+    if (errors.length) {
+      var list = node("ul");
+      errors.forEach(function (e) {
+        list.appendChild(node("li", null, zh ? e.message_zh || e.message : e.message));
+      });
+      lines.push(list);
+    }
+    if (problem.request_id) lines.push(node("p", "small muted", WORDS.request + " " + problem.request_id));
+    hide(box("notice"));
+    show(box("problem"), lines, near);
+  }
+
+  // A success note ("已结算", "已保存"): green, announced politely, gone after a few seconds.
+  function showSuccess(message, near) {
+    var el = box("notice");
+    hide(box("problem"));
+    show(el, [node("span", null, message)], near);
+    clearTimeout(el.timer);
+    el.timer = setTimeout(function () { el.hidden = true; }, SUCCESS_MS);
+  }
+
+  function clearMessages() { hide(box("problem")); hide(box("notice")); }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var shown = ["problem", "notice"].map(function (id) { return document.getElementById(id); })
+      .filter(function (el) { return el && !el.hidden; });
+    shown.forEach(hide);
+  });
 
   async function call(method, url, body, extraHeaders) {
     var headers = Object.assign({ "Accept": "application/json" }, extraHeaders || {});
@@ -42,7 +118,8 @@
       response = await fetch(url, { method: method, headers: headers, credentials: "same-origin",
         body: body === undefined ? undefined : JSON.stringify(body) });
     } catch (err) {
-      showProblem({ title: "网络连接失败，请检查网络后重试。" });
+      showProblem({ title: "The network is down; check the connection and try again.",
+        title_zh: "网络连接失败，请检查网络后重试。" });
       throw err;
     }
     var data = response.status === 204 ? null : await response.json().catch(function () { return null; });
@@ -57,5 +134,6 @@
     return (prefix || "") + Array.prototype.map.call(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
   }
 
-  window.gpassist = { call: call, showProblem: showProblem, csrf: csrf, newKey: newKey };
+  window.gpassist = { call: call, showProblem: showProblem, showSuccess: showSuccess,
+    clearMessages: clearMessages, csrf: csrf, newKey: newKey };
 })();

@@ -214,18 +214,16 @@
       { title: S.dx_because, render: function (d) { return d.supporting.map(function (s) { return ui.lang === "en" ? s.en : s.zh; }).join("、"); } },
       { title: "", render: function (d) {
         return el("button", { type: "button", text: S.dx_confirm, "aria-label": S.dx_confirm + " " + (ui.lang === "en" ? d.en : d.zh),
-          onclick: function () { confirm(d); } });
+          onclick: function (event) { confirm(d, event.currentTarget); } });
       } },
     ], answer.differential.slice(0, 5)));
     box.appendChild(el("p", { class: "muted small", text: S.dx_model + " " + ui.text(answer.model.title) + " " + answer.model.version }));
     ui.replace(result, box);
   }
 
-  function confirm(d) {
-    if (!state.encounterId) { gpassist.showProblem({ title: S.dx_save_first }); return; }
-    gpassist.call("POST", "/api/v1/encounters/" + state.encounterId + "/diagnosis", { condition: d.code }).then(function () {
-      result.appendChild(el("p", { class: "ok", role: "status", text: S.dx_confirmed + " " + (ui.lang === "en" ? d.en : d.zh) }));
-    });
+  // A suggestion is confirmed like a picked diagnosis (dx-picker.js): the visit is saved first.
+  function confirm(d, near) {
+    window.dxPicker.confirm({ condition: d.code, icd10: d.icd10, zh: d.zh, en: d.en }, near).catch(function () {});
   }
 
   document.getElementById("dx-suggest").addEventListener("click", function () { state.asked = 0; ask(); });
