@@ -59,4 +59,5 @@ def init_web(app: Flask) -> None:
     app.context_processor(lambda: {"locale": page_locale()})
     app.add_template_filter(label, "label")
     app.jinja_env.globals["enums"] = ENUMS
+    app.jinja_env.globals["may_open"] = pages.may_open
     app.register_blueprint(bp)
