@@ -15,5 +15,5 @@ def delivery_note_html(out: RunOut) -> str:
     by_clinic: dict[str, list[OrderBrief]] = defaultdict(list)
     for order in out.orders:
         by_clinic[order.clinic].append(order)
-    sections = [(code, orders[0].clinic_name.zh, orders) for code, orders in sorted(by_clinic.items())]
+    sections = [(code, found[0].clinic_name.zh, found) for code, found in sorted(by_clinic.items())]
     return render("delivery_note.html", run=out, by_clinic=sections)

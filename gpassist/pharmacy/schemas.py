@@ -188,7 +188,7 @@ class OrderBrief(OutModel):
     urgent: bool
     free_delivery: bool
     clinic: str
-    clinic_name: Text = Field(description="the village clinic's name (people read names, not codes)")
+    clinic_name: Text = Field(description="the village clinic's name (read names, not codes)")
     town_name: Text | None = Field(description="the clinic's town")
     patient_name: str
     created_at: LocalDateTime

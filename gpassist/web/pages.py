@@ -20,7 +20,6 @@ from gpassist.patients.service import visible_patient
 from gpassist.web.strings import page_strings
 from gpassist.web.views import START_PAGE, bp, logged_in_user
 
-
 # Which roles may open each page (endpoint → roles; None: any logged-in user). The menu shows a
 # role only the links it can open (``may_open``), from the same table the pages check.
 PAGE_ROLES: dict[str, set[Role] | None] = {}
