@@ -4,13 +4,39 @@
   var S = ui.S;
   var form = document.getElementById("report-form");
 
+  // One choice of area: the whole county (rows per town) or one town (rows per village clinic).
   function query() {
     var data = new FormData(form), params = new URLSearchParams();
-    ["program", "period", "level", "code"].forEach(function (key) {
+    ["program", "period"].forEach(function (key) {
       var value = String(data.get(key) || "").trim();
       if (value) params.set(key, value);
     });
+    var town = String(data.get("area") || "");
+    params.set("level", town ? "town" : "county");
+    if (town) params.set("code", town);
     return params.toString();
+  }
+
+  // Towns are chosen by name; their codes stay behind the scenes.
+  function fillTowns() {
+    return gpassist.call("GET", "/api/v1/towns").then(function (list) {
+      document.querySelectorAll("select[data-towns]").forEach(function (select) {
+        var suffix = select.dataset.townSuffix || "";
+        list.items.forEach(function (t) {
+          select.appendChild(ui.el("option", { value: t.code, text: ui.text(t.name) + suffix }));
+        });
+      });
+    });
+  }
+
+  // "2026年12月1日—12月6日" (days in Asia/Shanghai, as the API counts them).
+  function periodText(start, end) {
+    var a = start.split("-").map(Number), b = end.split("-").map(Number);
+    if (ui.lang === "en") {
+      var months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+      return a[2] + " " + months[a[1] - 1] + (a[0] !== b[0] ? " " + a[0] : "") + " – " + b[2] + " " + months[b[1] - 1] + " " + b[0];
+    }
+    return a[0] + "年" + a[1] + "月" + a[2] + "日—" + (a[0] !== b[0] ? b[0] + "年" : "") + b[1] + "月" + b[2] + "日";
   }
 
   function percent(rate) { return (rate * 100).toFixed(1) + "%"; }
@@ -38,7 +64,6 @@
   }
 
   form.addEventListener("submit", function (event) { event.preventDefault(); show(); });
-  show();
 
   // --- the county overview: money by payer, consultations, orders, as bars -------------------
   var overviewForm = document.getElementById("overview-form");
@@ -62,6 +87,12 @@
     ui.loading(node);
     gpassist.call("GET", "/api/v1/reports/overview?" + params).then(function (o) {
       ui.replace(node, null);
+      var town = document.getElementById("o-town");
+      var where = town.value ? town.options[town.selectedIndex].text : town.options[0].text;
+      document.getElementById("overview-period").textContent =
+        S.period + "：" + periodText(o.start, o.end) + " · " + where;
+      document.getElementById("o-start").value = o.start;
+      document.getElementById("o-end").value = o.end;
       var payers = o.by_payer.concat([{ name: { zh: S.patient_pays, en: S.patient_pays }, amount_fen: o.patient_fen }]);
       node.appendChild(bars(S.by_payer + "（" + o.settlements + "）", payers, function (r) { return r.amount_fen; }, ui.fen));
       node.appendChild(bars(S.consultations + "（" + o.consultations + "）", o.consultations_by_state, function (r) { return r.count; }));
@@ -72,5 +103,8 @@
   }
 
   overviewForm.addEventListener("submit", function (event) { event.preventDefault(); showOverview(); });
+  // The overview first (it is what an administrator reads first), then the follow-up report.
   showOverview();
+  show();
+  fillTowns();
 })();

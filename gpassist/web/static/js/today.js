@@ -68,15 +68,25 @@
     });
   }
 
+  // Consultations still open, and closed ones whose opinion the doctor has not opened yet
+  // (marked 新意见; the link opens the opinion on the patient's visit page, which reads it).
   function showConsultations(node) {
     ui.loading(node);
     gpassist.call("GET", "/api/v1/consultations?limit=50").then(function (list) {
-      var open = list.items.filter(function (c) { return ["requested", "accepted", "active"].indexOf(c.state) >= 0; });
+      var shown = list.items.filter(function (c) {
+        return c.opinion_unread || ["requested", "accepted", "active"].indexOf(c.state) >= 0;
+      });
+      shown.sort(function (a, b) { return Number(b.opinion_unread) - Number(a.opinion_unread); });
       ui.replace(node, ui.table([
         { title: "#", render: function (c) { return el("a", { href: "/app/consult/" + c.id, text: "#" + c.id }); } },
-        { title: S.reason, render: function (c) { return c.reason; } },
+        { title: S.reason, render: function (c) {
+          if (!c.opinion_unread) return c.reason;
+          return el("a", { href: "/app/patients/" + c.patient_id + "#consultation-" + c.id }, [
+            el("span", { class: "flag bad unread", text: S.opinion_new }), c.reason]);
+        } },
+        { title: S.department, render: function (c) { return ui.text(c.department_name); } },
         { title: S.status, render: function (c) { return S["state_" + c.state] || c.state; } },
-      ], open));
+      ], shown));
     });
   }
 
