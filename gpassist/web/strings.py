@@ -229,4 +229,7 @@ def page_strings() -> dict[str, str]:
         "login_state": _("登录状态"),
         "users_shown": _("显示"),
         "no_users": _("没有符合条件的用户。"),
+        "chart_title": _("慢病随访：按月（年初至当月底）"),
+        "chart_control_rate": _("控制率（粗黑线为全县，虚线为各乡镇）"),
+        "chart_overdue": _("月底逾期未随访人数"),
     }
