@@ -220,7 +220,6 @@ def page_strings() -> dict[str, str]:
         "available_on": _("您在线：新的会诊请求会响铃并显示在这里。"),
         "available_off": _("您未在线：不会收到新的会诊请求提醒。"),
         "period": _("统计期间"),
-        "all_towns": _("全部乡镇"),
         "locked": _("已锁定"),
         "locked_until": _("锁定至"),
         "not_locked": _("正常"),
