@@ -76,3 +76,28 @@ def test_the_board_names_clinics_shows_strengths_and_fills_short(page_as, live_s
     expect(again.value.locator("body")).to_contain_text(name)
     screenshot(board, "pharmacist-runs", full_page=True)
     assert page_errors(board) == []
+
+
+def test_a_collected_order_leaves_todays_list(page_as, live_server):
+    receive(live_server.api("pharmacist"), CENTRAL_DRUG[0], 60)
+    name = new_patient_name()
+    order_id = central_order(live_server, name)
+    pharmacist = live_server.api("pharmacist")
+    assert pharmacist.post(f"/api/v1/pharmacy/orders/{order_id}/pick", json={}).status_code == 200
+    town = pharmacist.get(f"/api/v1/pharmacy/orders/{order_id}").json()["town"]
+    assert pharmacist.post("/api/v1/pharmacy/delivery-runs", json={"town": town}).status_code == 201
+    doctor_api = live_server.api("village_doctor")
+    assert doctor_api.post(f"/api/v1/pharmacy/orders/{order_id}/delivery").status_code == 200
+
+    doctor = page_as("village_doctor")
+    row = doctor.locator("#orders tr", has_text=name)
+    expect(row).to_contain_text("10 mg")
+    row.get_by_role("button", name="患者已取药").click()
+    expect(doctor.locator("#orders tr", has_text=name)).to_have_count(0)
+    # A second press from a stale list changes nothing and is no error.
+    again = doctor_api.post(f"/api/v1/pharmacy/orders/{order_id}/pick-up")
+    assert again.status_code == 200
+    doctor.reload()
+    expect(doctor.locator("#orders")).not_to_contain_text("正在加载")
+    expect(doctor.locator("#orders tr", has_text=name)).to_have_count(0)
+    assert page_errors(doctor) == []
