@@ -98,3 +98,14 @@ def test_users_are_searched_and_only_locked_ones_offer_unlock(page_as, live_serv
         timeout=30,
     )
     assert answer.status_code == 201
+
+
+def test_the_period_reads_in_english_too(page_as):
+    page = page_as("admin", lang="en")
+    today = shanghai_today()
+    month = today.strftime("%b")
+    expect(page.locator("#overview-period")).to_have_text(
+        f"Period: 1 {month} – {today.day} {month} {today.year} · Whole county"
+    )
+    expect(page.locator("#chart-title")).to_contain_text("by month")
+    assert page_errors(page) == []

@@ -152,7 +152,7 @@
       var town = document.getElementById("o-town");
       var where = town.value ? town.options[town.selectedIndex].text : town.options[0].text;
       document.getElementById("overview-period").textContent =
-        S.period + "：" + periodText(o.start, o.end) + " · " + where;
+        S.period + (ui.lang === "en" ? ": " : "：") + periodText(o.start, o.end) + " · " + where;
       document.getElementById("o-start").value = o.start;
       document.getElementById("o-end").value = o.end;
       var payers = o.by_payer.concat([{ name: { zh: S.patient_pays, en: S.patient_pays }, amount_fen: o.patient_fen }]);
