@@ -24,12 +24,12 @@ from gpassist.auth.schemas import (
     UserIn,
     UserList,
     UserOut,
+    UserQuery,
 )
 from gpassist.auth.tables import Role
 from gpassist.db import utcnow
 from gpassist.endpoints import endpoint, request_session
 from gpassist.errors import TooManyRequests, Unauthorized
-from gpassist.schemas import Page
 
 bp = Blueprint("auth", __name__, url_prefix="/api/v1")
 TAG = "auth"
@@ -100,11 +100,20 @@ def me(user):
 
 
 @endpoint(
-    bp, "/users", "GET", summary="List users", tag=TAG, roles=ADMIN, query=Page, response=UserList
+    bp,
+    "/users",
+    "GET",
+    summary="List users (search by username, name or clinic; each with its lock state)",
+    tag=TAG,
+    roles=ADMIN,
+    query=UserQuery,
+    response=UserList,
 )
-def list_users(user, query: Page):
-    found = service.list_users(request_session(), query.limit, query.offset)
-    return UserList(items=[user_out(u) for u in found])
+def list_users(user, query: UserQuery):
+    found = service.list_users(
+        request_session(), query.limit, query.offset, search=query.q, locked_only=query.locked
+    )
+    return UserList(items=[user_out(u, until) for u, until in found])
 
 
 @endpoint(

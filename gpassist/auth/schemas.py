@@ -31,8 +31,13 @@ class UserOut(OutModel):
     role: Role
     role_name: Text
     clinic_code: str | None
+    clinic_name: Text | None = Field(default=None, description="the village clinic's name")
     department: str | None = Field(description="<facility code>/<department code>")
     active: bool
+    locked_until: LocalDateTime | None = Field(
+        default=None,
+        description="in the user list: login refused until then after too many failures",
+    )
 
 
 class TokenOut(OutModel):
@@ -55,6 +60,13 @@ class UserIn(VerbatimModel):
 
 class PasswordReset(VerbatimModel):
     new_password: Password
+
+
+class UserQuery(Page):
+    q: Annotated[Str, Field(max_length=64)] | None = Field(
+        default=None, description="part of the username, name, clinic code or clinic name"
+    )
+    locked: bool | None = Field(default=None, description="only locked (true) or unlocked users")
 
 
 class UserList(OutModel):

@@ -7,7 +7,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -299,6 +299,39 @@ def unlock(session: Session, username: str) -> bool:
     return True
 
 
-def list_users(session: Session, limit: int, offset: int) -> list[User]:
-    """One page of users in id order."""
-    return list(session.scalars(select(User).order_by(User.id).limit(limit).offset(offset)))
+def list_users(
+    session: Session,
+    limit: int,
+    offset: int,
+    search: str | None = None,
+    locked_only: bool | None = None,
+    now: dt.datetime | None = None,
+) -> list[tuple[User, dt.datetime | None]]:
+    """One page of users in id order, each with the time their login stays locked until (None:
+    not locked); ``search`` matches the username, name, clinic code or clinic name."""
+    now = now or utcnow()
+    lock = (
+        select(LoginThrottle.username, LoginThrottle.locked_until)
+        .where(LoginThrottle.locked_until > now)
+        .subquery()
+    )
+    query = (
+        select(User, lock.c.locked_until)
+        .outerjoin(lock, lock.c.username == User.username)
+        .outerjoin(Facility, User.clinic_id == Facility.id)
+    )
+    if search:
+        pattern = f"%{search.lower()}%"
+        query = query.where(
+            func.lower(User.username).like(pattern)
+            | func.lower(User.display_name).like(pattern)
+            | func.lower(Facility.code).like(pattern)
+            | Facility.name_zh.like(f"%{search}%")
+            | func.lower(Facility.name_en).like(pattern)
+        )
+    if locked_only is True:
+        query = query.where(lock.c.locked_until.is_not(None))
+    elif locked_only is False:
+        query = query.where(lock.c.locked_until.is_(None))
+    query = query.order_by(User.id).limit(limit).offset(offset)
+    return [(user, until) for user, until in session.execute(query).unique()]

@@ -51,10 +51,12 @@ class UploadQuery(ApiModel):
     response=ConsultationList,
 )
 def list_mine(user, query: ConsultationQuery):
+    session = request_session()
     found = service.my_consultations(
-        request_session(), user, query.state, query.limit, query.offset
+        session, user, query.state, query.limit, query.offset, patient_id=query.patient
     )
-    return ConsultationList(items=[consultation_model(c) for c in found])
+    unread = service.unread_opinions(session, user, found)
+    return ConsultationList(items=[consultation_model(c, unread) for c in found])
 
 
 @endpoint(
@@ -85,10 +87,27 @@ def read_one(user, consultation_id: int):
     session = request_session()
     consultation = service.visible_consultation(session, user, consultation_id)
     messages = service.messages_after(session, consultation.id, 0)
+    unread = service.unread_opinions(session, user, [consultation])
     return ConsultationWithLog(
-        **consultation_model(consultation).model_dump(),
+        **consultation_model(consultation, unread).model_dump(),
         messages=[message_model(m) for m in messages],
     )
+
+
+@endpoint(
+    bp,
+    "/consultations/<id:consultation_id>/opinion-read",
+    "POST",
+    summary="I (the requesting doctor) have opened the opinion: no more unread marker for me",
+    tag=TAG,
+    roles={Role.village_doctor, Role.admin},
+    response=ConsultationOut,
+    errors=(404, 409),
+)
+def opinion_read(user, consultation_id: int):
+    session = request_session()
+    consultation = service.mark_opinion_read(session, user, consultation_id, now=utcnow())
+    return consultation_model(consultation, service.unread_opinions(session, user, [consultation]))
 
 
 @endpoint(

@@ -7,10 +7,14 @@ from typing import Any
 from gpassist.consult.schemas import ConsultationOut, MessageOut
 from gpassist.consult.states import Escalation
 from gpassist.consult.tables import Consultation, ConsultMessage
+from gpassist.schemas import Text
 
 
-def consultation_model(consultation: Consultation) -> ConsultationOut:
-    """A consultation as the API and the socket events describe it."""
+def consultation_model(
+    consultation: Consultation, unread: frozenset[int] | set[int] = frozenset()
+) -> ConsultationOut:
+    """A consultation as the API and the socket events describe it; ``unread``: the ids whose
+    opinion the caller has not opened yet."""
     department = consultation.department
     return ConsultationOut(
         id=consultation.id,
@@ -32,6 +36,11 @@ def consultation_model(consultation: Consultation) -> ConsultationOut:
         ended_at=consultation.ended_at,
         opinion=consultation.opinion,
         referral_id=consultation.referral_id,
+        department_name=Text(
+            zh=f"{department.facility.name_zh} {department.name_zh}",
+            en=f"{department.facility.name_en} {department.name_en}",
+        ),
+        opinion_unread=consultation.id in unread,
     )
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, JsonValue, field_validator, model_validator
 
 from gpassist.consult.states import ConsultState, Urgency
-from gpassist.schemas import ApiModel, DbId, LocalDateTime, OutModel, Page, Str
+from gpassist.schemas import ApiModel, DbId, LocalDateTime, OutModel, Page, Str, Text
 
 Reason = Annotated[Str, Field(min_length=1, max_length=2000)]
 DepartmentCode = Annotated[Str, Field(pattern=r"^[a-z][a-z0-9_-]{0,63}$", examples=["cardiology"])]
@@ -106,6 +106,7 @@ class AvailabilityIn(ApiModel):
 
 class ConsultationQuery(Page):
     state: ConsultState | None = None
+    patient: DbId | None = Field(default=None, description="one patient's consultations")
 
 
 # --- responses -------------------------------------------------------------------------------
@@ -142,6 +143,11 @@ class ConsultationOut(OutModel):
     ended_at: LocalDateTime | None
     opinion: dict[str, Any] | None
     referral_id: int | None
+    department_name: Text | None = Field(default=None, description="the answering department")
+    opinion_unread: bool = Field(
+        default=False,
+        description="the caller asked for this consultation and has not opened its opinion yet",
+    )
 
 
 class ConsultationList(OutModel):

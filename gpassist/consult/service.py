@@ -39,10 +39,11 @@ from gpassist.consult.tables import (
     ConsultAttachment,
     ConsultMessage,
     MessageKind,
+    OpinionRead,
     ReadReceipt,
     SpecialistAvailability,
 )
-from gpassist.db import utcnow
+from gpassist.db import SHANGHAI, utcnow
 from gpassist.errors import Conflict, Forbidden, InvalidField, NotFound
 from gpassist.patients.service import require_clinic_doctor, visible_encounter
 from gpassist.patients.tables import Encounter
@@ -127,10 +128,18 @@ def joinable_consultation(
 
 
 def my_consultations(
-    session: Session, user: User, state: ConsultState | None, limit: int, offset: int
+    session: Session,
+    user: User,
+    state: ConsultState | None,
+    limit: int,
+    offset: int,
+    patient_id: int | None = None,
 ) -> list[Consultation]:
-    """A doctor's requests, a specialist's accepted cases, or (admin) all; newest first."""
+    """A doctor's requests, a specialist's accepted cases, or (admin) all; newest first; of one
+    patient when given."""
     query = select(Consultation)
+    if patient_id is not None:
+        query = query.where(Consultation.patient_id == patient_id)
     if user.role == Role.village_doctor:
         query = query.where(Consultation.requested_by_id == user.id)
     elif user.role == Role.specialist:
@@ -242,8 +251,104 @@ def _parties_rooms(consultation: Consultation) -> tuple[str, ...]:
 # --- the life cycle --------------------------------------------------------------------------
 
 
-def encounter_summary(encounter: Encounter, differential: list[str], today: dt.date) -> dict:
-    """What the specialist needs to see first: complaint, vitals, what has been considered."""
+# The follow-up classifications in the specialist's words (the national standard's terms).
+CLASSIFICATION_NAMES = {
+    "controlled": {"zh": "控制满意", "en": "Controlled"},
+    "uncontrolled": {"zh": "控制不满意", "en": "Not controlled"},
+    "adverse_reaction": {"zh": "药物不良反应", "en": "Adverse drug reaction"},
+    "complication": {"zh": "并发症", "en": "Complication"},
+}
+
+
+def current_medicines(session: Session, patient_id: int, today: dt.date) -> list[dict]:
+    """The patient's prescription lines whose supply still runs today (today's included),
+    newest first: what the specialist must know before advising a drug."""
+    from gpassist.clinics.tables import Drug
+    from gpassist.pharmacy.states import OrderStatus
+    from gpassist.pharmacy.tables import OrderLine, PharmacyOrder
+    from gpassist.prescriptions.rules import LONG_MAX_DAYS
+    from gpassist.prescriptions.tables import Prescription, PrescriptionLine
+
+    never_sent = (  # lines of a cancelled central-pharmacy order: the patient never got them
+        select(OrderLine.prescription_line_id)
+        .join(PharmacyOrder, OrderLine.order_id == PharmacyOrder.id)
+        .where(PharmacyOrder.status == OrderStatus.cancelled)
+    )
+    rows = session.execute(
+        select(Prescription.issued_on, PrescriptionLine, Drug)
+        .join(PrescriptionLine, PrescriptionLine.prescription_id == Prescription.id)
+        .join(Drug, PrescriptionLine.drug_id == Drug.id)
+        .where(
+            Prescription.patient_id == patient_id,
+            Prescription.issued_on >= today - dt.timedelta(days=LONG_MAX_DAYS),
+            PrescriptionLine.id.not_in(never_sent),
+        )
+        .order_by(Prescription.issued_on.desc(), PrescriptionLine.id)
+    ).all()
+    seen: set[int] = set()
+    out = []
+    for issued_on, line, drug in rows:
+        if issued_on + dt.timedelta(days=line.days) <= today or drug.id in seen:
+            continue
+        seen.add(drug.id)  # the latest prescription of a drug says how it is taken now
+        out.append(
+            {
+                "drug": drug.code,
+                "name": {"zh": drug.name_zh, "en": drug.name_en},
+                "strength": drug.strength,
+                "dose": line.dose,
+                "dose_unit": drug.dose_unit,
+                "frequency": line.frequency.value,
+                "frequency_name": {"zh": line.frequency.zh, "en": line.frequency.en},
+                "days": line.days,
+                "issued_on": issued_on.isoformat(),
+            }
+        )
+    return out
+
+
+def active_programs(session: Session, patient_id: int) -> list[dict]:
+    """The patient's active chronic-disease programs with their last follow-up's outcome."""
+    from gpassist.followup.definitions import load_programs
+    from gpassist.followup.tables import Enrolment, EnrolmentStatus
+
+    programs = load_programs()
+    enrolments = session.scalars(
+        select(Enrolment)
+        .where(Enrolment.patient_id == patient_id, Enrolment.status == EnrolmentStatus.active)
+        .order_by(Enrolment.program)
+    )
+    out = []
+    for e in enrolments:
+        known = programs.get(e.program)
+        classification = e.last_classification.value if e.last_classification else None
+        out.append(
+            {
+                "program": e.program,
+                "name": known.name.model_dump() if known else {"zh": e.program, "en": e.program},
+                "enrolled_on": e.enrolled_on.isoformat(),
+                "last_follow_up_on": e.last_follow_up_on.isoformat()
+                if e.last_follow_up_on
+                else None,
+                "classification": classification,
+                "classification_name": CLASSIFICATION_NAMES.get(classification or ""),
+                "last_sbp": e.last_sbp,
+                "last_dbp": e.last_dbp,
+                "last_fasting_glucose": e.last_fasting_glucose,
+                "next_due": e.next_due.isoformat(),
+            }
+        )
+    return out
+
+
+def encounter_summary(
+    encounter: Encounter,
+    differential: list[str],
+    today: dt.date,
+    session: Session | None = None,
+) -> dict:
+    """What the specialist needs to see first: complaint, vitals, what has been considered;
+    with a session, also the patient's current medicines and chronic-disease programs."""
     from gpassist.patients.schemas import age_on
 
     vitals = {
@@ -269,7 +374,14 @@ def encounter_summary(encounter: Encounter, differential: list[str], today: dt.d
         "diagnoses": list(encounter.diagnoses),
         "differential": list(differential),
         "drug_allergies": list(patient.drug_allergies),
+        "medicines": current_medicines(session, patient.id, today) if session else [],
+        "programs": active_programs(session, patient.id) if session else [],
     }
+
+
+def shanghai_date(moment: dt.datetime) -> dt.date:
+    """The calendar day in the county at ``moment`` (supply runs by local days)."""
+    return moment.astimezone(SHANGHAI).date()
 
 
 def open_consultation(
@@ -297,7 +409,7 @@ def open_consultation(
         urgency=data.urgency,
         priority=PRIORITY[data.urgency],
         reason=data.reason,
-        summary=encounter_summary(encounter, data.differential, now.date()),
+        summary=encounter_summary(encounter, data.differential, shanghai_date(now), session),
         state=ConsultState.requested,
         escalation=int(Escalation.available),
         last_seq=0,
@@ -506,8 +618,6 @@ def close(
 def _with_opinion(
     notes: str | None, consultation: Consultation, opinion: Opinion, user: User, now: dt.datetime
 ) -> str:
-    from gpassist.db import SHANGHAI
-
     lines = [
         f"【远程会诊意见 Consultation #{consultation.id} · {user.display_name} · "
         f"{now.astimezone(SHANGHAI):%Y-%m-%d %H:%M}】",
@@ -541,6 +651,42 @@ def cancel(
         )
         outcome.notices.append(_queue_notice("withdrawn", consultation, everyone))
     return outcome
+
+
+# --- the opinion's read state, per doctor ----------------------------------------------------
+
+
+def unread_opinions(
+    session: Session, user: User, consultations: Iterable[Consultation]
+) -> set[int]:
+    """Of ``consultations``, those whose opinion ``user`` asked for and has not opened yet."""
+    asked = [c.id for c in consultations if c.opinion is not None and c.requested_by_id == user.id]
+    if not asked:
+        return set()
+    read = set(
+        session.scalars(
+            select(OpinionRead.consultation_id).where(
+                OpinionRead.user_id == user.id, OpinionRead.consultation_id.in_(asked)
+            )
+        )
+    )
+    return set(asked) - read
+
+
+def mark_opinion_read(
+    session: Session, user: User, consultation_id: int, *, now: dt.datetime
+) -> Consultation:
+    """The doctor opened the opinion: it is read for them from now on (again: no change)."""
+    consultation = joinable_consultation(session, user, consultation_id)
+    if consultation.opinion is None:
+        raise Conflict(
+            f"Consultation {consultation.id} has no opinion yet. / 该会诊尚无专家意见。",
+            state=consultation.state.value,
+        )
+    if session.get(OpinionRead, (consultation.id, user.id)) is None:
+        session.add(OpinionRead(consultation_id=consultation.id, user_id=user.id, read_at=now))
+        session.flush()
+    return consultation
 
 
 # --- notices ---------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from gpassist.pharmacy.schemas import (
     BoardOut,
     BoardQuery,
     CancelIn,
+    FillOptionsOut,
     LotList,
     LotOut,
     NearExpiryQuery,
@@ -32,7 +33,9 @@ from gpassist.pharmacy.schemas import (
     ReplenishmentQuery,
     ReplenishmentRow,
     RunIn,
+    RunList,
     RunOut,
+    RunQuery,
     StockQuery,
 )
 from gpassist.schemas import Text
@@ -183,6 +186,7 @@ def list_orders(user, query: OrderQuery):
         clinic_code=query.clinic,
         limit=query.limit,
         offset=query.offset,
+        open_only=query.open_only,
     )
     return OrderList(items=present.briefs(session, found))
 
@@ -223,6 +227,23 @@ def pick(user, order_id: int, body: PickIn):
 
 @endpoint(
     bp,
+    "/orders/<id:order_id>/fill-options",
+    "GET",
+    summary="For each line of an order: stock of the drug ordered and of its equivalent "
+    "generics (what a short fill or a substitute in /pick may use)",
+    tag=TAG,
+    roles=BOARD_READERS,
+    response=FillOptionsOut,
+    errors=(404,),
+)
+def fill_options(user, order_id: int):
+    session = request_session()
+    order = orders.visible_order(session, user, order_id)
+    return present.fill_options_out(session, order, shanghai_today())
+
+
+@endpoint(
+    bp,
     "/orders/<id:order_id>/cancel",
     "POST",
     summary="Cancel an order before dispatch, with a reason (reserved stock is released)",
@@ -256,7 +277,7 @@ def confirm_delivery(user, order_id: int):
     bp,
     "/orders/<id:order_id>/pick-up",
     "POST",
-    summary="The patient collected the delivered drugs at the clinic",
+    summary="The patient collected the delivered drugs at the clinic (again: no change, 200)",
     tag=TAG,
     roles={Role.village_doctor},
     response=OrderOut,
@@ -316,6 +337,22 @@ def create_run(user, body: RunIn):
     session = request_session()
     run = orders.create_delivery_run(session, user, body.town)
     return present.run_out(session, run)
+
+
+@endpoint(
+    bp,
+    "/delivery-runs",
+    "GET",
+    summary="Past delivery runs, newest first, each with the link to print its note again",
+    tag=TAG,
+    roles=BOARD_READERS,
+    query=RunQuery,
+    response=RunList,
+)
+def list_runs(user, query: RunQuery):
+    session = request_session()
+    runs = orders.delivery_runs(session, query.town, query.limit, query.offset)
+    return RunList(items=present.run_briefs(session, runs))
 
 
 @endpoint(

@@ -10,8 +10,10 @@ from gpassist.printables import render
 
 
 def delivery_note_html(out: RunOut) -> str:
-    """The note the driver carries: the run's orders grouped by clinic (in clinic code order)."""
+    """The note the driver carries: the run's orders grouped by clinic (in clinic code order),
+    each clinic by its name (the driver and the village doctor read names, not codes)."""
     by_clinic: dict[str, list[OrderBrief]] = defaultdict(list)
     for order in out.orders:
         by_clinic[order.clinic].append(order)
-    return render("delivery_note.html", run=out, by_clinic=sorted(by_clinic.items()))
+    sections = [(code, found[0].clinic_name.zh, found) for code, found in sorted(by_clinic.items())]
+    return render("delivery_note.html", run=out, by_clinic=sections)

@@ -250,6 +250,25 @@ def _one_fill(
     return drug, quantity, reason
 
 
+def equivalent_substitutes(session: Session, ordered: Drug) -> list[Drug]:
+    """The drugs ``pick`` accepts as a substitute for ``ordered``: same generic group, strength
+    and unit, covered by insurance (category C is not), active; in code order."""
+    return list(
+        session.scalars(
+            select(Drug)
+            .where(
+                Drug.active.is_(True),
+                Drug.id != ordered.id,
+                Drug.generic_group == ordered.generic_group,
+                Drug.strength_value == ordered.strength_value,
+                Drug.dose_unit == ordered.dose_unit,
+                Drug.insurance_category != InsuranceCategory.C,
+            )
+            .order_by(Drug.code)
+        )
+    )
+
+
 def _substitute(session: Session, ordered: Drug, code: str, field: str) -> Drug:
     drug = session.scalar(select(Drug).where(Drug.code == code, Drug.active.is_(True)))
     if drug is None:
@@ -342,10 +361,11 @@ def confirm_delivery(session: Session, user: User, order_id: int) -> PharmacyOrd
 
 
 def confirm_pick_up(session: Session, user: User, order_id: int) -> PharmacyOrder:
-    """The patient collected the delivered drugs at the clinic."""
+    """The patient collected the delivered drugs at the clinic. A second press (a double tap,
+    a stale list) changes nothing and answers with the order as it is: the pick-up stands."""
     order = _clinic_order(session, user, order_id)
     if order.picked_up_at is not None:
-        raise Conflict(f"Order {order.id} was already collected.")
+        return order
     _transition(session, user, order, Action.pick_up)
     order.picked_up_at = utcnow()
     session.flush()
@@ -369,9 +389,11 @@ def list_orders(
     clinic_code: str | None,
     limit: int,
     offset: int,
+    open_only: bool = False,
 ) -> list[PharmacyOrder]:
     """One page of orders, newest first: a village doctor sees their clinic's, others every
-    clinic's or one clinic's; of one status when given.
+    clinic's or one clinic's; of one status when given; ``open_only``: neither cancelled nor
+    collected by the patient (what a clinic still waits for or must hand out).
     """
     query = select(PharmacyOrder).options(selectinload(PharmacyOrder.lines))
     if user.role == Role.village_doctor:
@@ -382,7 +404,22 @@ def list_orders(
         )
     if status is not None:
         query = query.where(PharmacyOrder.status == status)
+    if open_only:
+        query = query.where(
+            PharmacyOrder.status != OrderStatus.cancelled, PharmacyOrder.picked_up_at.is_(None)
+        )
     query = query.order_by(PharmacyOrder.id.desc()).limit(limit).offset(offset)
+    return list(session.scalars(query))
+
+
+def delivery_runs(
+    session: Session, town_code: str | None, limit: int, offset: int
+) -> list[DeliveryRun]:
+    """Past delivery runs, newest first (of one town when given)."""
+    query = select(DeliveryRun)
+    if town_code is not None:
+        query = query.join(Town, DeliveryRun.town_id == Town.id).where(Town.code == town_code)
+    query = query.order_by(DeliveryRun.id.desc()).limit(limit).offset(offset)
     return list(session.scalars(query))
 
 

@@ -8,12 +8,14 @@ from sqlalchemy.orm import Session
 from gpassist.auth.tables import User
 from gpassist.clinics.tables import Facility, Town
 from gpassist.patients.tables import Patient
-from gpassist.pharmacy import orders
+from gpassist.pharmacy import orders, stock
 from gpassist.pharmacy.board import BoardOrder, PickItem, TownGroup
 from gpassist.pharmacy.schemas import (
     AllocationOut,
     BoardLineOut,
     BoardOut,
+    FillOptionsOut,
+    LineOptionsOut,
     LotOut,
     OrderBrief,
     OrderEventOut,
@@ -22,7 +24,9 @@ from gpassist.pharmacy.schemas import (
     PickItemOut,
     PickListOut,
     PickLotOut,
+    RunBrief,
     RunOut,
+    SubstituteOut,
 )
 from gpassist.pharmacy.tables import DeliveryRun, PharmacyOrder, StockLot
 from gpassist.prescriptions.tables import PrescriptionLine
@@ -123,29 +127,52 @@ def order_out(session: Session, order: PharmacyOrder) -> OrderOut:
     )
 
 
+def _names(obj) -> dict[str, str]:
+    return {"zh": obj.name_zh, "en": obj.name_en}
+
+
 def _brief_from_card(card: BoardOrder, names: dict[int, dict[str, str]]) -> dict:
     # Plain dicts, validated once by the response model: a board of thousands of orders would
     # spend most of its time constructing nested models one by one.
+    town = card.clinic.town
     return {
         "id": card.id,
         "status": card.status,
         "urgent": card.urgent,
         "free_delivery": card.free_delivery,
         "clinic": card.clinic.code,
+        "clinic_name": _names(card.clinic),
+        "town_name": _names(town) if town is not None else None,
         "patient_name": card.patient_name,
         "created_at": card.created_at,
         "lines": [
             {
                 "line_no": line.line_no,
                 "drug": line.drug.code,
-                "drug_name": names.setdefault(
-                    line.drug.id, {"zh": line.drug.name_zh, "en": line.drug.name_en}
-                ),
+                "drug_name": names.setdefault(line.drug.id, _names(line.drug)),
+                "strength": line.drug.strength,
                 "quantity": line.quantity,
+                "ordered_quantity": line.quantity,
             }
             for line in card.lines
         ],
     }
+
+
+def _brief_line(line) -> BoardLineOut:
+    """An order line as sent: the substitute and the filled quantity once picked."""
+    sent = line.filled_drug if line.filled_drug is not None else line.drug
+    substituted = sent.id != line.drug.id
+    return BoardLineOut(
+        line_no=line.line_no,
+        drug=sent.code,
+        drug_name=_name(sent),
+        strength=sent.strength,
+        quantity=line.filled_quantity if line.filled_quantity is not None else line.quantity,
+        ordered_quantity=line.quantity,
+        substitute_for=_name(line.drug) if substituted else None,
+        short_reason=line.short_reason,
+    )
 
 
 def briefs(session: Session, found: list[PharmacyOrder]) -> list[OrderBrief]:
@@ -164,19 +191,12 @@ def briefs(session: Session, found: list[PharmacyOrder]) -> list[OrderBrief]:
             urgent=order.urgent,
             free_delivery=order.free_delivery,
             clinic=order.clinic.code,
+            clinic_name=_name(order.clinic),
+            town_name=_name(order.clinic.town) if order.clinic.town is not None else None,
             patient_name=names[order.patient_id],
             created_at=order.created_at,
-            lines=[
-                BoardLineOut(
-                    line_no=line.line_no,
-                    drug=line.drug.code,
-                    drug_name=_name(line.drug),
-                    quantity=line.filled_quantity
-                    if line.filled_quantity is not None
-                    else line.quantity,
-                )
-                for line in order.lines
-            ],
+            picked_up_at=order.picked_up_at,
+            lines=[_brief_line(line) for line in order.lines],
         )
         for order in found
     ]
@@ -248,3 +268,68 @@ def run_out(session: Session, run: DeliveryRun) -> RunOut:
         created_at=run.created_at,
         orders=briefs(session, found),
     )
+
+
+def run_briefs(session: Session, runs: list[DeliveryRun]) -> list[RunBrief]:
+    """Past runs for the list: town, who, when, how many orders and for which clinics."""
+    if not runs:
+        return []
+    rows = session.execute(
+        select(PharmacyOrder.delivery_run_id, Facility.name_zh, Facility.name_en)
+        .join(Facility, PharmacyOrder.clinic_id == Facility.id)
+        .where(PharmacyOrder.delivery_run_id.in_([run.id for run in runs]))
+        .order_by(Facility.code)
+    ).all()
+    counts: dict[int, int] = {}
+    clinics: dict[int, list[Text]] = {}
+    for run_id, name_zh, name_en in rows:
+        counts[run_id] = counts.get(run_id, 0) + 1
+        seen = clinics.setdefault(run_id, [])
+        if not seen or seen[-1].zh != name_zh:
+            seen.append(Text(zh=name_zh, en=name_en))
+    creators = dict(
+        session.execute(
+            select(User.id, User.username).where(User.id.in_({r.created_by_id for r in runs}))
+        ).all()
+    )
+    return [
+        RunBrief(
+            id=run.id,
+            town=run.town.code,
+            town_name=_name(run.town),
+            created_by=creators[run.created_by_id],
+            created_at=run.created_at,
+            order_count=counts.get(run.id, 0),
+            clinic_names=clinics.get(run.id, []),
+            note_url=f"/api/v1/pharmacy/delivery-runs/{run.id}/note.html",
+        )
+        for run in runs
+    ]
+
+
+def fill_options_out(session: Session, order: PharmacyOrder, today) -> FillOptionsOut:
+    """Each line of an order with the stock there is of it and of its equivalent generics."""
+    pharmacy = stock.central_pharmacy(session)
+    lines = []
+    for line in order.lines:
+        substitutes = [
+            SubstituteOut(
+                drug=drug.code,
+                drug_name=_name(drug),
+                strength=drug.strength,
+                available=stock.available(session, pharmacy.id, drug.id, today),
+            )
+            for drug in orders.equivalent_substitutes(session, line.drug)
+        ]
+        lines.append(
+            LineOptionsOut(
+                line_no=line.line_no,
+                drug=line.drug.code,
+                drug_name=_name(line.drug),
+                strength=line.drug.strength,
+                quantity=line.quantity,
+                available=stock.available(session, pharmacy.id, line.drug.id, today),
+                substitutes=substitutes,
+            )
+        )
+    return FillOptionsOut(order_id=order.id, lines=lines)

@@ -176,6 +176,10 @@ class OrderOut(OutModel):
 class OrderQuery(Page):
     status: OrderStatus | None = None
     clinic: Code | None = Field(default=None, description="pharmacists and admins: one clinic")
+    open_only: bool = Field(
+        default=False,
+        description="only orders neither cancelled nor collected by the patient yet",
+    )
 
 
 class OrderBrief(OutModel):
@@ -184,16 +188,27 @@ class OrderBrief(OutModel):
     urgent: bool
     free_delivery: bool
     clinic: str
+    clinic_name: Text = Field(description="the village clinic's name (read names, not codes)")
+    town_name: Text | None = Field(description="the clinic's town")
     patient_name: str
     created_at: LocalDateTime
+    picked_up_at: LocalDateTime | None = Field(
+        default=None, description="when the patient collected the drugs (None: not yet)"
+    )
     lines: list[BoardLineOut]
 
 
 class BoardLineOut(OutModel):
     line_no: int
-    drug: str
+    drug: str = Field(description="the drug sent (a substitute once picked with one)")
     drug_name: Text
-    quantity: int
+    strength: str = Field(description="e.g. 5 mg")
+    quantity: int = Field(description="units ordered, or as filled once picked")
+    ordered_quantity: int
+    substitute_for: Text | None = Field(
+        default=None, description="the drug ordered, when an equivalent generic was sent instead"
+    )
+    short_reason: ShortReason | None = None
 
 
 class OrderList(OutModel):
@@ -247,6 +262,53 @@ class RunOut(OutModel):
     created_by: str
     created_at: LocalDateTime
     orders: list[OrderBrief]
+
+
+class RunBrief(OutModel):
+    """A past delivery run in the list (its note can be printed again)."""
+
+    id: int
+    town: str
+    town_name: Text
+    created_by: str
+    created_at: LocalDateTime
+    order_count: int
+    clinic_names: list[Text]
+    note_url: str
+
+
+class RunList(OutModel):
+    items: list[RunBrief]
+
+
+class RunQuery(Page):
+    town: Code | None = None
+
+
+class SubstituteOut(OutModel):
+    drug: str
+    drug_name: Text
+    strength: str
+    available: int = Field(description="units available at the central pharmacy")
+
+
+class LineOptionsOut(OutModel):
+    line_no: int
+    drug: str
+    drug_name: Text
+    strength: str
+    quantity: int
+    available: int = Field(description="units of the ordered drug available now")
+    substitutes: list[SubstituteOut] = Field(
+        description="equivalent generics (same group, strength and unit, covered by insurance)"
+    )
+
+
+class FillOptionsOut(OutModel):
+    """What the pharmacist may do with each line of a pending order."""
+
+    order_id: int
+    lines: list[LineOptionsOut]
 
 
 OrderBrief.model_rebuild()

@@ -35,7 +35,7 @@ def label(member: LabelledEnum) -> str:
 
 
 def init_web(app: Flask) -> None:
-    from gpassist.web import pages  # noqa: F401  (adds the pages to the blueprint)
+    from gpassist.web import pages  # also adds the pages to the blueprint
     from gpassist.web.views import bp
 
     # The API authenticates by bearer token and is not a form target; only the pages and the
@@ -59,4 +59,5 @@ def init_web(app: Flask) -> None:
     app.context_processor(lambda: {"locale": page_locale()})
     app.add_template_filter(label, "label")
     app.jinja_env.globals["enums"] = ENUMS
+    app.jinja_env.globals["may_open"] = pages.may_open
     app.register_blueprint(bp)

@@ -20,11 +20,23 @@ from gpassist.patients.service import visible_patient
 from gpassist.web.strings import page_strings
 from gpassist.web.views import START_PAGE, bp, logged_in_user
 
+# Which roles may open each page (endpoint → roles; None: any logged-in user). The menu shows a
+# role only the links it can open (``may_open``), from the same table the pages check.
+PAGE_ROLES: dict[str, set[Role] | None] = {}
+
+
+def may_open(endpoint: str, role: Role) -> bool:
+    """Whether ``role`` may open the page ``endpoint`` ("web.reports")."""
+    roles = PAGE_ROLES.get(endpoint.removeprefix("web."), set())
+    return roles is None or role in roles
+
 
 def page(rule: str, roles: set[Role] | None = None) -> Callable:
     """A page for the logged-in user (any role in ``roles``); others go to their start page."""
 
     def decorate(view: Callable) -> Callable:
+        PAGE_ROLES[view.__name__] = roles
+
         @wraps(view)
         def wrapper(**kwargs):
             database = current_app.extensions["gpassist.db"]

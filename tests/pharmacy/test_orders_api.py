@@ -71,7 +71,11 @@ def test_three_drugs_one_missing_becomes_one_order_through_to_pick_up(app, api, 
             "line_no": 1,
             "drug": "rosuvastatin-10mg-tab",
             "drug_name": town["pending"][0]["lines"][0]["drug_name"],
+            "strength": "10 mg",
             "quantity": 7,
+            "ordered_quantity": 7,
+            "substitute_for": None,
+            "short_reason": None,
         }
     ]
 
@@ -100,8 +104,18 @@ def test_three_drugs_one_missing_becomes_one_order_through_to_pick_up(app, api, 
     assert delivered.status_code == 200 and delivered.get_json()["status"] == "delivered"
     collected = api.post(f"/api/v1/pharmacy/orders/{order_id}/pick-up", as_="doctor_a")
     assert collected.status_code == 200 and collected.get_json()["picked_up_at"]
+    # A second press (a double tap, a stale list) is harmless: same order, nothing recorded.
     again = api.post(f"/api/v1/pharmacy/orders/{order_id}/pick-up", as_="doctor_a")
-    assert again.status_code == 409
+    assert again.status_code == 200
+    assert again.get_json()["picked_up_at"] == collected.get_json()["picked_up_at"]
+    assert again.get_json()["history"] == collected.get_json()["history"]
+    # …and the collected order leaves the clinic's list of open orders.
+    still_open = api.get("/api/v1/pharmacy/orders?open_only=true", as_="doctor_a").get_json()
+    assert order_id not in [o["id"] for o in still_open["items"]]
+    every = api.get("/api/v1/pharmacy/orders", as_="doctor_a").get_json()["items"]
+    assert [o["picked_up_at"] for o in every if o["id"] == order_id] == [
+        collected.get_json()["picked_up_at"]
+    ]
 
     history = collected.get_json()["history"]
     assert [(h["action"], h["to_status"], h["by"]) for h in history] == [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.patients.test_patient_api import new_patient
@@ -66,3 +68,18 @@ def test_the_pages_speak_english_when_asked(client, users, patient_of_clinic_a):
     page = client.get(f"/app/patients/{patient_of_clinic_a}")
     assert "Drug allergies" in page.text and "This visit" in page.text
     assert "Due today" in client.get("/app/today").text
+
+
+@pytest.mark.parametrize("username", ["doctor_a", "specialist", "pharmacist", "admin"])
+def test_every_menu_link_opens_for_the_role_that_sees_it(client, users, username):
+    # The pharmacist once saw 用户与机构, which bounced back to the board.
+    log_in(client, username)
+    start = client.get("/app", follow_redirects=True)
+    menu = re.search(r'<nav class="tabs".*?</nav>', start.text, re.S)
+    assert menu is not None
+    links = re.findall(r'href="([^"]+)"', menu.group(0))
+    assert links
+    for link in links:
+        assert client.get(link).status_code == 200, (username, link)
+    if username == "pharmacist":
+        assert links == ["/app/pharmacy"]

@@ -3,30 +3,76 @@
   "use strict";
   var S = ui.S, el = ui.el;
 
+  var allUsers = [];
+
+  function success(message) {
+    if (gpassist.showSuccess) gpassist.showSuccess(message);
+    else gpassist.showProblem({ title: message });
+  }
+
+  function when(iso) { return iso.slice(0, 16).replace("T", " "); }
+
+  function lockCell(u) {
+    if (!u.locked_until) return el("span", { class: "muted", text: S.not_locked });
+    return el("span", { class: "flag bad", text: S.locked + "（" + S.locked_until + " " + when(u.locked_until).slice(11) + "）" });
+  }
+
+  function place(u) {
+    if (u.clinic_name) return el("span", {}, [ui.text(u.clinic_name), " ", el("small", { class: "muted", text: u.clinic_code })]);
+    return u.department || "";
+  }
+
+  function actions(u) {
+    var buttons = [];
+    if (u.locked_until) {
+      buttons.push(el("button", { type: "button", text: S.unlock, "aria-label": S.unlock + " " + u.username, onclick: function () {
+        gpassist.call("POST", "/api/v1/users/" + u.id + "/unlock").then(function () {
+          u.locked_until = null;
+          success(S.unlocked + "：" + u.display_name);
+          showUsers();
+        });
+      } }));
+    }
+    buttons.push(el("button", { type: "button", text: S.reset_password, "aria-label": S.reset_password + " " + u.username, onclick: function () {
+      var password = window.prompt(S.new_password);
+      if (password) gpassist.call("POST", "/api/v1/users/" + u.id + "/password", { new_password: password })
+        .then(function () { success(S.password_reset + "：" + u.display_name); });
+    } }));
+    return el("span", { class: "actions" }, buttons);
+  }
+
+  // Typed words filter at once, on what is loaded (a county has a few hundred users).
+  function matches(u, words) {
+    var hay = [u.username, u.display_name, u.clinic_code || "", u.department || "",
+      u.clinic_name ? u.clinic_name.zh + " " + u.clinic_name.en : ""].join(" ").toLowerCase();
+    return words.every(function (w) { return hay.indexOf(w) >= 0; });
+  }
+
+  function showUsers() {
+    var words = document.getElementById("user-search").value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    var lockedOnly = document.getElementById("locked-only").checked;
+    var shown = allUsers.filter(function (u) { return matches(u, words) && (!lockedOnly || u.locked_until); });
+    document.getElementById("users-count").textContent = S.users_shown + " " + shown.length + " / " + allUsers.length;
+    ui.replace(document.getElementById("users"), ui.table([
+      { title: S.name, render: function (u) { return u.display_name; } },
+      { title: S.username, render: function (u) { return u.username; } },
+      { title: S.role, render: function (u) { return ui.text(u.role_name); } },
+      { title: S.where, render: place },
+      { title: S.login_state, render: lockCell },
+      { title: "", render: actions },
+    ], shown, S.no_users));
+  }
+
   function loadUsers() {
-    var node = document.getElementById("users");
-    ui.loading(node);
+    ui.loading(document.getElementById("users"));
     gpassist.call("GET", "/api/v1/users?limit=500").then(function (list) {
-      ui.replace(node, ui.table([
-        { title: S.username, render: function (u) { return u.username; } },
-        { title: S.name, render: function (u) { return u.display_name; } },
-        { title: S.role, render: function (u) { return ui.text(u.role_name); } },
-        { title: S.where, render: function (u) { return u.clinic_code || u.department || ""; } },
-        { title: "", render: function (u) {
-          return el("span", { class: "actions" }, [
-            el("button", { type: "button", text: S.unlock, "aria-label": S.unlock + " " + u.username, onclick: function () {
-              gpassist.call("POST", "/api/v1/users/" + u.id + "/unlock").then(function () { gpassist.showSuccess(S.done); });
-            } }),
-            el("button", { type: "button", text: S.reset_password, "aria-label": S.reset_password + " " + u.username, onclick: function () {
-              var password = window.prompt(S.new_password);
-              if (password) gpassist.call("POST", "/api/v1/users/" + u.id + "/password", { new_password: password })
-                .then(function () { gpassist.showSuccess(S.done); });
-            } }),
-          ]);
-        } },
-      ], list.items));
+      allUsers = list.items;
+      showUsers();
     });
   }
+
+  document.getElementById("user-search").addEventListener("input", showUsers);
+  document.getElementById("locked-only").addEventListener("change", showUsers);
 
   function loadFacilities() {
     gpassist.call("GET", "/api/v1/facilities").then(function (list) {

@@ -22,6 +22,8 @@
       [S.vitals, Object.keys(s.vitals || {}).filter(function (k) { return s.vitals[k] !== null; })
         .map(function (k) { return (S["vital_" + k] || k) + " " + s.vitals[k]; }).join("，")],
       [S.allergies, (s.drug_allergies || []).join("、")],
+      [S.current_medicines, (s.medicines || []).map(medicineText).join("；") || (s.medicines ? S.none : "")],
+      [S.programs, (s.programs || []).map(programText).join("；") || (s.programs ? S.none : "")],
       [S.differential, (c.summary.differential || []).join("、")],
     ].filter(function (r) { return r[1]; });
     ui.replace(document.getElementById("summary"), el("dl", { class: "facts" }, [].concat.apply([], rows.map(function (r) {
@@ -29,11 +31,33 @@
     }))));
     if (c.opinion) showOpinion(c);
     var closed = ["closed", "cancelled", "expired"].indexOf(c.state) >= 0;
-    document.querySelectorAll("#send button, #send input, #image, #opinion button").forEach(function (n) { n.disabled = closed; });
+    document.querySelectorAll("#send button, #send input, #image, #opinion button, #call-video, #call-audio").forEach(function (n) { n.disabled = closed; });
+    if (closed && state.pc) hangup();  // no call outlives the consultation
+    if (closed) document.getElementById("hangup").disabled = true;
+  }
+
+  // "氨氯地平片 5 mg 每次 5 mg 每日一次" — the drug, its strength, how it is taken.
+  function medicineText(m) {
+    return ui.text(m.name) + " " + m.strength + " " + S.each_dose + " " + m.dose + " " + m.dose_unit + " " + ui.text(m.frequency_name);
+  }
+
+  // "高血压（控制不满意，上次 158/96，2026-12-01）"
+  function programText(p) {
+    var bits = [];
+    if (p.classification_name) bits.push(ui.text(p.classification_name));
+    if (p.last_sbp !== null && p.last_sbp !== undefined) bits.push(S.bp + " " + p.last_sbp + "/" + p.last_dbp);
+    if (p.last_fasting_glucose !== null && p.last_fasting_glucose !== undefined) bits.push(S.glucose + " " + p.last_fasting_glucose);
+    if (p.last_follow_up_on) bits.push(S.last_follow_up + " " + p.last_follow_up_on);
+    return ui.text(p.name) + (bits.length ? "（" + bits.join("，") + "）" : "");
   }
 
   function showOpinion(c) {
     var o = c.opinion;
+    // The requesting doctor has now seen it: no "new opinion" marker on today's list any more.
+    if (c.requested_by_id === me && !state.opinionRead) {
+      state.opinionRead = true;
+      gpassist.call("POST", "/api/v1/consultations/" + id + "/opinion-read").catch(function () {});
+    }
     document.getElementById("result-card").hidden = false;
     ui.replace(document.getElementById("result"), el("dl", { class: "facts" }, [
       el("dt", { text: S.assessment }), el("dd", { text: o.assessment }),

@@ -45,33 +45,48 @@
   // Orders from the central pharmacy for this clinic, until the patient has collected them.
   function showOrders(node) {
     ui.loading(node);
-    gpassist.call("GET", "/api/v1/pharmacy/orders?limit=100").then(function (list) {
-      var open = list.items.filter(function (o) { return ["pending", "picked", "dispatched", "delivered"].indexOf(o.status) >= 0; });
+    // open_only: a collected (or cancelled) order leaves the list.
+    gpassist.call("GET", "/api/v1/pharmacy/orders?open_only=true&limit=100").then(function (list) {
+      var open = list.items.filter(function (o) { return !o.picked_up_at && o.status !== "cancelled"; });
       ui.replace(node, ui.table([
         { title: "#", render: function (o) { return "#" + o.id; } },
         { title: S.patient, render: function (o) { return o.patient_name; } },
-        { title: S.drugs, render: function (o) { return o.lines.map(function (l) { return ui.text(l.drug_name) + " × " + l.quantity; }).join("；"); } },
+        { title: S.drugs, render: function (o) { return o.lines.map(function (l) { return ui.text(l.drug_name) + " " + l.strength + " × " + l.quantity; }).join("；"); } },
         { title: S.status, render: function (o) { return S["order_" + o.status] || o.status; } },
         { title: "", render: function (o) {
           if (o.status === "dispatched") return el("button", { type: "button", text: S.confirm_delivery, onclick: function () {
             gpassist.call("POST", "/api/v1/pharmacy/orders/" + o.id + "/delivery").then(function () { showOrders(node); }); } });
-          if (o.status === "delivered") return el("button", { type: "button", text: S.confirm_pick_up, onclick: function () {
-            gpassist.call("POST", "/api/v1/pharmacy/orders/" + o.id + "/pick-up").then(function () { showOrders(node); }); } });
+          if (o.status === "delivered") return el("button", { type: "button", text: S.confirm_pick_up, onclick: function (event) {
+            event.currentTarget.disabled = true;  // one press; a second one would change nothing anyway
+            gpassist.call("POST", "/api/v1/pharmacy/orders/" + o.id + "/pick-up").then(function () {
+              if (gpassist.showSuccess) gpassist.showSuccess(S.picked_up + " #" + o.id);
+              showOrders(node);
+            }, function () { showOrders(node); }); } });
           return "";
         } },
       ], open));
     });
   }
 
+  // Consultations still open, and closed ones whose opinion the doctor has not opened yet
+  // (marked 新意见; the link opens the opinion on the patient's visit page, which reads it).
   function showConsultations(node) {
     ui.loading(node);
     gpassist.call("GET", "/api/v1/consultations?limit=50").then(function (list) {
-      var open = list.items.filter(function (c) { return ["requested", "accepted", "active"].indexOf(c.state) >= 0; });
+      var shown = list.items.filter(function (c) {
+        return c.opinion_unread || ["requested", "accepted", "active"].indexOf(c.state) >= 0;
+      });
+      shown.sort(function (a, b) { return Number(b.opinion_unread) - Number(a.opinion_unread); });
       ui.replace(node, ui.table([
         { title: "#", render: function (c) { return el("a", { href: "/app/consult/" + c.id, text: "#" + c.id }); } },
-        { title: S.reason, render: function (c) { return c.reason; } },
+        { title: S.reason, render: function (c) {
+          if (!c.opinion_unread) return c.reason;
+          return el("a", { href: "/app/patients/" + c.patient_id + "#consultation-" + c.id }, [
+            el("span", { class: "flag bad unread", text: S.opinion_new }), c.reason]);
+        } },
+        { title: S.department, render: function (c) { return ui.text(c.department_name); } },
         { title: S.status, render: function (c) { return S["state_" + c.state] || c.state; } },
-      ], open));
+      ], shown));
     });
   }
 

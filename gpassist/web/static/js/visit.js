@@ -226,6 +226,7 @@
     gpassist.call("POST", "/api/v1/encounters/" + state.encounterId + "/consultations", body).then(function (c) {
       status.textContent = "";
       status.appendChild(el("a", { href: "/app/consult/" + c.id, text: S.open_consultation + " #" + c.id }));
+      document.dispatchEvent(new CustomEvent("consultation-requested", { detail: c }));  // visit-consultations.js
     });
   });
 
