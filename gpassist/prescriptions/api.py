@@ -9,7 +9,7 @@ from gpassist.clinics.tables import Facility
 from gpassist.db import shanghai_today
 from gpassist.endpoints import endpoint, idempotency_key, request_session
 from gpassist.patients.service import require_clinic_doctor, visible_encounter
-from gpassist.prescriptions import service
+from gpassist.prescriptions import present, service
 from gpassist.prescriptions.schemas import (
     LineOut,
     MedicineOptionOut,
@@ -47,7 +47,11 @@ def prescription_out(prescription: Prescription) -> PrescriptionOut:
             strength=line.drug.strength,
             dose=line.dose,
             dose_unit=line.drug.dose_unit,
+            dose_count=present.dose_count(line.drug, line.dose),
+            dose_form=present.dose_form_out(line.drug).unit,
             frequency=line.frequency,
+            frequency_label=present.frequency_label(line.frequency),
+            usage=present.usage(line.drug, line.dose, line.frequency, line.days),
             days=line.days,
             quantity=line.quantity,
             unit=Text(zh=line.drug.unit_zh, en=line.drug.unit_en),
@@ -180,14 +184,20 @@ def option_out(option) -> MedicineOptionOut:
         strength=drug.strength if drug else None,
         dose_unit=drug.dose_unit if drug else None,
         unit=Text(zh=drug.unit_zh, en=drug.unit_en) if drug else None,
+        dose_form=present.dose_form_out(drug) if drug else None,
         kind=drug.kind.value if drug else None,
         where=option.where,
         in_formulary=option.in_formulary,
         on_hand=option.on_hand,
         line=None
-        if line is None
+        if line is None or drug is None
         else UsualLine(
-            dose=line.dose, frequency=line.frequency, days=line.days, quantity=line.quantity
+            dose=line.dose,
+            dose_count=present.dose_count(drug, line.dose),
+            frequency=line.frequency,
+            frequency_label=present.frequency_label(line.frequency),
+            days=line.days,
+            quantity=line.quantity,
         ),
         prescribable=option.prescribable,
         refusals=[_note(n) for n in option.refusals],

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from gpassist.prescriptions.rules import Frequency
 from gpassist.prescriptions.tables import LineSource
@@ -17,8 +18,20 @@ Code = Annotated[Str, Field(min_length=1, max_length=64)]
 
 class LineIn(ApiModel):
     drug: Code = Field(description="catalog drug code")
-    dose: float = Field(
-        gt=0, le=1_000_000, allow_inf_nan=False, description="per administration, in dose_unit"
+    dose_count: float | None = Field(
+        default=None,
+        gt=0,
+        le=10_000,
+        allow_inf_nan=False,
+        description="per administration, in the product's dose form (1 片, 0.5 片, 10 ml); "
+        "give this or dose",
+    )
+    dose: float | None = Field(
+        default=None,
+        gt=0,
+        le=1_000_000,
+        allow_inf_nan=False,
+        description="per administration, in the drug's dose_unit (mg …); give this or dose_count",
     )
     frequency: Frequency
     days: int = Field(ge=1, le=366)
@@ -31,6 +44,17 @@ class LineIn(ApiModel):
     instructions: Annotated[Str, Field(max_length=200)] | None = Field(
         default=None, description="e.g. 饭后服 / after meals"
     )
+
+
+    @model_validator(mode="after")
+    def _one_dose(self) -> LineIn:
+        if (self.dose is None) == (self.dose_count is None):
+            raise PydanticCustomError(
+                "one_dose",
+                "Give the dose either as dose_count (in the product's unit) or as dose (in its "
+                "dose unit), not both.",
+            )
+        return self
 
 
 class PrescriptionIn(ApiModel):
@@ -59,7 +83,11 @@ class LineOut(OutModel):
     strength: str
     dose: float
     dose_unit: str
+    dose_count: float = Field(description="per administration, in dose_form")
+    dose_form: Text = Field(description="the unit a dose is counted in: 片, 粒, ml …")
     frequency: Frequency
+    frequency_label: Text
+    usage: Text = Field(description="每次 1 片（0.5 g），每日 3 次，共 3 天")
     days: int
     quantity: int
     unit: Text
@@ -111,9 +139,17 @@ class RuleNote(OutModel):
     en: str
 
 
+class DoseFormOut(OutModel):
+    unit: Text = Field(description="the unit a dose is counted in: 片, 粒, 袋, ml, 揿 …")
+    amount: float = Field(description="active ingredient in one such unit, in dose_unit")
+    smallest: float = Field(description="the smallest part that may be given (0.5: ½ 片)")
+
+
 class UsualLine(OutModel):
     dose: float
+    dose_count: float = Field(description="per administration, in the product's dose form")
     frequency: Frequency
+    frequency_label: Text
     days: int
     quantity: int
 
@@ -126,6 +162,7 @@ class MedicineOptionOut(OutModel):
     strength: str | None
     dose_unit: str | None
     unit: Text | None
+    dose_form: DoseFormOut | None
     kind: str | None
     where: str = Field(description="clinic: on the shelf here; central: the central pharmacy")
     in_formulary: bool
