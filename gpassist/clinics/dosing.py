@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from gpassist.clinics.search import search_keys
-from gpassist.prescriptions.units import DoseForm, derive_dose_form
+from gpassist.prescriptions.units import DoseForm, derive_dose_form, display_unit
 
 
 def derived_dose_form(d: Any) -> DoseForm:
@@ -43,6 +43,7 @@ def dose_form_of(drug: Any) -> DoseForm:
             drug.dose_form_en or drug.dose_form_zh,
             drug.dose_form_amount,
             drug.dose_form_step,
+            display_unit(drug.strength, drug.dose_unit),
         )
     return derived_dose_form(drug)
 
@@ -51,7 +52,9 @@ def dose_form_columns(d: Any) -> dict[str, Any]:
     """The ``drugs`` columns of a ``DrugFile``'s dose form: the file's ``dose_form`` if given,
     else the derived one."""
     if d.dose_form is not None:
-        form = DoseForm(d.dose_form.unit.zh, d.dose_form.unit.en, d.dose_form.amount, d.dose_form.smallest)
+        form = DoseForm(
+            d.dose_form.unit.zh, d.dose_form.unit.en, d.dose_form.amount, d.dose_form.smallest
+        )
     else:
         form = derived_dose_form(d)
     return {

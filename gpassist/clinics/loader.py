@@ -25,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gpassist.clinics.dosing import dose_form_columns, drug_search_keys
 from gpassist.clinics.schemas import (
     CountyFile,
     DrugCatalogFile,
@@ -35,7 +36,6 @@ from gpassist.clinics.schemas import (
     FormularyFile,
     ServiceCatalogFile,
 )
-from gpassist.clinics.dosing import dose_form_columns, drug_search_keys
 from gpassist.clinics.tables import (
     County,
     CountyEpidemiology,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from gpassist.clinics.dosing import dose_form_of
 from gpassist.clinics.schemas import (
     DepartmentOut,
+    DoseFormOut,
     DrugOut,
     FacilityOut,
     ListingOut,
@@ -37,8 +39,10 @@ def facility_out(f: Facility) -> FacilityOut:
     )
 
 
-def drug_out(d: Drug) -> DrugOut:
-    """A catalog drug with its strength, price, insurance category and dose limits."""
+def drug_out(d: Drug, formulary: set[int] | None = None) -> DrugOut:
+    """A catalog drug with its strength, price, insurance category, dose limits and dose form;
+    with ``formulary`` (drug ids a clinic stocks), whether it is in it."""
+    form = dose_form_of(d)
     return DrugOut(
         code=d.code,
         generic_name=text_of(d, "name"),
@@ -73,6 +77,12 @@ def drug_out(d: Drug) -> DrugOut:
         usual_daily_dose=d.usual_daily_dose,
         max_daily_dose=d.max_daily_dose,
         max_daily_dose_per_kg=d.max_daily_dose_per_kg,
+        max_single_dose=d.max_single_dose,
+        dose_form=DoseFormOut(
+            unit=Text(zh=form.unit_zh, en=form.unit_en), amount=form.amount, smallest=form.step
+        ),
+        brand_names=[Text(**b) for b in d.brand_names or []],
+        in_formulary=None if formulary is None else d.id in formulary,
         pregnancy=d.pregnancy,
         tcm_syndromes=[Text(**s) for s in d.tcm_syndromes],
     )

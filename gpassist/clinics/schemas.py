@@ -439,6 +439,12 @@ class ListingOut(OutModel):
     specialist_only: bool
 
 
+class DoseFormOut(OutModel):
+    unit: ApiText = Field(description="the unit a dose is counted in: 片, 粒, 袋, ml, 揿 …")
+    amount: float = Field(description="active ingredient in one such unit, in dose_unit")
+    smallest: float = Field(description="the smallest part that may be given (0.5: ½ 片)")
+
+
 class DrugOut(OutModel):
     code: str
     generic_name: ApiText
@@ -460,6 +466,14 @@ class DrugOut(OutModel):
     usual_daily_dose: float | None
     max_daily_dose: float | None
     max_daily_dose_per_kg: float | None
+    max_single_dose: float | None
+    dose_form: DoseFormOut = Field(description="how a dose is counted: 1 片 of 0.5 g, ½ allowed")
+    brand_names: list[ApiText] = Field(
+        description="common brand names of this generic (search aliases, not the maker)"
+    )
+    in_formulary: bool | None = Field(
+        default=None, description="in the calling village doctor's clinic formulary"
+    )
     pregnancy: PregnancySafety
     tcm_syndromes: list[ApiText]
 

@@ -8,9 +8,11 @@ from gpassist.auth.tables import Role
 from gpassist.clinics.tables import Facility
 from gpassist.db import shanghai_today
 from gpassist.endpoints import endpoint, idempotency_key, request_session
-from gpassist.patients.service import require_clinic_doctor, visible_encounter
-from gpassist.prescriptions import present, service
+from gpassist.patients.service import require_clinic_doctor, visible_encounter, visible_patient
+from gpassist.prescriptions import present, repeat, service
 from gpassist.prescriptions.schemas import (
+    CurrentMedicineOut,
+    CurrentMedicinesOut,
     LineOut,
     MedicineOptionOut,
     MedicineOptionsOut,
@@ -232,3 +234,53 @@ def medicine_options(user, encounter_id: int, query: MedicineQuery):
         weight_kg=encounter.weight_kg,
     )
     return MedicineOptionsOut(encounter_id=encounter.id, items=[option_out(o) for o in options])
+
+
+_PROGRAM_NAMES = {
+    "hypertension": ("高血压", "hypertension"),
+    "diabetes": ("2 型糖尿病", "diabetes"),
+}
+
+
+@endpoint(
+    bp,
+    "/patients/<id:patient_id>/current-medicines",
+    "GET",
+    summary="续方: the patient's current long-term medicines (latest line of each long "
+    "prescription or program medicine in six months), to prescribe again with one tap; "
+    "nothing is written, and issuing checks every rule again",
+    tag=TAG,
+    roles=DOCTOR,
+    response=CurrentMedicinesOut,
+    errors=(404,),
+)
+def current_medicines(user, patient_id: int):
+    session = request_session()
+    require_clinic_doctor(user)
+    patient = visible_patient(session, user, patient_id)
+    found = repeat.current_medicines(session, patient.id, shanghai_today())
+    return CurrentMedicinesOut(patient_id=patient.id, items=[_current_out(m) for m in found])
+
+
+def _current_out(medicine) -> CurrentMedicineOut:
+    line, drug = medicine.line, medicine.line.drug
+    if medicine.program is None:
+        why = Text(zh=f"长期处方（{line.days} 天）", en=f"long prescription ({line.days} days)")
+    else:
+        zh, en = _PROGRAM_NAMES.get(medicine.program, (medicine.program, medicine.program))
+        why = Text(zh=f"{zh}管理用药", en=f"{en} medicine")
+    return CurrentMedicineOut(
+        drug=drug.code,
+        drug_name=Text(zh=drug.name_zh, en=drug.name_en),
+        strength=drug.strength,
+        dose_unit=drug.dose_unit,
+        dose_form=present.dose_form_out(drug),
+        dose=line.dose,
+        dose_count=present.dose_count(drug, line.dose),
+        frequency=line.frequency,
+        frequency_label=present.frequency_label(line.frequency),
+        days=line.days,
+        usage=present.usage(drug, line.dose, line.frequency, line.days),
+        last_prescribed_on=medicine.issued_on,
+        why=why,
+    )

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 from gpassist.clinics.dosing import dose_form_of
+from gpassist.clinics.schemas import DoseFormOut
 from gpassist.clinics.tables import Drug
 from gpassist.prescriptions.rules import Frequency
-from gpassist.prescriptions.schemas import DoseFormOut
 from gpassist.prescriptions.units import dose_text
 from gpassist.schemas import Text
 
@@ -17,7 +17,7 @@ def dose_count(drug: Drug, dose: float) -> float:
 
 
 def dose_words(drug: Drug, dose: float) -> Text:
-    """"1 片（0.5 g）" / "1 tablet (0.5 g)"."""
+    """ "1 片（0.5 g）" / "1 tablet (0.5 g)"."""
     form = dose_form_of(drug)
     count = form.to_count(dose)
     return Text(

@@ -355,7 +355,7 @@ def check_dose_steps(lines: Sequence[LineDraft]) -> list[Refusal]:
             continue
         smallest = f"{format_count(form.step)} {form.unit_zh}"
         smallest_en = f"{format_count(form.step)} {form.unit_en}"
-        amount = format_amount(form.to_amount(form.step), line.drug.dose_unit)
+        amount = format_amount(form.to_amount(form.step), line.drug.dose_unit, form.display_unit)
         given = f"{count:.3g} {form.unit_zh}"
         given_en = f"{count:.3g} {form.unit_en}"
         if count < form.step:

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from gpassist.clinics.schemas import DoseFormOut
 from gpassist.prescriptions.rules import Frequency
 from gpassist.prescriptions.tables import LineSource
 from gpassist.schemas import ApiModel, LocalDateTime, OutModel, Str, Text
@@ -44,7 +45,6 @@ class LineIn(ApiModel):
     instructions: Annotated[Str, Field(max_length=200)] | None = Field(
         default=None, description="e.g. 饭后服 / after meals"
     )
-
 
     @model_validator(mode="after")
     def _one_dose(self) -> LineIn:
@@ -139,12 +139,6 @@ class RuleNote(OutModel):
     en: str
 
 
-class DoseFormOut(OutModel):
-    unit: Text = Field(description="the unit a dose is counted in: 片, 粒, 袋, ml, 揿 …")
-    amount: float = Field(description="active ingredient in one such unit, in dose_unit")
-    smallest: float = Field(description="the smallest part that may be given (0.5: ½ 片)")
-
-
 class UsualLine(OutModel):
     dose: float
     dose_count: float = Field(description="per administration, in the product's dose form")
@@ -176,3 +170,24 @@ class MedicineOptionOut(OutModel):
 class MedicineOptionsOut(OutModel):
     encounter_id: int
     items: list[MedicineOptionOut]
+
+
+class CurrentMedicineOut(OutModel):
+    drug: str
+    drug_name: Text
+    strength: str
+    dose_unit: str
+    dose_form: DoseFormOut
+    dose: float
+    dose_count: float
+    frequency: Frequency
+    frequency_label: Text
+    days: int
+    usage: Text
+    last_prescribed_on: dt.date
+    why: Text = Field(description="长期处方, or the program whose medicine it is")
+
+
+class CurrentMedicinesOut(OutModel):
+    patient_id: int
+    items: list[CurrentMedicineOut]

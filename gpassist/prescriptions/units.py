@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _TOLERANCE = 1e-6  # relative slack when a count is compared with a step
 
@@ -41,6 +41,7 @@ _WHOLE_TABLET_WORDS = ("缓释", "控释", "肠溶", "咀嚼", "泡腾", "阴道
 _DROPS_WORDS = ("滴眼", "滴鼻", "滴耳", "滴剂")
 _VOLUME = re.compile(r"(\d+(?:\.\d+)?)\s*ml", re.IGNORECASE)
 _PER_PUFF = re.compile(r"(\d+(?:\.\d+)?)\s*(μg|ug|mcg|mg)\s*/\s*(揿|吸|喷)")
+_FIRST_MASS = re.compile(r"\d(?:\.\d+)?\s*(mg|μg|mcg|ug|g)(?![a-zA-Z])")
 _MASS_IN_MG = {"mcg": 0.001, "μg": 0.001, "ug": 0.001, "mg": 1.0, "g": 1000.0}
 
 
@@ -53,6 +54,8 @@ class DoseForm:
     unit_en: str
     amount: float  # of the active ingredient per unit, in the product's dose_unit
     step: float  # the smallest divisible part: 0.5 (½ 片), 1 (whole capsules), 0.1 (0.1 ml)
+    # "g" when the box prints the strength in grams (0.5 g): amounts are shown the same way
+    display_unit: str | None = field(default=None, compare=False)
 
     def to_amount(self, count: float) -> float:
         """The ingredient amount of ``count`` units (in the product's dose unit)."""
@@ -95,6 +98,24 @@ def derive_dose_form(
     - an injection: the ampoule or vial, in tenths (drawn with a syringe);
     - anything else: the dispensing unit, whole.
     """
+    form = _derive(
+        kind, form_zh, unit_zh, unit_en, dose_unit, strength, strength_value, generic_group
+    )
+    return DoseForm(
+        form.unit_zh, form.unit_en, form.amount, form.step, display_unit(strength, dose_unit)
+    )
+
+
+def _derive(
+    kind: str,
+    form_zh: str,
+    unit_zh: str,
+    unit_en: str,
+    dose_unit: str,
+    strength: str,
+    strength_value: float,
+    generic_group: str,
+) -> DoseForm:
     if dose_unit in _OWN_UNITS:
         zh, en = _OWN_UNITS[dose_unit]
         return DoseForm(zh, en, 1.0, 1.0)
@@ -143,9 +164,16 @@ def format_count(count: float) -> str:
     return f"{count:.4g}"
 
 
-def format_amount(amount: float, dose_unit: str) -> str:
-    """An ingredient amount in the largest sensible unit: 500 mg → "0.5 g", 2000 mcg → "2 mg"."""
-    if dose_unit == "mg" and amount >= 1000:
+def display_unit(strength: str, dose_unit: str) -> str | None:
+    """ "g" when a product dosed in mg prints its strength in grams ("0.5 g", "0.25 g/袋")."""
+    first = _FIRST_MASS.search(strength)
+    return "g" if dose_unit == "mg" and first and first.group(1) == "g" else None
+
+
+def format_amount(amount: float, dose_unit: str, display: str | None = None) -> str:
+    """An ingredient amount as the box prints it (500 mg of a "0.5 g" tablet → "0.5 g"), else
+    in the largest sensible unit: 2000 mg → "2 g", 2000 mcg → "2 mg"."""
+    if dose_unit == "mg" and (amount >= 1000 or display == "g"):
         return f"{amount / 1000:.4g} g"
     if dose_unit in ("mcg", "μg") and amount >= 1000:
         return f"{amount / 1000:.4g} mg"
@@ -153,7 +181,7 @@ def format_amount(amount: float, dose_unit: str) -> str:
 
 
 def dose_text(form: DoseForm, count: float, dose_unit: str, lang: str = "zh") -> str:
-    """"1 片（0.5 g）": the count in the product's unit with the ingredient amount beside it
+    """ "1 片（0.5 g）": the count in the product's unit with the ingredient amount beside it
     (only the count when the unit already is the ingredient's, e.g. 10 ml of a syrup)."""
     unit = form.unit_en if lang.startswith("en") else form.unit_zh
     counted = f"{format_count(count)} {unit}"
@@ -161,7 +189,7 @@ def dose_text(form: DoseForm, count: float, dose_unit: str, lang: str = "zh") ->
         return counted
     if dose_unit in _OWN_UNITS:
         return counted
-    amount = format_amount(form.to_amount(count), dose_unit)
+    amount = format_amount(form.to_amount(count), dose_unit, form.display_unit)
     return f"{counted}（{amount}）" if not lang.startswith("en") else f"{counted} ({amount})"
 
 

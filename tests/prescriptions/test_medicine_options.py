@@ -61,7 +61,11 @@ def test_the_clinics_shelf_comes_first_then_the_central_pharmacy(api, users, pat
         "days": 3,
         "quantity": 6,
     }
-    assert here["dose_form"] == {"unit": {"zh": "袋", "en": "sachet"}, "amount": 12.0, "smallest": 1.0}
+    assert here["dose_form"] == {
+        "unit": {"zh": "袋", "en": "sachet"},
+        "amount": 12.0,
+        "smallest": 1.0,
+    }
     assert here["unit"] == {"zh": "袋", "en": "sachet"} and here["prescribable"]
     assert central["where"] == "central" and not central["in_formulary"]
     assert central["prescribable"] and central["refusals"] == []

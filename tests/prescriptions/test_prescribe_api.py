@@ -181,7 +181,14 @@ def test_slip_is_chinese_and_names_the_delivery(api, users, more_drugs):
     slip = api.get(f"/api/v1/prescriptions/{rx['id']}/slip.html", as_="doctor_a")
     assert slip.status_code == 200 and slip.mimetype == "text/html"
     text = slip.get_data(as_text=True)
-    for expected in ("处方笺", "孙大妈", "瑞舒伐他汀钙片", "每次 1 片（10 mg），每晚 1 次", "睡前服", "中心药房"):
+    for expected in (
+        "处方笺",
+        "孙大妈",
+        "瑞舒伐他汀钙片",
+        "每次 1 片（10 mg），每晚 1 次",
+        "睡前服",
+        "中心药房",
+    ):
         assert expected in text
     assert api.get(f"/api/v1/prescriptions/{rx['id']}/slip.html", as_="doctor_b").status_code == 404
 
