@@ -13,6 +13,7 @@ from gpassist.clinics.schemas import (
     TownOut,
 )
 from gpassist.clinics.tables import Department, Drug, Facility, ServiceItem, Town
+from gpassist.prescriptions.units import dose_text, format_count
 from gpassist.schemas import Text, text_of
 
 
@@ -37,6 +38,29 @@ def facility_out(f: Facility) -> FacilityOut:
         village=text_of(f, "village") if f.village_zh else None,
         departments=[department_out(d) for d in f.departments if d.active],
     )
+
+
+def dose_hint(d: Drug) -> Text:
+    """What the dose field needs to know, in words:
+    "1 片（0.5 g）；最小 ½ 片；每日最多 4 片（2 g）"."""
+    form = dose_form_of(d)
+    parts_zh = [dose_text(form, 1, d.dose_unit), f"最小 {format_count(form.step)} {form.unit_zh}"]
+    parts_en = [
+        dose_text(form, 1, d.dose_unit, "en"),
+        f"smallest {format_count(form.step)} {form.unit_en}",
+    ]
+    if d.max_single_dose is not None:
+        count = form.to_count(d.max_single_dose)
+        parts_zh.append(f"每次最多 {dose_text(form, count, d.dose_unit)}")
+        parts_en.append(f"at most {dose_text(form, count, d.dose_unit, 'en')} a dose")
+    if d.max_daily_dose is None:
+        parts_zh.append("目录未录入最大日剂量，暂不能开具")
+        parts_en.append("no maximum daily dose recorded: cannot be prescribed yet")
+    else:
+        count = form.to_count(d.max_daily_dose)
+        parts_zh.append(f"每日最多 {dose_text(form, count, d.dose_unit)}")
+        parts_en.append(f"at most {dose_text(form, count, d.dose_unit, 'en')} a day")
+    return Text(zh="；".join(parts_zh), en="; ".join(parts_en))
 
 
 def drug_out(d: Drug, formulary: set[int] | None = None) -> DrugOut:
@@ -81,6 +105,7 @@ def drug_out(d: Drug, formulary: set[int] | None = None) -> DrugOut:
         dose_form=DoseFormOut(
             unit=Text(zh=form.unit_zh, en=form.unit_en), amount=form.amount, smallest=form.step
         ),
+        dose_hint=dose_hint(d),
         brand_names=[Text(**b) for b in d.brand_names or []],
         in_formulary=None if formulary is None else d.id in formulary,
         pregnancy=d.pregnancy,

@@ -468,6 +468,7 @@ class DrugOut(OutModel):
     max_daily_dose_per_kg: float | None
     max_single_dose: float | None
     dose_form: DoseFormOut = Field(description="how a dose is counted: 1 片 of 0.5 g, ½ allowed")
+    dose_hint: ApiText = Field(description="1 片（0.5 g）；最小 ½ 片；每日最多 4 片（2 g）")
     brand_names: list[ApiText] = Field(
         description="common brand names of this generic (search aliases, not the maker)"
     )

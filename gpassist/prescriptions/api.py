@@ -5,18 +5,22 @@ from __future__ import annotations
 from flask import Blueprint
 
 from gpassist.auth.tables import Role
+from gpassist.clinics.service import formulary_ids
 from gpassist.clinics.tables import Facility
 from gpassist.db import shanghai_today
 from gpassist.endpoints import endpoint, idempotency_key, request_session
 from gpassist.patients.service import require_clinic_doctor, visible_encounter, visible_patient
 from gpassist.prescriptions import present, repeat, service
 from gpassist.prescriptions.schemas import (
+    CheckedLine,
+    CheckRefusal,
     CurrentMedicineOut,
     CurrentMedicinesOut,
     LineOut,
     MedicineOptionOut,
     MedicineOptionsOut,
     MedicineQuery,
+    PrescriptionCheckOut,
     PrescriptionIn,
     PrescriptionList,
     PrescriptionOut,
@@ -103,6 +107,50 @@ def create(user, encounter_id: int, body: PrescriptionIn):
         request_session(), user, encounter_id, body, shanghai_today()
     )
     return prescription_out(prescription)
+
+
+@endpoint(
+    bp,
+    "/encounters/<id:encounter_id>/prescription-check",
+    "POST",
+    summary="Check lines against every prescribing rule without writing anything (the page checks "
+    "each line as it is added): the lines in words and each refusal with its field and Chinese "
+    "message; 200 either way",
+    tag=TAG,
+    roles=DOCTOR,
+    body=PrescriptionIn,
+    response=PrescriptionCheckOut,
+    errors=(404,),
+)
+def check(user, encounter_id: int, body: PrescriptionIn):
+    drugs, lines, refusals = service.dry_run(
+        request_session(), user, encounter_id, body, shanghai_today()
+    )
+    return PrescriptionCheckOut(
+        ok=not refusals,
+        lines=[
+            CheckedLine(
+                drug=drug.code,
+                dose=line.dose,
+                dose_count=present.dose_count(drug, line.dose),
+                dose_form=present.dose_form_out(drug).unit,
+                frequency=line.frequency,
+                frequency_label=present.frequency_label(line.frequency),
+                days=line.days,
+                quantity=line.quantity,
+                unit=Text(zh=drug.unit_zh, en=drug.unit_en),
+                usage=present.usage(drug, line.dose, line.frequency, line.days),
+                amount_fen=line.quantity * drug.unit_price_fen,
+            )
+            for drug, line in zip(drugs, lines, strict=True)
+        ],
+        refusals=[
+            CheckRefusal(
+                field=r.field, code=r.code, message=r.en, message_zh=r.zh, caution=r.caution
+            )
+            for r in refusals
+        ],
+    )
 
 
 @endpoint(
@@ -256,13 +304,16 @@ _PROGRAM_NAMES = {
 )
 def current_medicines(user, patient_id: int):
     session = request_session()
-    require_clinic_doctor(user)
+    clinic_id = require_clinic_doctor(user)
     patient = visible_patient(session, user, patient_id)
     found = repeat.current_medicines(session, patient.id, shanghai_today())
-    return CurrentMedicinesOut(patient_id=patient.id, items=[_current_out(m) for m in found])
+    stocked = formulary_ids(session, clinic_id)
+    return CurrentMedicinesOut(
+        patient_id=patient.id, items=[_current_out(m, stocked) for m in found]
+    )
 
 
-def _current_out(medicine) -> CurrentMedicineOut:
+def _current_out(medicine, stocked: set[int]) -> CurrentMedicineOut:
     line, drug = medicine.line, medicine.line.drug
     if medicine.program is None:
         why = Text(zh=f"长期处方（{line.days} 天）", en=f"long prescription ({line.days} days)")
@@ -282,5 +333,6 @@ def _current_out(medicine) -> CurrentMedicineOut:
         days=line.days,
         usage=present.usage(drug, line.dose, line.frequency, line.days),
         last_prescribed_on=medicine.issued_on,
+        in_formulary=drug.id in stocked,
         why=why,
     )

@@ -185,9 +185,38 @@ class CurrentMedicineOut(OutModel):
     days: int
     usage: Text
     last_prescribed_on: dt.date
+    in_formulary: bool = Field(description="the clinic stocks it (dispensed here when on hand)")
     why: Text = Field(description="长期处方, or the program whose medicine it is")
 
 
 class CurrentMedicinesOut(OutModel):
     patient_id: int
     items: list[CurrentMedicineOut]
+
+
+class CheckedLine(OutModel):
+    drug: str
+    dose: float
+    dose_count: float
+    dose_form: Text
+    frequency: Frequency
+    frequency_label: Text
+    days: int
+    quantity: int
+    unit: Text
+    usage: Text
+    amount_fen: int
+
+
+class CheckRefusal(OutModel):
+    field: str
+    code: str
+    message: str
+    message_zh: str
+    caution: str | None = Field(description="the warn-level caution to acknowledge, if any")
+
+
+class PrescriptionCheckOut(OutModel):
+    ok: bool = Field(description="no refusal: issuing these lines now would succeed")
+    lines: list[CheckedLine]
+    refusals: list[CheckRefusal]

@@ -237,6 +237,26 @@ def check(
     return lines
 
 
+def dry_run(
+    session: Session, user: User, encounter_id: int, data: PrescriptionIn, today: dt.date
+) -> tuple[list[Drug], list[rules.LineDraft], list[rules.Refusal]]:
+    """What issuing ``data`` would decide, writing nothing: the drugs, the drafted lines and
+    every refusal (the page checks each line as it is added, not only when it is issued)."""
+    require_clinic_doctor(user)
+    encounter = visible_encounter(session, user, encounter_id)
+    drugs = _catalog_drugs(session, data)
+    lines = drafts(data, drugs)
+    facts = patient_facts(session, encounter.patient, data.weight_kg or encounter.weight_kg, today)
+    refusals = review(
+        session,
+        facts,
+        lines,
+        long_reason=data.long_prescription_reason,
+        acknowledged=tuple(data.acknowledged_cautions),
+    )
+    return drugs, lines, refusals
+
+
 def create_prescription(
     session: Session, user: User, encounter_id: int, data: PrescriptionIn, today: dt.date
 ) -> Prescription:
