@@ -161,3 +161,19 @@ def test_counts_read_as_a_doctor_writes_them():
         "10",
         "0.1",
     ]
+
+
+def test_every_catalog_product_has_a_usable_dose_form():
+    from gpassist.clinics.dosing import dose_form_columns
+    from gpassist.clinics.loader import read_registry
+    from tests.conftest import DEMO_COUNTY
+
+    for drug in read_registry(DEMO_COUNTY).drugs.drugs:
+        form = dose_form_columns(drug)
+        assert form["dose_form_amount"] > 0 and 0 < form["dose_form_step"] <= 1, drug.code
+        if drug.unit.zh in {"片", "粒", "袋", "丸"}:
+            assert form["dose_form_zh"] == drug.unit.zh, drug.code  # counted as dispensed
+        if drug.usual_daily_dose and drug.kind.value == "western" and drug.unit.zh == "片":
+            # a tablet's usual daily dose is a whole number of its smallest parts
+            parts = drug.usual_daily_dose / form["dose_form_amount"] / form["dose_form_step"]
+            assert abs(parts - round(parts)) < 1e-6, drug.code
