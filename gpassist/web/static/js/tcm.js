@@ -42,7 +42,7 @@
   function addLine(m, button) {
     document.dispatchEvent(new CustomEvent("prescribe-line", { detail: {
       drug: { code: m.code, generic_name: m.name, strength: m.strength, dose_unit: m.dose_unit,
-        dose_form: m.dose_form, in_formulary: m.where === "clinic" },
+        dose_form: m.dose_form, in_formulary: m.in_formulary },
       // the usual dose in the product's own unit (1 袋, 4 粒), as the prescribing list writes it
       dose: m.line.dose, dose_count: m.line.dose_count, frequency: m.line.frequency,
       frequency_label: m.line.frequency_label, days: m.line.days,
