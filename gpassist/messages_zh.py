@@ -34,6 +34,7 @@ FIELD_LABELS = {
     "model": "模型",
     "quantity": "数量",
     "dose": "剂量",
+    "dose_count": "每次用量",
     "days": "天数",
     "frequency": "频次",
     "drug": "药品",
@@ -83,6 +84,7 @@ _TEMPLATES = {
     "list_type": "必须是列表",
     "model_type": "格式不正确",
     "json_invalid": "不是有效的 JSON",
+    "one_dose": "每次用量请按本品单位（片、粒、ml…）或按剂量单位填写，二者选一",
     "bidi_control": "不能包含不可见的文字方向控制字符（请重新输入，不要粘贴）",
 }
 

@@ -48,7 +48,7 @@ def test_every_member_of_every_labelled_enum_has_zh_and_en(app):
 
 def test_a_member_is_its_code_and_carries_its_labels():
     assert Frequency("tid") is Frequency.tid and Frequency.tid == "tid"
-    assert (Frequency.tid.zh, Frequency.tid.en) == ("每日三次", "Three times a day")
+    assert (Frequency.tid.zh, Frequency.tid.en) == ("每日 3 次", "Three times a day")
     assert Role.admin.label("en") == "Administrator" and Role.admin.label("zh") == "管理员"
     assert OrderStatus.picked.label("en-GB") == "Picked"
     assert isinstance(ConsultState.expired, LabelledEnum) and f"{ConsultState.expired}" == "expired"
@@ -76,7 +76,7 @@ def test_the_pages_show_the_labels_in_the_pages_language(client, api, users):
     log_in(client, "doctor_a")
     page = client.get(f"/app/patients/{patient}").text
     assert "<small>女 ·" in page and "村医" in page
-    assert '<option value="qn">每晚一次</option>' in page
+    assert '<option value="qn">每晚 1 次</option>' in page
     assert '<option value="emergency">急诊</option>' in page
 
     client.get("/lang/en")

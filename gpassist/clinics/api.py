@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from gpassist.auth.tables import Role
 from gpassist.clinics import service
 from gpassist.clinics.present import drug_out, facility_out, service_item_out, town_out
 from gpassist.clinics.schemas import (
@@ -52,7 +53,8 @@ def get_facility(user, code: str):
     bp,
     "/drugs",
     "GET",
-    summary="Search the drug catalog (optionally one clinic's formulary)",
+    summary="Search the drug catalog by name, pinyin, pinyin initials (aldp → 氨氯地平), English, "
+    "brand name or code, best matches first (optionally one clinic's formulary only)",
     tag=TAG,
     query=DrugQuery,
     response=DrugList,
@@ -61,8 +63,13 @@ def get_facility(user, code: str):
 def list_drugs(user, query: DrugQuery):
     session = request_session()
     clinic_id = service.get_facility(session, query.clinic).id if query.clinic else None
-    found = service.search_drugs(session, query.q, query.limit, query.offset, clinic_id)
-    return DrugList(items=[drug_out(d) for d in found])
+    # a village doctor's own clinic formulary ranks first and is marked on each drug
+    own = user.clinic_id if user.role == Role.village_doctor else None
+    found = service.search_drugs(
+        session, query.q, query.limit, query.offset, clinic_id, prefer_clinic_id=own
+    )
+    formulary = service.formulary_ids(session, own) if own else None
+    return DrugList(items=[drug_out(d, formulary) for d in found])
 
 
 @endpoint(bp, "/drugs/<code:code>", "GET", summary="One catalog drug", tag=TAG, response=DrugOut)

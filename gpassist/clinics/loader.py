@@ -25,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gpassist.clinics.dosing import dose_form_columns, drug_search_keys
 from gpassist.clinics.schemas import (
     CountyFile,
     DrugCatalogFile,
@@ -377,12 +378,13 @@ def apply_registry(session: Session, files: RegistryFiles) -> LoadReport:
         "departments",
     )
     essential = _current_list_codes(files)
+    list_names = _list_names(files)
     drugs = _sync(
         session,
         Drug,
         {"code": "code"},
         [
-            _drug_row(d, catalog, d.code in essential)
+            _drug_row(d, catalog, d.code in essential, list_names.get(d.code, []))
             for catalog in files.drugs.files
             for d in catalog.drugs
         ],
@@ -484,8 +486,27 @@ def _current_list_codes(files: RegistryFiles) -> set[str]:
     }
 
 
-def _drug_row(d, catalog: DrugCatalogFile | None = None, essential: bool = False) -> dict[str, Any]:
+def _list_names(files: RegistryFiles) -> dict[str, list[tuple[str, str | None]]]:
+    """Catalog code → the names of the list products (any edition) it realises."""
+    names: dict[str, list[tuple[str, str | None]]] = {}
+    for edition in files.editions:
+        for product in edition.products:
+            for code in product.drugs:
+                names.setdefault(code, []).append((product.name, product.name_en))
+    return names
+
+
+def _drug_row(
+    d,
+    catalog: DrugCatalogFile | None = None,
+    essential: bool = False,
+    list_names: list[tuple[str, str | None]] | None = None,
+) -> dict[str, Any]:
     return {
+        **dose_form_columns(d),
+        "max_single_dose": d.max_single_dose,
+        "brand_names": [b.model_dump() for b in d.brand_names],
+        "search_keys": drug_search_keys(d, list_names or []),
         "code": d.code,
         "name_zh": d.generic_name.zh,
         "name_en": d.generic_name.en,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from gpassist.clinics.dosing import dose_form_of
 from gpassist.clinics.schemas import (
     DepartmentOut,
+    DoseFormOut,
     DrugOut,
     FacilityOut,
     ListingOut,
@@ -11,6 +13,7 @@ from gpassist.clinics.schemas import (
     TownOut,
 )
 from gpassist.clinics.tables import Department, Drug, Facility, ServiceItem, Town
+from gpassist.prescriptions.units import dose_text, format_count
 from gpassist.schemas import Text, text_of
 
 
@@ -37,8 +40,33 @@ def facility_out(f: Facility) -> FacilityOut:
     )
 
 
-def drug_out(d: Drug) -> DrugOut:
-    """A catalog drug with its strength, price, insurance category and dose limits."""
+def dose_hint(d: Drug) -> Text:
+    """What the dose field needs to know, in words:
+    "1 片（0.5 g）；最小 ½ 片；每日最多 4 片（2 g）"."""
+    form = dose_form_of(d)
+    parts_zh = [dose_text(form, 1, d.dose_unit), f"最小 {format_count(form.step)} {form.unit_zh}"]
+    parts_en = [
+        dose_text(form, 1, d.dose_unit, "en"),
+        f"smallest {format_count(form.step)} {form.unit_en}",
+    ]
+    if d.max_single_dose is not None:
+        count = form.to_count(d.max_single_dose)
+        parts_zh.append(f"每次最多 {dose_text(form, count, d.dose_unit)}")
+        parts_en.append(f"at most {dose_text(form, count, d.dose_unit, 'en')} a dose")
+    if d.max_daily_dose is None:
+        parts_zh.append("目录未录入最大日剂量，暂不能开具")
+        parts_en.append("no maximum daily dose recorded: cannot be prescribed yet")
+    else:
+        count = form.to_count(d.max_daily_dose)
+        parts_zh.append(f"每日最多 {dose_text(form, count, d.dose_unit)}")
+        parts_en.append(f"at most {dose_text(form, count, d.dose_unit, 'en')} a day")
+    return Text(zh="；".join(parts_zh), en="; ".join(parts_en))
+
+
+def drug_out(d: Drug, formulary: set[int] | None = None) -> DrugOut:
+    """A catalog drug with its strength, price, insurance category, dose limits and dose form;
+    with ``formulary`` (drug ids a clinic stocks), whether it is in it."""
+    form = dose_form_of(d)
     return DrugOut(
         code=d.code,
         generic_name=text_of(d, "name"),
@@ -73,6 +101,13 @@ def drug_out(d: Drug) -> DrugOut:
         usual_daily_dose=d.usual_daily_dose,
         max_daily_dose=d.max_daily_dose,
         max_daily_dose_per_kg=d.max_daily_dose_per_kg,
+        max_single_dose=d.max_single_dose,
+        dose_form=DoseFormOut(
+            unit=Text(zh=form.unit_zh, en=form.unit_en), amount=form.amount, smallest=form.step
+        ),
+        dose_hint=dose_hint(d),
+        brand_names=[Text(**b) for b in d.brand_names or []],
+        in_formulary=None if formulary is None else d.id in formulary,
         pregnancy=d.pregnancy,
         tcm_syndromes=[Text(**s) for s in d.tcm_syndromes],
     )

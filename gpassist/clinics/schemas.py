@@ -142,6 +142,15 @@ class CountyFile(Strict):
         return self
 
 
+class DoseFormFile(Strict):
+    """How a dose of a product is counted, where the derivation from form and strength is
+    wrong or impossible: 1 片 (½ allowed) of 0.5 g; 10 ml of a syrup; 1 揿 of 100 μg."""
+
+    unit: Text = Field(description="e.g. 片 / tablet, ml / ml, 揿 / puff")
+    amount: float = Field(gt=0, description="active ingredient in one such unit, in dose_unit")
+    smallest: float = Field(gt=0, le=1000, description="smallest part that may be given: 0.5 …")
+
+
 class DrugFile(Strict):
     code: str = Field(pattern=CODE_PATTERN)
     generic_name: Text
@@ -164,6 +173,19 @@ class DrugFile(Strict):
     max_daily_dose: float | None = Field(default=None, gt=0, description="adult, in dose_unit")
     max_daily_dose_per_kg: float | None = Field(
         default=None, gt=0, description="children, in dose_unit per kg body weight"
+    )
+    max_single_dose: float | None = Field(
+        default=None, gt=0, description="adult, in dose_unit; unset: the daily maximum only"
+    )
+    dose_form: DoseFormFile | None = Field(
+        default=None,
+        description="the unit a dose is counted in; unset: derived from form, unit and strength",
+    )
+    brand_names: list[Text] = Field(
+        default_factory=list,
+        max_length=10,
+        description="common brand names of this generic (search aliases; the product dispensed "
+        "may be another maker's)",
     )
     pregnancy: PregnancySafety = PregnancySafety.unknown
     tcm_syndromes: list[Text] = Field(default_factory=list)
@@ -417,6 +439,12 @@ class ListingOut(OutModel):
     specialist_only: bool
 
 
+class DoseFormOut(OutModel):
+    unit: ApiText = Field(description="the unit a dose is counted in: 片, 粒, 袋, ml, 揿 …")
+    amount: float = Field(description="active ingredient in one such unit, in dose_unit")
+    smallest: float = Field(description="the smallest part that may be given (0.5: ½ 片)")
+
+
 class DrugOut(OutModel):
     code: str
     generic_name: ApiText
@@ -438,6 +466,15 @@ class DrugOut(OutModel):
     usual_daily_dose: float | None
     max_daily_dose: float | None
     max_daily_dose_per_kg: float | None
+    max_single_dose: float | None
+    dose_form: DoseFormOut = Field(description="how a dose is counted: 1 片 of 0.5 g, ½ allowed")
+    dose_hint: ApiText = Field(description="1 片（0.5 g）；最小 ½ 片；每日最多 4 片（2 g）")
+    brand_names: list[ApiText] = Field(
+        description="common brand names of this generic (search aliases, not the maker)"
+    )
+    in_formulary: bool | None = Field(
+        default=None, description="in the calling village doctor's clinic formulary"
+    )
     pregnancy: PregnancySafety
     tcm_syndromes: list[ApiText]
 

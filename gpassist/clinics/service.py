@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from gpassist.clinics.search import match_rank, normalize
 from gpassist.clinics.tables import (
     Drug,
     Facility,
@@ -42,30 +43,65 @@ def list_towns(session: Session) -> list[Town]:
 
 
 def search_drugs(
-    session: Session, q: str | None, limit: int, offset: int, clinic_id: int | None = None
+    session: Session,
+    q: str | None,
+    limit: int,
+    offset: int,
+    clinic_id: int | None = None,
+    prefer_clinic_id: int | None = None,
 ) -> list[Drug]:
-    """Catalog drugs by name or code; with ``clinic_id``, only what that clinic stocks."""
+    """Catalog drugs by name (characters, pinyin, pinyin initials, English, brand name) or
+    code; with ``clinic_id``, only what that clinic stocks.
+
+    With a query, the best matches come first: a whole name, then a name's start, then a name's
+    inside; among equals what ``prefer_clinic_id`` stocks, then drugs whose dose limits are
+    recorded (those without cannot be prescribed yet), then shorter names."""
     query = (
         select(Drug)
         .where(Drug.active.is_(True))
         .order_by(Drug.code)
         .options(selectinload(Drug.listings))  # the page's list marks in one more query
     )
-    if q:
-        pattern = f"%{escape_like(q)}%"
-        query = query.where(
-            or_(
-                Drug.name_zh.like(pattern, escape="\\"),
-                Drug.name_en.ilike(pattern, escape="\\"),
-                Drug.code.ilike(pattern, escape="\\"),
-                Drug.generic_group.ilike(pattern, escape="\\"),
-            )
-        )
     if clinic_id is not None:
         query = query.join(FormularyEntry, FormularyEntry.drug_id == Drug.id).where(
             FormularyEntry.facility_id == clinic_id
         )
-    return list(session.scalars(query.limit(limit).offset(offset)))
+    if not q:
+        return list(session.scalars(query.limit(limit).offset(offset)))
+    pattern = f"%{escape_like(q)}%"
+    matches = [
+        Drug.name_zh.like(pattern, escape="\\"),
+        Drug.name_en.ilike(pattern, escape="\\"),
+        Drug.code.ilike(pattern, escape="\\"),
+        Drug.generic_group.ilike(pattern, escape="\\"),
+    ]
+    key = normalize(q)
+    if key:  # "_" or "-" alone normalize to nothing, which must not match every key
+        matches.append(Drug.search_keys.like(f"%{escape_like(key)}%", escape="\\"))
+    query = query.where(or_(*matches))
+    hits = list(session.scalars(query))
+    preferred = formulary_ids(session, prefer_clinic_id) if prefer_clinic_id else set()
+
+    def order(drug: Drug) -> tuple:
+        rank = match_rank(drug.search_keys, q)
+        return (
+            3 if rank is None else rank,
+            drug.id not in preferred,
+            drug.max_daily_dose is None,
+            len(drug.name_zh),
+            drug.code,
+        )
+
+    return sorted(hits, key=order)[offset : offset + limit]
+
+
+def formulary_ids(session: Session, clinic_id: int) -> set[int]:
+    """The ids of the drugs a village clinic stocks."""
+    return set(
+        session.scalars(
+            select(FormularyEntry.drug_id).where(FormularyEntry.facility_id == clinic_id)
+        )
+    )
 
 
 def get_drug(session: Session, code: str) -> Drug:

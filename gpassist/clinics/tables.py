@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -131,6 +132,19 @@ class Drug(Base):
     usual_daily_dose: Mapped[float | None] = mapped_column(Float)
     max_daily_dose: Mapped[float | None] = mapped_column(Float)
     max_daily_dose_per_kg: Mapped[float | None] = mapped_column(Float)
+    max_single_dose: Mapped[float | None] = mapped_column(Float)
+    # the unit a dose is counted in (片, 粒, ml …), the ingredient per unit (in dose_unit) and the
+    # smallest divisible part; set by the loader (derived from form and strength, or the file's
+    # dose_form). Unset on a database not reloaded since: gpassist.clinics.dosing derives them.
+    dose_form_zh: Mapped[str | None] = mapped_column(String(20))
+    dose_form_en: Mapped[str | None] = mapped_column(String(40))
+    dose_form_amount: Mapped[float | None] = mapped_column(Float)
+    dose_form_step: Mapped[float | None] = mapped_column(Float)
+    # common brand names of the generic (search aliases, shown as such): [{"zh": …, "en": …}]
+    brand_names: Mapped[list[dict[str, str]]] = mapped_column(JsonDoc, default=list)
+    # what the drug search matches, computed once by the loader: names in characters, pinyin
+    # and pinyin initials, English, code, brand names; "|"-separated, lower case
+    search_keys: Mapped[str | None] = mapped_column(Text)
     pregnancy: Mapped[PregnancySafety] = mapped_column(str_enum(PregnancySafety))
     tcm_syndromes: Mapped[list[dict[str, Any]]] = mapped_column(JsonDoc, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -29,6 +29,7 @@ from gpassist.pharmacy.schemas import (
     SubstituteOut,
 )
 from gpassist.pharmacy.tables import DeliveryRun, PharmacyOrder, StockLot
+from gpassist.prescriptions.present import usage
 from gpassist.prescriptions.tables import PrescriptionLine
 from gpassist.schemas import Text, label_text
 
@@ -84,6 +85,7 @@ def order_out(session: Session, order: PharmacyOrder) -> OrderOut:
                 dose_unit=line.drug.dose_unit,
                 frequency=rx.frequency,
                 days=rx.days,
+                usage=usage(rx.drug, rx.dose, rx.frequency, rx.days),
                 filled_drug=line.filled_drug.code if line.filled_drug else None,
                 filled_quantity=line.filled_quantity,
                 short_reason=line.short_reason,

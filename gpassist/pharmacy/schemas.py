@@ -133,6 +133,7 @@ class OrderLineOut(OutModel):
     dose: float
     dose_unit: str
     frequency: Frequency
+    usage: Text = Field(description="每次 1 片（0.5 g），每日 3 次，共 3 天: as prescribed")
     days: int
     filled_drug: str | None
     filled_quantity: int | None

@@ -5,16 +5,22 @@ from __future__ import annotations
 from flask import Blueprint
 
 from gpassist.auth.tables import Role
+from gpassist.clinics.service import formulary_ids
 from gpassist.clinics.tables import Facility
 from gpassist.db import shanghai_today
 from gpassist.endpoints import endpoint, idempotency_key, request_session
-from gpassist.patients.service import require_clinic_doctor, visible_encounter
-from gpassist.prescriptions import service
+from gpassist.patients.service import require_clinic_doctor, visible_encounter, visible_patient
+from gpassist.prescriptions import present, repeat, service
 from gpassist.prescriptions.schemas import (
+    CheckedLine,
+    CheckRefusal,
+    CurrentMedicineOut,
+    CurrentMedicinesOut,
     LineOut,
     MedicineOptionOut,
     MedicineOptionsOut,
     MedicineQuery,
+    PrescriptionCheckOut,
     PrescriptionIn,
     PrescriptionList,
     PrescriptionOut,
@@ -47,7 +53,11 @@ def prescription_out(prescription: Prescription) -> PrescriptionOut:
             strength=line.drug.strength,
             dose=line.dose,
             dose_unit=line.drug.dose_unit,
+            dose_count=present.dose_count(line.drug, line.dose),
+            dose_form=present.dose_form_out(line.drug).unit,
             frequency=line.frequency,
+            frequency_label=present.frequency_label(line.frequency),
+            usage=present.usage(line.drug, line.dose, line.frequency, line.days),
             days=line.days,
             quantity=line.quantity,
             unit=Text(zh=line.drug.unit_zh, en=line.drug.unit_en),
@@ -97,6 +107,50 @@ def create(user, encounter_id: int, body: PrescriptionIn):
         request_session(), user, encounter_id, body, shanghai_today()
     )
     return prescription_out(prescription)
+
+
+@endpoint(
+    bp,
+    "/encounters/<id:encounter_id>/prescription-check",
+    "POST",
+    summary="Check lines against every prescribing rule without writing anything (the page checks "
+    "each line as it is added): the lines in words and each refusal with its field and Chinese "
+    "message; 200 either way",
+    tag=TAG,
+    roles=DOCTOR,
+    body=PrescriptionIn,
+    response=PrescriptionCheckOut,
+    errors=(404,),
+)
+def check(user, encounter_id: int, body: PrescriptionIn):
+    drugs, lines, refusals = service.dry_run(
+        request_session(), user, encounter_id, body, shanghai_today()
+    )
+    return PrescriptionCheckOut(
+        ok=not refusals,
+        lines=[
+            CheckedLine(
+                drug=drug.code,
+                dose=line.dose,
+                dose_count=present.dose_count(drug, line.dose),
+                dose_form=present.dose_form_out(drug).unit,
+                frequency=line.frequency,
+                frequency_label=present.frequency_label(line.frequency),
+                days=line.days,
+                quantity=line.quantity,
+                unit=Text(zh=drug.unit_zh, en=drug.unit_en),
+                usage=present.usage(drug, line.dose, line.frequency, line.days),
+                amount_fen=line.quantity * drug.unit_price_fen,
+            )
+            for drug, line in zip(drugs, lines, strict=True)
+        ],
+        refusals=[
+            CheckRefusal(
+                field=r.field, code=r.code, message=r.en, message_zh=r.zh, caution=r.caution
+            )
+            for r in refusals
+        ],
+    )
 
 
 @endpoint(
@@ -180,14 +234,20 @@ def option_out(option) -> MedicineOptionOut:
         strength=drug.strength if drug else None,
         dose_unit=drug.dose_unit if drug else None,
         unit=Text(zh=drug.unit_zh, en=drug.unit_en) if drug else None,
+        dose_form=present.dose_form_out(drug) if drug else None,
         kind=drug.kind.value if drug else None,
         where=option.where,
         in_formulary=option.in_formulary,
         on_hand=option.on_hand,
         line=None
-        if line is None
+        if line is None or drug is None
         else UsualLine(
-            dose=line.dose, frequency=line.frequency, days=line.days, quantity=line.quantity
+            dose=line.dose,
+            dose_count=present.dose_count(drug, line.dose),
+            frequency=line.frequency,
+            frequency_label=present.frequency_label(line.frequency),
+            days=line.days,
+            quantity=line.quantity,
         ),
         prescribable=option.prescribable,
         refusals=[_note(n) for n in option.refusals],
@@ -222,3 +282,57 @@ def medicine_options(user, encounter_id: int, query: MedicineQuery):
         weight_kg=encounter.weight_kg,
     )
     return MedicineOptionsOut(encounter_id=encounter.id, items=[option_out(o) for o in options])
+
+
+_PROGRAM_NAMES = {
+    "hypertension": ("高血压", "hypertension"),
+    "diabetes": ("2 型糖尿病", "diabetes"),
+}
+
+
+@endpoint(
+    bp,
+    "/patients/<id:patient_id>/current-medicines",
+    "GET",
+    summary="续方: the patient's current long-term medicines (latest line of each long "
+    "prescription or program medicine in six months), to prescribe again with one tap; "
+    "nothing is written, and issuing checks every rule again",
+    tag=TAG,
+    roles=DOCTOR,
+    response=CurrentMedicinesOut,
+    errors=(404,),
+)
+def current_medicines(user, patient_id: int):
+    session = request_session()
+    clinic_id = require_clinic_doctor(user)
+    patient = visible_patient(session, user, patient_id)
+    found = repeat.current_medicines(session, patient.id, shanghai_today())
+    stocked = formulary_ids(session, clinic_id)
+    return CurrentMedicinesOut(
+        patient_id=patient.id, items=[_current_out(m, stocked) for m in found]
+    )
+
+
+def _current_out(medicine, stocked: set[int]) -> CurrentMedicineOut:
+    line, drug = medicine.line, medicine.line.drug
+    if medicine.program is None:
+        why = Text(zh=f"长期处方（{line.days} 天）", en=f"long prescription ({line.days} days)")
+    else:
+        zh, en = _PROGRAM_NAMES.get(medicine.program, (medicine.program, medicine.program))
+        why = Text(zh=f"{zh}管理用药", en=f"{en} medicine")
+    return CurrentMedicineOut(
+        drug=drug.code,
+        drug_name=Text(zh=drug.name_zh, en=drug.name_en),
+        strength=drug.strength,
+        dose_unit=drug.dose_unit,
+        dose_form=present.dose_form_out(drug),
+        dose=line.dose,
+        dose_count=present.dose_count(drug, line.dose),
+        frequency=line.frequency,
+        frequency_label=present.frequency_label(line.frequency),
+        days=line.days,
+        usage=present.usage(drug, line.dose, line.frequency, line.days),
+        last_prescribed_on=medicine.issued_on,
+        in_formulary=drug.id in stocked,
+        why=why,
+    )

@@ -16,6 +16,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from gpassist.labels import LabelledEnum
+from gpassist.prescriptions.units import DoseForm, dose_text, format_amount, format_count
 
 MAX_DRUGS = 5
 STANDARD_MAX_DAYS = 7
@@ -23,19 +24,22 @@ LONG_MAX_DAYS = 84  # 12 weeks
 LONG_REASON_AFTER_DAYS = 28  # 4 weeks
 CHILD_UNDER_YEARS = 14  # paediatric dosing (儿科) up to the 14th birthday
 _TOLERANCE = 1e-9  # floating-point slack when comparing doses with limits
+PRN_MAX_TIMES = 3  # 必要时: counted as three doses a day for the limits and the supply
 
 
 class Frequency(LabelledEnum):
-    """How often a dose is taken (the usual Latin abbreviations on Chinese prescriptions)."""
+    """How often a dose is taken: stored and sent as the usual Latin abbreviation, shown to the
+    doctor and the patient as words (每日 3 次), never as ``tid``."""
 
-    qd = "qd", "每日一次", "Once a day"
-    bid = "bid", "每日两次", "Twice a day"
-    tid = "tid", "每日三次", "Three times a day"
-    qid = "qid", "每日四次", "Four times a day"
-    q12h = "q12h", "每12小时一次", "Every 12 hours"
-    q8h = "q8h", "每8小时一次", "Every 8 hours"
-    q6h = "q6h", "每6小时一次", "Every 6 hours"
-    qn = "qn", "每晚一次", "At night"
+    qd = "qd", "每日 1 次", "Once a day"
+    bid = "bid", "每日 2 次", "Twice a day"
+    tid = "tid", "每日 3 次", "Three times a day"
+    qid = "qid", "每日 4 次", "Four times a day"
+    q12h = "q12h", "每 12 小时 1 次", "Every 12 hours"
+    q8h = "q8h", "每 8 小时 1 次", "Every 8 hours"
+    q6h = "q6h", "每 6 小时 1 次", "Every 6 hours"
+    qn = "qn", "每晚 1 次", "Once at night"
+    prn = "prn", "必要时（每日至多 3 次）", "When needed (at most 3 times a day)"
 
 
 TIMES_PER_DAY = {
@@ -47,6 +51,8 @@ TIMES_PER_DAY = {
     Frequency.q8h: 3,
     Frequency.q6h: 4,
     Frequency.qn: 1,
+    # a dose "when needed" is checked and supplied as the most the label allows it to be taken
+    Frequency.prn: PRN_MAX_TIMES,
 }
 
 
@@ -68,6 +74,9 @@ class DrugFacts:
     # ingredient groups a compound product carries besides its own group (消渴丸: glibenclamide;
     # 通宣理肺丸: ephedra), so that allergies, interactions and cautions see what is inside it
     ingredients: tuple[str, ...] = ()
+    # the unit a dose is counted in (片, 粒, ml …); None: the dose unit itself, any amount
+    dose_form: DoseForm | None = None
+    max_single_dose: float | None = None  # in dose_unit; None: only the daily maximum applies
 
     @property
     def groups(self) -> frozenset[str]:
@@ -84,6 +93,9 @@ class LineDraft:
     frequency: Frequency
     days: int
     quantity: int  # dispensing units
+    # the request field the dose was written in: "dose" (in drug.dose_unit) or "dose_count"
+    # (in the product's own unit, 片/粒/ml); refusals about the dose point at it
+    dose_field: str = "dose"
 
 
 @dataclass(frozen=True)
@@ -321,8 +333,57 @@ def check_quantities(lines: Sequence[LineDraft]) -> list[Refusal]:
     return out
 
 
+def amount_words(drug: DrugFacts, amount: float, lang: str = "zh") -> str:
+    """An ingredient amount as the doctor counts it: "4 片（2 g）", or "2 g" when the product
+    has no dose form."""
+    if drug.dose_form is None:
+        return format_amount(amount, drug.dose_unit)
+    return dose_text(drug.dose_form, drug.dose_form.to_count(amount), drug.dose_unit, lang)
+
+
+def check_dose_steps(lines: Sequence[LineDraft]) -> list[Refusal]:
+    """Refusals for doses that cannot be given in the product's unit: less than its smallest
+    divisible part (0.1 片; 0.5 mg of a 0.5 g tablet typed as if it were grams) or not a whole
+    number of such parts (0.3 片 of a tablet that halves; ½ 粒 of a capsule)."""
+    out = []
+    for i, line in enumerate(lines):
+        form = line.drug.dose_form
+        if form is None:
+            continue
+        count = form.to_count(line.dose)
+        if form.divisible(count):
+            continue
+        smallest = f"{format_count(form.step)} {form.unit_zh}"
+        smallest_en = f"{format_count(form.step)} {form.unit_en}"
+        amount = format_amount(form.to_amount(form.step), line.drug.dose_unit, form.display_unit)
+        given = f"{count:.3g} {form.unit_zh}"
+        given_en = f"{count:.3g} {form.unit_en}"
+        if count < form.step:
+            zh = (
+                f"第 {i + 1} 行 {line.drug.name_zh} 每次 {given}，少于本品最小可分剂量 "
+                f"{smallest}（{amount}）。"
+            )
+            en = (
+                f"Line {i + 1}: {given_en} of {line.drug.name_en} a dose is less than the "
+                f"smallest part of its unit, {smallest_en} ({amount})."
+            )
+            code = "dose_below_smallest_part"
+        else:
+            zh = (
+                f"第 {i + 1} 行 {line.drug.name_zh} 每次 {given} 无法给药：本品只能按 "
+                f"{smallest}（{amount}）的整数倍分取。"
+            )
+            en = (
+                f"Line {i + 1}: {given_en} of {line.drug.name_en} cannot be given: it is "
+                f"divided only in whole multiples of {smallest_en} ({amount})."
+            )
+            code = "dose_not_divisible"
+        out.append(Refusal(_line(i, line.dose_field), code, zh, en))
+    return out
+
+
 def check_doses(lines: Sequence[LineDraft], patient: PatientFacts) -> list[Refusal]:
-    """Refusals for daily doses above the drug's maximum, or a child's by weight (which
+    """Refusals for single or daily doses above the drug's maximum, or a child's by weight (which
     needs the weight). A drug whose maximum the catalog does not record is refused too: a dose
     that cannot be checked must not pass as if the drug had no limit.
     """
@@ -341,15 +402,31 @@ def check_doses(lines: Sequence[LineDraft], patient: PatientFacts) -> list[Refus
                 )
             )
             continue
+        single = drug.max_single_dose
+        if single is not None and line.dose > single + _TOLERANCE:
+            out.append(
+                Refusal(
+                    _line(i, line.dose_field),
+                    "single_dose_above_maximum",
+                    f"第 {i + 1} 行每次 {amount_words(drug, line.dose)} 超过 {drug.name_zh} 的"
+                    f"单次最大剂量 {amount_words(drug, single)}。",
+                    f"Line {i + 1}: a dose of {amount_words(drug, line.dose, 'en')} exceeds the "
+                    f"largest single dose of {drug.name_en}, {amount_words(drug, single, 'en')}.",
+                )
+            )
+            continue
         if daily > drug.max_daily_dose + _TOLERANCE:
             out.append(
                 Refusal(
-                    _line(i, "dose"),
+                    _line(i, line.dose_field),
                     "dose_above_maximum",
-                    f"第 {i + 1} 行日剂量 {daily:g} {drug.dose_unit} 超过 {drug.name_zh} 的"
-                    f"最大日剂量 {drug.max_daily_dose:g} {drug.dose_unit}。",
-                    f"Line {i + 1}: a daily dose of {daily:g} {drug.dose_unit} exceeds the "
-                    f"maximum of {drug.max_daily_dose:g} {drug.dose_unit} for {drug.name_en}.",
+                    f"第 {i + 1} 行日剂量 {amount_words(drug, daily)}（每次 "
+                    f"{amount_words(drug, line.dose)}，{line.frequency.zh}）超过 {drug.name_zh} 的"
+                    f"最大日剂量 {amount_words(drug, drug.max_daily_dose)}。",
+                    f"Line {i + 1}: a daily dose of {amount_words(drug, daily, 'en')} "
+                    f"({amount_words(drug, line.dose, 'en')} {line.frequency.en.lower()}) exceeds "
+                    f"the maximum of {amount_words(drug, drug.max_daily_dose, 'en')} for "
+                    f"{drug.name_en}.",
                 )
             )
             continue
@@ -376,7 +453,7 @@ def _check_child_dose(
         return []
     return [
         Refusal(
-            _line(i, "dose"),
+            _line(i, line.dose_field),
             "dose_above_child_maximum",
             f"第 {i + 1} 行日剂量 {daily:g} {drug.dose_unit} 超过儿童上限 "
             f"{drug.max_daily_dose_per_kg:g} {drug.dose_unit}/kg × {patient.weight_kg:g} kg = "
@@ -558,6 +635,7 @@ def check_prescription(
         *check_days(lines, patient, long_reason),
         *check_running_supply(lines, patient),
         *check_quantities(lines),
+        *check_dose_steps(lines),
         *check_doses(lines, patient),
         *check_pregnancy(lines, patient),
         *check_allergies(lines, patient, allergy_classes),

@@ -13,6 +13,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from gpassist.auth.tables import Role, User
+from gpassist.clinics.dosing import dose_form_of
 from gpassist.clinics.tables import Drug, Facility, FormularyEntry, ServiceItem
 from gpassist.errors import Conflict, InvalidField, NotFound
 from gpassist.followup.tables import Enrolment, EnrolmentStatus
@@ -51,6 +52,8 @@ def drug_facts(drug: Drug) -> rules.DrugFacts:
         max_daily_dose_per_kg=drug.max_daily_dose_per_kg,
         pregnancy=drug.pregnancy.value,
         ingredients=ingredients_of(drug.generic_group),
+        dose_form=dose_form_of(drug),
+        max_single_dose=drug.max_single_dose,
     )
 
 
@@ -164,12 +167,17 @@ def drafts(data: PrescriptionIn, drugs: list[Drug]) -> list[rules.LineDraft]:
     """The prescription's lines paired with their drugs, quantities worked out where not given."""
     out = []
     for line, drug in zip(data.lines, drugs, strict=True):
+        facts = drug_facts(drug)
+        if line.dose_count is not None:
+            assert facts.dose_form is not None
+            dose, field = facts.dose_form.to_amount(line.dose_count), "dose_count"
+        else:
+            dose, field = line.dose, "dose"
+        assert dose is not None  # LineIn requires one of the two
         quantity = line.quantity or rules.units_needed(
-            line.dose, line.frequency, line.days, drug.strength_value
+            dose, line.frequency, line.days, drug.strength_value
         )
-        out.append(
-            rules.LineDraft(drug_facts(drug), line.dose, line.frequency, line.days, quantity)
-        )
+        out.append(rules.LineDraft(facts, dose, line.frequency, line.days, quantity, field))
     return out
 
 
@@ -232,6 +240,26 @@ def check(
             errors=[r.as_error() for r in refusals],
         )
     return lines
+
+
+def dry_run(
+    session: Session, user: User, encounter_id: int, data: PrescriptionIn, today: dt.date
+) -> tuple[list[Drug], list[rules.LineDraft], list[rules.Refusal]]:
+    """What issuing ``data`` would decide, writing nothing: the drugs, the drafted lines and
+    every refusal (the page checks each line as it is added, not only when it is issued)."""
+    require_clinic_doctor(user)
+    encounter = visible_encounter(session, user, encounter_id)
+    drugs = _catalog_drugs(session, data)
+    lines = drafts(data, drugs)
+    facts = patient_facts(session, encounter.patient, data.weight_kg or encounter.weight_kg, today)
+    refusals = review(
+        session,
+        facts,
+        lines,
+        long_reason=data.long_prescription_reason,
+        acknowledged=tuple(data.acknowledged_cautions),
+    )
+    return drugs, lines, refusals
 
 
 def create_prescription(

@@ -10,6 +10,7 @@ from gpassist.diagnosis.naming import encounter_diagnoses
 from gpassist.patients.schemas import age_on
 from gpassist.patients.tables import Encounter, Patient
 from gpassist.pharmacy.tables import PharmacyOrder
+from gpassist.prescriptions.present import usage
 from gpassist.prescriptions.tables import Prescription
 from gpassist.printables import render
 
@@ -33,4 +34,9 @@ def slip_html(session: Session, prescription: Prescription, order: PharmacyOrder
         diagnoses=encounter_diagnoses(session, [encounter]),
         doctor=doctor,
         order=order,
+        # 每次 1 片（0.5 g），每日 3 次，共 3 天: the count in the product's unit, as prescribed
+        usages={
+            line.line_no: usage(line.drug, line.dose, line.frequency, line.days).zh
+            for line in prescription.lines
+        },
     )

@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gpassist.clinics.dosing import dose_form_of
 from gpassist.clinics.tables import Drug, FormularyEntry
 from gpassist.patients.tables import Patient
 from gpassist.pharmacy import stock
 from gpassist.prescriptions import rules
 from gpassist.prescriptions import service as prescribing
+from gpassist.prescriptions.units import DoseForm
 
 # A patent medicine for an acute complaint is usually reviewed after three days; the doctor
 # changes it in the prescription section when the course is longer.
@@ -56,15 +58,17 @@ class Option:
 
 
 def usual_line(drug: Drug, days: int = DEFAULT_DAYS) -> rules.LineDraft | None:
-    """The label's usual daily dose in whole units three, two or one times a day, else in half
-    units (感冒清热颗粒 24 g a day → one 12 g sachet twice a day; 安宫牛黄丸 one pill a day, not
-    half a pill twice); None when the catalog records no usual dose."""
+    """The label's usual daily dose in whole units of the product's dose form three, two or one
+    times a day, else in its smallest parts where it may be divided (感冒清热颗粒 24 g a day →
+    one 12 g sachet twice a day; 安宫牛黄丸 one pill a day, not half a pill twice); None when
+    the catalog records no usual dose."""
     if drug.usual_daily_dose is None:
         return None
-    for step in (1.0, 0.5):
+    form = dose_form_of(drug)
+    for step in sorted({1.0, form.step}, reverse=True):
         for frequency in _TRY_FREQUENCIES:
             per_dose = drug.usual_daily_dose / rules.TIMES_PER_DAY[frequency]
-            if _in_steps(per_dose, step, drug):
+            if _in_steps(per_dose, step, form):
                 return _draft(drug, per_dose, frequency, days)
     return _draft(drug, drug.usual_daily_dose / 3, rules.Frequency.tid, days)
 
@@ -74,9 +78,9 @@ def _draft(drug: Drug, dose: float, frequency: rules.Frequency, days: int) -> ru
     return rules.LineDraft(prescribing.drug_facts(drug), dose, frequency, days, quantity)
 
 
-def _in_steps(per_dose: float, step: float, drug: Drug) -> bool:
-    units = per_dose / drug.strength_value / step
-    return units >= 1 and abs(units - round(units)) < 1e-9
+def _in_steps(per_dose: float, step: float, form: DoseForm) -> bool:
+    units = form.to_count(per_dose) / step
+    return units >= 1 - 1e-9 and abs(units - round(units)) < 1e-9
 
 
 def _probe_line(drug: Drug) -> rules.LineDraft:

@@ -25,7 +25,14 @@ ENUMS = SimpleNamespace(
     Sex=Sex,
     Urgency=Urgency,
     # The visit form offers the frequencies a village doctor writes; the API accepts them all.
-    VISIT_FREQUENCIES=(Frequency.qd, Frequency.bid, Frequency.tid, Frequency.qid, Frequency.qn),
+    VISIT_FREQUENCIES=(
+        Frequency.qd,
+        Frequency.bid,
+        Frequency.tid,
+        Frequency.qid,
+        Frequency.qn,
+        Frequency.prn,
+    ),
 )
 
 

@@ -5,8 +5,6 @@ marked 中心药房配送."""
 
 from __future__ import annotations
 
-import re
-
 from playwright.sync_api import expect
 
 from tests.browser.support import assert_accessible, assert_no_overflow, page_errors, screenshot
@@ -56,7 +54,7 @@ def test_a_suggested_patent_medicine_is_prescribed_with_one_tap(page_as, live_se
     lines = page.locator("#rx-lines table tbody tr")
     expect(lines).to_have_count(1)
     expect(lines.first).to_contain_text(ON_THE_SHELF[1])
-    expect(lines.first).to_contain_text(re.compile(r"10 pill tid × 3"))
+    expect(lines.first).to_contain_text("每次 10 丸，每日 3 次，共 3 天")
 
     page.get_by_role("button", name="开具处方").click()
     issued = page.locator("#rx-result table tbody tr")

@@ -19,8 +19,8 @@ from tests.browser.support import (
     screenshot,
 )
 
-CLINIC_DRUG = ("amlodipine-5mg-tab", "氨氯地平", "5")  # in V01-01's formulary
-CENTRAL_DRUG = ("rosuvastatin-10mg-tab", "瑞舒伐他汀", "10")  # not stocked at village clinics
+CLINIC_DRUG = ("amlodipine-5mg-tab", "aldp", "1")  # 1 片 of 5 mg; in V01-01's formulary
+CENTRAL_DRUG = ("rosuvastatin-10mg-tab", "瑞舒伐他汀", "1")  # not stocked at village clinics
 
 
 def receive(api, drug: str, quantity: int, facility: str | None = None) -> None:
@@ -72,11 +72,9 @@ def add_symptom(page: Page, typed: str, name: str) -> None:
 
 
 def prescribe(page: Page, drug: tuple[str, str, str], days: str = "7") -> None:
-    code, typed, dose = drug
+    code, typed, dose = drug  # dose: a count of the product's unit (1 片)
     page.get_by_label("药品（名称或拼音首字母）").fill(typed)
-    option = page.locator(f"#rx-options option[value$=' · {code}']")
-    expect(option).to_have_count(1)
-    page.get_by_label("药品（名称或拼音首字母）").fill(option.get_attribute("value"))
+    page.locator(f"#rx-hits button[data-code='{code}']").click()
     page.locator("#rx-dose").fill(dose)
     page.get_by_label("天数").fill(days)
     page.get_by_role("button", name="加入处方").click()

@@ -53,7 +53,19 @@ def test_the_clinics_shelf_comes_first_then_the_central_pharmacy(api, users, pat
     here, central, missing = items
     assert here["where"] == "clinic" and here["in_formulary"] and here["on_hand"] == 20
     # 24 g a day of 12 g sachets: one sachet twice a day, three days
-    assert here["line"] == {"dose": 12.0, "frequency": "bid", "days": 3, "quantity": 6}
+    assert here["line"] == {
+        "dose": 12.0,
+        "dose_count": 1.0,  # one sachet a dose, in the product's own unit
+        "frequency": "bid",
+        "frequency_label": {"zh": "每日 2 次", "en": "Twice a day"},
+        "days": 3,
+        "quantity": 6,
+    }
+    assert here["dose_form"] == {
+        "unit": {"zh": "袋", "en": "sachet"},
+        "amount": 12.0,
+        "smallest": 1.0,
+    }
     assert here["unit"] == {"zh": "袋", "en": "sachet"} and here["prescribable"]
     assert central["where"] == "central" and not central["in_formulary"]
     assert central["prescribable"] and central["refusals"] == []

@@ -98,12 +98,12 @@ def test_patient_specific_rules(api, users, more_drugs):
     }
 
     child = new_patient(api, name="李小", sex="male", birth_date="2022-06-01")
-    amoxicillin = [line("amoxicillin-0.25g-cap", 300, "tid")]  # 900 mg a day
+    amoxicillin = [line("amoxicillin-0.25g-cap", 250, "tid")]  # one capsule: 750 mg a day
     unweighed = new_visit(api, child)
     assert refusals(prescribe(api, unweighed, amoxicillin)) == {"body.weight_kg": "missing"}
-    assert prescribe(api, unweighed, amoxicillin, weight_kg=10).status_code == 201  # 90 mg/kg
+    assert prescribe(api, unweighed, amoxicillin, weight_kg=8.4).status_code == 201  # 90 mg/kg
     child = new_patient(api, name="李小二", sex="male", birth_date="2022-06-01")
-    weighed = new_visit(api, child, weight_kg=9.9)  # the visit's weight is used
+    weighed = new_visit(api, child, weight_kg=8.3)  # the visit's weight is used
     assert refusals(prescribe(api, weighed, amoxicillin)) == {
         "body.lines.0.dose": "dose_above_child_maximum"
     }
@@ -181,7 +181,14 @@ def test_slip_is_chinese_and_names_the_delivery(api, users, more_drugs):
     slip = api.get(f"/api/v1/prescriptions/{rx['id']}/slip.html", as_="doctor_a")
     assert slip.status_code == 200 and slip.mimetype == "text/html"
     text = slip.get_data(as_text=True)
-    for expected in ("处方笺", "孙大妈", "瑞舒伐他汀钙片", "每晚一次", "睡前服", "中心药房"):
+    for expected in (
+        "处方笺",
+        "孙大妈",
+        "瑞舒伐他汀钙片",
+        "每次 1 片（10 mg），每晚 1 次",
+        "睡前服",
+        "中心药房",
+    ):
         assert expected in text
     assert api.get(f"/api/v1/prescriptions/{rx['id']}/slip.html", as_="doctor_b").status_code == 404
 

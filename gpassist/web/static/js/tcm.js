@@ -41,8 +41,11 @@
 
   function addLine(m, button) {
     document.dispatchEvent(new CustomEvent("prescribe-line", { detail: {
-      drug: { code: m.code, generic_name: m.name, strength: m.strength, dose_unit: m.dose_unit },
-      dose: m.line.dose, frequency: m.line.frequency, days: m.line.days,
+      drug: { code: m.code, generic_name: m.name, strength: m.strength, dose_unit: m.dose_unit,
+        dose_form: m.dose_form, in_formulary: m.in_formulary },
+      // the usual dose in the product's own unit (1 袋, 4 粒), as the prescribing list writes it
+      dose: m.line.dose, dose_count: m.line.dose_count, frequency: m.line.frequency,
+      frequency_label: m.line.frequency_label, days: m.line.days,
       acknowledged: m.warnings.map(function (w) { return w.caution; }),
     } }));
     button.disabled = true;
@@ -54,7 +57,8 @@
       var noteId = "tcm-rx-note-" + i;
       var notes = m.refusals.length ? S.tcm_rx_refused + m.refusals.map(ui.text).join("；")
         : m.warnings.length ? S.tcm_rx_caution + m.warnings.map(ui.text).join("；") : "";
-      var usage = m.line ? m.line.dose + " " + m.dose_unit + " " + m.line.frequency + " × " + m.line.days + S.rx_days : "";
+      var usage = m.line ? S.rx_each + " " + m.line.dose_count + " " + (m.dose_form ? ui.text(m.dose_form.unit) : m.dose_unit)
+        + "，" + ui.text(m.line.frequency_label) + "，" + S.rx_for + " " + m.line.days + " " + S.rx_days : "";
       var button = el("button", { type: "button", class: "rx-one-tap", "data-code": m.code,
         disabled: !m.prescribable, "aria-describedby": notes ? noteId : null,
         onclick: function () { addLine(m, button); } },
