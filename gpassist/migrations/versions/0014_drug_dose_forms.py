@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 
-revision = "0013_drug_dose_forms"
-down_revision = "0012_essential_medicines"
+revision = "0014_drug_dose_forms"
+down_revision = "0013_consult_opinion_reads"
 branch_labels = None
 depends_on = None
 
