@@ -6,8 +6,8 @@ the drug search's keys (characters, pinyin, initials, English). The loader fills
 not reloaded since derives its dose form at run time and is found by name only. Run
 ``gpassist load-clinics FOLDER`` after it.
 
-Revision ID: 0013_drug_dose_forms
-Revises: 0012_essential_medicines
+Revision ID: 0014_drug_dose_forms
+Revises: 0013_consult_opinion_reads
 Create Date: 2026-12-06 06:30:00
 """
 
