@@ -327,3 +327,13 @@ def test_a_later_run_moves_the_demo_to_its_day_and_the_same_day_changes_nothing(
     session.flush()
     assert lists_on(session, DEMO_TODAY) == before
     assert session.scalar(select(func.min(FollowUp.visit_date))) == first_visit
+
+
+def test_every_demo_follow_up_carries_the_standards_record(seeded_demo):
+    session, _ = seeded_demo
+    for follow_up in session.scalars(select(FollowUp)):
+        record = follow_up.record
+        assert record["adherence"] in ("regular", "intermittent", "none")
+        assert 15 <= record["bmi"] <= 35
+        assert ("salt" in record) == (follow_up.program == "hypertension")
+        assert ("staple_food_g_per_day" in record) == (follow_up.program == "diabetes")

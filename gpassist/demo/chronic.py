@@ -26,6 +26,7 @@ from gpassist.demo.common import SeedResult, demo_doctor_username
 from gpassist.demo.population import HouseholdPlan, PatientPlan
 from gpassist.followup.definitions import Program, load_programs
 from gpassist.followup.rules import OTHERWISE_INTERVAL, Assessment, Classification, Visit, assess
+from gpassist.followup.schemas import FollowUpRecord
 from gpassist.followup.service import (
     FOLLOW_UP_COMPLAINT,
     apply_outcome,
@@ -34,7 +35,7 @@ from gpassist.followup.service import (
 )
 from gpassist.followup.tables import ChronicCertification, Enrolment, EnrolmentStatus, FollowUp
 from gpassist.patients.schemas import age_on
-from gpassist.patients.tables import Encounter, Patient, PregnancyStatus
+from gpassist.patients.tables import Encounter, Patient, PregnancyStatus, Sex
 from gpassist.referrals.service import ReferralOutcome, county_department, open_referral
 from gpassist.referrals.tables import Referral, ReferralSource, ReferralStatus
 
@@ -164,6 +165,8 @@ class CarePlan:
     visits: list[FollowUpVisitPlan]
     certified_on: dt.date | None
     certificate_no: str | None
+    # What the standard's follow-up record says of the patient's habits (the same each visit).
+    habits: dict = field(default_factory=dict)
 
 
 def plan_chronic_care(households: list[HouseholdPlan], seed: int) -> list[CarePlan]:
@@ -200,7 +203,7 @@ def plan_chronic_care(households: list[HouseholdPlan], seed: int) -> list[CarePl
         for candidate, position in zip(among, spread, strict=True):
             candidate.propensity[code] = options[int(position * len(options))]
     due_today = _due_today(candidates, course)
-    return [
+    plans = [
         _plan_care(
             c.household,
             c.member,
@@ -213,6 +216,46 @@ def plan_chronic_care(households: list[HouseholdPlan], seed: int) -> list[CarePl
         )
         for c, position in zip(candidates, course, strict=True)
     ]
+    for plan, candidate in zip(plans, candidates, strict=True):
+        # An RNG of its own, so that the habits change none of the draws above.
+        habits = random.Random(f"{seed}/habits/{candidate.member.national_id}")
+        plan.habits = _habits(habits, candidate.member, candidate.programs)
+    return plans
+
+
+# The record's questions that belong to one program's form only.
+HYPERTENSION_ONLY = frozenset({"salt"})
+DIABETES_ONLY = frozenset({"staple_food_g_per_day", "hypoglycaemia", "dorsalis_pedis"})
+
+
+def _habits(rng: random.Random, member: PatientPlan, programs: list[str]) -> dict:
+    """The patient's answers on the standard's follow-up record: body, smoking, drinking,
+    exercise, salt or staple food, adherence. Men smoke and drink far more often than women."""
+    male = member.sex == Sex.male
+    height = round(rng.gauss(166 if male else 155, 5))
+    habits = {
+        "visit_mode": "clinic",
+        "height_cm": height,
+        "weight_kg": round(rng.uniform(21, 29) * (height / 100) ** 2, 1),
+        "smoking_per_day": rng.choice((5, 10, 10, 20))
+        if rng.random() < (0.45 if male else 0.03)
+        else 0,
+        "drinking_liang_per_day": rng.choice((1, 2, 3))
+        if rng.random() < (0.35 if male else 0.05)
+        else 0,
+        "exercise_times_per_week": rng.choice((0, 2, 3, 5, 7, 7)),
+        "exercise_minutes": rng.choice((20, 30, 30, 60)),
+        "psychological": rng.choices(("good", "fair", "poor"), (80, 17, 3))[0],
+        "compliance": rng.choices(("good", "fair", "poor"), (75, 20, 5))[0],
+        "adherence": rng.choices(("regular", "intermittent", "none"), (75, 20, 5))[0],
+    }
+    if "hypertension" in programs:
+        habits["salt"] = rng.choices(("light", "moderate", "heavy"), (25, 55, 20))[0]
+    if "diabetes" in programs:
+        habits["staple_food_g_per_day"] = rng.choice((200, 250, 300, 350))
+        habits["hypoglycaemia"] = rng.choices(("none", "occasional"), (90, 10))[0]
+        habits["dorsalis_pedis"] = rng.choices(("normal", "weakened"), (92, 8))[0]
+    return habits
 
 
 def _followed(position: float) -> bool:
@@ -580,7 +623,9 @@ def seed_chronic_care(
     to_refer = []
     for plan, patient, doctor, enrolment, encounters, outcomes in histories:
         for visit, encounter, outcome in zip(plan.visits, encounters, outcomes, strict=True):
-            follow_up = _follow_up(visit, patient, doctor, enrolment, encounter, outcome)
+            follow_up = _follow_up(
+                visit, patient, doctor, enrolment, encounter, outcome, plan.habits
+            )
             session.add(follow_up)
             result.counts["follow-ups"] += 1
             if outcome.referral or outcome.urgent_referral:
@@ -656,6 +701,7 @@ def _follow_up(
     enrolment: Enrolment,
     encounter: Encounter,
     outcome: Assessment,
+    habits: dict,
 ) -> FollowUp:
     follow_up = new_follow_up(
         enrolment,
@@ -667,6 +713,9 @@ def _follow_up(
         notes=visit.notes,
     )
     follow_up.created_at = encounter.occurred_at
+    other = DIABETES_ONLY if enrolment.program == "hypertension" else HYPERTENSION_ONLY
+    mine = {k: v for k, v in habits.items() if k not in other}
+    follow_up.record = FollowUpRecord.model_validate(mine).with_bmi().model_dump(exclude_none=True)
     return follow_up
 
 
