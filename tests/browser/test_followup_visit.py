@@ -128,6 +128,7 @@ def test_a_routine_hypertension_follow_up_from_the_today_page(demo_page):
     printable = outcome.get_by_role("link", name="打印随访记录表")
     record = page.request.get(printable.get_attribute("href"))
     assert record.ok and "高血压患者随访服务记录表" in record.text() and "158/96" in record.text()
+    page.evaluate("document.getElementById('followup').scrollIntoView()")
     screenshot(page, "visit-followup-saved")
     assert_no_overflow(page)
 
