@@ -42,7 +42,7 @@ def seed_demo(
     Raises ``NotADemoCounty`` when no county is loaded or the loaded one is real.
     """
     today = today or shanghai_today()
-    county = session.scalar(select(County))
+    county = session.scalar(select(County).order_by(County.id))  # one per database, but stable
     if county is None:
         raise NotADemoCounty("Load a county first: gpassist load-clinics clinics/demo-county")
     if not county.synthetic:

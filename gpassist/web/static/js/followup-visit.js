@@ -117,8 +117,8 @@
   function suggestComplaint(active) {
     var complaint = byId("e-complaint");
     if (!complaint || complaint.value.trim() !== "") return;
+    // Set quietly (no input event): a suggestion is not the doctor's unsaved typing.
     complaint.value = active.map(function (e) { return ui.text(e.program_name); }).join("、") + S.fu_complaint;
-    complaint.dispatchEvent(new Event("input", { bubbles: true }));
   }
 
   // --- saving ----------------------------------------------------------------------------------
