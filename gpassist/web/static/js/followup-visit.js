@@ -223,5 +223,17 @@
   byId("fu-adverse").addEventListener("change", function () {
     byId("fu-adverse-detail").hidden = !byId("fu-adverse").checked;
   });
+  // A visit saved or resumed (after a reload) brings its vitals: fill what the form lacks.
+  var VITALS = { "fu-sbp": "sbp", "fu-dbp": "dbp", "fu-hr": "heart_rate", "fu-weight": "weight_kg",
+    "fu-glu": "glucose_mmol_l" };
+  document.addEventListener("encounter-saved", function (event) {
+    var vitals = (event.detail && event.detail.vitals) || {};
+    Object.keys(VITALS).forEach(function (id) {
+      if (id === "fu-glu" && vitals.glucose_fasting !== true) return;  // only a fasting glucose
+      var value = vitals[VITALS[id]];
+      if (value !== undefined && value !== null && byId(id).value === "") byId(id).value = value;
+    });
+    showBmi();
+  });
   document.addEventListener("programs-loaded", function (event) { showPrograms(event.detail || []); });
 })();
