@@ -367,6 +367,7 @@ class Backend:
         """The demo county seeded once (``DEMO_PATIENTS`` patients) on a copy of the template."""
         if self._demo is None:
             import gpassist.auth.service
+            from gpassist.demo.chronic import DEMO_TODAY
             from gpassist.demo.seed import seed_demo
 
             url, _ = self.template.copy(self._subfolder("demo"))
@@ -376,7 +377,8 @@ class Backend:
                 patch.setattr(gpassist.auth.service, "hash_password", lambda _p: password_hash())
                 with database.transaction(actor="test") as session:
                     apply_registry(session, read_registry(DEMO_COUNTY))
-                    result = seed_demo(session, patients=DEMO_PATIENTS)
+                    # Dated for the snapshot day, so the demo tests see the planned story.
+                    result = seed_demo(session, patients=DEMO_PATIENTS, today=DEMO_TODAY)
             self._demo = (database, result)
         return self._demo
 

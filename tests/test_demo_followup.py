@@ -218,7 +218,7 @@ def test_a_second_seed_changes_nothing(seeded_demo):
         (e.patient_id, e.program, e.next_due, e.last_classification)
         for e in session.scalars(select(Enrolment))
     )
-    again = seed_demo(session, patients=DEMO_PATIENTS)
+    again = seed_demo(session, patients=DEMO_PATIENTS, today=DEMO_TODAY)
     session.flush()
     assert not again.counts and again.summary() == "already in place, nothing changed"
     assert {table.__tablename__: count(session, table) for table in TABLES} == before
@@ -268,3 +268,72 @@ def test_a_demo_seeded_before_follow_ups_existed_gains_them(db_session, monkeypa
         seed_demo(db_session, patients=OLDER_DEMO_PATIENTS).summary()
         == "already in place, nothing changed"
     )
+
+
+def lists_on(session, today: dt.date) -> dict[str, list[tuple[int, str, int]]]:
+    """Every clinic's morning lists on ``today``: (patient, program, days from today to due)."""
+    clinics = sorted({e.clinic_id for e in session.scalars(select(Enrolment))})
+    return {
+        kind: sorted(
+            (e.patient_id, e.program, (e.next_due - today).days)
+            for clinic in clinics
+            for e in worklist(session, clinic, kind, today)
+        )
+        for kind in ("due_today", "due_this_week", "overdue", "lost")
+    }
+
+
+def test_the_fullest_demo_doctor_has_several_patients_due_on_the_day(seeded_demo):
+    session, result = seeded_demo
+    fullest = next(name for name, what in result.logins if "busiest" in what)
+    assert fullest == "doctor-v09-03"  # as the README says
+    clinic = session.scalar(select(Facility).where(Facility.code == "V09-03"))
+    due = worklist(session, clinic.id, "due_today", DEMO_TODAY)
+    assert len(due) >= 3
+    assert any(e.program == "hypertension" for e in due)
+    lists = lists_on(session, DEMO_TODAY)
+    assert all(lists.values()), "every list has patients on the day"
+    # Due this week has patients besides today's too.
+    assert any(days > 0 for _, _, days in lists["due_this_week"])
+
+
+def test_a_later_run_moves_the_demo_to_its_day_and_the_same_day_changes_nothing(seeded_demo):
+    session, _ = seeded_demo
+    before = lists_on(session, DEMO_TODAY)
+    counts = {table.__tablename__: count(session, table) for table in TABLES}
+    first_visit = session.scalar(select(func.min(FollowUp.visit_date)))
+    later = DEMO_TODAY + dt.timedelta(days=45)  # over the new year
+
+    moved = seed_demo(session, patients=DEMO_PATIENTS, today=later)
+    session.flush()
+    assert not moved.counts and moved.moved_to == later
+    assert "moved to" in moved.summary()
+    after = lists_on(session, later)
+    for kind in ("due_today", "due_this_week"):
+        assert after[kind] == before[kind], kind
+    # Overdue and lost are months apart, so a patient near the line may cross it; none is lost.
+    assert sorted(after["overdue"] + after["lost"]) == sorted(before["overdue"] + before["lost"])
+    assert session.scalar(select(func.min(FollowUp.visit_date))) == first_visit + dt.timedelta(45)
+    assert session.scalar(select(func.max(FollowUp.visit_date))) < later
+    assert {table.__tablename__: count(session, table) for table in TABLES} == counts
+    assert "due" in next(what for _, what in moved.logins if "busiest" in what)
+
+    again = seed_demo(session, patients=DEMO_PATIENTS, today=later)
+    session.flush()
+    assert again.summary() == "already in place, nothing changed"
+    assert lists_on(session, later) == after
+
+    seed_demo(session, patients=DEMO_PATIENTS, today=DEMO_TODAY)
+    session.flush()
+    assert lists_on(session, DEMO_TODAY) == before
+    assert session.scalar(select(func.min(FollowUp.visit_date))) == first_visit
+
+
+def test_every_demo_follow_up_carries_the_standards_record(seeded_demo):
+    session, _ = seeded_demo
+    for follow_up in session.scalars(select(FollowUp)):
+        record = follow_up.record
+        assert record["adherence"] in ("regular", "intermittent", "none")
+        assert 15 <= record["bmi"] <= 35
+        assert ("salt" in record) == (follow_up.program == "hypertension")
+        assert ("staple_food_g_per_day" in record) == (follow_up.program == "diabetes")

@@ -48,7 +48,7 @@ def test_three_months_of_settled_bills(seeded_demo):
 def test_a_second_seed_changes_nothing(seeded_demo):
     session, _ = seeded_demo
     before = {table.__tablename__: count(session, table) for table in TABLES}
-    again = seed_demo(session, patients=DEMO_PATIENTS)
+    again = seed_demo(session, patients=DEMO_PATIENTS, today=DEMO_TODAY)
     session.flush()
     assert not again.counts
     assert {table.__tablename__: count(session, table) for table in TABLES} == before

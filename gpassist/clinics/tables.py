@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     Float,
     ForeignKey,
     Integer,
@@ -52,6 +54,8 @@ class County(Base):
     province_zh: Mapped[str] = mapped_column(String(200))
     province_en: Mapped[str] = mapped_column(String(200))
     synthetic: Mapped[bool] = mapped_column(Boolean)
+    # A synthetic county's demo data is dated for this day (seed-demo moves it to today).
+    demo_as_of: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class Town(Base):

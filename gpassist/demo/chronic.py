@@ -10,6 +10,7 @@ draws. Every follow-up is classified, and its next due date computed, by the rea
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 from collections import Counter
@@ -25,6 +26,7 @@ from gpassist.demo.common import SeedResult, demo_doctor_username
 from gpassist.demo.population import HouseholdPlan, PatientPlan
 from gpassist.followup.definitions import Program, load_programs
 from gpassist.followup.rules import OTHERWISE_INTERVAL, Assessment, Classification, Visit, assess
+from gpassist.followup.schemas import FollowUpRecord
 from gpassist.followup.service import (
     FOLLOW_UP_COMPLAINT,
     apply_outcome,
@@ -33,7 +35,7 @@ from gpassist.followup.service import (
 )
 from gpassist.followup.tables import ChronicCertification, Enrolment, EnrolmentStatus, FollowUp
 from gpassist.patients.schemas import age_on
-from gpassist.patients.tables import Encounter, Patient, PregnancyStatus
+from gpassist.patients.tables import Encounter, Patient, PregnancyStatus, Sex
 from gpassist.referrals.service import ReferralOutcome, county_department, open_referral
 from gpassist.referrals.tables import Referral, ReferralSource, ReferralStatus
 
@@ -43,6 +45,7 @@ it, so seed-demo writes the same rows whenever it runs (a clock-dependent timeli
 second run on another day disagree with the first). Opened on a later day, the lists show the
 snapshot's patients as further overdue, as a clinic left alone would."""
 
+DUE_TODAY_SHARE = 0.5  # of each clinic's followed patients (rounded up): due on DEMO_TODAY
 LOST_SHARE = 0.03  # stopped coming in 2025: overdue more than 12 months at DEMO_TODAY ('lost')
 DROPPED_SHARE = 0.15  # stopped coming during 2026: overdue at DEMO_TODAY
 CERTIFIED_SHARE = 0.5  # of the enrolled poverty-registered patients (门诊慢特病认定)
@@ -156,10 +159,14 @@ class CarePlan:
     programs: list[str]
     diagnoses: list[str]
     enrolled_on: dt.date
-    course: str  # followed (to DEMO_TODAY), dropped (overdue), lost (overdue > 12 months)
+    # followed (to DEMO_TODAY), due_today (followed, due on DEMO_TODAY), dropped (overdue),
+    # lost (overdue > 12 months)
+    course: str
     visits: list[FollowUpVisitPlan]
     certified_on: dt.date | None
     certificate_no: str | None
+    # What the standard's follow-up record says of the patient's habits (the same each visit).
+    habits: dict = field(default_factory=dict)
 
 
 def plan_chronic_care(households: list[HouseholdPlan], seed: int) -> list[CarePlan]:
@@ -195,10 +202,89 @@ def plan_chronic_care(households: list[HouseholdPlan], seed: int) -> list[CarePl
         spread = _by_rank([c.draws[code] for c in among])
         for candidate, position in zip(among, spread, strict=True):
             candidate.propensity[code] = options[int(position * len(options))]
-    return [
-        _plan_care(c.household, c.member, c.programs, programs, position, c.propensity, c.rng)
+    due_today = _due_today(candidates, course)
+    plans = [
+        _plan_care(
+            c.household,
+            c.member,
+            c.programs,
+            programs,
+            position,
+            c.propensity,
+            c.rng,
+            due_today=c.member.national_id in due_today,
+        )
         for c, position in zip(candidates, course, strict=True)
     ]
+    for plan, candidate in zip(plans, candidates, strict=True):
+        # An RNG of its own, so that the habits change none of the draws above.
+        habits = random.Random(f"{seed}/habits/{candidate.member.national_id}")
+        plan.habits = _habits(habits, candidate.member, candidate.programs)
+    return plans
+
+
+# The record's questions that belong to one program's form only.
+HYPERTENSION_ONLY = frozenset({"salt"})
+DIABETES_ONLY = frozenset({"staple_food_g_per_day", "hypoglycaemia", "dorsalis_pedis"})
+
+
+def _habits(rng: random.Random, member: PatientPlan, programs: list[str]) -> dict:
+    """The patient's answers on the standard's follow-up record: body, smoking, drinking,
+    exercise, salt or staple food, adherence. Men smoke and drink far more often than women."""
+    male = member.sex == Sex.male
+    height = round(rng.gauss(166 if male else 155, 5))
+    habits = {
+        "visit_mode": "clinic",
+        "height_cm": height,
+        "weight_kg": round(rng.uniform(21, 29) * (height / 100) ** 2, 1),
+        "smoking_per_day": rng.choice((5, 10, 10, 20))
+        if rng.random() < (0.45 if male else 0.03)
+        else 0,
+        "drinking_liang_per_day": rng.choice((1, 2, 3))
+        if rng.random() < (0.35 if male else 0.05)
+        else 0,
+        "exercise_times_per_week": rng.choice((0, 2, 3, 5, 7, 7)),
+        "exercise_minutes": rng.choice((20, 30, 30, 60)),
+        "psychological": rng.choices(("good", "fair", "poor"), (80, 17, 3))[0],
+        "compliance": rng.choices(("good", "fair", "poor"), (75, 20, 5))[0],
+        "adherence": rng.choices(("regular", "intermittent", "none"), (75, 20, 5))[0],
+    }
+    if "hypertension" in programs:
+        habits["salt"] = rng.choices(("light", "moderate", "heavy"), (25, 55, 20))[0]
+    if "diabetes" in programs:
+        habits["staple_food_g_per_day"] = rng.choice((200, 250, 300, 350))
+        habits["hypoglycaemia"] = rng.choices(("none", "occasional"), (90, 10))[0]
+        habits["dorsalis_pedis"] = rng.choices(("normal", "weakened"), (92, 8))[0]
+    return habits
+
+
+def _followed(position: float) -> bool:
+    return position >= LOST_SHARE + DROPPED_SHARE
+
+
+def _due_today(candidates: list[_Candidate], course: list[float]) -> set[str]:
+    """Who of the followed patients is due on DEMO_TODAY (resident IDs): about half of each
+    clinic's, and every one at the clinic with the fullest lists (the demo login the README
+    names), so that the morning's first list is never empty."""
+    by_clinic: dict[str, list[tuple[float, _Candidate]]] = {}
+    enrolments, overdue = Counter[str](), Counter[str]()
+    for candidate, position in zip(candidates, course, strict=True):
+        code = candidate.household.clinic.code
+        enrolments[code] += len(candidate.programs)
+        overdue[code] += 0 if _followed(position) else len(candidate.programs)
+        if _followed(position):
+            by_clinic.setdefault(code, []).append((position, candidate))
+    if not by_clinic:
+        return set()
+    # Most enrolments, then most who stopped coming, then the first by code: the clinic that
+    # point_at_busiest_clinic then names (its lists are the fullest once these are due today).
+    fullest = max(sorted(enrolments), key=lambda code: (enrolments[code], overdue[code]))
+    chosen = set()
+    for code, followed in by_clinic.items():
+        followed.sort(key=lambda pair: pair[0])
+        count = len(followed) if code == fullest else -(-len(followed) * DUE_TODAY_SHARE // 1)
+        chosen |= {candidate.member.national_id for _, candidate in followed[: int(count)]}
+    return chosen
 
 
 @dataclass
@@ -228,6 +314,8 @@ def _plan_care(
     course_position: float,
     propensity: dict[str, float],
     rng: random.Random,
+    *,
+    due_today: bool = False,
 ) -> CarePlan:
     start_draw, stop_draw = rng.randint(0, 80), rng.random()
     certify = household.poverty_registered and rng.random() < CERTIFIED_SHARE
@@ -248,6 +336,11 @@ def _plan_care(
         enrolled_on = dt.date(2025, 10, 1) + dt.timedelta(days=start_draw)
         stop = DEMO_TODAY
     assert member.visit is not None
+    visits = _plan_visits(member, codes, programs, enrolled_on, stop, propensity, rng)
+    if due_today:
+        course = "due_today"
+        visits = _due_on(DEMO_TODAY, visits, member, [programs[c] for c in codes])
+        enrolled_on = visits[0].day
     return CarePlan(
         national_id=member.national_id,
         programs=codes,
@@ -258,10 +351,39 @@ def _plan_care(
         ],
         enrolled_on=enrolled_on,
         course=course,
-        visits=_plan_visits(member, codes, programs, enrolled_on, stop, propensity, rng),
+        visits=visits,
         certified_on=certified_on if certify else None,
         certificate_no=f"DEMO-MT{certified_on:%Y}{certificate_serial:05d}" if certify else None,
     )
+
+
+def _next_due(visits: list[FollowUpVisitPlan], member: PatientPlan, programs: list[Program]):
+    """When the rules make the patient due after these visits (the earliest of the programs)."""
+    due = []
+    for program in programs:
+        previous: Classification | None = None
+        for visit in visits:
+            rule_visit = visit.rule_visit(member.pregnancy)
+            outcome = assess(program, age_on(member.birth, visit.day), rule_visit, previous)
+            previous = outcome.classification
+        due.append(outcome.next_due)
+    return min(due)
+
+
+def _due_on(
+    day: dt.date, visits: list[FollowUpVisitPlan], member: PatientPlan, programs: list[Program]
+) -> list[FollowUpVisitPlan]:
+    """The same history moved earlier or later so that the rules make it due on ``day``.
+
+    A few tries, because a three-month interval is calendar months (it can move by a day or two
+    with the history); a history that cannot land on ``day`` exactly stays where it got to.
+    """
+    for _ in range(5):
+        gap = day - _next_due(visits, member, programs)
+        if not gap:
+            break
+        visits = [dataclasses.replace(visit, day=visit.day + gap) for visit in visits]
+    return visits
 
 
 def _plan_visits(
@@ -501,7 +623,9 @@ def seed_chronic_care(
     to_refer = []
     for plan, patient, doctor, enrolment, encounters, outcomes in histories:
         for visit, encounter, outcome in zip(plan.visits, encounters, outcomes, strict=True):
-            follow_up = _follow_up(visit, patient, doctor, enrolment, encounter, outcome)
+            follow_up = _follow_up(
+                visit, patient, doctor, enrolment, encounter, outcome, plan.habits
+            )
             session.add(follow_up)
             result.counts["follow-ups"] += 1
             if outcome.referral or outcome.urgent_referral:
@@ -577,6 +701,7 @@ def _follow_up(
     enrolment: Enrolment,
     encounter: Encounter,
     outcome: Assessment,
+    habits: dict,
 ) -> FollowUp:
     follow_up = new_follow_up(
         enrolment,
@@ -588,14 +713,20 @@ def _follow_up(
         notes=visit.notes,
     )
     follow_up.created_at = encounter.occurred_at
+    other = DIABETES_ONLY if enrolment.program == "hypertension" else HYPERTENSION_ONLY
+    mine = {k: v for k, v in habits.items() if k not in other}
+    follow_up.record = FollowUpRecord.model_validate(mine).with_bmi().model_dump(exclude_none=True)
     return follow_up
 
 
-def point_at_busiest_clinic(session: Session, clinics: list[Facility], result: SeedResult) -> None:
-    """Name, among the demo logins, the doctor whose follow-up lists have the most in them."""
-    cutoff = lost_cutoff(DEMO_TODAY)
+def point_at_busiest_clinic(
+    session: Session, clinics: list[Facility], result: SeedResult, today: dt.date = DEMO_TODAY
+) -> None:
+    """Name, among the demo logins, the doctor whose follow-up lists have the most in them, and
+    how many of their patients are due ``today``."""
+    cutoff = lost_cutoff(today)
     rows = session.execute(
-        select(Enrolment.clinic_id, Enrolment.next_due).where(
+        select(Enrolment.clinic_id, Enrolment.patient_id, Enrolment.next_due).where(
             Enrolment.status == EnrolmentStatus.active,
             Enrolment.clinic_id.in_([c.id for c in clinics]),
         )
@@ -603,16 +734,21 @@ def point_at_busiest_clinic(session: Session, clinics: list[Facility], result: S
     if not rows:
         return
     enrolled, overdue = Counter[int](), Counter[int]()
-    for clinic_id, next_due in rows:
+    due: dict[int, set[int]] = {c.id: set() for c in clinics}
+    for clinic_id, patient_id, next_due in rows:
         enrolled[clinic_id] += 1
-        overdue[clinic_id] += cutoff <= next_due < DEMO_TODAY
-    clinic = max(clinics, key=lambda c: (enrolled[c.id], overdue[c.id]))  # first by code on ties
+        overdue[clinic_id] += cutoff <= next_due < today
+        if next_due == today:
+            due[clinic_id].add(patient_id)
+    # Most enrolled, then most patients due today, then most overdue; the first by code on ties.
+    clinic = max(clinics, key=lambda c: (enrolled[c.id], len(due[c.id]), overdue[c.id]))
     where = next(i for i, (name, _) in enumerate(result.logins) if name.startswith("doctor-<"))
     result.logins.insert(
         where,
         (
             demo_doctor_username(clinic.code),
             f"village doctor / 村医, {clinic.name_zh}: busiest chronic-disease lists "
-            f"({enrolled[clinic.id]} enrolled, {overdue[clinic.id]} overdue on {DEMO_TODAY})",
+            f"({enrolled[clinic.id]} enrolled, {len(due[clinic.id])} patients due and "
+            f"{overdue[clinic.id]} overdue on {today})",
         ),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -16,11 +17,13 @@ class NotADemoCounty(RuntimeError):
 class SeedResult:
     counts: Counter[str] = field(default_factory=Counter)
     logins: list[tuple[str, str]] = field(default_factory=list)
+    moved_to: dt.date | None = None  # the day the demo's dates were moved to, if they were
 
     def summary(self) -> str:
+        moved = f"; demo dates moved to {self.moved_to}" if self.moved_to else ""
         if not self.counts:
-            return "already in place, nothing changed"
-        return ", ".join(f"{n} {what}" for what, n in sorted(self.counts.items()))
+            return ("already in place, nothing changed" if not moved else "nothing new") + moved
+        return ", ".join(f"{n} {what}" for what, n in sorted(self.counts.items())) + moved
 
 
 def demo_doctor_username(clinic_code: str) -> str:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gpassist.clinics.tables import County, Facility, FacilityKind
+from gpassist.db import shanghai_today
 from gpassist.demo.chronic import (
+    DEMO_TODAY,
     plan_chronic_care,
     point_at_busiest_clinic,
     seed_chronic_care,
 )
 from gpassist.demo.common import NotADemoCounty, SeedResult
+from gpassist.demo.dates import shift_timeline
 from gpassist.demo.pharmacy import seed_pharmacy
 from gpassist.demo.population import (
     plan_population,
@@ -23,18 +27,31 @@ from gpassist.demo.population import (
 from gpassist.demo.settlement import plan_settlements, seed_settlements
 
 
-def seed_demo(session: Session, *, patients: int = 400, seed: int = 20261128) -> SeedResult:
+def seed_demo(
+    session: Session,
+    *,
+    patients: int = 400,
+    seed: int = 20261128,
+    today: dt.date | None = None,
+) -> SeedResult:
     """Seed demo users, ``patients`` synthetic patients with their care, bills and pharmacy stock
-    into the loaded demo county; what exists is kept, so a second run changes nothing.
+    into the loaded demo county, dated for ``today`` (default: today in Shanghai); what exists is
+    kept, so a second run on the same day changes nothing, and a run on a later day moves the
+    whole demo on by the days since (``dates.py``).
 
     Raises ``NotADemoCounty`` when no county is loaded or the loaded one is real.
     """
-    county = session.scalar(select(County))
+    today = today or shanghai_today()
+    county = session.scalar(select(County).order_by(County.id))  # one per database, but stable
     if county is None:
         raise NotADemoCounty("Load a county first: gpassist load-clinics clinics/demo-county")
     if not county.synthetic:
         raise NotADemoCounty(f"{county.code} is a real county: demo data is never seeded into it.")
     result = SeedResult()
+    # Everything is planned as a snapshot of DEMO_TODAY: put what exists back on that day first,
+    # write what is missing, then date the whole demo for today.
+    dated_for = county.demo_as_of or DEMO_TODAY
+    shift_timeline(session, (DEMO_TODAY - dated_for).days)
     clinics = list(
         session.scalars(
             select(Facility)
@@ -51,5 +68,10 @@ def seed_demo(session: Session, *, patients: int = 400, seed: int = 20261128) ->
     seed_settlements(session, plan_settlements(households, managed, seed), doctors, result)
     seed_pharmacy(session, clinics, doctors, seed, result)
     session.flush()
-    point_at_busiest_clinic(session, clinics, result)
+    shift_timeline(session, (today - DEMO_TODAY).days)
+    if county.demo_as_of != today:
+        county.demo_as_of = today
+        result.moved_to = today
+    session.flush()
+    point_at_busiest_clinic(session, clinics, result, today)
     return result

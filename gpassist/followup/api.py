@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from gpassist.auth.tables import Role
+from gpassist.auth.tables import Role, User
 from gpassist.db import shanghai_today
 from gpassist.endpoints import endpoint, request_session
 from gpassist.followup import service
@@ -14,7 +14,10 @@ from gpassist.followup.present import (
     follow_up_out,
     worklist_entry,
 )
+from gpassist.followup.record_print import follow_up_record_html
 from gpassist.followup.schemas import (
+    AnnualCheckDueEntry,
+    AnnualCheckDueList,
     AnnualCheckIn,
     AnnualCheckOut,
     CertificationIn,
@@ -30,6 +33,8 @@ from gpassist.followup.schemas import (
     Worklist,
     WorklistQuery,
 )
+from gpassist.patients.schemas import age_on
+from gpassist.patients.tables import Patient
 
 bp = Blueprint("followup", __name__, url_prefix="/api/v1")
 TAG = "follow-up"
@@ -101,6 +106,23 @@ def record_follow_up(user, patient_id: int, body: FollowUpIn):
 
 @endpoint(
     bp,
+    "/follow-ups/<id:follow_up_id>/record.html",
+    "GET",
+    summary="Printable follow-up record (随访服务记录表, Chinese) of one follow-up",
+    tag=TAG,
+    roles=READERS,
+    media_type="text/html",
+)
+def follow_up_record(user, follow_up_id: int):
+    session = request_session()
+    follow_up = service.visible_follow_up(session, user, follow_up_id)
+    doctor = session.get(User, follow_up.recorded_by_id)
+    patient = session.get(Patient, follow_up.patient_id)
+    return follow_up_record_html(follow_up, patient, doctor, shanghai_today()), {}
+
+
+@endpoint(
+    bp,
     "/patients/<id:patient_id>/follow-ups",
     "GET",
     summary="A patient's follow-ups, newest first",
@@ -145,6 +167,36 @@ _register_worklist("due_today", "Follow-ups due today at the caller's clinic")
 _register_worklist("due_this_week", "Follow-ups due today and in the next 6 days")
 _register_worklist("overdue", "Overdue follow-ups, highest risk first")
 _register_worklist("lost", "Lost to follow-up: overdue more than 12 months")
+
+
+@endpoint(
+    bp,
+    "/follow-ups/annual-checks-due",
+    "GET",
+    summary="Managed patients without this year's health check (年度健康体检) at the clinic",
+    tag=TAG,
+    roles=READERS,
+    query=WorklistQuery,
+    response=AnnualCheckDueList,
+)
+def annual_checks_due(user, query: WorklistQuery):
+    session = request_session()
+    today = shanghai_today()
+    clinic_id = service.worklist_clinic(session, user, query.clinic)
+    program = query.program.value if query.program else None
+    due = service.annual_checks_due(session, clinic_id, today, program)
+    items = [
+        AnnualCheckDueEntry(
+            patient_id=d.patient.id,
+            patient_name=d.patient.name,
+            age=age_on(d.patient.birth_date, today),
+            village=d.patient.village,
+            programs=d.programs,
+            last_check_date=d.last_check_date,
+        )
+        for d in due
+    ]
+    return AnnualCheckDueList(as_of=today, items=items)
 
 
 @endpoint(

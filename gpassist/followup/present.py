@@ -65,6 +65,10 @@ def follow_up_out(follow_up: FollowUp, referral: Referral | None = None) -> Foll
     return FollowUpOut.model_validate(
         {
             **{c: getattr(follow_up, c) for c in FollowUpOut.model_fields if hasattr(follow_up, c)},
+            "record": follow_up.record or {},
+            "classification_name": Text(
+                zh=follow_up.classification.zh, en=follow_up.classification.en
+            ),
             "reason_texts": texts,
             "referral_record": brief,
         }

@@ -16,19 +16,20 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import enum
 from dataclasses import dataclass, field
 
 from gpassist.followup.definitions import PREGNANCY_FLAGS, Program
+from gpassist.labels import LabelledEnum
 
 
-class Classification(enum.StrEnum):
-    """How a follow-up visit went (the program's classification, worst first)."""
+class Classification(LabelledEnum):
+    """How a follow-up visit went (the program's classification, worst first), labelled with the
+    standard's words (此次随访分类)."""
 
-    complication = "complication"
-    adverse_reaction = "adverse_reaction"
-    uncontrolled = "uncontrolled"
-    controlled = "controlled"
+    complication = "complication", "并发症", "Complication"
+    adverse_reaction = "adverse_reaction", "不良反应", "Adverse reaction"
+    uncontrolled = "uncontrolled", "控制不满意", "Not controlled"
+    controlled = "controlled", "控制满意", "Controlled"
 
 
 CONTROLLED_INTERVAL_MONTHS = 3

@@ -50,6 +50,74 @@ class EnrolmentList(OutModel):
     items: list[EnrolmentOut]
 
 
+# --- the national standard's follow-up record (随访服务记录表) -----------------------------------
+# The fields of the standard's hypertension and type-2 diabetes forms that the rules do not read.
+# The readings the rules read (BP, glucose, heart rate, adverse reaction, complication, urgent
+# symptoms) stay the follow-up's own fields.
+
+VisitMode = Literal["clinic", "home", "phone"]  # 门诊 / 家庭 / 电话
+Level3 = Literal["good", "fair", "poor"]  # 良好 / 一般 / 差
+Salt = Literal["light", "moderate", "heavy"]  # 轻 / 中 / 重
+Adherence = Literal["regular", "intermittent", "none"]  # 规律 / 间断 / 不服药
+Hypoglycaemia = Literal["none", "occasional", "frequent"]  # 无 / 偶尔 / 频繁
+Pulse = Literal["normal", "weakened", "absent"]  # 触及正常 / 减弱 / 消失
+# The standard's symptom checklists (an empty list is 无症状). Unlike the urgent symptoms above,
+# these describe the visit and trigger nothing.
+RECORD_SYMPTOMS = {
+    "hypertension": (
+        "headache_dizziness",  # 头痛头晕
+        "nausea_vomiting",  # 恶心呕吐
+        "blurred_vision_tinnitus",  # 眼花耳鸣
+        "dyspnoea",  # 呼吸困难
+        "palpitations_chest_tightness",  # 心悸胸闷
+        "epistaxis",  # 鼻衄出血不止
+        "limb_numbness",  # 四肢发麻
+        "leg_oedema",  # 下肢水肿
+    ),
+    "diabetes": (
+        "polydipsia",  # 多饮
+        "polyphagia",  # 多食
+        "polyuria",  # 多尿
+        "blurred_vision",  # 视力模糊
+        "infection",  # 感染
+        "hand_foot_numbness",  # 手脚麻木
+        "leg_oedema",  # 下肢浮肿
+        "weight_loss",  # 体重明显下降
+    ),
+}
+RecordSymptom = Literal[tuple(sorted({s for codes in RECORD_SYMPTOMS.values() for s in codes}))]  # type: ignore[valid-type]
+
+
+class FollowUpRecord(ApiModel):
+    """The rest of the standard's form: how the visit went, body measures, lifestyle, adherence."""
+
+    visit_mode: VisitMode = "clinic"
+    record_symptoms: list[RecordSymptom] = Field(default_factory=list, max_length=16)
+    weight_kg: float | None = Field(default=None, ge=2, le=300)
+    height_cm: float | None = Field(default=None, ge=40, le=250, description="for the BMI")
+    bmi: float | None = Field(default=None, description="computed from weight and height")
+    smoking_per_day: int | None = Field(default=None, ge=0, le=100, description="cigarettes")
+    drinking_liang_per_day: float | None = Field(default=None, ge=0, le=50, description="两")
+    exercise_times_per_week: int | None = Field(default=None, ge=0, le=21)
+    exercise_minutes: int | None = Field(default=None, ge=0, le=600, description="per time")
+    salt: Salt | None = Field(default=None, description="hypertension: salt intake")
+    staple_food_g_per_day: int | None = Field(default=None, ge=0, le=2000, description="diabetes")
+    psychological: Level3 | None = None
+    compliance: Level3 | None = Field(default=None, description="遵医行为")
+    adherence: Adherence | None = Field(default=None, description="服药依从性")
+    adverse_reaction_detail: Note | None = None
+    hypoglycaemia: Hypoglycaemia | None = Field(default=None, description="diabetes")
+    dorsalis_pedis: Pulse | None = Field(default=None, description="diabetes: 足背动脉搏动")
+    hba1c_percent: float | None = Field(default=None, ge=3, le=20)
+
+    def with_bmi(self) -> FollowUpRecord:
+        """The record with its BMI (kg/m², one decimal) when weight and height are known."""
+        if self.weight_kg and self.height_cm:
+            bmi = round(self.weight_kg / (self.height_cm / 100) ** 2, 1)
+            return self.model_copy(update={"bmi": bmi})
+        return self.model_copy(update={"bmi": None})
+
+
 class FollowUpIn(ApiModel):
     """One face-to-face follow-up. Readings left out are taken from the linked encounter."""
 
@@ -74,6 +142,9 @@ class FollowUpIn(ApiModel):
     )
     medication_changes: Note | None = None
     notes: Note | None = None
+    record: FollowUpRecord | None = Field(
+        default=None, description="the standard form's other fields (随访服务记录表)"
+    )
 
     @field_validator("dbp")
     @classmethod
@@ -119,7 +190,9 @@ class FollowUpOut(OutModel):
     symptoms: list[str]
     medication_changes: str | None
     notes: str | None
+    record: dict
     classification: Classification
+    classification_name: Text = Field(description="控制满意 / 控制不满意 / 不良反应 / 并发症")
     urgent_referral: bool
     referral: bool
     reasons: list[str]
@@ -165,6 +238,20 @@ class Worklist(OutModel):
     kind: Literal["due_today", "due_this_week", "overdue", "lost"]
     as_of: dt.date
     items: list[WorklistEntry]
+
+
+class AnnualCheckDueEntry(OutModel):
+    patient_id: int
+    patient_name: str
+    age: int
+    village: str
+    programs: list[str]
+    last_check_date: dt.date | None
+
+
+class AnnualCheckDueList(OutModel):
+    as_of: dt.date
+    items: list[AnnualCheckDueEntry]
 
 
 class AnnualCheckIn(ApiModel):

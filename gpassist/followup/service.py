@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gpassist.auth.tables import Role, User
@@ -31,6 +31,7 @@ from gpassist.followup.schemas import (
     CertificationIn,
     EnrolIn,
     FollowUpIn,
+    FollowUpRecord,
     WithdrawIn,
 )
 from gpassist.followup.tables import (
@@ -403,6 +404,7 @@ def _write_follow_up(
         medication_changes=data.medication_changes,
         notes=data.notes,
     )
+    follow_up.record = standard_record(data, encounter)
     session.add(follow_up)
     apply_outcome(enrolment, visit, result)
     session.flush()
@@ -419,6 +421,24 @@ def _write_follow_up(
             created_by=user,
         )
     return Recorded(follow_up, referral)
+
+
+def standard_record(data: FollowUpIn, encounter: Encounter) -> dict:
+    """The standard form's other fields as stored: the weight from the visit when the form
+    leaves it out, and the BMI computed from weight and height."""
+    record = data.record or FollowUpRecord()
+    if record.weight_kg is None and encounter.weight_kg is not None:
+        record = record.model_copy(update={"weight_kg": encounter.weight_kg})
+    return record.with_bmi().model_dump(mode="json", exclude_none=True)
+
+
+def visible_follow_up(session: Session, user: User, follow_up_id: int) -> FollowUp:
+    """The follow-up if ``user`` may see its patient; raises ``NotFound``."""
+    follow_up = session.get(FollowUp, follow_up_id)
+    if follow_up is None:
+        raise NotFound(f"No follow-up {follow_up_id}.")
+    visible_patient(session, user, follow_up.patient_id)  # 404 for another clinic's
+    return follow_up
 
 
 def follow_ups_of(session: Session, user: User, patient_id: int) -> list[FollowUp]:
@@ -531,6 +551,46 @@ def risk_key(enrolment: Enrolment, today: dt.date) -> tuple:
 
 
 # --- annual health check ---------------------------------------------------------------------
+
+
+@dataclass
+class AnnualCheckDue:
+    """A managed patient without this year's health check, with their programs and last check."""
+
+    patient: Patient
+    programs: list[str]
+    last_check_date: dt.date | None
+
+
+def annual_checks_due(
+    session: Session, clinic_id: int, today: dt.date, program_code: str | None = None
+) -> list[AnnualCheckDue]:
+    """The clinic's patients in a program who have no health check this calendar year, those
+    never checked first, then the longest since their last check."""
+    query = select(Enrolment).where(
+        Enrolment.clinic_id == clinic_id, Enrolment.status == EnrolmentStatus.active
+    )
+    if program_code:
+        query = query.where(Enrolment.program == program_code)
+    programs: dict[int, list[str]] = {}
+    patients: dict[int, Patient] = {}
+    for enrolment in session.scalars(query):
+        programs.setdefault(enrolment.patient_id, []).append(enrolment.program)
+        patients[enrolment.patient_id] = enrolment.patient
+    last_checks = dict(
+        session.execute(
+            select(AnnualCheck.patient_id, func.max(AnnualCheck.check_date))
+            .where(AnnualCheck.patient_id.in_(list(patients)))
+            .group_by(AnnualCheck.patient_id)
+        ).all()
+    )
+    due = [
+        AnnualCheckDue(patients[pid], sorted(codes), last_checks.get(pid))
+        for pid, codes in programs.items()
+        if last_checks.get(pid) is None or last_checks[pid].year < today.year
+    ]
+    due.sort(key=lambda d: (d.last_check_date or dt.date.min, d.patient.name, d.patient.id))
+    return due
 
 
 def record_annual_check(

@@ -105,6 +105,8 @@ class FollowUp(Base):
     symptoms: Mapped[list[str]] = mapped_column(JsonDoc, default=list)
     medication_changes: Mapped[str | None] = mapped_column(Text)
     notes: Mapped[str | None] = mapped_column(Text)
+    # The standard's record fields the rules do not read (schemas.FollowUpRecord, as JSON).
+    record: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
     classification: Mapped[Classification] = mapped_column(str_enum(Classification))
     urgent_referral: Mapped[bool] = mapped_column(Boolean)
     referral: Mapped[bool] = mapped_column(Boolean)

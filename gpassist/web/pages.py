@@ -15,8 +15,10 @@ from gpassist.auth.tables import Role
 from gpassist.clinics.tables import Department, Facility, FacilityKind, FacilityLevel
 from gpassist.db import shanghai_today
 from gpassist.errors import Forbidden, NotFound
+from gpassist.followup.form import form_choices
 from gpassist.patients.schemas import age_on
 from gpassist.patients.service import visible_patient
+from gpassist.web.extensions import page_locale
 from gpassist.web.strings import page_strings
 from gpassist.web.views import START_PAGE, bp, logged_in_user
 
@@ -88,6 +90,7 @@ def visit(user, db_session, patient_id: int):
         "patient": patient,
         "age": age_on(patient.birth_date, shanghai_today()),
         "clinic_code": patient.clinic.code,
+        "followup_form": form_choices(page_locale()),
     }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from gpassist.consult.states import ConsultState, Urgency
+from gpassist.followup.rules import Classification
 from gpassist.labels import LabelledEnum
 from gpassist.patients.tables import Sex
 from gpassist.pharmacy.states import OrderStatus
@@ -22,6 +23,7 @@ LABELLED = {
     "state": ConsultState,
     "order": OrderStatus,
     "referral": ReferralStatus,
+    "classification": Classification,
 }
 
 
@@ -256,4 +258,19 @@ def page_strings() -> dict[str, str]:
         "rx_repeat": _("续方：一键加入以上 {n} 种长期用药"),
         "rx_current": _("长期用药"),
         "rx_last": _("上次开具"),
+        # --- follow-up in the visit (issue 14; followup-visit.js, today.js) ---
+        "fu_due_today": _("今日应随访"),
+        "fu_overdue": _("逾期 %s 天"),
+        "fu_next": _("下次随访"),
+        "fu_complaint": _("随访"),
+        "fu_need_bp": _("请填写血压（收缩压和舒张压）。"),
+        "fu_need_glucose": _("请填写空腹血糖。"),
+        "fu_save": _("保存随访"),
+        "fu_print": _("打印随访记录表"),
+        "fu_urgent": _("紧急转诊"),
+        "fu_referral": _("建议转诊"),
+        "lost": _("失访（逾期超过12个月）"),
+        "annual_checks_due": _("今年未做年度体检"),
+        "last_check": _("上次体检"),
+        "never": _("从未"),
     }

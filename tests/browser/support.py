@@ -258,3 +258,56 @@ def assert_chinese_renders(page: Page, selector: str) -> None:
         f"{''.join(chars)} are drawn as identical boxes (tofu): no CJK font is installed "
         "(apt-get install fonts-wqy-microhei)"
     )
+
+
+# --- counting what the user does -----------------------------------------------------------------
+
+
+@dataclass
+class InputCounter:
+    """Counts a user's clicks and keystrokes, so a test can hold a workflow to a budget.
+
+    Drive the page through it: ``user.click(locator)``, ``user.fill(locator, "158")`` (a fill of
+    N characters is N keystrokes), ``user.press(locator, "Tab")`` (one keystroke),
+    ``user.check(locator)`` (a click), ``user.select(locator, value)`` (two clicks: open, choose).
+    ``user.steps`` lists what was done, for the report; ``str(user)`` sums it up.
+    """
+
+    clicks: int = 0
+    keystrokes: int = 0
+    steps: list[str] | None = None
+
+    def __post_init__(self) -> None:
+        self.steps = []
+
+    def _note(self, what: str) -> None:
+        assert self.steps is not None
+        self.steps.append(what)
+
+    def click(self, locator, **options) -> None:
+        self.clicks += 1
+        self._note(f"click {locator}")
+        locator.click(**options)
+
+    def check(self, locator) -> None:
+        self.clicks += 1
+        self._note(f"check {locator}")
+        locator.check()
+
+    def select(self, locator, value: str) -> None:
+        self.clicks += 2
+        self._note(f"select {value!r} in {locator}")
+        locator.select_option(value)
+
+    def fill(self, locator, text: str) -> None:
+        self.keystrokes += len(text)
+        self._note(f"type {text!r} into {locator}")
+        locator.fill(text)
+
+    def press(self, locator, key: str) -> None:
+        self.keystrokes += 1
+        self._note(f"press {key} in {locator}")
+        locator.press(key)
+
+    def __str__(self) -> str:
+        return f"{self.clicks} clicks, {self.keystrokes} keystrokes"

@@ -112,6 +112,7 @@ def test_every_printable_shares_the_base_and_its_print_button():
     names = [n for n in environment().list_templates() if n != "base.html"]
     assert sorted(names) == [
         "delivery_note.html",
+        "followup_record.html",
         "receipt.html",
         "referral_letter.html",
         "slip.html",

@@ -19,12 +19,14 @@
   function showWorklist(node) {
     ui.loading(node);
     gpassist.call("GET", "/api/v1/follow-ups/" + node.dataset.worklist).then(function (list) {
+      var late = node.dataset.worklist === "overdue" || node.dataset.worklist === "lost";
       ui.replace(node, ui.table([
         { title: S.patient, render: function (r) { return patientLink(r.patient_id, r.patient_name); } },
         { title: S.age, render: function (r) { return r.age; } },
         { title: S.village, render: function (r) { return r.village; } },
         { title: S.program, render: function (r) { return programName(r.program); } },
-        { title: S.next_due, render: function (r) { return r.next_due; } },
+        late ? { title: S.days_overdue, render: function (r) { return r.days_overdue; } }
+          : { title: S.next_due, render: function (r) { return r.next_due; } },
         { title: S.last_reading, render: reading },
       ], list.items));
     });
@@ -90,7 +92,21 @@
     });
   }
 
+  // Managed patients without this year's health check (年度健康体检), never-checked first.
+  function showAnnualChecks(node) {
+    ui.loading(node);
+    gpassist.call("GET", "/api/v1/follow-ups/annual-checks-due").then(function (list) {
+      ui.replace(node, ui.table([
+        { title: S.patient, render: function (r) { return patientLink(r.patient_id, r.patient_name); } },
+        { title: S.age, render: function (r) { return r.age; } },
+        { title: S.program, render: function (r) { return r.programs.map(programName).join("、"); } },
+        { title: S.last_check, render: function (r) { return r.last_check_date || S.never; } },
+      ], list.items));
+    });
+  }
+
   document.querySelectorAll("[data-worklist]").forEach(showWorklist);
+  showAnnualChecks(document.getElementById("annual-checks"));
   showOrders(document.getElementById("orders"));
   showConsultations(document.getElementById("consults"));
   showReferrals(document.getElementById("referrals"));

@@ -65,7 +65,9 @@
       ui.replace(node, ui.table([
         { title: S.program, render: function (e) { return ui.text(e.program_name); } },
         { title: S.next_due, render: function (e) { return e.next_due; } },
-        { title: S.status, render: function (e) { return e.last_classification || S.none; } },
+        { title: S.status, render: function (e) {
+          return e.last_classification ? S["classification_" + e.last_classification] || e.last_classification : S.none;
+        } },
       ], active));
     });
   }
@@ -243,6 +245,7 @@
     });
   }
   document.addEventListener("encounter-saved", loadReferrals);
+  document.addEventListener("followup-recorded", function () { loadPrograms(); loadReferrals(); });
 
   loadPrograms();
   loadReferrals();
