@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import hashlib
 import json
 
 from sqlalchemy import select
@@ -23,6 +22,7 @@ from gpassist.clinics.tables import Drug, Facility, ServiceItem
 from gpassist.db import utcnow
 from gpassist.errors import Conflict, Forbidden, InvalidField, NotFound
 from gpassist.followup.service import has_certified_chronic_disease
+from gpassist.idempotency import check_replay, request_hash
 from gpassist.patients.service import visible_patient
 from gpassist.patients.tables import Patient
 from gpassist.settlement import chain
@@ -59,12 +59,6 @@ def _policy(document: str) -> Policy:
     return Policy.model_validate_json(document)
 
 
-def request_hash(data: BillIn) -> str:
-    """A digest of the bill as sent, canonicalised, to tell a replay from a different bill."""
-    canonical = json.dumps(data.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
 def lock_patient(session: Session, patient_id: int) -> Patient:
     """Take the patient's row lock: the one gate every ledger change of theirs passes."""
     # Lock the bare row (the mapped class joins its clinic and household, which PostgreSQL will
@@ -95,8 +89,7 @@ def settle_bill(
         )
     )
     if earlier is not None:
-        if earlier.request_hash != digest:
-            raise Conflict("This Idempotency-Key was used for a different bill.")
+        check_replay(earlier.request_hash, digest, "bill")
         return earlier, False
     bill_date = data.bill_date or today
     if bill_date > today:
