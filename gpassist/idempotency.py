@@ -27,7 +27,8 @@ def check_replay(stored_hash: str | None, digest: str, what: str) -> None:
     """Raise 409 when a key comes back with a request other than the one it first carried."""
     if stored_hash != digest:
         raise Conflict(
-            f"This Idempotency-Key was used for a different {what}. / 此请求键已用于另一{_zh(what)}。"
+            f"This Idempotency-Key was used for a different {what}. "
+            f"/ 此请求键已用于另一{_zh(what)}。"
         )
 
 

@@ -8,7 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 from tests.patients.test_patient_api import register
 
-VISIT = {"chief_complaint": "咳嗽发热两天", "vitals": {"sbp": 150, "dbp": 90, "temperature_c": 38.2}}
+VISIT = {
+    "chief_complaint": "咳嗽发热两天",
+    "vitals": {"sbp": 150, "dbp": 90, "temperature_c": 38.2},
+}
 
 
 def save(api, patient_id, body=VISIT, key=None, as_="doctor_a"):
