@@ -198,4 +198,13 @@ def page_strings() -> dict[str, str]:
         "orders": _("中心药房订单"),
         "orders_by_town": _("订单按乡镇"),
         "need_https": _("浏览器只在 HTTPS 网址下允许使用摄像头和麦克风。"),
+        # --- a visit never lost or doubled; one bill per visit (issue 14, visit-integrity) ---
+        "visit_offline": _("未联网：内容已保存在本机，联网后自动提交。"),
+        "visit_resumed": _("已恢复今天未结算的就诊。"),
+        "visit_draft_restored": _("已恢复上次未保存的内容。"),
+        "bill_from_rx": _("处方"),
+        "bill_pick_service": _("请从列表中选择诊疗项目（药品请通过处方开具）。"),
+        "bill_insurers": _("报销"),
+        "yuan": _("元"),
+        "rx_bill_with_visit": _("药费在“本次收费”中与诊疗费一起结算。"),
     }

@@ -1,6 +1,6 @@
 // Prescribing on the visit page: lines the clinic stocks are dispensed here, the rest go to the
 // central pharmacy as one order (the server decides; the page shows the formulary as a hint).
-// Then the slip prints and the prescription's bill is settled in one step.
+// Then the slip prints; the drugs are billed with the visit's fee in one bill (visit.js, 本次收费).
 (function () {
   "use strict";
   var S = ui.S, el = ui.el;
@@ -95,16 +95,8 @@
     state.prescription = rx;
     state.lines = [];
     render();
-    var key = gpassist.newKey("rx-");  // one key per prescription: settling twice settles once
-    var settle = el("button", { type: "button", class: "primary", text: S.settle_rx, onclick: function () {
-      settle.disabled = true;
-      gpassist.call("POST", "/api/v1/prescriptions/" + rx.id + "/settlement", { services: [] }, { "Idempotency-Key": key })
-        .then(function (receipt) {
-          result.appendChild(el("p", {}, [S.total + " " + ui.fen(receipt.total_fen) + " · " + S.patient_pays + " ",
-            el("strong", { text: ui.fen(receipt.patient_fen) }), " ",
-            el("a", { href: "/api/v1/settlements/" + receipt.settlement_id + "/receipt.html", target: "_blank", class: "button", text: S.print_receipt })]));
-        }, function () { settle.disabled = false; });
-    } });
+    // One bill per visit: the drugs are settled with the visit's fee in 本次收费 (visit.js).
+    document.dispatchEvent(new CustomEvent("prescription-issued", { detail: rx }));
     var result = el("div", {}, [
       ui.table([
         { title: S.drug, render: function (l) { return ui.text(l.drug_name) + " " + l.strength; } },
@@ -116,7 +108,7 @@
       rx.pharmacy_order_id ? el("p", { text: S.rx_order + " #" + rx.pharmacy_order_id }) : null,
       el("p", { class: "actions" }, [
         el("a", { href: "/api/v1/prescriptions/" + rx.id + "/slip.html", target: "_blank", class: "button", text: S.print_slip }),
-        settle,
+        el("span", { class: "muted small", text: S.rx_bill_with_visit }),
       ]),
     ]);
     ui.replace(document.getElementById("rx-result"), result);
