@@ -168,8 +168,7 @@
   }
 
   // The saved visit from now on: remember it, tell the other sections.
-  function adopt(encounter, body) {
-    var first = !state.encounterId;
+  function adopt(encounter, body, resumed) {
     state.encounterId = encounter.id;
     state.encounter = encounter;
     state.savedBody = body;
@@ -177,7 +176,7 @@
     store.pending = null;
     snapshot();
     document.dispatchEvent(new CustomEvent("encounter-saved", { detail: encounter }));
-    if (first) loadHistory();
+    if (!resumed) loadHistory();  // a saved or edited visit shows in the history and the chart
   }
 
   function offline(err) { return !(err && err.problem) && !(err && err.status); }
@@ -277,7 +276,7 @@
       var encounter = mine || open[0];
       if (encounter) {
         fill(encounter);
-        adopt(encounter, encounterBody(form));
+        adopt(encounter, encounterBody(form), true);
         status.textContent = S.visit_resumed;
       }
       restoreDrafts(drafts);
