@@ -88,7 +88,8 @@
     if (acknowledged.length) body.acknowledged_cautions = acknowledged;
     var reason = document.getElementById("rx-reason").value.trim();
     if (reason) body.long_prescription_reason = reason;
-    gpassist.call("POST", "/api/v1/encounters/" + state.encounterId + "/prescriptions", body).then(issued);
+    gpassist.call("POST", "/api/v1/encounters/" + state.encounterId + "/prescriptions", body)
+      .then(issued, function () {});  // a refusal is shown by api.js; nothing else to do
   });
 
   function issued(rx) {
