@@ -103,10 +103,11 @@ class Settlement:
 class BillRejected(ValueError):
     """A bill that breaks a rule; ``field`` is the path of what is wrong."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, message_zh: str | None = None) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+        self.message_zh = message_zh
 
 
 def share(amount: int, ratio: Decimal) -> int:
@@ -120,11 +121,15 @@ def check_bill(policy: Policy, bill: Bill, patient: PatientFlags) -> tuple[Visit
     rule = policy.visit_types.get(visit_type)
     if rule is None or level not in rule.levels:
         raise BillRejected(
-            "visit_type", f"{visit_type.value} is not settled at a {level.value} facility"
+            "visit_type",
+            f"{visit_type.value} is not settled at a {level.value} facility",
+            f"{visit_type.zh}不在{level.zh}机构结算。",
         )
     if rule.requires_certified_chronic_disease and not patient.certified_chronic:
         raise BillRejected(
-            "visit_type", f"{visit_type.value} needs a certified chronic disease (门诊慢特病认定)"
+            "visit_type",
+            f"{visit_type.value} needs a certified chronic disease (门诊慢特病认定)",
+            "患者没有有效的门诊慢特病认定，请按普通门诊结算。",
         )
     if not bill.items:
         raise BillRejected("items", "a bill needs at least one line")

@@ -137,6 +137,8 @@ def settle_bill(
     try:
         result = chain.settle(policy, bill, flags, before)
     except chain.BillRejected as exc:
+        if exc.message_zh:
+            raise _refused(f"body.{exc.field}", exc.message, exc.message_zh) from exc
         raise InvalidField.at(f"body.{exc.field}", exc.message) from exc
     settlement = record_settlement(
         session,

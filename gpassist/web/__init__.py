@@ -17,6 +17,7 @@ from gpassist.consult.states import Urgency
 from gpassist.labels import LabelledEnum
 from gpassist.patients.tables import Sex
 from gpassist.prescriptions.rules import Frequency
+from gpassist.settlement.policy import VisitType
 from gpassist.web.extensions import babel, csrf, page_locale, select_locale
 
 # The enums the templates list as choices; each option shows the member's label.
@@ -26,6 +27,8 @@ ENUMS = SimpleNamespace(
     Urgency=Urgency,
     # The visit form offers the frequencies a village doctor writes; the API accepts them all.
     VISIT_FREQUENCIES=(Frequency.qd, Frequency.bid, Frequency.tid, Frequency.qid, Frequency.qn),
+    # The visit's bill is settled as an ordinary or a chronic-disease outpatient visit.
+    VISIT_BILL_TYPES=(VisitType.outpatient, VisitType.chronic_outpatient),
 )
 
 

@@ -190,3 +190,13 @@ def test_drugs_prescribed_after_settling_are_billed_without_the_fee_again(api, u
     assert [x["item_code"] for x in later.get_json()["lines"]] == ["amlodipine-5mg-tab"]
     fee_again = settle(api, {"patient_id": patient, "encounter_id": visit, "items": [FEE]})
     assert fee_again.status_code == 409
+
+
+def test_a_chronic_visit_bill_without_a_certification_is_refused_in_chinese(api, users, database):
+    visit = new_visit(api, new_patient(api))
+    before = settlements(database)
+    refused = settle_visit(api, visit, visit_type="chronic_outpatient")
+    assert refused.status_code == 422
+    error = refused.get_json()["errors"][0]
+    assert error["field"] == "body.visit_type" and "门诊慢特病" in error["message_zh"]
+    assert settlements(database) == before

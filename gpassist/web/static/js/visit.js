@@ -450,7 +450,8 @@
     var button = document.getElementById("b-settle");
     state.settling = true;
     button.disabled = true;
-    var body = { services: state.services.map(function (l) { return { service: l.code, quantity: l.quantity }; }) };
+    var body = { visit_type: document.getElementById("b-visit-type").value,
+      services: state.services.map(function (l) { return { service: l.code, quantity: l.quantity }; }) };
     ensureSaved().then(function (encounter) {
       return gpassist.call("POST", "/api/v1/encounters/" + encounter.id + "/settlement", body, { "Idempotency-Key": billKey });
     }).then(showReceipt, function () { state.settling = false; renderLines(); });
