@@ -200,6 +200,7 @@ def page_strings() -> dict[str, str]:
         "need_https": _("浏览器只在 HTTPS 网址下允许使用摄像头和麦克风。"),
         # --- a visit never lost or doubled; one bill per visit (issue 14, visit-integrity) ---
         "visit_offline": _("未联网：内容已保存在本机，联网后自动提交。"),
+        "visit_retry": _("保存未成功（服务器暂时出错）：内容已保存在本机，请稍后再按“保存就诊”。"),
         "visit_resumed": _("已恢复今天未结算的就诊。"),
         "visit_draft_restored": _("已恢复上次未保存的内容。"),
         "bill_from_rx": _("处方"),

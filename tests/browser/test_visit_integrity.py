@@ -149,6 +149,26 @@ def test_a_save_whose_answer_is_lost_is_one_visit_after_retry_and_reload(page_as
     assert len(visits(live_server, patient)) == 1
 
 
+def test_a_server_error_after_the_visit_was_recorded_is_one_visit_after_retry(page_as, live_server):
+    patient = new_patient(live_server)
+    page = page_as("village_doctor")
+    open_visit(page, patient)
+    type_visit(page)
+    url = re.compile(rf"/api/v1/patients/{patient}/encounters$")
+
+    def fail_after_recording(route):
+        route.fetch()  # recorded, then a proxy answers 503
+        route.fulfill(status=503, content_type="application/problem+json", body='{"status": 503}')
+
+    page.route(url, fail_after_recording)
+    page.get_by_role("button", name="保存就诊").click()
+    expect(page.locator("#encounter-status")).to_contain_text("保存未成功")
+    page.unroute(url)
+    page.get_by_role("button", name="保存就诊").click()  # the same key again: a replay
+    expect(page.locator("#encounter-status")).to_have_text("已保存")
+    assert len(visits(live_server, patient)) == 1
+
+
 def test_a_field_a_section_draws_later_gets_its_draft_back(page_as, live_server):
     """Drafts are by element id, for every field of the page: a section that draws its form
     after loading (the follow-up form of an enrolled patient) is covered without code of its own."""

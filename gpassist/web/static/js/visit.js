@@ -179,7 +179,12 @@
     if (!resumed) loadHistory();  // a saved or edited visit shows in the history and the chart
   }
 
-  function offline(err) { return !(err && err.problem) && !(err && err.status); }
+  // Worth sending again with the same key: no answer at all (offline, a dropped link) or the
+  // server (or a proxy) failing on its side; a refusal of the visit itself (4xx) is not.
+  function retryable(err) {
+    var code = err && err.status;
+    return !code || code >= 500 || code === 429;
+  }
 
   function busy(on) {
     saveButton.disabled = on;
@@ -219,10 +224,10 @@
     }, function (err) {
       inflight = null;
       busy(false);
-      if (offline(err)) {
+      if (retryable(err)) {
         store.wantSave = true;  // sent again when the link returns (the "online" event)
         writeStore();
-        status.textContent = S.visit_offline;
+        status.textContent = err && err.status ? S.visit_retry : S.visit_offline;
       } else {
         store.pending = null;  // refused (a field, a key conflict): the next save starts afresh
         store.wantSave = false;
