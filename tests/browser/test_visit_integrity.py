@@ -192,6 +192,26 @@ def test_a_field_a_section_draws_later_gets_its_draft_back(page_as, live_server)
     expect(page.get_by_label("吸烟")).to_have_value("yes")
 
 
+def test_yesterdays_drafts_are_not_restored_and_are_removed(page_as, live_server):
+    patient = new_patient(live_server)
+    page = page_as("village_doctor")
+    open_visit(page, patient)
+    old = '{"day": "2020-01-02", "fields": {"e-complaint": "旧的主诉"}, "pending": null}'
+    page.evaluate(
+        "([key, value]) => { localStorage.setItem(key, value); "
+        "localStorage.setItem('gpassist:visit:V01-01:999999', value); }",
+        [f"gpassist:visit:V01-01:{patient}", old],
+    )
+    page.reload()
+    expect(page.locator("#history")).not_to_contain_text("加载中")
+    expect(page.get_by_label("主诉")).to_have_value("")
+    kept = page.evaluate(
+        "() => Object.keys(localStorage).filter(k => k.startsWith('gpassist:visit:') && "
+        "JSON.parse(localStorage.getItem(k)).day === '2020-01-02')"
+    )
+    assert kept == []
+
+
 def test_leaving_with_unsaved_text_asks_first(page_as, live_server):
     patient = new_patient(live_server)
     page = page_as("village_doctor")

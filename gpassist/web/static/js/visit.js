@@ -54,6 +54,21 @@
     } catch (err) { /* a broken draft is no draft */ }
     return freshStore();
   }
+  // Drafts hold patients' words on a shared clinic computer: any visit's drafts older than today
+  // are removed whenever a visit page opens (settling removes a visit's drafts at once).
+  function sweepOldDrafts() {
+    try {
+      for (var i = window.localStorage.length - 1; i >= 0; i--) {
+        var key = window.localStorage.key(i);
+        if (key && key.indexOf("gpassist:visit:") === 0) {
+          var kept = null;
+          try { kept = JSON.parse(window.localStorage.getItem(key)); } catch (err) { /* broken */ }
+          if (!kept || kept.day !== today()) window.localStorage.removeItem(key);
+        }
+      }
+    } catch (err) { /* storage off: nothing kept */ }
+  }
+  sweepOldDrafts();
   var store = readStore();
 
   function writeStore() {
