@@ -124,6 +124,14 @@ def idempotency_key() -> str:
     return key
 
 
+def optional_idempotency_key() -> str | None:
+    """The ``Idempotency-Key`` header where an endpoint takes one but does not require it
+    (recording a visit): None when absent, 422 when malformed."""
+    if "Idempotency-Key" not in request.headers:
+        return None
+    return idempotency_key()
+
+
 def authenticate_request(session: Session):
     from gpassist.auth import service as auth_service
     from gpassist.auth.credentials import bearer_token, session_token_for_request

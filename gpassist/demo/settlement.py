@@ -154,7 +154,11 @@ def seed_settlements(
             bill_date=plan.day,
             items=plan.items,
         )
-        settlement, new = service.settle_bill(session, doctor, bill, plan.key, DEMO_TODAY)
+        # The past months are history written as bills (the demo writes no prescriptions for
+        # them), so their drug lines are not matched to prescriptions as a counter bill's are.
+        settlement, new = service.settle_bill(
+            session, doctor, bill, plan.key, DEMO_TODAY, drugs_by_prescription=False
+        )
         if not new:
             continue
         result.counts["settlements"] += 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from gpassist.auth.tables import Role
-from gpassist.endpoints import endpoint, request_session
+from gpassist.endpoints import endpoint, optional_idempotency_key, request_session
 from gpassist.patients import service
 from gpassist.patients.present import encounter_out, household_out, patient_detail, patient_summary
 from gpassist.patients.schemas import (
@@ -129,15 +129,34 @@ def update_patient(user, patient_id: int, body: PatientUpdate):
     bp,
     "/patients/<id:patient_id>/encounters",
     "POST",
-    summary="Record a visit",
+    summary="Record a visit (with an Idempotency-Key header, sending the same save again "
+    "returns the visit it recorded instead of a second one; the same key with another visit "
+    "is 409)",
     tag=TAG,
     roles=DOCTOR,
     body=EncounterIn,
     response=EncounterOut,
     status=201,
+    errors=(409,),
 )
 def create_encounter(user, patient_id: int, body: EncounterIn):
-    return encounter_out(service.record_encounter(request_session(), user, patient_id, body))
+    key = optional_idempotency_key()
+    return encounter_out(service.record_encounter(request_session(), user, patient_id, body, key))
+
+
+@endpoint(
+    bp,
+    "/patients/<id:patient_id>/encounters/today",
+    "GET",
+    summary="The patient's visits today at the doctor's clinic whose bill is not settled yet, "
+    "newest first (the visit page resumes the first after a reload)",
+    tag=TAG,
+    roles=DOCTOR,
+    response=EncounterList,
+)
+def todays_open_encounters(user, patient_id: int):
+    found = service.open_encounters_today(request_session(), user, patient_id)
+    return EncounterList(items=[encounter_out(e) for e in found])
 
 
 @endpoint(
@@ -174,7 +193,8 @@ def get_encounter(user, encounter_id: int):
     bp,
     "/encounters/<id:encounter_id>",
     "PATCH",
-    summary="Record confirmed diagnoses (ICD-10) and notes",
+    summary="Change a saved visit: complaint, vitals (replaced as a whole), confirmed diagnoses "
+    "(ICD-10), notes — what is given",
     tag=TAG,
     roles=DOCTOR,
     body=EncounterUpdate,

@@ -193,8 +193,14 @@ class EncounterIn(ApiModel):
 
 
 class EncounterUpdate(ApiModel):
-    """Record the confirmed diagnoses and notes after the visit."""
+    """Change a saved visit: what is given is replaced, what is left out stays.
 
+    The visit page saves once (POST with an Idempotency-Key) and sends every later edit of the
+    form here, so an edited visit stays one visit. ``vitals``, when given, replaces the recorded
+    vitals as a whole (a field left out of it is cleared)."""
+
+    chief_complaint: Annotated[Str, Field(min_length=1, max_length=500)] | None = None
+    vitals: Vitals | None = None
     diagnoses: list[ICD10] | None = Field(default=None, max_length=20)
     notes: Annotated[Str, Field(max_length=4000)] | None = None
 

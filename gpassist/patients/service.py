@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from gpassist.auth.tables import Role, User
 from gpassist.clinics.service import escape_like
 from gpassist.clinics.tables import Facility
-from gpassist.db import shanghai_today, utcnow
+from gpassist.db import SHANGHAI, shanghai_today, utcnow
 from gpassist.errors import Conflict, Forbidden, InvalidField, NotFound
+from gpassist.idempotency import check_replay, request_hash
 from gpassist.patients.identity import birth_date_in_id, name_initials, sex_in_id
 from gpassist.patients.schemas import (
     ContractIn,
@@ -27,6 +28,7 @@ from gpassist.patients.schemas import (
     PatientUpdate,
 )
 from gpassist.patients.tables import Encounter, Household, Patient, PregnancyStatus, Sex
+from gpassist.settlement.tables import Settlement, SettlementStatus
 
 # A clock a few minutes fast on a village PC should not make a visit "in the future".
 FUTURE_TOLERANCE = dt.timedelta(minutes=10)
@@ -247,12 +249,36 @@ def _matches(q: str):
     return or_(*conditions)
 
 
-def record_encounter(session: Session, user: User, patient_id: int, data: EncounterIn) -> Encounter:
-    """Record a visit of the patient at the doctor's clinic; raises ``Forbidden``, ``NotFound``
-    or ``InvalidField`` (a visit in the future or before birth).
+def record_encounter(
+    session: Session,
+    user: User,
+    patient_id: int,
+    data: EncounterIn,
+    idempotency_key: str | None = None,
+) -> Encounter:
+    """Record a visit of the patient at the doctor's clinic.
+
+    With an ``idempotency_key`` (the page's client key) a save sent again — a double tap, a
+    retry after a dropped link — returns the visit the first one recorded; the same
+    key with another visit is 409 (``gpassist.idempotency``). Raises ``Forbidden``,
+    ``NotFound`` or ``InvalidField`` (a visit in the future or before birth).
     """
     clinic_id = require_clinic_doctor(user)
     patient = visible_patient(session, user, patient_id)
+    digest = None
+    if idempotency_key is not None:
+        digest = request_hash(data, patient_id=patient.id)
+        # Two copies of one save racing: the patient's row lock makes the second wait and then
+        # find the first (SQLite: every writing transaction is IMMEDIATE already).
+        lock_patient_row(session, patient.id)
+        earlier = session.scalar(
+            select(Encounter).where(
+                Encounter.doctor_id == user.id, Encounter.idempotency_key == idempotency_key
+            )
+        )
+        if earlier is not None:
+            check_replay(earlier.request_hash, digest, "visit")
+            return earlier
     now = utcnow()
     occurred_at = data.occurred_at.astimezone(dt.UTC) if data.occurred_at else now
     if occurred_at > now + FUTURE_TOLERANCE:
@@ -274,11 +300,19 @@ def record_encounter(session: Session, user: User, patient_id: int, data: Encoun
         symptoms=list(data.symptoms),
         diagnoses=list(data.diagnoses),
         notes=data.notes,
+        idempotency_key=idempotency_key,
+        request_hash=digest,
         **data.vitals.model_dump(),
     )
     session.add(encounter)
     session.flush()
     return encounter
+
+
+def lock_patient_row(session: Session, patient_id: int) -> None:
+    """``SELECT … FOR UPDATE`` the patient's bare row: writes that must not interleave for one
+    patient (a visit's replayed save, a settlement) queue here."""
+    session.execute(select(Patient.id).where(Patient.id == patient_id).with_for_update())
 
 
 def visible_encounter(session: Session, user: User, encounter_id: int) -> Encounter:
@@ -292,15 +326,45 @@ def visible_encounter(session: Session, user: User, encounter_id: int) -> Encoun
 def update_encounter(
     session: Session, user: User, encounter_id: int, data: EncounterUpdate
 ) -> Encounter:
-    """Set a visit's diagnoses or notes; raises ``Forbidden`` or ``NotFound``."""
+    """Change a saved visit's complaint, vitals, diagnoses or notes (what is given); raises
+    ``Forbidden`` or ``NotFound``."""
     require_clinic_doctor(user)
     encounter = visible_encounter(session, user, encounter_id)
+    if data.chief_complaint is not None:
+        encounter.chief_complaint = data.chief_complaint
+    if data.vitals is not None:
+        for name, value in data.vitals.model_dump().items():
+            setattr(encounter, name, value)
     if data.diagnoses is not None:
         encounter.diagnoses = list(data.diagnoses)
     if data.notes is not None:
         encounter.notes = data.notes
     session.flush()
     return encounter
+
+
+def open_encounters_today(session: Session, user: User, patient_id: int) -> list[Encounter]:
+    """The patient's visits today (Asia/Shanghai) at the doctor's clinic whose bill is not
+    settled yet, newest first: what the visit page resumes after a reload."""
+    clinic_id = require_clinic_doctor(user)
+    patient = visible_patient(session, user, patient_id)
+    day = shanghai_today()
+    start = dt.datetime.combine(day, dt.time(), tzinfo=SHANGHAI).astimezone(dt.UTC)
+    settled = select(Settlement.encounter_id).where(
+        Settlement.encounter_id.is_not(None), Settlement.status == SettlementStatus.settled
+    )
+    query = (
+        select(Encounter)
+        .where(
+            Encounter.patient_id == patient.id,
+            Encounter.clinic_id == clinic_id,
+            Encounter.occurred_at >= start,
+            Encounter.occurred_at < start + dt.timedelta(days=1),
+            Encounter.id.not_in(settled),
+        )
+        .order_by(Encounter.occurred_at.desc(), Encounter.id.desc())
+    )
+    return list(session.scalars(query))
 
 
 def encounter_history(

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -89,6 +90,8 @@ class Encounter(Base):
     __table_args__ = (
         CheckConstraint("sbp IS NULL OR (sbp BETWEEN 40 AND 300)", name="sbp_range"),
         CheckConstraint("dbp IS NULL OR (dbp BETWEEN 20 AND 200)", name="dbp_range"),
+        # A save sent twice (a double tap, a retry after a dropped link) is one visit.
+        UniqueConstraint("doctor_id", "idempotency_key"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -109,5 +112,8 @@ class Encounter(Base):
     diagnoses: Mapped[list[str]] = mapped_column(JsonDoc, default=list)
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The Idempotency-Key of the save that recorded it (gpassist.idempotency), and its request.
+    idempotency_key: Mapped[str | None] = mapped_column(String(128))
+    request_hash: Mapped[str | None] = mapped_column(String(64))
 
     patient: Mapped[Patient] = relationship(lazy="joined")

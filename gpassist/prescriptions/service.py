@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gpassist.auth.tables import Role, User
@@ -35,8 +35,6 @@ from gpassist.prescriptions.tables import (
 from gpassist.settlement import service as settlement_service
 from gpassist.settlement.schemas import BillIn
 from gpassist.settlement.tables import Settlement
-
-PRESCRIPTIONS = Prescription.__table__
 
 
 def drug_facts(drug: Drug) -> rules.DrugFacts:
@@ -379,7 +377,12 @@ def bill_for(prescription: Prescription, data: PrescriptionSettleIn) -> BillIn:
     """The bill whose line items are the prescription's lines (and any services with them)."""
     items = [{"drug": line.drug.code, "quantity": line.quantity} for line in prescription.lines]
     items += [{"service": code, "quantity": 1} for code in data.services]
-    return BillIn(patient_id=prescription.patient_id, visit_type=data.visit_type, items=items)
+    return BillIn(
+        patient_id=prescription.patient_id,
+        encounter_id=prescription.encounter_id,
+        visit_type=data.visit_type,
+        items=items,
+    )
 
 
 def settle(
@@ -390,7 +393,10 @@ def settle(
     idempotency_key: str,
     today: dt.date,
 ) -> Settlement:
-    """Settle the prescription's bill at the counter through the settlement service, once."""
+    """Settle the prescription's bill at the counter through the settlement service, once.
+
+    The settlement service checks its lines are this prescription's (unsettled) and marks it
+    paid; the visit's whole bill is ``POST /encounters/{id}/settlement``."""
     require_clinic_doctor(user)
     prescription = visible_prescription(session, user, prescription_id)
     for i, code in enumerate(data.services):
@@ -405,39 +411,32 @@ def settle(
                 f"No service item {code!r}.",
                 zh=f"第 {i + 1} 个诊疗项目不存在，请从列表中选择。",
             )
+    if prescription.settlement_id is not None and prescription not in (
+        settlement_service.unsettled_prescriptions(session, prescription.encounter_id)
+    ):
+        earlier = session.get(Settlement, prescription.settlement_id)
+        if earlier is None or (earlier.idempotency_user_id, earlier.idempotency_key) != (
+            user.id,
+            idempotency_key,
+        ):
+            raise Conflict(
+                f"Prescription {prescription.id} is already settled.",
+                detail_zh="这张处方已经结算过了。",
+            )
     settlement, _new = settlement_service.settle_bill(
-        session, user, bill_for(prescription, data), idempotency_key, today
+        session,
+        user,
+        bill_for(prescription, data),
+        idempotency_key,
+        today,
+        prescriptions=(prescription.id,),
     )
+    session.refresh(prescription)
     # One settlement pays for one prescription: a key replayed on another prescription with the
     # same lines must not mark it paid.
-    other = session.scalar(
-        select(Prescription.id).where(
-            Prescription.settlement_id == settlement.id, Prescription.id != prescription.id
-        )
-    )
-    if other is not None:
+    if prescription.settlement_id != settlement.id:
         raise Conflict(
-            f"This Idempotency-Key settled prescription {other}, not this one.",
+            f"This Idempotency-Key settled another bill, not prescription {prescription.id}.",
             detail_zh="这次结算已用于另一张处方，请刷新页面后重新结算。",
         )
-    # Conditional: a concurrent settlement with another key may have linked first (on PostgreSQL
-    # the UPDATE re-checks the committed row); the loser 409s and its settlement rolls back.
-    linked = session.execute(
-        update(PRESCRIPTIONS)
-        .where(
-            PRESCRIPTIONS.c.id == prescription.id,
-            or_(
-                PRESCRIPTIONS.c.settlement_id.is_(None),
-                PRESCRIPTIONS.c.settlement_id == settlement.id,
-            ),
-        )
-        .values(settlement_id=settlement.id)
-    ).rowcount
-    if linked != 1:
-        raise Conflict(
-            f"Prescription {prescription.id} is already settled.",
-            detail_zh="这张处方已经结算过了。",
-        )
-    session.flush()
-    session.refresh(prescription)
     return settlement

@@ -10,7 +10,7 @@ from gpassist.endpoints import endpoint, idempotency_key, request_session
 from gpassist.settlement import service
 from gpassist.settlement.present import receipt
 from gpassist.settlement.receipt import receipt_html as printable_receipt
-from gpassist.settlement.schemas import BillIn, ReceiptOut, ReversalIn
+from gpassist.settlement.schemas import BillIn, EncounterBillIn, ReceiptOut, ReversalIn
 
 bp = Blueprint("settlement", __name__, url_prefix="/api/v1")
 TAG = "settlement"
@@ -34,6 +34,27 @@ def settle(user, body: BillIn):
     key = idempotency_key()
     settlement, _new = service.settle_bill(request_session(), user, body, key, shanghai_today())
     return receipt(request_session(), settlement)
+
+
+@endpoint(
+    bp,
+    "/encounters/<id:encounter_id>/settlement",
+    "POST",
+    summary="Settle the visit's one bill: the services named (the consultation fee) and every "
+    "line of the visit's issued, unsettled prescriptions, together, one receipt (needs an "
+    "Idempotency-Key header; a replay returns the first receipt)",
+    tag=TAG,
+    roles={Role.village_doctor},
+    body=EncounterBillIn,
+    response=ReceiptOut,
+    status=201,
+    errors=(404, 409),
+)
+def settle_visit(user, encounter_id: int, body: EncounterBillIn):
+    key = idempotency_key()
+    session = request_session()
+    settlement = service.settle_encounter(session, user, encounter_id, body, key, shanghai_today())
+    return receipt(session, settlement)
 
 
 @endpoint(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -102,11 +103,11 @@ class Settlement:
 class BillRejected(ValueError):
     """A bill that breaks a rule; ``field`` is the path of what is wrong."""
 
-    def __init__(self, field: str, message: str, zh: str | None = None) -> None:
+    def __init__(self, field: str, message: str, message_zh: str | None = None) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
-        self.zh = zh  # what the pages show
+        self.message_zh = message_zh
 
 
 def share(amount: int, ratio: Decimal) -> int:
@@ -128,7 +129,7 @@ def check_bill(policy: Policy, bill: Bill, patient: PatientFlags) -> tuple[Visit
         raise BillRejected(
             "visit_type",
             f"{visit_type.value} needs a certified chronic disease (门诊慢特病认定)",
-            f"{visit_type.zh}结算需要患者有门诊慢特病认定。",
+            "患者没有有效的门诊慢特病认定，请按普通门诊结算。",
         )
     if not bill.items:
         raise BillRejected("items", "a bill needs at least one line", "账单至少要有一项收费。")
@@ -229,3 +230,27 @@ def settle(policy: Policy, bill: Bill, patient: PatientFlags, before: Accumulato
     patient_fen = remaining + (total - eligible)
     assert sum(shares.values()) + patient_fen == total
     return Settlement(total, eligible, shares, patient_fen, lines, acc)
+
+
+def patient_part_of_lines(lines: Sequence[LineSplit], patient_fen: int) -> tuple[int, ...]:
+    """What the patient pays of each line, adding up to ``patient_fen`` exactly.
+
+    Each line's self-pay part (category C, B's self-pay share) is the patient's whole. The rest
+    of what the patient pays — the deductible, the co-payment the payers left — is a share of the
+    eligible amounts, spread over the lines in proportion to their eligible amounts, to the fen
+    by largest remainder (ties to the earlier line), so a line never shows more than it costs
+    and the receipt's lines add up to its total.
+    """
+    self_pay = sum(line.self_pay_fen for line in lines)
+    eligible = sum(line.eligible_fen for line in lines)
+    left = patient_fen - self_pay
+    if not 0 <= left <= eligible:
+        raise ValueError(f"the patient's {patient_fen} fen do not fit the lines' amounts")
+    if left == 0:
+        return tuple(line.self_pay_fen for line in lines)
+    quotients = [divmod(line.eligible_fen * left, eligible) for line in lines]
+    parts = [q for q, _ in quotients]
+    by_remainder = sorted(range(len(lines)), key=lambda i: (-quotients[i][1], i))
+    for i in by_remainder[: left - sum(parts)]:
+        parts[i] += 1
+    return tuple(line.self_pay_fen + part for line, part in zip(lines, parts, strict=True))

@@ -9,6 +9,7 @@ from gpassist.clinics.tables import Facility
 from gpassist.diagnosis.naming import settlement_diagnoses
 from gpassist.patients.tables import Patient
 from gpassist.schemas import label_text, text_of
+from gpassist.settlement.chain import LineSplit, patient_part_of_lines
 from gpassist.settlement.schemas import DiagnosisName, LineOut, ReceiptOut, ShareOut
 from gpassist.settlement.tables import Settlement
 
@@ -45,7 +46,7 @@ def receipt(session: Session, settlement: Settlement) -> ReceiptOut:
                 session, settlement.id, patient.id, facility.id, bill.bill_date
             )
         ],
-        lines=[LineOut.model_validate(line) for line in bill.lines],
+        lines=lines_out(bill.lines, settlement.patient_fen),
         total_fen=bill.total_fen,
         eligible_fen=bill.eligible_fen,
         shares=shares,
@@ -54,3 +55,29 @@ def receipt(session: Session, settlement: Settlement) -> ReceiptOut:
         created_at=settlement.created_at,
         reversed_at=settlement.reversed_at,
     )
+
+
+def lines_out(lines, patient_fen: int) -> list[LineOut]:
+    """The bill's lines, each with what the patient and the payers pay of it (the patient's
+    parts add up to ``patient_fen``: ``chain.patient_part_of_lines``)."""
+    splits = [
+        LineSplit(line.category, line.amount_fen, line.eligible_fen, line.self_pay_fen)
+        for line in lines
+    ]
+    parts = patient_part_of_lines(splits, patient_fen)
+    return [
+        LineOut(
+            line_no=line.line_no,
+            item_code=line.item_code,
+            description=line.description,
+            category=line.category,
+            quantity=line.quantity,
+            unit_price_fen=line.unit_price_fen,
+            amount_fen=line.amount_fen,
+            eligible_fen=line.eligible_fen,
+            self_pay_fen=line.self_pay_fen,
+            patient_fen=part,
+            insurers_fen=line.amount_fen - part,
+        )
+        for line, part in zip(lines, parts, strict=True)
+    ]

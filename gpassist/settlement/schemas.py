@@ -45,12 +45,32 @@ class BillLineIn(ApiModel):
 
 class BillIn(ApiModel):
     patient_id: DbId
+    encounter_id: DbId | None = Field(
+        default=None,
+        description="the visit billed; drug lines are accepted only as the lines of its issued, "
+        "unsettled prescriptions (each prescription whole), so every prescribing rule applied",
+    )
     visit_type: VisitType = VisitType.outpatient
     bill_date: dt.date | None = Field(default=None, description="default today (Asia/Shanghai)")
     facility: Annotated[Str, Field(max_length=64)] | None = Field(
         default=None, description="admins: the facility code; a doctor's bill is their clinic's"
     )
     items: list[BillLineIn] = Field(min_length=1, max_length=100)
+
+
+class ServiceLineIn(ApiModel):
+    service: Annotated[Str, Field(max_length=64)] = Field(description="service item code")
+    quantity: int = Field(default=1, ge=1, le=1000)
+
+
+class EncounterBillIn(ApiModel):
+    """The visit's one bill: the services named here and every line of the visit's issued,
+    unsettled prescriptions, settled together."""
+
+    visit_type: VisitType = VisitType.outpatient
+    services: list[ServiceLineIn] = Field(
+        default_factory=list, max_length=20, description="the visit's fee and other services"
+    )
 
 
 class ReversalIn(ApiModel):
@@ -68,7 +88,12 @@ class LineOut(OutModel):
     unit_price_fen: int
     amount_fen: int
     eligible_fen: int
-    self_pay_fen: int
+    self_pay_fen: int = Field(description="the part outside insurance (category C, B's share)")
+    patient_fen: int = Field(
+        description="what the patient pays of this line (个人支付): its self-pay part and its "
+        "share of what the payers left; the lines' patient_fen add up to the receipt's patient_fen"
+    )
+    insurers_fen: int = Field(description="what the payers pay of this line")
 
 
 class ShareOut(OutModel):

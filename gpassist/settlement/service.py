@@ -11,10 +11,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import hashlib
 import json
+from collections import Counter
+from collections.abc import Collection
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from gpassist.audit.service import record_event
@@ -23,11 +24,13 @@ from gpassist.clinics.tables import Drug, Facility, ServiceItem
 from gpassist.db import utcnow
 from gpassist.errors import Conflict, Forbidden, InvalidField, NotFound
 from gpassist.followup.service import has_certified_chronic_disease
-from gpassist.patients.service import visible_patient
-from gpassist.patients.tables import Patient
+from gpassist.idempotency import check_replay, request_hash
+from gpassist.patients.service import visible_encounter, visible_patient
+from gpassist.patients.tables import Encounter, Patient
+from gpassist.prescriptions.tables import Prescription
 from gpassist.settlement import chain
 from gpassist.settlement.policy import Level, Payer, Policy, policy_in_force
-from gpassist.settlement.schemas import BillIn, BillLineIn
+from gpassist.settlement.schemas import BillIn, BillLineIn, EncounterBillIn
 from gpassist.settlement.tables import (
     Bill,
     BillLine,
@@ -40,6 +43,7 @@ from gpassist.settlement.tables import (
     SettlementStatus,
 )
 
+PRESCRIPTIONS = Prescription.__table__
 ACCUMULATORS = tuple(f.name for f in dataclasses.fields(chain.Accumulators))
 
 
@@ -59,12 +63,6 @@ def _policy(document: str) -> Policy:
     return Policy.model_validate_json(document)
 
 
-def request_hash(data: BillIn) -> str:
-    """A digest of the bill as sent, canonicalised, to tell a replay from a different bill."""
-    canonical = json.dumps(data.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
 def lock_patient(session: Session, patient_id: int) -> Patient:
     """Take the patient's row lock: the one gate every ledger change of theirs passes."""
     # Lock the bare row (the mapped class joins its clinic and household, which PostgreSQL will
@@ -82,12 +80,25 @@ def settle_bill(
     idempotency_key: str,
     today: dt.date,
     policies: tuple[Policy, ...] | None = None,
+    *,
+    digest: str | None = None,
+    prescriptions: Collection[int] | None = None,
+    drugs_by_prescription: bool = True,
 ) -> tuple[Settlement, bool]:
-    """Settle a bill; returns the settlement and whether it is new (False: a replay)."""
+    """Settle a bill; returns the settlement and whether it is new (False: a replay).
+
+    Drug lines are billed only as the lines of the visit's (``data.encounter_id``) issued,
+    unsettled prescriptions, each prescription whole (``prescriptions`` narrows which), and
+    those prescriptions are marked paid by this settlement; a free line naming a catalog drug
+    is refused too. So a drug reaches a bill only through the prescribing rules.
+    ``drugs_by_prescription=False`` is for history written as bills (the demo's past months).
+    ``digest`` replaces the digest of ``data`` when the request was not the bill itself (the
+    visit's bill, built from its prescriptions).
+    """
     facility = _facility_for(session, user, data)
     visible_patient(session, user, data.patient_id)  # 404 for another clinic's patient
     patient = lock_patient(session, data.patient_id)
-    digest = request_hash(data)
+    digest = digest or request_hash(data)
     earlier = session.scalar(
         select(Settlement).where(
             Settlement.idempotency_user_id == user.id,
@@ -95,11 +106,7 @@ def settle_bill(
         )
     )
     if earlier is not None:
-        if earlier.request_hash != digest:
-            raise Conflict(
-                "This Idempotency-Key was used for a different bill.",
-                detail_zh="这次结算与刚才的不一致，请刷新页面后重新结算。",
-            )
+        check_replay(earlier.request_hash, digest, "bill")
         return earlier, False
     bill_date = data.bill_date or today
     if bill_date > today:
@@ -113,7 +120,14 @@ def settle_bill(
             f"No settlement policy is in force on {bill_date}.",
             zh=f"{bill_date} 没有生效的医保结算政策，无法结算。",
         )
+    encounter = _encounter_for(session, user, data)
+    if encounter is not None:
+        _fee_once(session, encounter, data)
     lines = [_line(session, i, item) for i, item in enumerate(data.items)]
+    paid_prescriptions: list[Prescription] = []
+    if drugs_by_prescription:
+        _no_drug_as_free_line(session, data)
+        paid_prescriptions = _prescribed(session, data, encounter, prescriptions)
     bill = chain.Bill(
         date=bill_date,
         visit_type=data.visit_type,
@@ -129,7 +143,7 @@ def settle_bill(
     try:
         result = chain.settle(policy, bill, flags, before)
     except chain.BillRejected as exc:
-        raise InvalidField.at(f"body.{exc.field}", exc.message, zh=exc.zh) from exc
+        raise InvalidField.at(f"body.{exc.field}", exc.message, zh=exc.message_zh) from exc
     settlement = record_settlement(
         session,
         user,
@@ -146,8 +160,261 @@ def settle_bill(
     settlement.idempotency_user_id = user.id
     settlement.idempotency_key = idempotency_key
     settlement.request_hash = digest
+    settlement.encounter_id = encounter.id if encounter else None
     session.flush()
+    _mark_paid(session, paid_prescriptions, settlement)
     return settlement, True
+
+
+def _encounter_for(session: Session, user: User, data: BillIn) -> Encounter | None:
+    if data.encounter_id is None:
+        return None
+    encounter = session.get(Encounter, data.encounter_id)
+    if encounter is None or encounter.patient_id != data.patient_id:
+        raise _refused(
+            "body.encounter_id",
+            f"No visit {data.encounter_id} of patient {data.patient_id}.",
+            "没有这位患者的这次就诊。",
+        )
+    return visible_encounter(session, user, encounter.id)
+
+
+def _fee_once(session: Session, encounter: Encounter, data: BillIn) -> None:
+    """One bill per visit: once it is settled, only drugs prescribed later may follow, never
+    the visit's services (its fee) again."""
+    if not any(item.service is not None or item.description is not None for item in data.items):
+        return
+    if visit_settled(session, encounter.id):
+        raise Conflict(
+            f"Visit {encounter.id} is settled already; only drugs prescribed since may be billed.",
+            detail_zh="本次就诊已结算，诊疗费等项目不能重复收取。",
+        )
+
+
+def _refused(field: str, message: str, message_zh: str) -> InvalidField:
+    return InvalidField.at(field, message, zh=message_zh)
+
+
+def visit_settled(session: Session, encounter_id: int) -> bool:
+    """Whether the visit has a settled (not refunded) bill."""
+    return (
+        session.scalar(
+            select(Settlement.id).where(
+                Settlement.encounter_id == encounter_id,
+                Settlement.status == SettlementStatus.settled,
+            )
+        )
+        is not None
+    )
+
+
+def unsettled_prescriptions(session: Session, encounter_id: int) -> list[Prescription]:
+    """The visit's prescriptions not paid yet (never settled, or settled and refunded)."""
+    reversed_ids = select(Settlement.id).where(Settlement.status == SettlementStatus.reversed)
+    return list(
+        session.scalars(
+            select(Prescription)
+            .where(
+                Prescription.encounter_id == encounter_id,
+                or_(
+                    Prescription.settlement_id.is_(None),
+                    Prescription.settlement_id.in_(reversed_ids),
+                ),
+            )
+            .order_by(Prescription.id)
+        )
+    )
+
+
+def _prescribed(
+    session: Session,
+    data: BillIn,
+    encounter: Encounter | None,
+    only: Collection[int] | None,
+) -> list[Prescription]:
+    """The prescriptions whose lines are the bill's drug lines, each whole; 422 for a drug line
+    that is not a line of an unsettled prescription of the visit."""
+    drug_lines = [(i, item) for i, item in enumerate(data.items) if item.drug is not None]
+    if not drug_lines:
+        return []
+    if encounter is None:
+        i, item = drug_lines[0]
+        raise _refused(
+            f"body.items.{i}.drug",
+            f"{item.drug} is a drug: drugs are billed only through a prescription. Prescribe it "
+            "on the visit, then settle the visit (POST /api/v1/encounters/{id}/settlement).",
+            "药品只能凭处方收费：请在本次就诊开具处方（处方审核会检查过敏、妊娠、相互作用和剂量），"
+            "再结算本次就诊。",
+        )
+    wanted = Counter((item.drug, item.quantity) for _, item in drug_lines)
+    chosen = []
+    for prescription in unsettled_prescriptions(session, encounter.id):
+        if only is not None and prescription.id not in only:
+            continue
+        lines = Counter((line.drug.code, line.quantity) for line in prescription.lines)
+        if lines and not lines - wanted:  # every line of it is on the bill
+            wanted -= lines
+            chosen.append(prescription)
+    if wanted:
+        i, item = next((i, it) for i, it in drug_lines if (it.drug, it.quantity) in wanted)
+        raise _refused(
+            f"body.items.{i}.drug",
+            f"{item.drug} × {item.quantity} is not a line of an unsettled prescription of visit "
+            f"{encounter.id} (a prescription is billed whole, with its quantities).",
+            "这项药品不是本次就诊已开具、未结算处方中的一行（处方需整张结算，数量与处方一致）。"
+            "药品只能凭处方收费。",
+        )
+    return chosen
+
+
+def _no_drug_as_free_line(session: Session, data: BillIn) -> None:
+    """A free line is for what the catalog lacks: one that names a catalog drug is refused, so a
+    drug cannot reach a bill around the prescribing rules by being typed in."""
+    free = [(i, item) for i, item in enumerate(data.items) if item.description is not None]
+    if not free:
+        return
+    roots = drug_name_roots(session)
+    for i, item in free:
+        text = (item.description or "").lower()
+        named = next((root for root in roots if root in text), None)
+        if named is not None:
+            raise _refused(
+                f"body.items.{i}.description",
+                f"{item.description!r} names a drug ({named}): drugs are billed only through a "
+                "prescription.",
+                f"“{item.description}”是药品（{named}）：药品只能凭处方收费，不能作为其他收费项目。",
+            )
+
+
+# Dosage-form words a catalog name ends with: 阿莫西林胶囊 is named by 阿莫西林 alone too.
+_FORM_SUFFIXES = sorted(
+    [
+        "缓释片",
+        "控释片",
+        "肠溶片",
+        "分散片",
+        "泡腾片",
+        "咀嚼片",
+        "含片",
+        "薄膜衣片",
+        "片",
+        "肠溶胶囊",
+        "缓释胶囊",
+        "软胶囊",
+        "胶囊",
+        "颗粒",
+        "注射液",
+        "口服液",
+        "口服溶液",
+        "溶液",
+        "糖浆",
+        "混悬液",
+        "滴丸",
+        "丸",
+        "散",
+        "软膏",
+        "乳膏",
+        "凝胶",
+        "贴剂",
+        "滴眼液",
+        "喷雾剂",
+        "气雾剂",
+        "栓",
+        "合剂",
+        "酊",
+        "搽剂",
+        "洗剂",
+    ],
+    key=len,
+    reverse=True,
+)
+
+
+def drug_name_roots(session: Session) -> list[str]:
+    """Lower-case names a free line must not carry: each active catalog drug's Chinese name,
+    that name without its dosage form, and its English generic group."""
+    roots: set[str] = set()
+    for name_zh, group in session.execute(
+        select(Drug.name_zh, Drug.generic_group).where(Drug.active.is_(True))
+    ):
+        roots.add(name_zh.lower())
+        for suffix in _FORM_SUFFIXES:
+            if name_zh.endswith(suffix) and len(name_zh) - len(suffix) >= 2:
+                roots.add(name_zh[: -len(suffix)].lower())
+                break
+        if len(group) >= 5:
+            roots.add(group.lower().replace("_", " "))
+    return sorted(roots, key=len, reverse=True)
+
+
+def _mark_paid(session: Session, prescriptions: list[Prescription], settlement: Settlement) -> None:
+    # Conditional: a concurrent settlement with another key may have paid one first (on
+    # PostgreSQL the UPDATE re-checks the committed row); the loser 409s and rolls back whole.
+    reversed_ids = select(Settlement.id).where(Settlement.status == SettlementStatus.reversed)
+    for prescription in prescriptions:
+        linked = session.execute(
+            update(PRESCRIPTIONS)
+            .where(
+                PRESCRIPTIONS.c.id == prescription.id,
+                or_(
+                    PRESCRIPTIONS.c.settlement_id.is_(None),
+                    PRESCRIPTIONS.c.settlement_id.in_(reversed_ids),
+                ),
+            )
+            .values(settlement_id=settlement.id)
+        ).rowcount
+        if linked != 1:
+            raise Conflict(
+                f"Prescription {prescription.id} is already settled.",
+                detail_zh="这张处方已经结算过了。",
+            )
+        session.refresh(prescription)
+
+
+def settle_encounter(
+    session: Session,
+    user: User,
+    encounter_id: int,
+    data: EncounterBillIn,
+    idempotency_key: str,
+    today: dt.date,
+) -> Settlement:
+    """The visit's one bill: its services (the fee) and every line of its issued, unsettled
+    prescriptions, settled together through ``settle_bill``, once per key. Once the visit is
+    settled, a later call bills only drugs prescribed since (the services are not billed twice);
+    with nothing left to bill it is 409."""
+    encounter = visible_encounter(session, user, encounter_id)
+    digest = request_hash(data, encounter_id=encounter.id)
+    lock_patient(session, encounter.patient_id)
+    earlier = session.scalar(
+        select(Settlement).where(
+            Settlement.idempotency_user_id == user.id,
+            Settlement.idempotency_key == idempotency_key,
+        )
+    )
+    if earlier is not None:  # the bill built now would differ: its drugs are paid already
+        check_replay(earlier.request_hash, digest, "bill")
+        return earlier
+    items: list[dict] = [
+        {"drug": line.drug.code, "quantity": line.quantity}
+        for prescription in unsettled_prescriptions(session, encounter.id)
+        for line in prescription.lines
+    ]
+    if not visit_settled(session, encounter.id):  # the fee once: later bills are drugs alone
+        items += [{"service": s.service, "quantity": s.quantity} for s in data.services]
+    if not items:
+        raise Conflict(
+            f"Visit {encounter.id} has nothing left to bill.",
+            detail_zh="本次就诊没有待结算的项目（已结算）。",
+        )
+    bill = BillIn(
+        patient_id=encounter.patient_id,
+        encounter_id=encounter.id,
+        visit_type=data.visit_type,
+        items=items,
+    )
+    settlement, _new = settle_bill(session, user, bill, idempotency_key, today, digest=digest)
+    return settlement
 
 
 def payer_level(facility: Facility) -> Level:

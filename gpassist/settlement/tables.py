@@ -98,6 +98,8 @@ class Settlement(Base):
     settled_on: Mapped[dt.date] = mapped_column(Date, index=True)
     policy_code: Mapped[str] = mapped_column(String(64))
     patient_fen: Mapped[int] = mapped_column(BigInteger)
+    # The visit this bill is for (one bill per visit: its fee and its prescriptions' drugs).
+    encounter_id: Mapped[int | None] = mapped_column(ForeignKey("encounters.id"), index=True)
     status: Mapped[SettlementStatus] = mapped_column(str_enum(SettlementStatus))
     idempotency_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     idempotency_key: Mapped[str | None] = mapped_column(String(128))

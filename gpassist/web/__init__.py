@@ -17,6 +17,7 @@ from gpassist.consult.states import Urgency
 from gpassist.labels import LabelledEnum
 from gpassist.patients.tables import Sex
 from gpassist.prescriptions.rules import Frequency
+from gpassist.settlement.policy import VisitType
 from gpassist.web.extensions import babel, csrf, page_locale, select_locale
 
 # The enums the templates list as choices; each option shows the member's label.
@@ -33,6 +34,8 @@ ENUMS = SimpleNamespace(
         Frequency.qn,
         Frequency.prn,
     ),
+    # The visit's bill is settled as an ordinary or a chronic-disease outpatient visit.
+    VISIT_BILL_TYPES=(VisitType.outpatient, VisitType.chronic_outpatient),
 )
 
 

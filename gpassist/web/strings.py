@@ -273,4 +273,14 @@ def page_strings() -> dict[str, str]:
         "annual_checks_due": _("今年未做年度体检"),
         "last_check": _("上次体检"),
         "never": _("从未"),
+        # --- a visit never lost or doubled; one bill per visit (issue 14, visit-integrity) ---
+        "visit_offline": _("未联网：内容已保存在本机，联网后自动提交。"),
+        "visit_retry": _("保存未成功（服务器暂时出错）：内容已保存在本机，请稍后再按“保存就诊”。"),
+        "visit_resumed": _("已恢复今天未结算的就诊。"),
+        "visit_draft_restored": _("已恢复上次未保存的内容。"),
+        "bill_from_rx": _("处方"),
+        "bill_pick_service": _("请从列表中选择诊疗项目（药品请通过处方开具）。"),
+        "bill_insurers": _("报销"),
+        "yuan": _("元"),
+        "rx_bill_with_visit": _("药费在“本次收费”中与诊疗费一起结算。"),
     }

@@ -122,14 +122,19 @@ def test_a_village_doctors_whole_visit_from_login_to_printed_receipt(page_as, st
     expect(page.locator("#rx-result")).to_contain_text("中心药房订单")
     check_page(page, "visit-page")
 
-    page.get_by_role("button", name="结算处方费用").click()
-    print_link = page.locator("#rx-result").get_by_role("link", name="打印收据")
+    # one bill per visit: the drugs and the preselected consultation fee, one receipt
+    bill = page.locator("#bill")
+    expect(bill).to_contain_text("一般诊疗费")
+    expect(bill).to_contain_text("瑞舒伐他汀")
+    page.get_by_role("button", name="结算本次就诊").click()
+    print_link = page.locator("#settlement").get_by_role("link", name="打印收据")
     expect(print_link).to_be_visible()
     with page.expect_popup() as popup:
         print_link.click()
     receipt = popup.value
     expect(receipt.locator("body")).to_contain_text(name)
     expect(receipt.locator("body")).to_contain_text("瑞舒伐他汀")
+    expect(receipt.locator("body")).to_contain_text("一般诊疗费")
     screenshot(receipt, "receipt", full_page=True)
     assert page_errors(page) == []
 

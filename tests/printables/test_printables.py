@@ -73,6 +73,8 @@ def receipt_out(patient_name: str, status: str = "settled") -> ReceiptOut:
                 amount_fen=370368,
                 eligible_fen=0,
                 self_pay_fen=370368,
+                patient_fen=370368,
+                insurers_fen=0,
             )
         ],
         total_fen=370368,

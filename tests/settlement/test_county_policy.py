@@ -24,7 +24,8 @@ DATA = ROOT / "tests" / "data"
 DAY = "2026-03-02"
 
 # Outpatient at village clinic VA, poverty-registered patient:
-#   consult-general 1 × 1000 (A) + rosuvastatin 60 × 150 = 9000 (B) + amlodipine 200 × 30 (A)
+#   consult-general 1 × 1000 (A) + 60 × 150 = 9000 (B, rosuvastatin's price) + 200 × 30 (A,
+#   amlodipine's price)
 #   mini:  B self-pay 10 % = 900; E = 15100; basic 55 % = 8305 (cap 40000); R = 6795;
 #          assistance 50 % = 3397.5 → 3398; patient 3397 + 900 = 4297
 #   other: B self-pay 20 % = 1800; E = 14200; basic 70 % = 9940, capped at 6000; R = 8200;
@@ -34,7 +35,7 @@ OUTPATIENT = {
     "other-county": {"basic_insurance": 6000, "medical_assistance": 3280, "patient": 6720},
 }
 # Chronic outpatient at VA, certified, not poverty-registered:
-#   consult-general 1 × 1000 (A) + amlodipine 500 × 30 (A) = 16000, all eligible
+#   consult-general 1 × 1000 (A) + 500 × 30 (A, amlodipine's price) = 16000, all eligible
 #   mini:  the 200-yuan deductible takes it all: basic 0, patient 16000
 #   other: 100-yuan deductible, 65 % of the other 6000 = 3900; patient 12100
 CHRONIC = {
@@ -138,8 +139,10 @@ def test_an_outpatient_bill_is_paid_with_the_countys_numbers(county_api, county)
         "bill_date": DAY,
         "items": [
             {"service": "consult-general", "quantity": 1},
-            {"drug": "rosuvastatin-10mg-tab", "quantity": 60},
-            {"drug": "amlodipine-5mg-tab", "quantity": 200},
+            # drug lines need a prescription of the visit (test_visit_bill.py); to the payer
+            # chain a free line of the drug's category and price is the same line
+            {"description": "B类项目", "category": "B", "quantity": 60, "unit_price_fen": 150},
+            {"description": "A类项目", "category": "A", "quantity": 200, "unit_price_fen": 30},
         ],
     }
     response = settle(call, body)
@@ -158,7 +161,7 @@ def test_a_chronic_bill_meets_the_countys_deductible(county_api, county):
         "bill_date": DAY,
         "items": [
             {"service": "consult-general", "quantity": 1},
-            {"drug": "amlodipine-5mg-tab", "quantity": 500},
+            {"description": "A类项目", "category": "A", "quantity": 500, "unit_price_fen": 30},
         ],
     }
     response = settle(call, body)

@@ -120,7 +120,8 @@ CHILD = textwrap.dedent(
             visit_type="chronic_outpatient" if no % 2 == 0 else "outpatient",
             bill_date=dt.date(2026, 3, no),
             items=[
-                {"drug": "amlodipine-5mg-tab", "quantity": 28},
+                # (a drug line needs a prescription of the visit; a free A line costs the same)
+                {"description": "耗材", "category": "A", "quantity": 28, "unit_price_fen": 30},
                 {"service": "consult-general", "quantity": 1},
                 {
                     "description": "血压计袖带",

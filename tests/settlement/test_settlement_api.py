@@ -47,7 +47,9 @@ def bill(patient_id: int, **changes) -> dict:
         "visit_type": "chronic_outpatient",
         "bill_date": CHRONIC_BILL_DATE,
         "items": [
-            {"drug": "amlodipine-5mg-tab", "quantity": 28},
+            # A drug line needs a prescription of the visit (test_visit_bill.py); to the payer
+            # chain a free line of amlodipine's category and price (A, 30 fen) is the same line.
+            {"description": "A类项目", "category": "A", "quantity": 28, "unit_price_fen": 30},
             {"service": "consult-general", "quantity": 1},
             {"description": "血压计袖带", "category": "C", "quantity": 1, "unit_price_fen": 500},
         ],

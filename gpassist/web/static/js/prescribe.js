@@ -4,6 +4,7 @@
 // (the refusal, in Chinese, stays beside the form); the fields then start empty for the next
 // line. 续方 adds the patient's current long-term medicines with one tap. Lines the clinic stocks
 // are dispensed here, the rest go to the central pharmacy as one order (the server decides).
+// Then the slip prints; the drugs are billed with the visit's fee in one bill (visit.js, 本次收费).
 (function () {
   "use strict";
   var S = ui.S, el = ui.el;
@@ -255,16 +256,8 @@
     state.lines = [];
     showRefusals([]);
     render();
-    var key = gpassist.newKey("rx-");  // one key per prescription: settling twice settles once
-    var settle = el("button", { type: "button", class: "primary", text: S.settle_rx, onclick: function () {
-      settle.disabled = true;
-      gpassist.call("POST", "/api/v1/prescriptions/" + rx.id + "/settlement", { services: [] }, { "Idempotency-Key": key })
-        .then(function (receipt) {
-          result.appendChild(el("p", {}, [S.total + " " + ui.fen(receipt.total_fen) + " · " + S.patient_pays + " ",
-            el("strong", { text: ui.fen(receipt.patient_fen) }), " ",
-            el("a", { href: "/api/v1/settlements/" + receipt.settlement_id + "/receipt.html", target: "_blank", class: "button", text: S.print_receipt })]));
-        }, function () { settle.disabled = false; });
-    } });
+    // One bill per visit: the drugs are settled with the visit's fee in 本次收费 (visit.js).
+    document.dispatchEvent(new CustomEvent("prescription-issued", { detail: rx }));
     var result = el("div", {}, [
       ui.table([
         { title: S.drug, render: function (l) { return ui.text(l.drug_name) + " " + l.strength; } },
@@ -277,7 +270,7 @@
       rx.pharmacy_order_id ? el("p", { text: S.rx_order + " #" + rx.pharmacy_order_id }) : null,
       el("p", { class: "actions" }, [
         el("a", { href: "/api/v1/prescriptions/" + rx.id + "/slip.html", target: "_blank", class: "button", text: S.print_slip }),
-        settle,
+        el("span", { class: "muted small", text: S.rx_bill_with_visit }),
       ]),
     ]);
     ui.replace(document.getElementById("rx-result"), result);

@@ -24,36 +24,293 @@
 
   // Saving the visit is shared: the visit form's button, and any section that needs a saved visit
   // (prescribing, the follow-up form, settling) calls visitPage.ensureSaved() instead of asking the
-  // doctor to press 保存就诊 first. One save in flight at a time: a second call gets the same promise.
-  var pending = null;
+  // doctor to press 保存就诊 first. A visit is never lost or doubled:
+  // - the first save carries a client key (Idempotency-Key) kept in localStorage with its body
+  //   until the server answers, so a double tap, a retry or a reload replays it, never a second
+  //   visit; one save is in flight at a time and the button is disabled meanwhile;
+  // - later edits of the form PATCH the saved visit;
+  // - today's open (unsettled) visit of the patient is resumed on reload;
+  // - every field of the page (inputs, selects, textareas of every section, by element id) is
+  //   kept as a draft in localStorage per patient and restored after a reload; a save that met
+  //   a dropped connection is sent when the link returns;
+  // - leaving with unsaved text asks first; settling the visit closes it and clears its drafts.
+  var form = document.getElementById("encounter");
+  var saveButton = form.querySelector("button[type=submit]");
+  var status = document.getElementById("encounter-status");
+  var main = document.querySelector("main") || document.body;
+  var storeKey = "gpassist:visit:" + clinic + ":" + patientId;
+  var inflight = null;
+  var unsavedChecks = [];
+  var restoring = {};  // element id → draft value still waiting for its element or option
 
-  function saveEncounter() {
-    if (state.encounterId) return Promise.resolve(state.encounter);
-    if (pending) return pending;
-    var status = document.getElementById("encounter-status");
+  function today() { return new Date().toLocaleDateString("sv-SE", { timeZone: "Asia/Shanghai" }); }
+
+  function freshStore() { return { day: today(), fields: {}, pending: null, encounterId: null, wantSave: false }; }
+
+  function readStore() {
+    try {
+      var saved = JSON.parse(window.localStorage.getItem(storeKey) || "null");
+      if (saved && saved.day === today()) return saved;  // yesterday's drafts are not today's visit
+    } catch (err) { /* a broken draft is no draft */ }
+    return freshStore();
+  }
+  // Drafts hold patients' words on a shared clinic computer: any visit's drafts older than today
+  // are removed whenever a visit page opens (settling removes a visit's drafts at once).
+  function sweepOldDrafts() {
+    try {
+      for (var i = window.localStorage.length - 1; i >= 0; i--) {
+        var key = window.localStorage.key(i);
+        if (key && key.indexOf("gpassist:visit:") === 0) {
+          var kept = null;
+          try { kept = JSON.parse(window.localStorage.getItem(key)); } catch (err) { /* broken */ }
+          if (!kept || kept.day !== today()) window.localStorage.removeItem(key);
+        }
+      }
+    } catch (err) { /* storage off: nothing kept */ }
+  }
+  sweepOldDrafts();
+  var store = readStore();
+
+  function writeStore() {
+    if (state.closed) return;
+    try { window.localStorage.setItem(storeKey, JSON.stringify(store)); } catch (err) { /* full or off */ }
+  }
+
+  function clearStore() {
+    try { window.localStorage.removeItem(storeKey); } catch (err) { /* nothing kept */ }
+  }
+
+  function draftable(node) {
+    if (!node.id || node.closest("[data-no-draft]")) return false;
+    if (!/^(INPUT|SELECT|TEXTAREA)$/.test(node.tagName)) return false;
+    return !/^(password|file|hidden|submit|button|reset|image)$/.test(node.type);
+  }
+
+  function valueOf(node) {
+    if (node.type === "checkbox" || node.type === "radio") return node.checked;
+    return node.value;
+  }
+
+  function defaultOf(node) {
+    if (node.type === "checkbox" || node.type === "radio") return node.defaultChecked;
+    if (node.tagName === "SELECT") {
+      var chosen = Array.prototype.find.call(node.options, function (o) { return o.defaultSelected; });
+      return chosen ? chosen.value : (node.options[0] ? node.options[0].value : "");
+    }
+    return node.defaultValue;
+  }
+
+  // Put a draft back; false while its element or (for a select) its option is not there yet.
+  function apply(id, value) {
+    var node = document.getElementById(id);
+    if (!node || !draftable(node)) return false;
+    if (node.type === "checkbox" || node.type === "radio") node.checked = !!value;
+    else {
+      if (node.tagName === "SELECT" && !Array.prototype.some.call(node.options, function (o) { return o.value === value; })) return false;
+      node.value = value;
+    }
+    node.dispatchEvent(new Event("input", { bubbles: true }));
+    node.dispatchEvent(new Event("change", { bubbles: true }));
+    return true;
+  }
+
+  function restoreDrafts(fields) {
+    Object.keys(fields || {}).forEach(function (id) {
+      if (!apply(id, fields[id])) restoring[id] = fields[id];
+    });
+  }
+
+  // Sections draw fields later (options from the API, the follow-up form for an enrolled
+  // patient): their drafts go back as soon as they appear.
+  new MutationObserver(function () {
+    Object.keys(restoring).forEach(function (id) { if (apply(id, restoring[id])) delete restoring[id]; });
+  }).observe(main, { childList: true, subtree: true });
+
+  function inVisitForm(node) { return form.contains(node); }
+
+  // The drafts are the page's fields that differ from what they started as; the visit form's
+  // fields only while they differ from the saved visit (a saved field's draft is cleared).
+  function snapshot() {
+    if (state.closed) return;
+    var fields = {};
+    var formDirty = visitFormDirty();
+    Array.prototype.forEach.call(main.querySelectorAll("input, select, textarea"), function (node) {
+      if (!draftable(node)) return;
+      if (inVisitForm(node) && !formDirty) return;
+      if (valueOf(node) !== defaultOf(node) || (inVisitForm(node) && state.encounterId)) fields[node.id] = valueOf(node);
+    });
+    Object.keys(restoring).forEach(function (id) { fields[id] = restoring[id]; });
+    store.fields = fields;
+    writeStore();
+  }
+
+  main.addEventListener("input", snapshot);
+  main.addEventListener("change", snapshot);
+  window.addEventListener("pagehide", snapshot);
+  document.addEventListener("visibilitychange", function () { if (document.hidden) snapshot(); });
+
+  function same(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
+
+  function visitFormDirty() {
+    var body = encounterBody(form);
+    if (!state.encounterId) return body.chief_complaint !== "" || Object.keys(body.vitals).length > 0;
+    return !same(body, state.savedBody);
+  }
+
+  function unsaved() {
+    if (state.closed) return false;
+    var typedBeforeSaving = !state.encounterId && Object.keys(store.fields || {}).length > 0;
+    return !!store.pending || typedBeforeSaving || visitFormDirty() ||
+      unsavedChecks.some(function (check) { return check(); });
+  }
+
+  window.addEventListener("beforeunload", function (event) {
+    snapshot();
+    if (!unsaved()) return;
+    event.preventDefault();
+    event.returnValue = "";  // the browser asks "leave the page?" in its own words
+  });
+
+  function fill(encounter) {
+    var fields = { "e-complaint": encounter.chief_complaint };
+    var vitals = encounter.vitals || {};
+    VITALS.forEach(function (key) {
+      var node = form.elements[key];
+      if (node) fields[node.id] = vitals[key] === null || vitals[key] === undefined ? "" : String(vitals[key]);
+    });
+    fields["e-fasting"] = vitals.glucose_fasting === null || vitals.glucose_fasting === undefined ? "" : String(vitals.glucose_fasting);
+    Object.keys(fields).forEach(function (id) { var node = document.getElementById(id); if (node) node.value = fields[id]; });
+  }
+
+  // The saved visit from now on: remember it, tell the other sections.
+  function adopt(encounter, body, resumed) {
+    state.encounterId = encounter.id;
+    state.encounter = encounter;
+    state.savedBody = body;
+    store.encounterId = encounter.id;
+    store.pending = null;
+    snapshot();
+    document.dispatchEvent(new CustomEvent("encounter-saved", { detail: encounter }));
+    if (!resumed) loadHistory();  // a saved or edited visit shows in the history and the chart
+  }
+
+  // Worth sending again with the same key: no answer at all (offline, a dropped link) or the
+  // server (or a proxy) failing on its side; a refusal of the visit itself (4xx) is not.
+  function retryable(err) {
+    var code = err && err.status;
+    return !code || code >= 500 || code === 429;
+  }
+
+  function busy(on) {
+    saveButton.disabled = on;
+    saveButton.setAttribute("aria-busy", on ? "true" : "false");
+  }
+
+  // Send what is waiting: the first save (with its key, exactly as first sent), then the form
+  // as it is now if it differs from the saved visit. One run at a time; callers share it.
+  function flush() {
+    if (inflight) return inflight;
+    busy(true);
     status.textContent = S.saving;
-    pending = gpassist.call("POST", base + "/encounters", encounterBody(document.getElementById("encounter")))
-      .then(function (encounter) {
-        pending = null;
-        state.encounterId = encounter.id;
-        state.encounter = encounter;
-        status.textContent = S.saved;
-        document.dispatchEvent(new CustomEvent("encounter-saved", { detail: encounter }));
-        loadHistory();
-        return encounter;
-      }, function (problem) { pending = null; status.textContent = ""; throw problem; });
-    return pending;
+    inflight = (async function () {
+      if (!state.encounterId) {
+        if (!store.pending) {
+          var body = encounterBody(form);
+          store.pending = { key: gpassist.newKey("visit-"), body: body };
+          writeStore();
+        }
+        var pending = store.pending;
+        var created = await gpassist.call("POST", base + "/encounters", pending.body, { "Idempotency-Key": pending.key });
+        adopt(created, pending.body);
+      }
+      var now = encounterBody(form);
+      if (!same(now, state.savedBody)) {
+        var updated = await gpassist.call("PATCH", "/api/v1/encounters/" + state.encounterId, now);
+        adopt(updated, now);
+      }
+      return state.encounter;
+    })().then(function (encounter) {
+      inflight = null;
+      busy(false);
+      store.wantSave = false;
+      writeStore();
+      status.textContent = S.saved;
+      return encounter;
+    }, function (err) {
+      inflight = null;
+      busy(false);
+      if (retryable(err)) {
+        store.wantSave = true;  // sent again when the link returns (the "online" event)
+        writeStore();
+        status.textContent = err && err.status ? S.visit_retry : S.visit_offline;
+      } else {
+        store.pending = null;  // refused (a field, a key conflict): the next save starts afresh
+        store.wantSave = false;
+        writeStore();
+        status.textContent = "";
+      }
+      throw err;
+    });
+    return inflight;
+  }
+
+  // The contract for the other sections: the saved visit, saving it first if need be.
+  function ensureSaved() {
+    if (state.encounterId && !inflight) return Promise.resolve(state.encounter);
+    return flush();
   }
 
   window.visitPage = {
-    ensureSaved: saveEncounter,
+    ensureSaved: ensureSaved,
     encounterId: function () { return state.encounterId; },
+    // A section with something of its own not yet sent (e.g. prescription lines not issued)
+    // adds a check, so leaving the page asks first.
+    addUnsavedCheck: function (check) { unsavedChecks.push(check); },
   };
 
-  document.getElementById("encounter").addEventListener("submit", function (event) {
+  form.addEventListener("submit", function (event) {
     event.preventDefault();
-    saveEncounter().catch(function () {});
+    if (inflight) return;  // a double tap: the save under way is the one
+    flush().catch(function () {});
   });
+
+  window.addEventListener("online", function () {
+    if (store.wantSave || store.pending) flush().catch(function () {});
+  });
+
+  // On load: a save that never got its answer is sent again (same key: at most one visit);
+  // otherwise today's open visit of this patient is resumed; then the drafts go back on top.
+  function resume() {
+    var drafts = store.fields;
+    if (store.pending) {
+      restoreDrafts(drafts);
+      return flush().catch(function () {});
+    }
+    return gpassist.call("GET", base + "/encounters/today").then(function (list) {
+      var open = list.items;
+      var mine = store.encounterId && open.filter(function (e) { return e.id === store.encounterId; })[0];
+      if (store.encounterId && !mine) {  // the drafts' visit was settled meanwhile: start afresh
+        store = freshStore();
+        drafts = {};
+      }
+      var encounter = mine || open[0];
+      if (encounter) {
+        fill(encounter);
+        adopt(encounter, encounterBody(form), true);
+        status.textContent = S.visit_resumed;
+      }
+      restoreDrafts(drafts);
+      if (Object.keys(drafts).length) status.textContent = (encounter ? S.visit_resumed + " " : "") + S.visit_draft_restored;
+      snapshot();
+      if (store.wantSave) flush().catch(function () {});
+    }, function () { restoreDrafts(drafts); });
+  }
+
+  // Settling closes the visit: nothing of it is kept in the browser any more.
+  function closeVisit() {
+    state.closed = true;
+    clearStore();
+  }
 
   // --- programs, readings, history -------------------------------------------------------------
   function loadPrograms() {
@@ -127,94 +384,128 @@
     node.appendChild(legend);
   }
 
-  // --- the bill --------------------------------------------------------------------------------
+  // --- the visit's one bill ---------------------------------------------------------------------
+  // The visit's fee (preselected) and any other service items, with the drugs of the visit's
+  // issued prescriptions, settled together: one settlement, one receipt. Drugs come only from
+  // prescriptions (the server refuses them otherwise), so every prescribing rule applies.
+  var billNode = document.getElementById("bill");
   var search = document.getElementById("b-search");
   var options = document.getElementById("b-options");
-  var timer = null;
+  var services = {};  // datalist label → service item
+  var billKey = gpassist.newKey("bill-");  // one key per bill: pressing 结算 twice settles once
+  state.services = [];
+  state.drugLines = [];
 
-  function optionLabel(item) { return ui.text(item.name) + " · " + item.code; }
+  function serviceLabel(item) { return ui.text(item.name) + " · " + ui.fen(item.unit_price_fen) + S.yuan; }
 
-  function remember(kind, items) {
-    items.forEach(function (item) {
-      var name = kind === "drug" ? item.generic_name : item.name;
-      state.catalog[optionLabel({ name: name, code: item.code })] = { kind: kind, item: item, name: name };
-    });
+  function addService(item, quantity) {
+    var line = state.services.filter(function (l) { return l.code === item.code; })[0];
+    if (line) line.quantity += quantity;
+    else state.services.push({ code: item.code, name: item.name, quantity: quantity, unit_price_fen: item.unit_price_fen });
   }
 
-  function refreshOptions(q) {
-    var drugs = gpassist.call("GET", "/api/v1/drugs?limit=20&q=" + encodeURIComponent(q));
-    drugs.then(function (list) {
-      remember("drug", list.items);
-      ui.replace(options, null);
-      Object.keys(state.catalog).forEach(function (label) {
-        if (label.toLowerCase().indexOf(q.toLowerCase()) >= 0 || state.catalog[label].kind === "drug") {
-          options.appendChild(el("option", { value: label }));
-        }
-      });
+  gpassist.call("GET", "/api/v1/service-items?limit=100").then(function (list) {
+    list.items.forEach(function (item) {
+      services[serviceLabel(item)] = item;
+      options.appendChild(el("option", { value: serviceLabel(item) }));
+      if (item.code === billNode.dataset.fee && !state.services.length) addService(item, 1);
     });
-  }
-
-  gpassist.call("GET", "/api/v1/service-items?limit=100").then(function (list) { remember("service", list.items); });
-  search.addEventListener("input", function () {
-    clearTimeout(timer);
-    var q = search.value.trim();
-    if (q.length >= 1 && !state.catalog[q]) timer = setTimeout(function () { refreshOptions(q); }, 250);
+    renderLines();
   });
 
+  // The drugs to bill: every line of the visit's prescriptions not settled yet.
+  function loadDrugLines() {
+    if (!state.encounterId) return;
+    gpassist.call("GET", "/api/v1/encounters/" + state.encounterId + "/prescriptions").then(function (list) {
+      state.drugLines = [];
+      list.items.filter(function (rx) { return !rx.settlement_id; }).forEach(function (rx) {
+        rx.lines.forEach(function (l) {
+          state.drugLines.push({ name: ui.text(l.drug_name) + " " + l.strength, quantity: l.quantity,
+            unit: ui.text(l.unit), amount_fen: l.amount_fen });
+        });
+      });
+      renderLines();
+    });
+  }
+  document.addEventListener("encounter-saved", function (event) {
+    if (!state.billLoadedFor || state.billLoadedFor !== event.detail.id) { state.billLoadedFor = event.detail.id; loadDrugLines(); }
+  });
+  document.addEventListener("prescription-issued", loadDrugLines);
+
   function renderLines() {
-    var node = document.getElementById("b-lines");
-    ui.replace(node, ui.table([
-      { title: S.item, render: function (l) { return ui.text(l.name); } },
-      { title: S.quantity, render: function (l) { return l.quantity; } },
-      { title: S.amount, render: function (l) { return ui.fen(l.unit_price_fen * l.quantity); } },
-      { title: "", render: function (l, i) {
-        return el("button", { type: "button", text: S.remove, "aria-label": S.remove + " " + ui.text(l.name),
-          onclick: function () { state.lines.splice(state.lines.indexOf(l), 1); renderLines(); } });
+    var rows = state.drugLines.map(function (l) {
+      return { name: l.name, quantity: l.quantity + l.unit, amount_fen: l.amount_fen, from: S.bill_from_rx };
+    }).concat(state.services.map(function (l) {
+      return { name: ui.text(l.name), quantity: l.quantity, amount_fen: l.unit_price_fen * l.quantity, service: l };
+    }));
+    var total = rows.reduce(function (sum, r) { return sum + r.amount_fen; }, 0);
+    var table = ui.table([
+      { title: S.item, render: function (r) { return r.from ? el("span", {}, [r.name + " ", el("span", { class: "flag", text: r.from })]) : r.name; } },
+      { title: S.quantity, render: function (r) { return r.quantity; } },
+      { title: S.amount, render: function (r) { return ui.fen(r.amount_fen); } },
+      { title: "", render: function (r) {
+        if (!r.service) return "";
+        return el("button", { type: "button", text: S.remove, "aria-label": S.remove + " " + r.name,
+          onclick: function () { state.services.splice(state.services.indexOf(r.service), 1); renderLines(); } });
       } },
-    ], state.lines, S.no_items));
-    document.getElementById("b-settle").disabled = state.lines.length === 0;
+    ], rows, S.no_items);
+    ui.replace(document.getElementById("b-lines"), table);
+    if (rows.length) document.getElementById("b-lines").appendChild(el("p", {}, [S.total + " ", el("strong", { text: ui.fen(total) + S.yuan })]));
+    document.getElementById("b-settle").disabled = rows.length === 0 || state.settling;
   }
 
   document.getElementById("b-add").addEventListener("click", function () {
-    var chosen = state.catalog[search.value];
+    var chosen = services[search.value];
     var quantity = parseInt(document.getElementById("b-qty").value, 10);
-    if (!chosen) { gpassist.showProblem({ title: S.pick_from_list }); return; }
+    if (!chosen) { gpassist.showProblem({ title: S.bill_pick_service }); return; }
     if (!(quantity >= 1)) { gpassist.showProblem({ title: S.bad_quantity }); return; }
-    state.lines.push({ kind: chosen.kind, code: chosen.item.code, name: chosen.name, quantity: quantity,
-      unit_price_fen: chosen.item.unit_price_fen });
+    addService(chosen, quantity);
     search.value = "";
+    document.getElementById("b-qty").value = "1";
     renderLines();
     search.focus();
   });
 
-  var billKey = gpassist.newKey("bill-");  // one key per bill: pressing 结算 twice settles once
-  document.getElementById("bill").addEventListener("submit", function (event) {
+  billNode.addEventListener("submit", function (event) {
     event.preventDefault();
-    var items = state.lines.map(function (l) {
-      var line = { quantity: l.quantity };
-      line[l.kind] = l.code;
-      return line;
-    });
+    if (state.settling) return;
     var button = document.getElementById("b-settle");
+    state.settling = true;
     button.disabled = true;
-    gpassist.call("POST", "/api/v1/settlements", { patient_id: Number(patientId), items: items },
-      { "Idempotency-Key": billKey }).then(showReceipt, function () { button.disabled = false; });
+    var body = { visit_type: document.getElementById("b-visit-type").value,
+      services: state.services.map(function (l) { return { service: l.code, quantity: l.quantity }; }) };
+    ensureSaved().then(function (encounter) {
+      return gpassist.call("POST", "/api/v1/encounters/" + encounter.id + "/settlement", body, { "Idempotency-Key": billKey });
+    }).then(showReceipt, function () { state.settling = false; renderLines(); });
   });
 
   function showReceipt(receipt) {
     var node = document.getElementById("settlement");
-    var rows = receipt.shares.map(function (s) { return el("tr", {}, [el("td", { text: ui.text(s.name) }), el("td", { text: ui.fen(s.amount_fen) })]); });
-    ui.replace(node, el("div", {}, [
+    var lines = ui.table([
+      { title: S.item, render: function (l) { return l.description; } },
+      { title: S.quantity, render: function (l) { return l.quantity; } },
+      { title: S.amount, render: function (l) { return ui.fen(l.amount_fen); } },
+      { title: S.bill_insurers, render: function (l) { return ui.fen(l.insurers_fen); } },
+      { title: S.patient_pays, render: function (l) { return ui.fen(l.patient_fen); } },
+    ], receipt.lines);
+    var shares = receipt.shares.filter(function (s) { return s.amount_fen; }).map(function (s) {
+      return el("li", { text: ui.text(s.name) + " " + ui.fen(s.amount_fen) });
+    });
+    ui.replace(node, el("div", { class: "receipt" }, [
       el("h3", { text: S.settled }),
-      el("table", {}, [el("tbody", {}, rows)]),
-      el("p", {}, [S.total + " " + ui.fen(receipt.total_fen) + " · " + S.patient_pays + " ",
-        el("strong", { text: ui.fen(receipt.patient_fen) })]),
+      lines,
+      el("p", {}, [S.total + " " + ui.fen(receipt.total_fen) + " · " + S.bill_insurers + " " + ui.fen(receipt.insurers_fen) +
+        " · " + S.patient_pays + " ", el("strong", { text: ui.fen(receipt.patient_fen) })]),
+      shares.length ? el("ul", { class: "muted small" }, shares) : null,
       el("a", { href: "/api/v1/settlements/" + receipt.settlement_id + "/receipt.html", target: "_blank",
         class: "button", text: S.print_receipt }),
     ]));
-    state.lines = [];
+    state.services = [];
+    state.drugLines = [];
+    state.settling = false;
     billKey = gpassist.newKey("bill-");
     renderLines();
+    closeVisit();
   }
 
   // --- a consultation with a county specialist -------------------------------------------------
@@ -251,4 +542,5 @@
   loadReferrals();
   loadHistory();
   renderLines();
+  resume();
 })();
