@@ -110,13 +110,22 @@ def known_diagnoses(
 def settlement_diagnoses(
     session: Session, settlement_id: int, patient_id: int, clinic_id: int, day: dt.date
 ) -> list[NamedDiagnosis]:
-    """The diagnoses a receipt names: those of the visit whose prescription the settlement paid,
-    else those of the patient's visits at the clinic on the bill's day (Shanghai)."""
+    """The diagnoses a receipt names: those of the visit the bill settled (its own link, or the
+    visit whose prescription it paid), else those of the patient's visits at the clinic on the
+    bill's day (Shanghai) for a counter bill without a visit."""
     from gpassist.prescriptions.tables import Prescription
+    from gpassist.settlement.tables import Settlement
 
-    encounter_ids = list(
-        session.scalars(
-            select(Prescription.encounter_id).where(Prescription.settlement_id == settlement_id)
+    billed_visit = session.scalar(
+        select(Settlement.encounter_id).where(Settlement.id == settlement_id)
+    )
+    encounter_ids = (
+        [billed_visit]
+        if billed_visit is not None
+        else list(
+            session.scalars(
+                select(Prescription.encounter_id).where(Prescription.settlement_id == settlement_id)
+            )
         )
     )
     if encounter_ids:
