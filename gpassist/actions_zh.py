@@ -97,6 +97,15 @@ ACTIONS_ZH = {
     ("POST", "/api/v1/tcm/suggest"): "获取辨证建议",
     ("GET", "/api/v1/tcm/vocabulary"): "查看中医术语",
     ("GET", "/api/v1/encounters/<id:encounter_id>/tcm"): "查看中医辨证",
+    ("GET", "/api/v1/follow-ups/<id:follow_up_id>/record.html"): "打印随访记录表",
+    ("GET", "/api/v1/follow-ups/annual-checks-due"): "查看年度健康体检名单",
+    ("GET", "/api/v1/patients/<id:patient_id>/current-medicines"): "查看长期用药",
+    ("GET", "/api/v1/patients/<id:patient_id>/encounters/today"): "查看今天的就诊",
+    ("GET", "/api/v1/pharmacy/delivery-runs"): "查看历史配送单",
+    ("GET", "/api/v1/pharmacy/orders/<id:order_id>/fill-options"): "查看少发或替代选项",
+    ("POST", "/api/v1/consultations/<id:consultation_id>/opinion-read"): "标记专家意见已读",
+    ("POST", "/api/v1/encounters/<id:encounter_id>/prescription-check"): "检查处方",
+    ("POST", "/api/v1/encounters/<id:encounter_id>/settlement"): "结算本次就诊",
 }
 
 

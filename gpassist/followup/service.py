@@ -436,7 +436,7 @@ def visible_follow_up(session: Session, user: User, follow_up_id: int) -> Follow
     """The follow-up if ``user`` may see its patient; raises ``NotFound``."""
     follow_up = session.get(FollowUp, follow_up_id)
     if follow_up is None:
-        raise NotFound(f"No follow-up {follow_up_id}.")
+        raise NotFound(f"No follow-up {follow_up_id}.", detail_zh="没有这条随访记录。")
     visible_patient(session, user, follow_up.patient_id)  # 404 for another clinic's
     return follow_up
 

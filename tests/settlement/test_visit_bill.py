@@ -68,7 +68,7 @@ def test_the_fee_and_the_drugs_of_a_visit_are_one_bill(api, users, database):
     assert settlements(database) == before
     # a new key finds nothing left to bill on the visit
     again = settle_visit(api, visit)
-    assert again.status_code == 409 and "已结算" in again.get_json()["detail"]
+    assert again.status_code == 409 and "已结算" in again.get_json()["detail_zh"]
     # … and the prescription's own endpoint cannot bill its drugs a second time
     twice = api.post(
         f"/api/v1/prescriptions/{rx.get_json()['id']}/settlement",
