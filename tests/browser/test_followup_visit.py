@@ -151,3 +151,78 @@ def test_a_routine_hypertension_follow_up_from_the_today_page(demo_page):
     assert hypertension["last_follow_up_on"] == today.isoformat()
     screenshot(page, "today-after-followup", full_page=True)
     assert not page_errors(page)
+
+
+# Acceptance 1 of issue 14: the whole routine visit after login.
+WHOLE_VISIT_BUDGET = {"clicks": 12, "keystrokes": 40}
+
+
+def test_the_whole_routine_hypertension_visit_fits_the_budget(demo_page):
+    """Vitals, follow-up form, repeat prescription, one bill, printed receipt and slip: ≤ 12
+    clicks and ≤ 40 keystrokes after login, and the patient leaves the due list with the right
+    next date."""
+    page = demo_page()
+    log_in(page, FULLEST)
+    user = InputCounter()
+    today = shanghai_today()
+
+    page.goto("/app/today")
+    due = page.locator('[data-worklist="due-today"] tbody tr').filter(has_text="高血压")
+    expect(due.first).to_be_visible()
+    name = due.first.locator("a").inner_text()
+    user.click(due.first.locator("a"))
+    expect(page).to_have_url(re.compile(r"/app/patients/\d+$"))
+    patient_id = int(page.url.rsplit("/", 1)[1])
+
+    # Vitals and the follow-up form: the BP typed once, in the form.
+    form = page.locator("#followup")
+    user.click(form.get_by_label("收缩压 mmHg"))
+    user.fill(form.get_by_label("收缩压 mmHg"), "132")
+    user.press(form.get_by_label("收缩压 mmHg"), "Tab")
+    user.fill(form.get_by_label("舒张压 mmHg"), "84")
+    user.click(form.get_by_role("button", name="保存随访"))
+    outcome = page.locator("#fu-result")
+    expect(outcome).to_contain_text("控制满意")
+    enrolments = page.request.get(f"/api/v1/patients/{patient_id}/enrolments").json()["items"]
+    (hypertension,) = [e for e in enrolments if e["program"] == "hypertension"]
+    next_due = hypertension["next_due"]
+    assert next_due > today.isoformat()
+    expect(outcome).to_contain_text(next_due)
+
+    # The repeat prescription: the patient's long-term medicines in one tap, then issued.
+    repeat = page.locator("#rx-repeat-all")
+    expect(repeat).to_be_visible()
+    user.click(repeat)
+    expect(page.locator("#rx-lines tbody tr").first).to_be_visible()
+    user.click(page.locator("#rx-issue"))
+    slip = page.locator("#rx-result").get_by_role("link", name="打印处方笺")
+    expect(slip).to_be_visible()
+
+    # One bill: the fee and the drugs together, settled, the receipt printed.
+    expect(page.locator("#b-lines")).to_contain_text("处方")
+    fee_name = page.locator("#b-lines tbody tr").first.locator("td").first.inner_text()
+    first_drug = page.locator("#b-lines tbody tr").last.locator("td").first.inner_text()
+    user.click(page.locator("#b-settle"))
+    receipt_link = page.locator("#settlement").get_by_role("link", name="打印收据")
+    expect(receipt_link).to_be_visible()
+    with page.context.expect_page() as opened:
+        user.click(receipt_link)
+    receipt = opened.value
+    expect(receipt.locator("body")).to_contain_text(fee_name)  # fee and drugs: one receipt
+    expect(receipt.locator("body")).to_contain_text(first_drug)
+    screenshot(receipt, "routine-visit-receipt", full_page=True)
+    receipt.close()
+    with page.context.expect_page() as opened:
+        user.click(slip)
+    opened.value.close()
+    screenshot(page, "routine-visit-done", full_page=True)
+
+    print(f"the whole routine hypertension visit: {user}")
+    assert user.clicks <= WHOLE_VISIT_BUDGET["clicks"], user.steps
+    assert user.keystrokes <= WHOLE_VISIT_BUDGET["keystrokes"], user.steps
+
+    page.goto("/app/today")
+    due_list = page.locator('[data-worklist="due-today"]')
+    expect(due_list.locator("tbody tr").first).to_be_visible()
+    expect(due_list).not_to_contain_text(name)
+    assert not page_errors(page)
