@@ -17,6 +17,7 @@ from gpassist.consult.states import Urgency
 from gpassist.labels import LabelledEnum
 from gpassist.patients.tables import Sex
 from gpassist.prescriptions.rules import Frequency
+from gpassist.web.assets import init_assets
 from gpassist.web.extensions import babel, csrf, page_locale, select_locale
 
 # The enums the templates list as choices; each option shows the member's label.
@@ -60,3 +61,4 @@ def init_web(app: Flask) -> None:
     app.add_template_filter(label, "label")
     app.jinja_env.globals["enums"] = ENUMS
     app.register_blueprint(bp)
+    init_assets(app, bp)
