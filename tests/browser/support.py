@@ -281,7 +281,8 @@ _TOUCH_TARGETS = """
     if (r.width < minimum - 0.5 || r.height < minimum - 0.5) {
       const name = (el.innerText || el.value || el.getAttribute('aria-label') || el.id || '')
         .replace(/\\s+/g, ' ').trim().slice(0, 30);
-      small.push(`${el.tagName.toLowerCase()} "${name}": ${Math.round(r.width)}×${Math.round(r.height)}`);
+      const size = `${Math.round(r.width)}×${Math.round(r.height)}`;
+      small.push(`${el.tagName.toLowerCase()} "${name}": ${size}`);
     }
   }
   return small;
