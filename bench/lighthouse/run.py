@@ -214,7 +214,8 @@ def _print_table(rows: list[tuple[Target, Result]], runs: int) -> None:
 
 def _chromium_version() -> str:
     done = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True, check=False)
-    return done.stdout.strip().split(" ")[-1] if done.returncode == 0 else "?"
+    found = re.search(r"(\d+(?:\.\d+)+)", done.stdout)
+    return found.group(1) if found else "?"
 
 
 if __name__ == "__main__":
