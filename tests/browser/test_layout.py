@@ -91,10 +91,21 @@ def test_the_visit_page_has_the_history_beside_the_form_and_a_chart_with_axes(
     check_layout(page, "visit")
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_today_pages_worklist_tiles_fit_without_sideways_scrolling(
+    page_as, patient_with_readings, lang
+):
+    page = page_as("village_doctor", lang=lang)
+    page.goto("/app/today")
+    expect(page.locator("[data-worklist='due-today']")).not_to_contain_text("…")
+    check_layout(page, f"today-{lang}")
+    tiles = page.locator(".grid2 > .card > div")
+    for tile in tiles.all():
+        assert tile.evaluate("t => t.scrollWidth <= t.clientWidth + 1"), tile.inner_text()[:80]
+
+
 def test_the_village_doctors_other_pages_layout(page_as, live_server, patient_with_readings):
     page = page_as("village_doctor")
-    page.goto("/app/today")
-    check_layout(page, "today")
     page.goto("/app/patients")
     check_layout(page, "patients")
     consultation = live_server.api("village_doctor").post(
