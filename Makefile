@@ -10,7 +10,7 @@ PORT ?= 5000
 # Test processes (pytest-xdist); "auto" is one per core.
 TEST_WORKERS ?= auto
 
-.PHONY: run test check install install-test lint format bench clean translations
+.PHONY: run test check install install-test lint format bench lighthouse clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,15 @@ format: $(VENV)/.installed-test
 
 bench: install-test
 	$(BIN)/python bench/run_all.py
+
+# Lighthouse (mobile preset) on the five main pages with Debian's Chromium; figures in
+# docs/performance.md. Lighthouse 12 from npm (bench/lighthouse/package-lock.json).
+bench/lighthouse/node_modules/.installed: bench/lighthouse/package-lock.json
+	npm ci --no-audit --no-fund --prefix bench/lighthouse
+	touch $@
+
+lighthouse: install-test bench/lighthouse/node_modules/.installed
+	$(BIN)/python bench/lighthouse/run.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis .ruff_cache

@@ -18,6 +18,7 @@ from gpassist.labels import LabelledEnum
 from gpassist.patients.tables import Sex
 from gpassist.prescriptions.rules import Frequency
 from gpassist.settlement.policy import VisitType
+from gpassist.web.assets import init_assets
 from gpassist.web.extensions import babel, csrf, page_locale, select_locale
 
 # The enums the templates list as choices; each option shows the member's label.
@@ -71,3 +72,4 @@ def init_web(app: Flask) -> None:
     app.jinja_env.globals["enums"] = ENUMS
     app.jinja_env.globals["may_open"] = pages.may_open
     app.register_blueprint(bp)
+    init_assets(app, bp)

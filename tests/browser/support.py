@@ -311,3 +311,65 @@ class InputCounter:
 
     def __str__(self) -> str:
         return f"{self.clicks} clicks, {self.keystrokes} keystrokes"
+
+
+# --- touch targets and one-line numbers --------------------------------------------------------
+
+TOUCH_TARGET_PX = 44  # WCAG 2.5.5 (AAA) and the issue-14 layout rule, on every page
+
+# What a finger presses: buttons, link-buttons, fields, links in tables, tabs, chips. A link in
+# running text is exempt (WCAG's inline exception); an element can opt out with
+# data-small-target-ok="<why>".
+_TOUCH_TARGETS = """
+(minimum) => {
+  const selector = 'button, a.button, select, input:not([type=hidden]):not([type=checkbox])' +
+    ':not([type=radio]), td a, .tabs a, .topbar a, .chips button';
+  const small = [];
+  for (const el of document.querySelectorAll(selector)) {
+    if (el.getClientRects().length === 0 || el.closest('[data-small-target-ok]')) continue;
+    const st = getComputedStyle(el);
+    if (st.visibility === 'hidden') continue;
+    const r = el.getBoundingClientRect();
+    if (r.right <= 0 || (r.width <= 1 && r.height <= 1)) continue;  // off-screen or visually hidden
+    if (r.width < minimum - 0.5 || r.height < minimum - 0.5) {
+      const name = (el.innerText || el.value || el.getAttribute('aria-label') || el.id || '')
+        .replace(/\\s+/g, ' ').trim().slice(0, 30);
+      const size = `${Math.round(r.width)}×${Math.round(r.height)}`;
+      small.push(`${el.tagName.toLowerCase()} "${name}": ${size}`);
+    }
+  }
+  return small;
+}
+"""
+
+
+def assert_touch_targets(page: Page, minimum: int = TOUCH_TARGET_PX) -> None:
+    """Every button, field, table link, tab and chip is at least ``minimum`` px each way."""
+    small = page.evaluate(_TOUCH_TARGETS, minimum)
+    assert not small, f"touch targets under {minimum}×{minimum} px on {page.url}:\n" + "\n".join(
+        f"- {s}" for s in small
+    )
+
+
+# Cells holding a number, date or amount (class "num", set by ui.table) must be one line: a
+# blood pressure shown as "150/9" over "0" is misread.
+_WRAPPED_NUMBERS = """
+() => {
+  const wrapped = [];
+  for (const el of document.querySelectorAll('.num')) {
+    if (el.getClientRects().length === 0 || !el.textContent.trim()) continue;
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    const lines = new Set([...range.getClientRects()].filter((r) => r.width > 0)
+      .map((r) => Math.round(r.bottom)));
+    if (lines.size > 1) wrapped.push(el.textContent.trim());
+  }
+  return wrapped;
+}
+"""
+
+
+def assert_numbers_on_one_line(page: Page) -> None:
+    """No reading, date or amount (``.num``) is broken over two lines."""
+    wrapped = page.evaluate(_WRAPPED_NUMBERS)
+    assert not wrapped, f"numbers wrapped over lines on {page.url}: {wrapped}"

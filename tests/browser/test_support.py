@@ -17,6 +17,8 @@ from tests.browser.support import (
     assert_accessible,
     assert_chinese_renders,
     assert_no_overflow,
+    assert_numbers_on_one_line,
+    assert_touch_targets,
 )
 
 GOOD_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>好页面</title>
@@ -103,3 +105,25 @@ def test_the_live_servers_api_client_acts_as_the_chosen_user(live_server):
     assert me.status_code == 200
     assert me.json()["username"] == live_server.users["specialist"].username
     assert live_server.api("village_doctor").get("/api/v1/users").status_code == 403
+
+
+def test_a_button_or_table_link_smaller_than_a_finger_is_caught(blank_page):
+    blank_page.set_content(
+        '<button style="min-height:44px;min-width:44px">好</button>'
+        '<table><tr><td><a href="#" style="display:inline-block;min-height:44px">宽</a></td></tr>'
+        '</table><p>正文里的<a href="#">链接</a>不算</p>'
+    )
+    with pytest.raises(AssertionError, match=r'a "宽": \d+×44'):
+        assert_touch_targets(blank_page)
+    blank_page.set_content('<button style="padding:0">小</button>')
+    with pytest.raises(AssertionError, match="小"):
+        assert_touch_targets(blank_page)
+
+
+def test_a_blood_pressure_broken_over_two_lines_is_caught(blank_page):
+    cell = '<table style="width:{}px"><tr><td class="num" style="{}">150/90</td></tr></table>'
+    blank_page.set_content(cell.format(300, "white-space:nowrap"))
+    assert_numbers_on_one_line(blank_page)
+    blank_page.set_content(cell.format(10, "overflow-wrap:anywhere"))
+    with pytest.raises(AssertionError, match="150/90"):
+        assert_numbers_on_one_line(blank_page)

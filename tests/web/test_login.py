@@ -128,7 +128,7 @@ def test_the_english_catalog_is_complete_and_compiled(tmp_path):
 def test_the_pages_assets_are_served_by_the_app_itself(client):
     """No CDN: a county network may have no internet."""
     page = client.get("/login").text
-    assets = re.findall(r'(?:href|src)="(/[^"]+\.(?:css|js))"', page)
+    assets = re.findall(r'(?:href|src)="(/[^"]+\.(?:css|js)(?:\?v=[0-9a-f]+)?)"', page)
     assert assets
     for asset in assets:
         assert client.get(asset).status_code == 200, asset

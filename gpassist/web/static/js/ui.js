@@ -30,13 +30,20 @@
     return pair[lang] || pair.zh || pair.en || "";
   }
 
+  // A cell that holds only a reading, a date, an amount or a count ("150/90", "2026-10-18",
+  // "12.50", "#12", "73.5%"): the stylesheet keeps it on one line (class "num").
+  var NUMBER = /^[#+\u2212-]?\d[\d\s.,:\/%\-]*$/;
+  function isNumber(value) {
+    return (typeof value === "number") || (typeof value === "string" && NUMBER.test(value.trim()));
+  }
+
   function table(columns, rows, emptyText) {
     if (!rows.length) return el("p", { class: "empty", text: emptyText || S.none });
     var head = el("tr", {}, columns.map(function (c) { return el("th", { scope: "col", text: c.title }); }));
     var body = rows.map(function (row) {
       return el("tr", {}, columns.map(function (c) {
         var value = c.render(row);
-        return el("td", {}, [value === null || value === undefined ? "" : value]);
+        return el("td", { class: isNumber(value) ? "num" : null }, [value === null || value === undefined ? "" : value]);
       }));
     });
     return el("table", {}, [el("thead", {}, [head]), el("tbody", {}, body)]);

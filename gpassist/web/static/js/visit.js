@@ -343,43 +343,110 @@
     });
   }
 
-  // A small SVG of the last readings: systolic/diastolic BP and glucose, oldest on the left.
+  // The last readings as an SVG: systolic and diastolic BP (left axis, mmHg) and glucose (right
+  // axis, mmol/L), oldest on the left, each reading at its date. Fixed viewBox: the stylesheet
+  // reserves its box before the readings arrive, so nothing below it jumps.
+  var SVG = "http://www.w3.org/2000/svg";
+  var CHART = { width: 360, height: 200, left: 34, right: 30, top: 22, bottom: 34 };
+  var COLOURS = { sbp: "#b42318", dbp: "#b45309", glu: "#0b6e4f" };
+
+  function svgNode(tag, attrs, text) {
+    var node = document.createElementNS(SVG, tag);
+    Object.keys(attrs).forEach(function (key) { node.setAttribute(key, attrs[key]); });
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  // Round axis bounds and a tick step that gives 3 to 6 ticks.
+  function niceScale(low, high, steps) {
+    var step = steps.filter(function (s) { return (high - low) / s <= 5; })[0] || steps[steps.length - 1];
+    return { low: Math.floor(low / step) * step, high: Math.ceil(high / step) * step, step: step };
+  }
+
   function drawChart(encounters) {
     var node = document.getElementById("chart");
     var points = encounters.filter(function (e) { return e.vitals.sbp || e.vitals.glucose_mmol_l; })
       .slice(0, 10).reverse();
     if (!points.length) { ui.replace(node, el("p", { class: "empty", text: S.none })); return; }
-    var ns = "http://www.w3.org/2000/svg", width = 420, height = 140, pad = 24;
-    var svg = document.createElementNS(ns, "svg");
-    svg.setAttribute("viewBox", "0 0 " + width + " " + height);
-    svg.setAttribute("role", "img");
-    svg.setAttribute("aria-label", S.bp + " / " + S.glucose);
-    function x(i) { return pad + (points.length === 1 ? 0 : i * (width - 2 * pad) / (points.length - 1)); }
-    function line(values, max, color) {
+    var c = CHART, plotRight = c.width - c.right, plotBottom = c.height - c.bottom;
+    var day = function (e) { return e.occurred_at.slice(0, 10); };
+    var time = function (e) { return Date.parse(day(e) + "T00:00:00Z"); };
+    var first = time(points[0]), span = time(points[points.length - 1]) - first;
+    function x(e) {  // at its date; a single reading (or one day) in the middle
+      return span ? c.left + (time(e) - first) / span * (plotRight - c.left) : (c.left + plotRight) / 2;
+    }
+    var bp = [], glu = [];
+    points.forEach(function (e) {
+      if (e.vitals.sbp) bp.push(e.vitals.sbp, e.vitals.dbp || e.vitals.sbp);
+      if (e.vitals.glucose_mmol_l) glu.push(e.vitals.glucose_mmol_l);
+    });
+    var bpScale = niceScale(Math.min.apply(null, bp.concat([200])) - 5, Math.max.apply(null, bp.concat([60])) + 5, [10, 20, 40]);
+    var gluScale = niceScale(0, Math.max.apply(null, glu.concat([8])) + 1, [2, 5, 10]);
+    function y(value, scale) {
+      return plotBottom - (value - scale.low) / (scale.high - scale.low) * (plotBottom - c.top);
+    }
+    var svg = svgNode("svg", { viewBox: "0 0 " + c.width + " " + c.height, role: "img",
+      "aria-label": S.vital_sbp + "/" + S.vital_dbp + " mmHg、" + S.glucose + " mmol/L：" +
+        day(points[0]) + " – " + day(points[points.length - 1]) });
+
+    // Value ticks and grid lines: mmHg on the left, mmol/L on the right.
+    for (var v = bpScale.low; v <= bpScale.high; v += bpScale.step) {
+      svg.appendChild(svgNode("line", { x1: c.left, x2: plotRight, y1: y(v, bpScale), y2: y(v, bpScale), class: "readings-grid" }));
+      svg.appendChild(svgNode("text", { x: c.left - 4, y: y(v, bpScale) + 4, "text-anchor": "end", class: "readings-axis" }, String(v)));
+    }
+    if (glu.length) {
+      for (var g = gluScale.low; g <= gluScale.high; g += gluScale.step) {
+        svg.appendChild(svgNode("text", { x: plotRight + 4, y: y(g, gluScale) + 4, class: "readings-axis", fill: COLOURS.glu }, String(g)));
+      }
+    }
+    svg.appendChild(svgNode("text", { x: 2, y: 11, class: "readings-axis" }, "mmHg"));
+    if (glu.length) {
+      svg.appendChild(svgNode("text", { x: c.width - 2, y: 11, "text-anchor": "end", class: "readings-axis", fill: COLOURS.glu }, "mmol/L"));
+    }
+    svg.appendChild(svgNode("line", { x1: c.left, x2: plotRight, y1: plotBottom, y2: plotBottom, stroke: "#8c959f" }));
+
+    // Dates under the readings: month-day under each as room allows (the latest always), the
+    // year under the first and wherever it changes.
+    var labelled = [], room = 36, lastYear = null;
+    points.forEach(function (e, i) {
+      var px = x(e), previous = labelled[labelled.length - 1];
+      if (previous !== undefined && px - x(points[previous]) < room) {
+        if (i !== points.length - 1) return;
+        labelled.pop();  // make room for the latest reading's date
+      }
+      labelled.push(i);
+    });
+    labelled.forEach(function (i) {
+      var e = points[i], px = x(e), date = day(e);
+      svg.appendChild(svgNode("line", { x1: px, x2: px, y1: plotBottom, y2: plotBottom + 4, stroke: "#8c959f" }));
+      svg.appendChild(svgNode("text", { x: px, y: plotBottom + 15, "text-anchor": "middle", class: "readings-axis" }, date.slice(5)));
+      if (date.slice(0, 4) !== lastYear) {
+        svg.appendChild(svgNode("text", { x: px, y: plotBottom + 28, "text-anchor": "middle", class: "readings-axis" }, date.slice(0, 4)));
+        lastYear = date.slice(0, 4);
+      }
+    });
+
+    function series(value, scale, colour) {
       var coords = [];
-      values.forEach(function (v, i) { if (v) coords.push(x(i) + "," + (height - pad - v / max * (height - 2 * pad))); });
+      points.forEach(function (e) { var v = value(e); if (v) coords.push([x(e), y(v, scale), v, day(e)]); });
       if (!coords.length) return;
-      coords.forEach(function (xy) {  // a dot per reading, so a single reading shows too
-        var dot = document.createElementNS(ns, "circle");
-        dot.setAttribute("cx", xy.split(",")[0]);
-        dot.setAttribute("cy", xy.split(",")[1]);
-        dot.setAttribute("r", "3");
-        dot.setAttribute("fill", color);
+      svg.appendChild(svgNode("polyline", { points: coords.map(function (p) { return p[0] + "," + p[1]; }).join(" "),
+        fill: "none", stroke: colour, "stroke-width": 2 }));
+      coords.forEach(function (p) {  // a dot per reading, so a single reading shows too
+        var dot = svgNode("circle", { cx: p[0], cy: p[1], r: 3, fill: colour });
+        dot.appendChild(svgNode("title", {}, p[3] + "  " + p[2]));
         svg.appendChild(dot);
       });
-      var path = document.createElementNS(ns, "polyline");
-      path.setAttribute("points", coords.join(" "));
-      path.setAttribute("fill", "none");
-      path.setAttribute("stroke", color);
-      path.setAttribute("stroke-width", "2");
-      svg.appendChild(path);
     }
-    line(points.map(function (e) { return e.vitals.sbp; }), 220, "#b42318");
-    line(points.map(function (e) { return e.vitals.dbp; }), 220, "#f59e0b");
-    line(points.map(function (e) { return e.vitals.glucose_mmol_l; }), 25, "#0b6e4f");
-    var legend = el("p", { class: "muted small" }, [
-      el("span", { class: "key sbp", text: "■ " }), S.bp + "  ",
-      el("span", { class: "key glu", text: "■ " }), S.glucose + " mmol/L"]);
+    series(function (e) { return e.vitals.sbp; }, bpScale, COLOURS.sbp);
+    series(function (e) { return e.vitals.dbp; }, bpScale, COLOURS.dbp);
+    series(function (e) { return e.vitals.glucose_mmol_l; }, gluScale, COLOURS.glu);
+
+    var key = function (colour, label) {
+      return el("span", { class: "readings-key" }, [el("span", { style: "color:" + colour, "aria-hidden": "true", text: "■ " }), label]);
+    };
+    var legend = el("p", { class: "muted small" }, [key(COLOURS.sbp, S.vital_sbp), " ", key(COLOURS.dbp, S.vital_dbp),
+      glu.length ? " " : null, glu.length ? key(COLOURS.glu, S.glucose + " mmol/L") : null]);
     ui.replace(node, svg);
     node.appendChild(legend);
   }
