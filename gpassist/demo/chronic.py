@@ -632,6 +632,8 @@ def seed_chronic_care(
                 seen_again = visit is not plan.visits[-1]
                 to_refer.append((follow_up, patient, doctor, outcome, encounter, seen_again))
     session.flush()  # ids for the referrals
+    for plan, _patient, doctor, enrolment, encounters, _outcomes in histories:
+        _long_term_prescription(session, doctor, enrolment.program, encounters[-1], plan.visits[-1])
     departments = {}
     for follow_up, patient, doctor, outcome, encounter, seen_again in to_refer:
         code = programs[follow_up.program].referral_department
@@ -653,6 +655,54 @@ def seed_chronic_care(
             # The patient came back to the village clinic: the specialist saw them and sent them
             # home with an adjusted plan. The latest referrals stay open in the specialists' inbox.
             _close_as_specialist(session, referral, departments[code])
+
+
+# The programme medicine each managed patient takes, on every village formulary (formularies),
+# written at their latest follow-up for four weeks, so 续方 on the visit page has something to
+# repeat: (drug, dose in the drug's unit of measure, frequency, days, quantity dispensed).
+LONG_TERM = {
+    "hypertension": ("amlodipine-5mg-tab", 5, "qd", 28, 28),
+    "diabetes": ("metformin-0.5g-tab", 500, "bid", 28, 56),
+}
+
+
+def _long_term_prescription(
+    session: Session, doctor: User, program: str, encounter: Encounter, visit: FollowUpVisitPlan
+) -> None:
+    """The history's last prescription, dispensed at the clinic back then (the demo keeps no stock
+    history that old); repeating it on the visit page checks every prescribing rule afresh."""
+    from gpassist.clinics.tables import Drug
+    from gpassist.prescriptions.rules import Frequency
+    from gpassist.prescriptions.tables import LineSource, Prescription, PrescriptionLine
+
+    if program not in LONG_TERM:
+        return
+    code, dose, frequency, days, quantity = LONG_TERM[program]
+    drug = session.scalar(select(Drug).where(Drug.code == code))
+    if drug is None:
+        return
+    prescription = Prescription(
+        encounter_id=encounter.id,
+        patient_id=encounter.patient_id,
+        clinic_id=encounter.clinic_id,
+        doctor_id=doctor.id,
+        issued_on=visit.day,
+        total_fen=quantity * drug.unit_price_fen,
+        created_at=encounter.occurred_at,
+    )
+    prescription.lines.append(
+        PrescriptionLine(
+            line_no=1,
+            drug_id=drug.id,
+            dose=dose,
+            frequency=Frequency(frequency),
+            days=days,
+            quantity=quantity,
+            unit_price_fen=drug.unit_price_fen,
+            source=LineSource.clinic,
+        )
+    )
+    session.add(prescription)
 
 
 def _close_as_specialist(session: Session, referral: Referral, department: Department) -> None:
