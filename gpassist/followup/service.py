@@ -406,6 +406,7 @@ def _write_follow_up(
     )
     follow_up.record = standard_record(data, encounter)
     session.add(follow_up)
+    _name_the_programme_diagnosis(encounter, enrolment.program)
     apply_outcome(enrolment, visit, result)
     session.flush()
     referral = None
@@ -421,6 +422,16 @@ def _write_follow_up(
             created_by=user,
         )
     return Recorded(follow_up, referral)
+
+
+def _name_the_programme_diagnosis(encounter: Encounter, code: str) -> None:
+    """A follow-up visit is a visit for the programme's disease: its diagnosis (I10, E11) goes on
+    the visit unless the doctor already confirmed it, so the slip, the receipt and a chronic-
+    disease bill name it without another tap."""
+    icd10 = program(code).eligibility.icd10[0]
+    diagnoses = list(encounter.diagnoses or [])
+    if not any(d.startswith(icd10) for d in diagnoses):
+        encounter.diagnoses = [*diagnoses, icd10]
 
 
 def standard_record(data: FollowUpIn, encounter: Encounter) -> dict:

@@ -200,16 +200,17 @@ def test_the_whole_routine_hypertension_visit_fits_the_budget(demo_page):
 
     # One bill: the fee and the drugs together, settled, the receipt printed.
     expect(page.locator("#b-lines")).to_contain_text("处方")
-    fee_name = page.locator("#b-lines tbody tr").first.locator("td").first.inner_text()
-    first_drug = page.locator("#b-lines tbody tr").last.locator("td").first.inner_text()
+    drug_name = page.locator("#rx-result tbody tr").first.locator("td").first.inner_text()
     user.click(page.locator("#b-settle"))
     receipt_link = page.locator("#settlement").get_by_role("link", name="打印收据")
     expect(receipt_link).to_be_visible()
     with page.context.expect_page() as opened:
         user.click(receipt_link)
     receipt = opened.value
-    expect(receipt.locator("body")).to_contain_text(fee_name)  # fee and drugs: one receipt
-    expect(receipt.locator("body")).to_contain_text(first_drug)
+    # The fee and the drugs on one receipt, with the programme's diagnosis.
+    expect(receipt.locator("body")).to_contain_text("一般诊疗费")
+    expect(receipt.locator("body")).to_contain_text(drug_name.split()[0])
+    expect(receipt.locator("body")).to_contain_text("高血压")
     screenshot(receipt, "routine-visit-receipt", full_page=True)
     receipt.close()
     with page.context.expect_page() as opened:
