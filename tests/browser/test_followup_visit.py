@@ -188,6 +188,8 @@ def test_the_whole_routine_hypertension_visit_fits_the_budget(demo_page):
     next_due = hypertension["next_due"]
     assert next_due > today.isoformat()
     expect(outcome).to_contain_text(next_due)
+    # The follow-up named the programme's diagnosis on the visit.
+    expect(page.locator("#dx-confirmed")).to_contain_text("高血压")
 
     # The repeat prescription: the patient's long-term medicines in one tap, then issued.
     repeat = page.locator("#rx-repeat-all")

@@ -130,6 +130,7 @@
 
   function loadKnown() {
     gpassist.call("GET", "/api/v1/patients/" + head.dataset.patientId + "/diagnoses").then(function (list) {
+      state.known = list.items;
       ui.replace(known, null);
       list.items.forEach(function (d) { known.appendChild(chip(d, d.program ? S.dxp_from_program : null)); });
       renderConfirmed();
@@ -138,6 +139,18 @@
 
   // A saved or resumed visit: show what is confirmed on it (the codes still on the visit, by the
   // names they were confirmed with).
+  // A recorded follow-up puts the programme's diagnosis on the visit (the server does it): show it.
+  document.addEventListener("followup-recorded", function () {
+    var id = window.visitPage.encounterId();
+    if (!id) return;
+    gpassist.call("GET", "/api/v1/encounters/" + id).then(function (encounter) {
+      (state.known || []).forEach(function (d) {
+        if (encounter.diagnoses.indexOf(d.icd10) >= 0 && !isConfirmed(d)) state.confirmed.push({ icd10: d.icd10, zh: d.zh, en: d.en });
+      });
+      renderConfirmed();
+    }, function () {});
+  });
+
   document.addEventListener("encounter-saved", function (event) {
     var onVisit = event.detail.diagnoses || [];
     gpassist.call("GET", "/api/v1/encounters/" + event.detail.id + "/diagnosis").then(function (answer) {
