@@ -36,8 +36,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from gpassist.tcm.knowledge import Disease, KnowledgeBase, Syndrome
+from gpassist.tcm.lexicon import canonical
 from gpassist.tcm.text import clauses, spans
 from gpassist.zh_text import cue_at
 
@@ -141,7 +143,7 @@ class Observed:
         signs: dict[str, set[str]] = {k: set() for k in SIGN_KINDS}
         raw: list[str] = []
         for key in RECORD_FIELDS:
-            text = str(record.get(key) or "")
+            text = canonical(str(record.get(key) or ""))
             raw.extend(clauses(text))
             for span in spans(text):
                 (denied if span.negated else stated).append(span.text)
@@ -193,6 +195,7 @@ class DiseaseFit:
     syndromes: list[SyndromeFit]  # best first
     mentioned: list[str]  # names of the disease the complaint uses
     prior: float  # the boost from the confirmed ICD-10 diagnosis (0 when none)
+    score: float = 0.0  # the fit before capping to [0, 1] (the ranking's key)
 
 
 @dataclass(frozen=True)
@@ -230,8 +233,11 @@ def _has_cue(term: str) -> bool:
     return any(cue_at(term, i) for i in range(len(term)))
 
 
+@lru_cache(maxsize=8192)
 def _forms(term: str) -> tuple[str, ...]:
-    return (term, *SYNONYMS.get(term, ()))
+    """The term and the record words for it, in the lexicon's canonical form (as the record is)."""
+    forms = (term, canonical(term), *SYNONYMS.get(term, ()), *SYNONYMS.get(canonical(term), ()))
+    return tuple(dict.fromkeys(canonical(f) for f in forms))
 
 
 def _core(term: str) -> list[str]:
@@ -252,7 +258,7 @@ def _core(term: str) -> list[str]:
 def match(term: str, seen: Observed) -> tuple[str, float]:
     """(how, credit): ``stated``/1, ``partial``/0.5, ``denied``/1 or 0.5, ``unstated``/0."""
     if _has_cue(term):  # 无汗, 口不渴: written with their cue, matched as written
-        return ("stated", 1.0) if term in seen.raw else ("unstated", 0.0)
+        return ("stated", 1.0) if canonical(term) in seen.raw else ("unstated", 0.0)
     for form in _forms(term):
         if form in seen.stated:
             return "stated", 1.0
@@ -333,7 +339,7 @@ def _mentions(disease: Disease, text: str) -> list[tuple[int, str]]:
     for name in disease.names():
         if len(name) < 2:
             continue
-        found = _name_pattern(name).search(text)
+        found = _name_pattern(canonical(name)).search(text)
         if found:
             out.append((found.start(), name))
     return sorted(out)
@@ -383,9 +389,13 @@ def differentiate(
         fit = fits[0].fit + bonus + prior + _patient_adjustment(disease, seen)
         mentioned = list(dict.fromkeys(n for _, n in named + in_symptoms))
         diseases.append(
-            DiseaseFit(disease, round(max(0.0, min(1.0, fit)), 4), fits, mentioned, prior)
+            DiseaseFit(
+                disease, round(max(0.0, min(1.0, fit)), 4), fits, mentioned, prior, round(fit, 4)
+            )
         )
-    diseases.sort(key=lambda d: (-d.fit, -d.syndromes[0].score))
+    # ranked by the uncapped sum: two diseases both past 1 (a cough named in the complaint and a
+    # cold whose findings it shares) are still told apart by the naming
+    diseases.sort(key=lambda d: (-d.score, -d.syndromes[0].score))
     margin, close, ask = _ask_next(diseases, seen)
     return Differentiation(diseases, margin, close, ask, icd10, list(boosts))
 
