@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from gpassist.tcm.knowledge import Disease, KnowledgeBase, Syndrome
-from gpassist.tcm.lexicon import canonical
+from gpassist.tcm.lexicon import atoms, canonical
 from gpassist.tcm.text import clauses, spans
 from gpassist.zh_text import cue_at
 
@@ -188,6 +188,7 @@ class SyndromeFit:
     against: list[Evidence]
 
 
+
 @dataclass
 class DiseaseFit:
     disease: Disease
@@ -255,6 +256,38 @@ def _core(term: str) -> list[str]:
     return cores
 
 
+@lru_cache(maxsize=8192)
+def _atoms(term: str) -> tuple[str, ...]:
+    """The single findings a long term is made of (心悸健忘 → 心悸, 健忘), when they cover most
+    of it; () for a term of fewer than four characters or one that does not split."""
+    term = canonical(term)
+    if len(term) < 4:
+        return ()
+    known = atoms()
+    found: list[str] = []
+    covered = i = 0
+    while i < len(term):
+        atom = next((term[i : i + n] for n in (3, 2) if term[i : i + n] in known), None)
+        if atom:
+            found.append(atom)
+            covered += len(atom)
+            i += len(atom)
+        else:
+            i += 1
+    return tuple(found) if len(found) >= 2 and covered * 3 >= len(term) * 2 else ()
+
+
+def _atom_credit(term: str, seen: Observed) -> tuple[str, float]:
+    parts = _atoms(term)
+    if not parts:
+        return "unstated", 0.0
+    stated = sum(any(f in seen.stated for f in _forms(a)) for a in parts)
+    if stated:
+        return "partial", stated / len(parts)
+    denied = sum(any(f in seen.denied for f in _forms(a)) for a in parts)
+    return ("denied", denied / len(parts)) if denied else ("unstated", 0.0)
+
+
 def match(term: str, seen: Observed) -> tuple[str, float]:
     """(how, credit): ``stated``/1, ``partial``/0.5, ``denied``/1 or 0.5, ``unstated``/0."""
     if _has_cue(term):  # 无汗, 口不渴: written with their cue, matched as written
@@ -271,7 +304,7 @@ def match(term: str, seen: Observed) -> tuple[str, float]:
     for core in _core(term):
         if any(form in seen.denied for form in _forms(core)):
             return "denied", PARTIAL
-    return "unstated", 0.0
+    return _atom_credit(term, seen)
 
 
 def sign_match(terms: Sequence[str], kind: str, seen: Observed) -> tuple[str | None, float]:

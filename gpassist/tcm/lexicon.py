@@ -31,6 +31,13 @@ def _passes() -> tuple[tuple[re.Pattern, dict[str, str]], ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=1)
+def atoms() -> frozenset[str]:
+    """The single findings long textbook terms are made of (``atoms`` of lay_terms.yaml)."""
+    data = yaml.safe_load(LAY_TERMS.read_text(encoding="utf-8"))
+    return frozenset(canonical(str(a)) for a in data.get("atoms") or ())
+
+
 @lru_cache(maxsize=65536)
 def canonical(text: str) -> str:
     """``text`` with lay words replaced by textbook terms (肚子胀痛 → 腹胀痛)."""
