@@ -55,6 +55,7 @@ WRONG_PATIENT = 0.5
 CHILD_BONUS = 0.15
 CHILD_AGE = 14
 PRIOR_BOOST = 0.2
+CARDINAL = 0.1
 ASK_MARGIN = 0.15
 MAX_ASK = 6
 RECORD_FIELDS = ("主诉", "症状", "中医望闻切诊")
@@ -186,7 +187,6 @@ class SyndromeFit:
     score: float
     supporting: list[Evidence]
     against: list[Evidence]
-
 
 
 @dataclass
@@ -386,6 +386,20 @@ def _patient_adjustment(disease: Disease, seen: Observed) -> float:
     return 0.0
 
 
+def cardinal_bonus(disease: Disease, seen: Observed) -> float:
+    """``CARDINAL`` when the record states one of the disease's defining findings (the best
+    one's credit; several names of one finding, 眩晕 and 头晕, count once), −``CARDINAL`` when
+    it only denies them."""
+    best = denied = 0.0
+    for term in disease.cardinal:
+        how, credit = match(term, seen)
+        if how in ("stated", "partial"):
+            best = max(best, credit)
+        elif how == "denied":
+            denied = max(denied, credit)
+    return CARDINAL * best if best else -CARDINAL * denied
+
+
 def prior_boosts(kb: KnowledgeBase, icd10: str | None) -> dict[str, float]:
     """Disease code → boost for the confirmed ICD-10 diagnosis: full for the first mapped
     disease, half for the others."""
@@ -419,6 +433,7 @@ def differentiate(
         if first is not None and first[1] == disease.code:
             bonus += FIRST_MENTION_BONUS
         prior = boosts.get(disease.code, 0.0)
+        bonus += cardinal_bonus(disease, seen)
         fit = fits[0].fit + bonus + prior + _patient_adjustment(disease, seen)
         mentioned = list(dict.fromkeys(n for _, n in named + in_symptoms))
         diseases.append(
