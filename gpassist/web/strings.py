@@ -198,4 +198,14 @@ def page_strings() -> dict[str, str]:
         "orders": _("中心药房订单"),
         "orders_by_town": _("订单按乡镇"),
         "need_https": _("浏览器只在 HTTPS 网址下允许使用摄像头和麦克风。"),
+        # TCM knowledge-base view on the visit page (issue 16, tcm.js)
+        "tcm_kb_title": _("中医辨证（知识库）"),
+        "tcm_fit": _("符合度"),
+        "tcm_formula": _("代表方"),
+        "tcm_against": _("不支持"),
+        "tcm_ask_next": _("两证接近，建议补充询问："),
+        "tcm_others": _("其他可能"),
+        "tcm_learned": _("研究模型（仅眩晕、心悸、胸痹心痛、心衰四病）"),
+        "tcm_referral": _("此证需转诊上级医院"),
+        "tcm_machine": _("知识库条目为机器整理，尚待中医师审核"),
     }
