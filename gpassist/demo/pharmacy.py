@@ -45,6 +45,8 @@ CLINIC_SHELF = (
     "ibuprofen-0.2g-tab",
     "loratadine-10mg-tab",
     "omeprazole-20mg-eccap",
+    # 风寒感冒's patent medicine (the TCM panel offers it with one tap for a wind-cold cold)
+    "ganmao-qingre-gran-12g",
 )
 # Central-only drugs the demo prescriptions order (none is in any clinic's formulary).
 ORDERED = (

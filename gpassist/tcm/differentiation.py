@@ -36,8 +36,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from gpassist.tcm.knowledge import Disease, KnowledgeBase, Syndrome
+from gpassist.tcm.lexicon import atoms, canonical
 from gpassist.tcm.text import clauses, spans
 from gpassist.zh_text import cue_at
 
@@ -49,10 +51,11 @@ SATURATION = 10.0
 MENTION_BONUS = 0.3
 FIRST_MENTION_BONUS = 0.1
 SYMPTOM_MENTION_BONUS = 0.1
-WRONG_PATIENT = 0.5
+WRONG_PATIENT = 1.0  # ranks by the uncapped sum, so this keeps them out
 CHILD_BONUS = 0.15
 CHILD_AGE = 14
 PRIOR_BOOST = 0.2
+CARDINAL = 0.1
 ASK_MARGIN = 0.15
 MAX_ASK = 6
 RECORD_FIELDS = ("主诉", "症状", "中医望闻切诊")
@@ -141,7 +144,7 @@ class Observed:
         signs: dict[str, set[str]] = {k: set() for k in SIGN_KINDS}
         raw: list[str] = []
         for key in RECORD_FIELDS:
-            text = str(record.get(key) or "")
+            text = canonical(str(record.get(key) or ""))
             raw.extend(clauses(text))
             for span in spans(text):
                 (denied if span.negated else stated).append(span.text)
@@ -193,6 +196,7 @@ class DiseaseFit:
     syndromes: list[SyndromeFit]  # best first
     mentioned: list[str]  # names of the disease the complaint uses
     prior: float  # the boost from the confirmed ICD-10 diagnosis (0 when none)
+    score: float = 0.0  # the fit before capping to [0, 1] (the ranking's key)
 
 
 @dataclass(frozen=True)
@@ -230,8 +234,11 @@ def _has_cue(term: str) -> bool:
     return any(cue_at(term, i) for i in range(len(term)))
 
 
+@lru_cache(maxsize=8192)
 def _forms(term: str) -> tuple[str, ...]:
-    return (term, *SYNONYMS.get(term, ()))
+    """The term and the record words for it, in the lexicon's canonical form (as the record is)."""
+    forms = (term, canonical(term), *SYNONYMS.get(term, ()), *SYNONYMS.get(canonical(term), ()))
+    return tuple(dict.fromkeys(canonical(f) for f in forms))
 
 
 def _core(term: str) -> list[str]:
@@ -249,10 +256,42 @@ def _core(term: str) -> list[str]:
     return cores
 
 
+@lru_cache(maxsize=8192)
+def _atoms(term: str) -> tuple[str, ...]:
+    """The single findings a long term is made of (心悸健忘 → 心悸, 健忘), when they cover most
+    of it; () for a term of fewer than four characters or one that does not split."""
+    term = canonical(term)
+    if len(term) < 4:
+        return ()
+    known = atoms()
+    found: list[str] = []
+    covered = i = 0
+    while i < len(term):
+        atom = next((term[i : i + n] for n in (3, 2) if term[i : i + n] in known), None)
+        if atom:
+            found.append(atom)
+            covered += len(atom)
+            i += len(atom)
+        else:
+            i += 1
+    return tuple(found) if len(found) >= 2 and covered * 3 >= len(term) * 2 else ()
+
+
+def _atom_credit(term: str, seen: Observed) -> tuple[str, float]:
+    parts = _atoms(term)
+    if not parts:
+        return "unstated", 0.0
+    stated = sum(any(f in seen.stated for f in _forms(a)) for a in parts)
+    if stated:
+        return "partial", stated / len(parts)
+    denied = sum(any(f in seen.denied for f in _forms(a)) for a in parts)
+    return ("denied", denied / len(parts)) if denied else ("unstated", 0.0)
+
+
 def match(term: str, seen: Observed) -> tuple[str, float]:
     """(how, credit): ``stated``/1, ``partial``/0.5, ``denied``/1 or 0.5, ``unstated``/0."""
     if _has_cue(term):  # 无汗, 口不渴: written with their cue, matched as written
-        return ("stated", 1.0) if term in seen.raw else ("unstated", 0.0)
+        return ("stated", 1.0) if canonical(term) in seen.raw else ("unstated", 0.0)
     for form in _forms(term):
         if form in seen.stated:
             return "stated", 1.0
@@ -265,7 +304,7 @@ def match(term: str, seen: Observed) -> tuple[str, float]:
     for core in _core(term):
         if any(form in seen.denied for form in _forms(core)):
             return "denied", PARTIAL
-    return "unstated", 0.0
+    return _atom_credit(term, seen)
 
 
 def sign_match(terms: Sequence[str], kind: str, seen: Observed) -> tuple[str | None, float]:
@@ -333,7 +372,7 @@ def _mentions(disease: Disease, text: str) -> list[tuple[int, str]]:
     for name in disease.names():
         if len(name) < 2:
             continue
-        found = _name_pattern(name).search(text)
+        found = _name_pattern(canonical(name)).search(text)
         if found:
             out.append((found.start(), name))
     return sorted(out)
@@ -345,6 +384,20 @@ def _patient_adjustment(disease: Disease, seen: Observed) -> float:
     if disease.department == "儿科" and seen.age is not None:
         return CHILD_BONUS if seen.age < CHILD_AGE else -WRONG_PATIENT
     return 0.0
+
+
+def cardinal_bonus(disease: Disease, seen: Observed) -> float:
+    """``CARDINAL`` when the record states one of the disease's defining findings (the best
+    one's credit; several names of one finding, 眩晕 and 头晕, count once), −``CARDINAL`` when
+    it only denies them."""
+    best = denied = 0.0
+    for term in disease.cardinal:
+        how, credit = match(term, seen)
+        if how in ("stated", "partial"):
+            best = max(best, credit)
+        elif how == "denied":
+            denied = max(denied, credit)
+    return CARDINAL * best if best else -CARDINAL * denied
 
 
 def prior_boosts(kb: KnowledgeBase, icd10: str | None) -> dict[str, float]:
@@ -380,12 +433,17 @@ def differentiate(
         if first is not None and first[1] == disease.code:
             bonus += FIRST_MENTION_BONUS
         prior = boosts.get(disease.code, 0.0)
+        bonus += cardinal_bonus(disease, seen)
         fit = fits[0].fit + bonus + prior + _patient_adjustment(disease, seen)
         mentioned = list(dict.fromkeys(n for _, n in named + in_symptoms))
         diseases.append(
-            DiseaseFit(disease, round(max(0.0, min(1.0, fit)), 4), fits, mentioned, prior)
+            DiseaseFit(
+                disease, round(max(0.0, min(1.0, fit)), 4), fits, mentioned, prior, round(fit, 4)
+            )
         )
-    diseases.sort(key=lambda d: (-d.fit, -d.syndromes[0].score))
+    # ranked by the uncapped sum: two diseases both past 1 (a cough named in the complaint and a
+    # cold whose findings it shares) are still told apart by the naming
+    diseases.sort(key=lambda d: (-d.score, -d.syndromes[0].score))
     margin, close, ask = _ask_next(diseases, seen)
     return Differentiation(diseases, margin, close, ask, icd10, list(boosts))
 

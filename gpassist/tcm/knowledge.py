@@ -105,9 +105,17 @@ class Disease(_Strict):
     gbt15657: str | None = None
     department: Literal[DEPARTMENTS]  # type: ignore[valid-type]
     icd10: list[str] = []
+    # the findings that make the disease (GB/T 16751.1-2021 clinical features, as short terms):
+    # 淋证 尿频、尿急、尿痛; they count for the disease, whichever syndrome it is
+    cardinal: Findings = []
     source: SourceRef
     status: Literal["machine", "reviewed"]
     syndromes: list[Syndrome] = Field(min_length=1)
+
+    @field_validator("cardinal")
+    @classmethod
+    def _cardinal(cls, value: list[str]) -> list[str]:
+        return Syndrome._terms(value)
 
     @field_validator("icd10")
     @classmethod

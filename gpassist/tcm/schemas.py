@@ -211,6 +211,10 @@ class SuggestionOut(OutModel):
     scope_notes: list[Text]
     notice: Text
     suggestion_id: int | None
+    kb_suggestion_id: int | None = Field(
+        default=None,
+        description="the knowledge base's 辨证 stored on the encounter (model kb:<name>)",
+    )
     kb: KbOut | None = Field(
         default=None,
         description="辨证 over the knowledge base, combined with the learned model where it "

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gpassist.auth.tables import User
+from gpassist.db import utcnow
 from gpassist.errors import InvalidField, Problem
 from gpassist.patients.service import require_clinic_doctor, visible_encounter
 from gpassist.schemas import Text
@@ -36,6 +37,8 @@ from gpassist.tcm.tables import TcmSuggestion
 log = logging.getLogger("gpassist.tcm")
 Models = Mapping[str, runtime.TcmModel]
 TREATMENTS_FILE = Path(__file__).with_name("treatments.yaml")
+SIGN_KINDS = ("tongue", "coating", "pulse")
+KB_MODEL_PREFIX = "kb:"  # a stored suggestion of the knowledge base: model "kb:primary-care"
 NOTICE = {
     "zh": "".join(
         (
@@ -280,13 +283,18 @@ def suggest(
         notice=Text.model_validate(NOTICE),
         suggestion_id=None,
     )
+    kb_record = record
     if kb is not None:
         icd10, source = body.icd10, "request" if body.icd10 else None
         if icd10 is None and encounter is not None:
             icd10 = kb_service.encounter_icd10(session, encounter.id)
             source = "encounter" if icd10 else None
-        out.kb = kb_service.kb_suggestion(session, user, kb, record, icd10, source, result)
+        # the visit's patient: gynaecological diseases only for women, paediatric for children
+        kb_record = record | (patient_fields(encounter) if encounter is not None else {})
+        out.kb = kb_service.kb_suggestion(session, user, kb, kb_record, icd10, source, result)
     if encounter is not None:
+        if out.kb is not None and out.kb.diseases:
+            out.kb_suggestion_id = _store_kb(session, user, encounter.id, body, out.kb)
         stored = TcmSuggestion(
             encounter_id=encounter.id,
             model_name=model.name,
@@ -302,6 +310,53 @@ def suggest(
         session.flush()
         out.suggestion_id = stored.id
     return out
+
+
+def patient_fields(encounter) -> dict[str, str]:
+    """性别 and 年龄 (whole years at the visit) of the encounter's patient, as records give them."""
+    patient = encounter.patient
+    on = (encounter.occurred_at or utcnow()).date()
+    born = patient.birth_date
+    age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    sex = {"male": "男", "female": "女"}.get(str(getattr(patient.sex, "value", patient.sex)))
+    return {"年龄": str(max(age, 0))} | ({"性别": sex} if sex else {})
+
+
+def _store_kb(session: Session, user: User, encounter_id: int, body: SuggestIn, kb) -> int:
+    """The knowledge base's 辨证 stored on the visit as the learned model's suggestion is (one
+    ``TcmSuggestion`` row, model ``kb:<name>``): the leading disease with its fit, its syndromes
+    (fit as ``probability``, the first ``suggested``) and the findings that support each."""
+    lead = kb.diseases[0]
+    syndromes = [
+        StoredSyndrome(
+            zh=s.zh,
+            probability=s.fit,
+            suggested=i == 0,
+            supporting=[
+                FindingOut(
+                    zh=f.zh,
+                    block="tongue_pulse" if f.kind in SIGN_KINDS else "complaint",
+                    negated=False,
+                )
+                for f in s.supporting
+            ],
+        ).model_dump(mode="json")
+        for i, s in enumerate(lead.syndromes)
+    ]
+    row = TcmSuggestion(
+        encounter_id=encounter_id,
+        model_name=f"{KB_MODEL_PREFIX}{kb.name}",
+        model_version=kb.version,
+        request=body.model_dump(mode="json", exclude={"encounter_id"}),
+        disease=lead.zh,
+        disease_probability=lead.fit,
+        syndromes=syndromes,
+        out_of_scope=False,
+        created_by_id=user.id,
+    )
+    session.add(row)
+    session.flush()
+    return row.id
 
 
 def encounter_suggestions(session: Session, user: User, encounter_id: int):

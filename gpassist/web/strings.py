@@ -283,4 +283,14 @@ def page_strings() -> dict[str, str]:
         "bill_insurers": _("报销"),
         "yuan": _("元"),
         "rx_bill_with_visit": _("药费在“本次收费”中与诊疗费一起结算。"),
+        # TCM knowledge-base view on the visit page (issue 16, tcm.js)
+        "tcm_kb_title": _("中医辨证（知识库）"),
+        "tcm_fit": _("符合度"),
+        "tcm_formula": _("代表方"),
+        "tcm_against": _("不支持"),
+        "tcm_ask_next": _("两证接近，建议补充询问："),
+        "tcm_others": _("其他可能"),
+        "tcm_learned": _("研究模型（仅眩晕、心悸、胸痹心痛、心衰四病）"),
+        "tcm_referral": _("此证需转诊上级医院"),
+        "tcm_machine": _("知识库条目为机器整理，尚待中医师审核"),
     }

@@ -65,3 +65,58 @@ def test_a_suggested_patent_medicine_is_prescribed_with_one_tap(page_as, live_se
     assert_no_overflow(page)
     assert_accessible(page)
     assert page_errors(page) == []
+
+
+# 风寒感冒's patent medicine on every village clinic's formulary (formularies.yaml default).
+WIND_COLD_MEDICINE = ("ganmao-qingre-gran-12g", "感冒清热颗粒")
+
+
+def test_a_cold_confirmed_as_acute_urti_leads_with_ganmao_fenghan_and_its_medicine(
+    page_as, live_server
+):
+    """Issue 16 acceptance 3: a visit confirmed as acute URTI (J06.9) with 恶寒重、发热轻、无汗、
+    鼻塞流清涕、苔薄白、脉浮紧 shows 感冒 · 风寒束表证 first with its 治法 and 代表方, and the
+    clinic's 感冒清热颗粒 is prescribed with one tap."""
+    api = live_server.api("village_doctor")
+    receive(api, WIND_COLD_MEDICINE[0], 50)
+    body = {"name": new_patient_name(), "sex": "male", "birth_date": "1984-09-12"}
+    created = api.post("/api/v1/patients", json=body)
+    assert created.status_code == 201, created.text
+    patient = created.json()["id"]
+    page = page_as("village_doctor")
+    page.goto(f"/app/patients/{patient}")
+    save_visit(page, "受凉后恶寒发热2天")
+    encounter = api.get(f"/api/v1/patients/{patient}/encounters").json()["items"][0]["id"]
+    confirmed = api.post(
+        f"/api/v1/encounters/{encounter}/diagnosis",
+        json={"icd10": "J06.9", "zh": "急性上呼吸道感染"},
+    )
+    assert confirmed.status_code == 201, confirmed.text
+
+    page.get_by_label("舌苔").select_option("thin-white")
+    page.locator("#t-symptoms").fill("恶寒重，发热轻，无汗，鼻塞流清涕，脉浮紧")
+    page.get_by_role("button", name="获取辨证建议").click()
+    view = page.locator("#tcm-kb")
+    # the first suggestion of a fresh server loads jieba, the model and the knowledge base
+    expect(view.locator(".tcm-lead")).to_contain_text("感冒 · 风寒束表证", timeout=30_000)
+    expect(view.locator("#tcm-kb-treatment")).to_contain_text("辛温解表")
+    expect(view.locator("#tcm-kb-treatment")).to_contain_text("荆防败毒散")
+    expect(view).to_contain_text("J06.9")  # started from the confirmed Western diagnosis
+    expect(view).to_contain_text("恶寒重")  # a finding behind it
+
+    panel = page.locator("#tcm-rx")
+    selector = f"button[data-code='{WIND_COLD_MEDICINE[0]}']"
+    button = panel.locator(selector)
+    expect(button).to_be_enabled()
+    expect(panel.locator("li").filter(has=page.locator(selector))).to_contain_text("本院有药")
+    expect(panel.locator("li").first).to_contain_text("本院有药")  # the shelf first
+    screenshot(page, "visit-tcm-kb-wind-cold", full_page=True)
+
+    button.click()  # the one tap
+    expect(button).to_contain_text("已加入处方")
+    lines = page.locator("#rx-lines table tbody tr")
+    expect(lines).to_have_count(1)
+    expect(lines.first).to_contain_text(WIND_COLD_MEDICINE[1])
+    assert_no_overflow(page)
+    assert_accessible(page)
+    assert page_errors(page) == []

@@ -43,3 +43,24 @@ def test_demo_stock_and_orders(seeded_demo):
     db_session.flush()
     assert not again.counts
     assert [db_session.scalar(select(func.count()).select_from(t)) for t in tables] == before
+
+
+def test_every_demo_village_clinic_has_the_wind_cold_patent_medicine_on_its_shelf(seeded_demo):
+    """The TCM panel's one-tap medicine for 风寒感冒 (感冒清热颗粒) is stocked in every village."""
+    from gpassist.clinics.schemas import FacilityKind
+    from gpassist.clinics.tables import Facility
+
+    db_session, _ = seeded_demo
+    drug = db_session.scalar(select(Drug).where(Drug.code == "ganmao-qingre-gran-12g"))
+    village = Facility.kind == FacilityKind.village_clinic
+    villages = db_session.scalars(select(Facility).where(village)).all()
+    assert villages
+    stocked = set(
+        db_session.scalars(
+            select(StockLot.facility_id).where(StockLot.drug_id == drug.id, StockLot.on_hand > 0)
+        )
+    )
+    # the demo stocks the clinics that have a doctor: each of them keeps it
+    keeping = set(db_session.scalars(select(StockLot.facility_id)))
+    staffed = {v.id for v in villages} & keeping
+    assert staffed and staffed <= stocked

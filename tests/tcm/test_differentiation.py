@@ -106,3 +106,34 @@ def test_a_mentioned_disease_name_is_recorded(kb):
     top = result.diseases[0]
     assert top.disease.code == "xuanyun" and top.mentioned == ["眩晕"]
     assert top.syndromes[0].syndrome.code == "ganyang-shangkang"
+
+
+def test_lay_words_are_read_as_the_textbook_terms():
+    from gpassist.tcm.differentiation import Observed, match
+    from gpassist.tcm.lexicon import canonical
+
+    assert canonical("不想吃饭，晚上睡不着，肚子胀") == "纳差，晚上失眠，腹胀"
+    seen = Observed.of({"症状": "不想吃饭，睡不着，脸红"})
+    assert match("纳差", seen) == ("stated", 1.0)  # a finding, not a denied appetite
+    assert match("失眠", seen) == ("stated", 1.0)
+    assert match("面红", seen) == ("stated", 1.0)  # 脸红 and 面红 share the canonical 面赤
+    assert Observed.of({"症状": "不发热"}).denied == "发热"
+
+
+def test_a_long_term_gets_a_share_for_each_single_finding_stated():
+    from gpassist.tcm.differentiation import Observed, match
+
+    assert match("心悸健忘", Observed.of({"症状": "心悸"})) == ("partial", 0.5)
+    assert match("心悸健忘", Observed.of({"症状": "心悸，健忘"}))[1] == 1.0
+    assert match("心悸健忘", Observed.of({"症状": "无心悸"}))[0] == "denied"
+
+
+@pytest.mark.skipif(not (PACKAGED / "kb.yaml").exists(), reason="no packaged knowledge base")
+def test_a_defining_finding_counts_for_its_disease_whatever_the_syndrome():
+    from gpassist.tcm.differentiation import CARDINAL, Observed, cardinal_bonus
+
+    kb = knowledge.load(PACKAGED)
+    stated = Observed.of({"主诉": "尿频尿急2天"})
+    assert cardinal_bonus(kb.diseases["linzheng"], stated) == CARDINAL
+    assert cardinal_bonus(kb.diseases["linzheng"], Observed.of({"症状": "无尿痛"})) == -CARDINAL
+    assert cardinal_bonus(kb.diseases["ganmao"], stated) == 0

@@ -90,3 +90,44 @@ def test_close_syndromes_come_with_findings_to_ask(api, users):
 def test_an_icd10_that_is_not_a_code_is_refused(api, users):
     out = suggest(api, expect=422, icd10="URTI", **WIND_COLD)
     assert out["errors"][0]["field"] == "body.icd10"
+
+
+def _encounter(api, sex: str, birth_date: str = "1980-03-01") -> int:
+    patient = api.post(
+        "/api/v1/patients",
+        as_="doctor_a",
+        json={"name": "王某", "sex": sex, "birth_date": birth_date},
+    ).get_json()["id"]
+    return api.post(
+        f"/api/v1/patients/{patient}/encounters", as_="doctor_a", json={"chief_complaint": "腹痛"}
+    ).get_json()["id"]
+
+
+def test_the_knowledge_base_view_is_stored_on_the_visit_as_the_learned_one_is(api, users):
+    encounter = _encounter(api, "male")
+    out = suggest(api, encounter_id=encounter, icd10="J06.9", **WIND_COLD)
+    assert out["suggestion_id"] and out["kb_suggestion_id"]
+    stored = api.get(f"/api/v1/encounters/{encounter}/tcm", as_="doctor_a").get_json()
+    by_model = {s["model"]: s for s in stored["suggestions"]}
+    assert set(by_model) == {"tbosd", "kb:primary-care"}
+    kb = by_model["kb:primary-care"]
+    assert (kb["id"], kb["disease"]) == (out["kb_suggestion_id"], "感冒")
+    assert kb["disease_probability"] == out["kb"]["diseases"][0]["fit"]
+    first = kb["syndromes"][0]
+    assert (first["zh"], first["suggested"]) == ("风寒束表证", True)
+    assert {"恶寒重", "苔薄白"} <= {f["zh"] for f in first["supporting"]}
+    assert not any(s["suggested"] for s in kb["syndromes"][1:])
+
+
+def test_the_visits_patient_keeps_gynaecological_diseases_to_women(api, users):
+    record = {
+        "chief_complaint": "痛经2年，这次经期小腹冷痛1天",
+        "symptoms_text": "小腹冷痛，得热痛减，经色暗有血块",
+        "tongue_pulse_text": "舌暗，苔白，脉沉紧",
+    }
+    woman = suggest(api, encounter_id=_encounter(api, "female"), **record)["kb"]
+    man = suggest(api, encounter_id=_encounter(api, "male"), **record)["kb"]
+    assert woman["diseases"][0]["code"] == "tongjing"
+    assert "tongjing" not in [d["code"] for d in man["diseases"][:1]]
+    tongjing = {d["code"]: d["fit"] for d in man["diseases"]}.get("tongjing", 0)
+    assert tongjing < woman["diseases"][0]["fit"]

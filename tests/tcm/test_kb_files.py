@@ -50,6 +50,7 @@ SYNDROME_KEYS = {
     "status",
 }
 OPTIONAL_SYNDROME_KEYS = {"against", "stage", "referral", "medicine_notes"}
+OPTIONAL_DISEASE_KEYS = {"cardinal"}  # the disease's defining findings (GB/T 16751.1 features)
 DEPARTMENTS = {"内科", "妇科", "儿科", "外科", "皮肤科", "五官科", "骨伤科"}
 STATUSES = {"machine", "reviewed"}
 SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -104,7 +105,9 @@ def _check_source(source, keys: set[str]) -> None:
 
 
 def test_disease_header_keeps_the_contract(disease, source_keys):
-    assert set(disease) - {"_file_code"} == DISEASE_KEYS
+    keys = set(disease) - {"_file_code"}
+    assert DISEASE_KEYS <= keys <= DISEASE_KEYS | OPTIONAL_DISEASE_KEYS
+    assert all(isinstance(t, str) and 0 < len(t) <= 20 for t in disease.get("cardinal", []))
     assert disease["code"] == disease["_file_code"]
     assert isinstance(disease["term"], str) and disease["term"]
     assert _bilingual(disease["name"])

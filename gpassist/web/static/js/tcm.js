@@ -21,9 +21,15 @@
   function percent(p) { return (p * 100).toFixed(0) + "%"; }
   function findings(list) { return list.map(function (f) { return f.zh; }).join("、"); }
 
-  // The catalog codes an answer suggests, best first. Today's learned model lists them per
-  // treatment (treatments[].medicines[].code); the knowledge-base engine per syndrome
-  // (patent_medicines: [{code, …}]). Both shapes are read, so the panel works with either.
+
+  // The learned model (four heart and brain diseases) is shown only where it takes part: without
+  // a knowledge base, or when the combination used it for this record.
+  function learnedApplies(answer) { return !answer.kb || answer.kb.combined.learned_used; }
+
+  // The catalog codes an answer suggests, best first: the knowledge base's leading syndrome's
+  // medicines (kb.diseases[0].syndromes[0].medicines[].code), then the learned model's per
+  // treatment (treatments[].medicines[].code) where it applies, or a per-syndrome
+  // patent_medicines: [{code, …}] list. Every shape is read, so the panel works with either.
   function suggestedCodes(answer) {
     var codes = [];
     function take(list) {
@@ -32,6 +38,9 @@
         if (code && codes.indexOf(code) < 0) codes.push(code);
       });
     }
+    var lead = answer.kb && answer.kb.diseases[0];
+    if (lead && lead.syndromes.length) take(lead.syndromes[0].medicines);
+    if (!learnedApplies(answer)) return codes;
     (answer.treatments || []).forEach(function (t) { take(t.medicines); take(t.patent_medicines); });
     (answer.syndromes || []).slice(0, 3).forEach(function (s) {
       if (s.suggested !== false) take(s.patent_medicines);
@@ -85,8 +94,57 @@
       }, function () { ui.replace(holder, null); });
   }
 
+  function name(x) { return ui.lang === "en" ? x.en : x.zh; }
+
+  // The knowledge base's 辨证: the leading disease · syndrome with its 治法, 代表方 and the findings
+  // for and against it; what to ask when two syndromes are close; the next candidates.
+  function kbView(kb) {
+    var lead = kb.diseases[0], top = lead.syndromes[0];
+    var box = el("div", { id: "tcm-kb" }, [el("h3", { text: S.tcm_kb_title })]);
+    box.appendChild(el("p", { class: "tcm-lead" }, [el("strong", { text: name(lead) + " · " + name(top) }),
+      " ", el("span", { class: "muted small", text: S.tcm_fit + " " + percent(top.fit) })]));
+    box.appendChild(el("p", { id: "tcm-kb-treatment" }, [
+      el("strong", { text: S.tcm_principle + "：" }), ui.text(top.principle), "　",
+      el("strong", { text: S.tcm_formula + "：" }), ui.text(top.formula)]));
+    if (top.supporting.length) {
+      box.appendChild(el("p", { class: "small" }, [el("strong", { text: S.dx_because + "：" }), findings(top.supporting)]));
+    }
+    if (top.against.length) {
+      box.appendChild(el("p", { class: "small warn" }, [el("strong", { text: S.tcm_against + "：" }), findings(top.against)]));
+    }
+    if (top.referral) box.appendChild(el("p", { class: "warn", text: S.tcm_referral }));
+    if (kb.close && kb.ask_next.length) {
+      box.appendChild(el("p", { class: "small" }, [el("strong", { text: S.tcm_ask_next }),
+        kb.ask_next.map(function (a) { return a.zh + "（" + a.favours + "）"; }).join("、")]));
+    }
+    var others = lead.syndromes.slice(1, 3).map(function (s) { return { d: lead, s: s }; });
+    kb.diseases.slice(1, 3).forEach(function (d) { if (d.syndromes.length) others.push({ d: d, s: d.syndromes[0] }); });
+    if (others.length) {
+      box.appendChild(ui.table([
+        { title: S.tcm_others, render: function (o) { return name(o.d) + " · " + name(o.s); } },
+        { title: S.tcm_fit, render: function (o) { return percent(o.s.fit); } },
+        { title: S.tcm_principle, render: function (o) { return ui.text(o.s.principle) + "（" + ui.text(o.s.formula) + "）"; } },
+      ], others));
+    }
+    kb.notes.forEach(function (note) { box.appendChild(el("p", { class: "muted small", text: ui.text(note) })); });
+    if (top.status === "machine") box.appendChild(el("p", { class: "muted small", text: S.tcm_machine }));
+    return box;
+  }
+
   function show(answer) {
     var box = el("div", {});
+    var hasKb = answer.kb && answer.kb.diseases.length;
+    if (hasKb) box.appendChild(kbView(answer.kb));
+    var learned = hasKb ? el("details", {}, [el("summary", { text: S.tcm_learned })]) : box;
+    if (hasKb && learnedApplies(answer)) learned.open = true;
+    if (hasKb) box.appendChild(learned);
+    learnedView(answer, learned, hasKb);
+    loadOptions(suggestedCodes(answer), box);
+    box.appendChild(el("p", { class: "muted small", text: ui.text(answer.notice) }));
+    ui.replace(document.getElementById("tcm-result"), box);
+  }
+
+  function learnedView(answer, box, hasKb) {
     if (answer.out_of_scope) {
       box.appendChild(el("p", { class: "warn", text: answer.scope_notes.map(ui.text).join(" ") }));
     }
@@ -101,6 +159,7 @@
     answer.treatments.slice(0, 1).forEach(function (t) {
       box.appendChild(el("p", {}, [el("strong", { text: S.tcm_principle + "：" }), ui.text(t.principle)]));
       if (state.encounterId && codes.length) return;  // the one-tap list below shows them
+      if (hasKb && !learnedApplies(answer)) return;  // not this record's model: no medicines from it
       box.appendChild(ui.table([
         { title: S.tcm_medicine, render: function (m) { return ui.lang === "en" ? m.en : m.zh; } },
         { title: S.tcm_in_formulary, render: function (m) {
@@ -108,9 +167,6 @@
         } },
       ], t.medicines, t.note ? ui.text(t.note) : S.none));
     });
-    loadOptions(codes, box);
-    box.appendChild(el("p", { class: "muted small", text: ui.text(answer.notice) }));
-    ui.replace(document.getElementById("tcm-result"), box);
   }
 
   document.getElementById("tcm").addEventListener("submit", function (event) {

@@ -1,0 +1,46 @@
+"""口语 → 术语: the record's lay words rewritten as the textbook terms the knowledge base uses.
+
+``lay_terms.yaml`` lists body parts (肚子 → 腹) and phrases (不想吃饭 → 纳差, 睡不着 → 失眠).
+``canonical`` applies the body parts, then the phrases, each pass longest match first, and the
+辨证 scorer applies it to *both* the record and the knowledge base's terms, so a term written in
+either form matches the other (面红 / 面赤 are one finding). Phrases that contain a negation cue
+(不想吃饭, 睡不着, 不出汗) are rewritten before the negation reader sees them: 不想吃饭 states
+纳差, it does not deny an appetite. Pure Python; no database, no Flask.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+LAY_TERMS = Path(__file__).with_name("lay_terms.yaml")
+PASSES = ("body", "phrase")
+
+
+@lru_cache(maxsize=1)
+def _passes() -> tuple[tuple[re.Pattern, dict[str, str]], ...]:
+    data = yaml.safe_load(LAY_TERMS.read_text(encoding="utf-8"))
+    out = []
+    for name in PASSES:
+        table = {str(k): str(v) for k, v in (data.get(name) or {}).items()}
+        keys = sorted(table, key=len, reverse=True)
+        out.append((re.compile("|".join(map(re.escape, keys))), table))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def atoms() -> frozenset[str]:
+    """The single findings long textbook terms are made of (``atoms`` of lay_terms.yaml)."""
+    data = yaml.safe_load(LAY_TERMS.read_text(encoding="utf-8"))
+    return frozenset(canonical(str(a)) for a in data.get("atoms") or ())
+
+
+@lru_cache(maxsize=65536)
+def canonical(text: str) -> str:
+    """``text`` with lay words replaced by textbook terms (肚子胀痛 → 腹胀痛)."""
+    for pattern, table in _passes():
+        text = pattern.sub(lambda m, t=table: t[m.group(0)], text)
+    return text
