@@ -293,4 +293,6 @@ def page_strings() -> dict[str, str]:
         "tcm_learned": _("研究模型（仅眩晕、心悸、胸痹心痛、心衰四病）"),
         "tcm_referral": _("此证需转诊上级医院"),
         "tcm_machine": _("知识库条目为机器整理，尚待中医师审核"),
+        # --- logging out clears the visit drafts (api.js, visit.js) ---
+        "logout_unsaved": _("本次就诊还有未保存的内容，退出登录会清除这些内容。确定退出吗？"),
     }

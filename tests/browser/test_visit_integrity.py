@@ -287,3 +287,19 @@ def test_one_receipt_per_visit_whose_lines_add_up(page_as, live_server):
     expect(page.get_by_label("主诉")).to_have_value("")
     assert len(visits(live_server, patient)) == 1
     assert page_errors(page) == []
+
+
+def test_logging_out_removes_the_visit_drafts(page_as, live_server):
+    """Drafts hold patients' words on a shared clinic computer: the next user must not find them."""
+    patient = new_patient(live_server)
+    page = page_as("village_doctor")
+    open_visit(page, patient)
+    page.get_by_label("主诉").fill("胸闷两天")
+    drafts = "() => Object.keys(localStorage).filter(k => k.startsWith('gpassist:visit:')).length"
+    page.wait_for_function(f"({drafts})() > 0")
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.accept()))
+    page.get_by_role("button", name="退出登录").click()
+    expect(page).to_have_url(re.compile(r"/login"))
+    assert asked == ["confirm"]  # asked once, before anything was removed
+    assert page.evaluate(drafts) == 0

@@ -134,6 +134,24 @@
     return (prefix || "") + Array.prototype.map.call(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
   }
 
+  // Visit drafts hold patients' words on a shared clinic computer: logging out removes them
+  // (leaving with unsaved text has already asked, visit.js).
+  function forgetDrafts() {
+    try {
+      for (var i = window.localStorage.length - 1; i >= 0; i--) {
+        var key = window.localStorage.key(i);
+        if (key && key.indexOf("gpassist:visit:") === 0) window.localStorage.removeItem(key);
+      }
+    } catch (err) { /* storage off: nothing kept */ }
+  }
+  var logout = document.querySelector("form[data-logout]");
+  if (logout) logout.addEventListener("submit", function (event) {
+    // A page with unsaved text asks first (visit.js cancels this event when the doctor stays).
+    var leaving = new CustomEvent("logging-out", { cancelable: true });
+    if (!document.dispatchEvent(leaving)) { event.preventDefault(); return; }
+    forgetDrafts();
+  });
+
   window.gpassist = { call: call, showProblem: showProblem, showSuccess: showSuccess,
     clearMessages: clearMessages, csrf: csrf, newKey: newKey };
 })();

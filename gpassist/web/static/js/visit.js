@@ -164,6 +164,11 @@
       unsavedChecks.some(function (check) { return check(); });
   }
 
+  // Logging out clears every draft (api.js): ask first, then stop keeping this page's.
+  document.addEventListener("logging-out", function (event) {
+    if (unsaved() && !window.confirm(S.logout_unsaved)) { event.preventDefault(); return; }
+    state.closed = true;
+  });
   window.addEventListener("beforeunload", function (event) {
     snapshot();
     if (!unsaved()) return;
