@@ -15,7 +15,7 @@ import json
 from collections import Counter
 from collections.abc import Collection
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from gpassist.audit.service import record_event
@@ -255,6 +255,10 @@ def _prescribed(
         if lines and not lines - wanted:  # every line of it is on the bill
             wanted -= lines
             chosen.append(prescription)
+    if wanted and only and not chosen and _settled_meanwhile(session, only):
+        # Another counter settled this prescription after it was read here: a conflict, not a
+        # wrong bill (the page reloads and shows it settled).
+        raise Conflict("The prescription is already settled.", detail_zh="这张处方已经结算过了。")
     if wanted:
         i, item = next((i, it) for i, it in drug_lines if (it.drug, it.quantity) in wanted)
         raise _refused(
@@ -265,6 +269,17 @@ def _prescribed(
             "药品只能凭处方收费。",
         )
     return chosen
+
+
+def _settled_meanwhile(session: Session, prescription_ids: Collection[int]) -> bool:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Prescription)
+            .where(Prescription.id.in_(prescription_ids), Prescription.settlement_id.is_not(None))
+        )
+        > 0
+    )
 
 
 def _no_drug_as_free_line(session: Session, data: BillIn) -> None:

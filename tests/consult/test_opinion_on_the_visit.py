@@ -56,7 +56,7 @@ def test_the_summary_carries_current_medicines_and_programs(api, users):
     (medicine,) = summary["medicines"]
     assert medicine["drug"] == "amlodipine-5mg-tab" and medicine["strength"] == "5 mg"
     assert (medicine["dose"], medicine["frequency"], medicine["days"]) == (5, "qd", 28)
-    assert medicine["frequency_name"]["zh"] == "每日一次"
+    assert medicine["frequency_name"]["zh"] == "每日 1 次"
     (program,) = summary["programs"]
     assert program["program"] == "hypertension" and program["name"]["zh"] == "高血压"
     assert program["next_due"]

@@ -20,7 +20,7 @@ def test_the_form_and_the_classification_speak_chinese(client, users, patient_of
     page = client.get(f"/app/patients/{patient_of_clinic_a}").text
     for words in ("慢病随访", "保存随访", "摄盐情况", "服药依从性", "头痛头晕", "规律", "危急症状"):
         assert words in page, words
-    assert 'src="/assets/js/followup-visit.js"' in page
+    assert 'src="/assets/js/followup-visit.js?v=' in page
     strings = page_strings(page)
     assert strings["classification_uncontrolled"] == "控制不满意"
     assert strings["classification_controlled"] == "控制满意"
