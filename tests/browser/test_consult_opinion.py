@@ -94,7 +94,7 @@ def test_the_opinion_reaches_the_doctor_after_the_room(page_as, live_server):
     expect(summary).to_contain_text("正在服用的药品")
     expect(summary).to_contain_text("氨氯地平")
     expect(summary).to_contain_text("5 mg")
-    expect(summary).to_contain_text("每日一次")
+    expect(summary).to_contain_text("每日 1 次")
     expect(summary).to_contain_text("高血压")
     expect(desk.locator("#call-video")).to_be_enabled()
 
