@@ -38,7 +38,8 @@ class TooLarge(Problem):
 
 def too_large_zh(limit: int) -> str:
     """The refusal of a too-large file, with the limit in the unit a doctor knows."""
-    return f"文件太大，附件最大 {limit / 1_000_000:.0f} MB。请拍摄或选择一张较小的照片。"
+    size = f"{limit / 1_000_000:g} MB" if limit >= 1_000_000 else f"{limit / 1000:g} KB"
+    return f"文件太大，附件最大 {size}。请拍摄或选择一张较小的照片。"
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,9 @@ def check_image(data: bytes, max_bytes: int) -> CheckedImage:
             detail_zh=too_large_zh(max_bytes),
         )
     if not data:
-        raise InvalidField.at("body", "The upload is empty.", zh="上传的文件是空的，请重新选择照片。")
+        raise InvalidField.at(
+            "body", "The upload is empty.", zh="上传的文件是空的，请重新选择照片。"
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
