@@ -88,7 +88,7 @@ class InvalidField(Problem):
         cls, field: str, message: str, code: str = "invalid", *, zh: str | None = None
     ) -> InvalidField:
         """One field's refusal; ``zh`` is what the pages show (``message_zh``)."""
-        error = {"field": field, "message": message, "code": code}
+        error = {"field": field, "message": message, "code": code}  # zh: added just below
         if zh:
             error["message_zh"] = zh
         return cls(message, detail_zh=zh, errors=[error])

@@ -366,8 +366,14 @@ def _assess(model, case: CaseInput) -> Assessment:
     except runtime.UnknownSymptoms as exc:  # checked above; kept for a runtime stricter than us
         raise InvalidField(
             "Symptom codes unknown to the model.",
+            detail_zh="有症状诊断模型不认识，请从症状列表中重新选择。",
             errors=[
-                {"field": f"body.evidence.{c}", "message": "unknown symptom", "code": "unknown"}
+                {
+                    "field": f"body.evidence.{c}",
+                    "message": "unknown symptom",
+                    "message_zh": f"诊断模型不认识症状“{c}”，请从症状列表中选择。",
+                    "code": "unknown",
+                }
                 for c in exc.codes
             ],
         ) from exc

@@ -220,18 +220,12 @@ def _parse(
     header = [h.strip() for h in header]
     for column in COLUMNS:
         if column not in header:
-            raise ImportRefused(
-                1, column, "missing from the header", f"第一行（列名）缺少“{column}”列。"
-            )
+            raise ImportRefused(1, column, "missing from the header", "列名中缺少这一列。")
     unknown = [h for h in header if h not in COLUMNS]
     if unknown:
-        raise ImportRefused(
-            1, unknown[0], "unknown column", f"第一行有不认识的列“{unknown[0]}”，请删去或改正列名。"
-        )
+        raise ImportRefused(1, unknown[0], "unknown column", "不认识这个列名，请删去或改正。")
     if len(set(header)) != len(header):
-        raise ImportRefused(
-            1, None, "a column is named twice", "第一行有重复的列名，每列只写一次。"
-        )
+        raise ImportRefused(1, None, "a column is named twice", "有重复的列名，每列只写一次。")
     facilities: dict[str, Facility] = {}
     patients: dict[str, Patient] = {}
     bills: dict[tuple[str, str], _PendingBill] = {}
