@@ -147,6 +147,53 @@ def test_the_chinese_of_a_refusal_is_not_glued_to_the_english():
                 assert not glued.search(text), f"{module}:{call.lineno}: move the Chinese to *_zh"
 
 
+REQUEST_BASES = {"ApiModel", "RequestModel"}
+
+
+def _request_model_rules(tree: ast.Module):
+    """The ``raise ValueError(...)`` of request models' validators (and of the module's functions
+    they call or name as validators): pydantic would show only its English on the pages."""
+    classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+    request = set()
+    grown = True
+    while grown:
+        before = len(request)
+        for name, node in classes.items():
+            bases = {_called(b) for b in node.bases}
+            if bases & (REQUEST_BASES | request):
+                request.add(name)
+        grown = len(request) > before
+    functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    scopes = [classes[name] for name in request]
+    called = set()
+    for call in ast.walk(tree):
+        if isinstance(call, ast.Call) and _called(call.func) in {
+            "AfterValidator",
+            "BeforeValidator",
+        }:
+            called |= {_called(arg) for arg in call.args}
+    for scope in scopes:
+        called |= {_called(c.func) for c in ast.walk(scope) if isinstance(c, ast.Call)}
+    scopes += [functions[name] for name in called if name in functions]
+    for scope in scopes:
+        for node in ast.walk(scope):
+            if isinstance(node, ast.Raise) and node.exc is not None:
+                exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+                if _called(exc) == "ValueError":
+                    yield node
+
+
+def test_our_own_rules_in_request_models_refuse_with_their_chinese():
+    """A validator of a request body refuses with ``rule_error(message, zh)``, not a bare
+    ValueError, whose English alone would reach the Chinese page."""
+    bare = [
+        f"{module}:{node.lineno}"
+        for module, tree in SOURCES.items()
+        for node in _request_model_rules(tree)
+    ]
+    assert not bare, f"raise rule_error(message, zh) instead: {bare}"
+
+
 def test_every_problem_type_has_a_chinese_title(app):
     kinds = list(all_subclasses(errors.Problem))
     assert len(kinds) >= 8
@@ -225,3 +272,24 @@ def test_an_empty_required_text_reads_must_be_filled_in():
     assert chinese_message("body.chief_complaint", "too_short", ctx, "x") == "主诉：必须填写"
     two = chinese_message("body.lines", "too_short", {"min_length": 2}, "x")
     assert two == "处方：至少要有 2 项"
+
+
+def test_a_rule_of_a_request_body_reads_in_chinese(api):
+    from gpassist.messages_zh import rule_error
+
+    assert rule_error("x", "中文").message() == "Value error, x"
+    response = api.post(
+        "/api/v1/patients",
+        as_="doctor_a",
+        json={
+            "name": "王五",
+            "sex": "male",
+            "birth_date": "1960-01-01",
+            "national_id": "34182519600101123X",
+        },
+    )
+    assert response.status_code == 422
+    (error,) = response.get_json()["errors"]
+    assert error["field"] == "body.national_id" and error["code"] == "value_error"
+    assert error["message_zh"].startswith("身份证号有误：")
+    assert not re.search(r"[A-Za-z]", error["message_zh"])
