@@ -79,6 +79,10 @@ def illegal_transition_zh(status: OrderStatus, action: Action) -> str:
         return f"这张订单已取消，不能再{_ACTION_ZH[action]}。"
     if status in _DONE_ALREADY.get(action, ()):
         return f"这张订单{status.zh}，不能再次{_ACTION_ZH[action]}。请刷新订单查看。"
+    if action == Action.deliver:  # the van has not left yet
+        return f"这张订单{status.zh}，药还没有发出，送到后才能确认收货。"
+    if action == Action.pick_up:
+        return f"这张订单{status.zh}，药还没有送到卫生室，确认收货后才能登记取药。"
     return f"这张订单{status.zh}，现在不能{_ACTION_ZH[action]}。请刷新订单查看。"
 
 

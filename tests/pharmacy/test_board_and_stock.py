@@ -205,6 +205,7 @@ def test_orders_are_scoped_by_clinic_and_role(api, users, more_drugs):
     assert api.post(f"/api/v1/pharmacy/orders/{mine}/delivery", as_="pharmacist").status_code == 403
     early = api.post(f"/api/v1/pharmacy/orders/{mine}/delivery", as_="doctor_a")
     assert early.status_code == 409  # not dispatched yet
+    assert early.get_json()["detail_zh"] == "这张订单待配药，药还没有发出，送到后才能确认收货。"
 
 
 def test_stock_receipts_adjustments_and_who_keeps_what(api, database, users, more_drugs):
