@@ -107,6 +107,8 @@ def current_user():
     return g.user
 
 
+# The pages always send JSON: a body that is not is the page's fault, not the user's.
+_PAGE_FAULT_ZH = "页面发送的内容有误，没有保存。请刷新页面后再试。"
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
 
 
@@ -120,6 +122,7 @@ def idempotency_key() -> str:
             "header.Idempotency-Key",
             "Send an Idempotency-Key header (8–128 letters, digits, _ . : -), new for each bill.",
             "missing",
+            zh="页面没有附上防重复提交的编号，没有保存。请刷新页面后再试。",
         )
     return key
 
@@ -138,10 +141,16 @@ def authenticate_request(session: Session):
 
     token = bearer_token() or session_token_for_request()
     if token is None:
-        raise Unauthorized("Send 'Authorization: Bearer <token>' (POST /api/v1/auth/token).")
+        raise Unauthorized(
+            "Send 'Authorization: Bearer <token>' (POST /api/v1/auth/token).",
+            detail_zh="您还没有登录，请登录后再试。",
+        )
     user = auth_service.user_for_token(session, token)
     if user is None:
-        raise Unauthorized("The token is unknown, expired or revoked; log in again.")
+        raise Unauthorized(
+            "The token is unknown, expired or revoked; log in again.",
+            detail_zh="登录已过期或已退出，请重新登录后再试。",
+        )
     session.info["actor"] = user.username
     session.info["actor_id"] = user.id
     return user
@@ -160,14 +169,17 @@ def parse_query(model: type[BaseModel]) -> BaseModel:
 
 def _parse_body(model: type[BaseModel]) -> BaseModel:
     if not request.is_json:
-        raise UnsupportedMediaType("Send the body as JSON with 'Content-Type: application/json'.")
+        raise UnsupportedMediaType(
+            "Send the body as JSON with 'Content-Type: application/json'.",
+            detail_zh=_PAGE_FAULT_ZH,
+        )
     raw = request.get_data(cache=True)
     try:
         data = json.loads(raw or b"null")
     except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest(f"The body is not valid JSON: {exc}") from exc
+        raise BadRequest(f"The body is not valid JSON: {exc}", detail_zh=_PAGE_FAULT_ZH) from exc
     except RecursionError as exc:
-        raise BadRequest("The body is nested too deeply.") from exc
+        raise BadRequest("The body is nested too deeply.", detail_zh=_PAGE_FAULT_ZH) from exc
     try:
         return validate_json_data(model, data)
     except ValidationError as exc:

@@ -88,7 +88,7 @@ class InvalidField(Problem):
         cls, field: str, message: str, code: str = "invalid", *, zh: str | None = None
     ) -> InvalidField:
         """One field's refusal; ``zh`` is what the pages show (``message_zh``)."""
-        error = {"field": field, "message": message, "code": code}
+        error = {"field": field, "message": message, "code": code}  # zh: added just below
         if zh:
             error["message_zh"] = zh
         return cls(message, detail_zh=zh, errors=[error])
@@ -150,6 +150,7 @@ def validation_problem(exc: ValidationError, prefix: str) -> InvalidField:
         errors.append(
             {"field": path, "message": err["msg"], "message_zh": message_zh, "code": err["type"]}
         )
+    # zh: each error's message_zh says what to fix; a detail would only repeat the title
     return InvalidField("Some fields are invalid; see errors.", errors=errors)
 
 
@@ -196,7 +197,7 @@ def register_error_handlers(app: Flask) -> None:
         # A form posted without its token (Flask-WTF answers 400): same type and title as the
         # API's refusal (403), so neither reads as a missing permission or a malformed request.
         _rollback()
-        problem = CsrfRefused(exc.description)
+        problem = CsrfRefused(exc.description)  # zh: title_zh says what to do
         problem.status = 400
         return problem_response(problem)
 
@@ -204,7 +205,7 @@ def register_error_handlers(app: Flask) -> None:
     def _http(exc: HTTPException):
         _rollback()
         status = exc.code or 500
-        problem = Problem(exc.description)
+        problem = Problem(exc.description)  # zh: the status's title_zh (_HTTP_TITLES_ZH)
         problem.status = status
         problem.slug = _HTTP_SLUGS.get(status, "http-error")
         problem.title = exc.name
@@ -228,7 +229,9 @@ def register_error_handlers(app: Flask) -> None:
         )
         return problem_response(
             Conflict(
-                "Another change saved at the same moment conflicts with this one; reload and retry."
+                "Another change saved at the same moment conflicts with this one; reload and "
+                "retry.",
+                detail_zh="有人同时保存了与此冲突的修改，这次没有保存。请刷新后重试。",
             )
         )
 
@@ -239,7 +242,10 @@ def register_error_handlers(app: Flask) -> None:
         log.exception(
             "unhandled error on %s %s [request %s]", request.method, request.path, request_id
         )
-        problem = Problem("An internal error occurred; quote the request id to support.")
+        problem = Problem(
+            "An internal error occurred; quote the request id to support.",
+            detail_zh="这次操作没有完成。请稍后重试；仍不行请联系管理员，并告知下面的请求编号。",
+        )
         problem.status, problem.slug, problem.title = 500, "internal", "Internal error"
         problem.title_zh = "系统内部错误，请联系管理员并提供请求编号"
         problem.extra = {"request_id": request_id}

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from pydantic_core import PydanticCustomError
+
 from gpassist.labels import labelled_enums
 
 FIELD_LABELS = {
@@ -89,6 +91,15 @@ _TEMPLATES = {
 }
 
 
+def rule_error(message: str, zh: str) -> PydanticCustomError:
+    """The refusal of one of our own rules inside a validator: pydantic's ``value_error`` (same
+    type and English message as ``raise ValueError(message)``), carrying the sentence the pages
+    show in Chinese, which names the field itself."""
+    return PydanticCustomError(
+        "value_error", "Value error, {reason}", {"reason": message, "zh": zh}
+    )
+
+
 def field_label(path: str) -> str:
     """The form's name for a dotted path (``body.vitals.sbp`` → 收缩压), else the path."""
     parts = [p for p in path.split(".") if not p.isdigit() and p not in {"body", "query"}]
@@ -113,11 +124,13 @@ def chinese_message(path: str, error_type: str, ctx: dict[str, Any] | None, mess
     """The Chinese message of one validation error at ``path`` (``收缩压：不能大于 300``)."""
     if error_type == "enum" and ctx and "expected" in ctx:
         ctx = {**ctx, "expected": expected_choices(str(ctx["expected"]))}
+    if error_type == "value_error" and ctx and isinstance(ctx.get("zh"), str):
+        return ctx["zh"]  # our own rule's sentence (``rule_error``)
     template = _TEMPLATES.get(error_type)
     if error_type in ("too_short", "string_too_short") and (ctx or {}).get("min_length") == 1:
         template = _TEMPLATES["missing"]  # an empty text or list: "主诉：必须填写", not "至少 1 项"
     if template is None:
-        # Our own rules (value_error) carry an explanation in English only; keep it, labelled.
+        # A rule raised without its Chinese (a plain ValueError): keep the English, labelled.
         return f"{field_label(path)}：{message}"
     try:
         text = template.format(**(ctx or {}))

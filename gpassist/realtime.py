@@ -74,10 +74,12 @@ class SocketUser:
     token: str
 
 
-def refused(title: str, *, status: int = 401) -> ConnectionRefusedError:
-    """The refusal of a handshake: ``connect_error`` data is a problem object."""
+def refused(title: str, title_zh: str, *, status: int = 401) -> ConnectionRefusedError:
+    """The refusal of a handshake: ``connect_error`` data is a problem object, with the
+    Chinese the pages show."""
     slug = "unauthorized" if status == 401 else "forbidden"
-    return ConnectionRefusedError({"type": f"/problems/{slug}", "title": title, "status": status})
+    problem = {"type": f"/problems/{slug}", "title": title, "title_zh": title_zh, "status": status}
+    return ConnectionRefusedError(problem)
 
 
 def authenticate(auth: object) -> SocketUser:
@@ -90,12 +92,12 @@ def authenticate(auth: object) -> SocketUser:
     """
     token = handshake_token(auth)
     if token is None:
-        raise refused("token required")
+        raise refused("token required", "请先登录。")
     database = current_app.extensions["gpassist.db"]
     with database.read_sessionmaker() as db_session:
         user = user_for_token(db_session, token)
         if user is None:
-            raise refused("unknown, expired or revoked token")
+            raise refused("unknown, expired or revoked token", "登录已过期或已退出，请重新登录。")
         found = SocketUser(user.id, user.role, user.clinic_id, token)
     socket_session[_TOKEN_KEY] = token
     join_room(user_room(found.id))

@@ -25,6 +25,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from gpassist.db import SHANGHAI
 from gpassist.labels import LabelledEnum
+from gpassist.messages_zh import rule_error
 
 # Embeddings, overrides and isolates (U+202A–202E, U+2066–2069), the implicit marks (U+200E,
 # U+200F, U+061C): invisible, they make a stored name display as something else (a patient's
@@ -42,13 +43,19 @@ def _storable_text(value: str) -> str:
     # PostgreSQL text cannot hold NUL, and a lone surrogate cannot be encoded as UTF-8: refuse
     # both here with a field path rather than fail in the database with a 500.
     if "\x00" in value:
-        raise ValueError("text may not contain NUL characters")
+        raise rule_error(
+            "text may not contain NUL characters",
+            "文字中有不可见的空字符，请重新输入，不要粘贴。",
+        )
     if BIDI_CONTROLS.search(value):
         raise PydanticCustomError("bidi_control", BIDI_MESSAGE)
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise ValueError("text must be valid Unicode (no lone surrogates)") from exc
+        raise rule_error(
+            "text must be valid Unicode (no lone surrogates)",
+            "文字中有无法保存的字符，请重新输入，不要粘贴。",
+        ) from exc
     return value
 
 

@@ -42,7 +42,7 @@ def session_token_for_request() -> str | None:
         try:
             validate_csrf(request.headers.get("X-CSRFToken", ""))
         except ValidationError as exc:
-            raise CsrfRefused(
+            raise CsrfRefused(  # zh: the type's title_zh says what to do (reload the page)
                 "A call from the pages must carry the page's CSRF token in X-CSRFToken."
             ) from exc
     return token

@@ -33,7 +33,9 @@ def get_facility(session: Session, code: str) -> Facility:
     """The facility with this code; raises ``NotFound``."""
     facility = session.scalar(select(Facility).where(Facility.code == code))
     if facility is None:
-        raise NotFound(f"No facility {code!r}.")
+        raise NotFound(
+            f"No facility {code!r}.", detail_zh=f"没有编码为“{code}”的医疗机构，请检查编码。"
+        )
     return facility
 
 
@@ -108,7 +110,10 @@ def get_drug(session: Session, code: str) -> Drug:
     """The catalog drug with this code (active or not); raises ``NotFound``."""
     drug = session.scalar(select(Drug).where(Drug.code == code))
     if drug is None:
-        raise NotFound(f"No drug {code!r} in the catalog.")
+        raise NotFound(
+            f"No drug {code!r} in the catalog.",
+            detail_zh=f"药品目录中没有“{code}”，请从目录中选择药品。",
+        )
     return drug
 
 

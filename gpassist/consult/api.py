@@ -11,7 +11,13 @@ from pydantic import TypeAdapter, ValidationError
 
 from gpassist.auth.tables import Role
 from gpassist.consult import service
-from gpassist.consult.attachments import MEDIA_TYPES, TooLarge, attachment_for, store_attachment
+from gpassist.consult.attachments import (
+    MEDIA_TYPES,
+    TooLarge,
+    attachment_for,
+    store_attachment,
+    too_large_zh,
+)
 from gpassist.consult.present import consultation_model, message_model
 from gpassist.consult.runtime import announce, timeouts_from
 from gpassist.consult.schemas import (
@@ -146,7 +152,10 @@ def upload_attachment(user, consultation_id: int, query: UploadQuery):
     limit = current_app.config["CONSULT_ATTACHMENT_MAX_BYTES"]
     declared = request.content_length
     if declared is not None and declared > limit:
-        raise TooLarge(f"An attachment may be at most {limit} bytes; this is {declared}.")
+        raise TooLarge(
+            f"An attachment may be at most {limit} bytes; this is {declared}.",
+            detail_zh=too_large_zh(limit),
+        )
     request.max_content_length = limit  # read no more than the limit (Flask answers 413)
     data = request.get_data(cache=False)
     attachment = store_attachment(

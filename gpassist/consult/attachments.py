@@ -36,6 +36,12 @@ class TooLarge(Problem):
     title_zh = "上传的内容太大"
 
 
+def too_large_zh(limit: int) -> str:
+    """The refusal of a too-large file, with the limit in the unit a doctor knows."""
+    size = f"{limit / 1_000_000:g} MB" if limit >= 1_000_000 else f"{limit / 1000:g} KB"
+    return f"文件太大，附件最大 {size}。请拍摄或选择一张较小的照片。"
+
+
 @dataclass(frozen=True)
 class CheckedImage:
     """An upload that is really a PNG or JPEG image: its media type and size in pixels."""
@@ -48,9 +54,14 @@ class CheckedImage:
 def check_image(data: bytes, max_bytes: int) -> CheckedImage:
     """The image's real type and size, or a problem naming the body."""
     if len(data) > max_bytes:
-        raise TooLarge(f"An attachment may be at most {max_bytes} bytes; this is {len(data)}.")
+        raise TooLarge(
+            f"An attachment may be at most {max_bytes} bytes; this is {len(data)}.",
+            detail_zh=too_large_zh(max_bytes),
+        )
     if not data:
-        raise InvalidField.at("body", "The upload is empty.")
+        raise InvalidField.at(
+            "body", "The upload is empty.", zh="上传的文件是空的，请重新选择照片。"
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -66,22 +77,34 @@ def check_image(data: bytes, max_bytes: int) -> CheckedImage:
         # gigapixels. That is an image too large to take, not something that is not an image.
         raise _too_many_pixels("far more") from None
     except UnidentifiedImageError:
-        raise InvalidField.at("body", f"The upload is not an image ({ACCEPTED}).") from None
+        raise InvalidField.at(
+            "body",
+            f"The upload is not an image ({ACCEPTED}).",
+            zh="上传的文件不是图片，只能发送 PNG 或 JPEG 照片。",
+        ) from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise InvalidField.at("body", f"The image is damaged: {type(exc).__name__}.") from None
+        raise InvalidField.at(
+            "body",
+            f"The image is damaged: {type(exc).__name__}.",
+            zh="图片已损坏或不完整，请重新拍摄或选择照片。",
+        ) from None
     if kind not in MEDIA_TYPES:
-        raise InvalidField.at("body", f"{kind} images are not accepted; send {ACCEPTED}.")
+        raise InvalidField.at(
+            "body",
+            f"{kind} images are not accepted; send {ACCEPTED}.",
+            zh=f"不接受 {kind} 格式的图片，只能发送 PNG 或 JPEG 照片。",
+        )
     return CheckedImage(MEDIA_TYPES[kind], width, height)
 
 
 def _too_many_pixels(declared: str) -> TooLarge:
     message = (
         f"The image declares {declared} pixels; at most {MAX_PIXELS:,} are accepted. Send a "
-        "smaller photo. / 图片像素过多，请发送较小的照片。"
+        "smaller photo."
     )
-    return TooLarge(
-        message, errors=[{"field": "body", "message": message, "code": "too_many_pixels"}]
-    )
+    zh = "图片像素过多，请发送较小的照片。"
+    error = {"field": "body", "message": message, "message_zh": zh, "code": "too_many_pixels"}
+    return TooLarge(message, detail_zh=zh, errors=[error])
 
 
 def safe_filename(name: str | None, media_type: str) -> str:
@@ -106,7 +129,10 @@ def store_attachment(
     """Keep an image for a consultation; a chat message then cites it by id."""
     consultation = joinable_consultation(session, user, consultation_id)
     if consultation.state not in OPEN_FOR_MESSAGES:
-        raise Conflict(f"Consultation {consultation.id} is {consultation.state.value}.")
+        raise Conflict(
+            f"Consultation {consultation.id} is {consultation.state.value}.",
+            detail_zh=f"这次会诊{consultation.state.zh}，不能再上传图片。",
+        )
     checked = check_image(data, max_bytes)
     attachment = ConsultAttachment(
         consultation_id=consultation.id,
@@ -134,5 +160,7 @@ def attachment_for(
     joinable_consultation(session, user, consultation_id)
     attachment = session.get(ConsultAttachment, attachment_id)
     if attachment is None or attachment.consultation_id != consultation_id:
-        raise NotFound(f"No attachment {attachment_id}.")
+        raise NotFound(
+            f"No attachment {attachment_id}.", detail_zh="这次会诊中没有这个附件，或它已不可查看。"
+        )
     return attachment

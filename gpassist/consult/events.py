@@ -101,11 +101,20 @@ def consult_event(
                 return error_ack(problem)
             except IntegrityError:
                 log.warning("consult %s: integrity conflict (a concurrent change)", name)
-                return error_ack(Conflict("A change made at the same moment conflicts; retry."))
+                return error_ack(
+                    Conflict(
+                        "A change made at the same moment conflicts; retry.",
+                        detail_zh="对方同时做了修改，这次操作没有保存，请重试。",
+                    )
+                )
             except Exception:
                 log.exception("consult %s: unexpected error on socket %s", name, request.sid)
-                problem = Problem("An internal error occurred.")
+                problem = Problem(
+                    "An internal error occurred.",
+                    detail_zh="系统内部错误，这次操作没有完成，请稍后重试；仍不行请联系管理员。",
+                )
                 problem.status, problem.slug, problem.title = 500, "internal", "Internal error"
+                problem.title_zh = "系统内部错误"
                 return error_ack(problem)
 
         socketio.on_event(name, on_event, namespace=NAMESPACE)
@@ -151,7 +160,10 @@ def _current_user(db_session: Session) -> User:
         for room in rooms():
             if room != request.sid:
                 leave_room(room)  # a revoked socket hears nothing more
-        raise Unauthorized("The token is unknown, expired or revoked; log in and reconnect.")
+        raise Unauthorized(
+            "The token is unknown, expired or revoked; log in and reconnect.",
+            detail_zh="登录已过期或已退出，请重新登录后再进入会诊室。",
+        )
     db_session.info["actor"] = user.username
     db_session.info["actor_id"] = user.id
     return user

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, JsonValue, field_validator, model_validator
 
 from gpassist.consult.states import ConsultState, Urgency
+from gpassist.messages_zh import rule_error
 from gpassist.schemas import ApiModel, DbId, LocalDateTime, OutModel, Page, Str, Text
 
 Reason = Annotated[Str, Field(min_length=1, max_length=2000)]
@@ -54,7 +55,9 @@ class MessageEvent(ConsultationRef):
     @model_validator(mode="after")
     def _one_body(self) -> MessageEvent:
         if (self.text is None) == (self.attachment_id is None):
-            raise ValueError("send either text or attachment_id")
+            raise rule_error(
+                "send either text or attachment_id", "请发送文字或一张图片（二者选一）。"
+            )
         return self
 
 
@@ -81,7 +84,10 @@ class SignalEvent(ConsultationRef):
     def _bounded(cls, data: JsonValue) -> JsonValue:
         size = len(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
         if size > SIGNAL_MAX_BYTES:
-            raise ValueError(f"signal data is {size} bytes; at most {SIGNAL_MAX_BYTES}")
+            raise rule_error(
+                f"signal data is {size} bytes; at most {SIGNAL_MAX_BYTES}",
+                "通话连接信息过大，无法建立通话，请重新发起通话。",
+            )
         return data
 
 

@@ -111,7 +111,10 @@ def visible_consultation(
         populate_existing=lock,
     )
     if consultation is None or not _may_read(user, consultation):
-        raise NotFound(f"No consultation {consultation_id}.")
+        raise NotFound(
+            f"No consultation {consultation_id}.",
+            detail_zh="没有找到这次会诊，或您无权查看。请回到会诊列表重新打开。",
+        )
     return consultation
 
 
@@ -123,7 +126,10 @@ def joinable_consultation(
     """
     consultation = visible_consultation(session, user, consultation_id, lock=lock)
     if not may_join(user, consultation):
-        raise Forbidden("Only the two parties of a consultation (and admins) may take part in it.")
+        raise Forbidden(
+            "Only the two parties of a consultation (and admins) may take part in it.",
+            detail_zh="只有申请会诊的医生和接诊的专家（以及管理员）可以参与这次会诊。",
+        )
     return consultation
 
 
@@ -145,7 +151,10 @@ def my_consultations(
     elif user.role == Role.specialist:
         query = query.where(Consultation.specialist_id == user.id)
     elif user.role != Role.admin:
-        raise Forbidden("Pharmacists take no part in consultations.")
+        raise Forbidden(
+            "Pharmacists take no part in consultations.",
+            detail_zh="药师不参与会诊，没有会诊列表。",
+        )
     if state is not None:
         query = query.where(Consultation.state == state)
     query = query.order_by(Consultation.requested_at.desc(), Consultation.id.desc())
@@ -164,7 +173,10 @@ def waiting_queue(session: Session, user: User) -> list[Consultation]:
     elif user.role == Role.village_doctor:
         query = query.where(Consultation.requested_by_id == user.id)
     elif user.role != Role.admin:
-        raise Forbidden("Pharmacists take no part in consultations.")
+        raise Forbidden(
+            "Pharmacists take no part in consultations.",
+            detail_zh="药师不参与会诊，没有会诊列表。",
+        )
     query = query.order_by(Consultation.priority.desc(), Consultation.requested_at, Consultation.id)
     return list(session.scalars(query))
 
@@ -188,7 +200,10 @@ def messages_after(session: Session, consultation_id: int, after_seq: int) -> li
 def require_specialist(user: User) -> int:
     """The department id of a hospital specialist; raises ``Forbidden`` for anyone else."""
     if user.role != Role.specialist or user.department_id is None:
-        raise Forbidden("Only a specialist of a hospital department may do this.")
+        raise Forbidden(
+            "Only a specialist of a hospital department may do this.",
+            detail_zh="只有医院科室的专家可以进行此操作。",
+        )
     return user.department_id
 
 
@@ -399,7 +414,9 @@ def open_consultation(
     try:
         department = county_department(session, data.department)
     except InvalidField as exc:
-        raise InvalidField.at(f"{field_prefix}.department", str(exc.detail)) from exc
+        raise InvalidField.at(
+            f"{field_prefix}.department", str(exc.detail), zh=exc.detail_zh or "请选择会诊科室。"
+        ) from exc
     consultation = Consultation(
         encounter_id=encounter.id,
         patient_id=encounter.patient_id,
@@ -424,6 +441,24 @@ def open_consultation(
     return outcome
 
 
+_ACTION_ZH = {
+    Action.accept: "接诊",
+    Action.start: "开始会诊",
+    Action.close: "结束会诊",
+    Action.cancel: "取消",
+    Action.expire: "作过期处理",
+}
+
+
+def _not_acceptable_zh(consultation: Consultation, user: User) -> str:
+    """Why a specialist could not take a consultation, in the desk's words."""
+    if consultation.specialist_id == user.id:
+        return "您已经接诊了这次会诊，请直接进入会诊室。"
+    if consultation.specialist_id is not None:
+        return "这次会诊已由其他专家接诊。"
+    return f"这次会诊{consultation.state.zh}，不能再接诊。"
+
+
 def accept(session: Session, user: User, consultation_id: int, *, now: dt.datetime) -> Outcome:
     """Take a waiting request. Exactly one specialist wins when several accept at once.
 
@@ -433,7 +468,10 @@ def accept(session: Session, user: User, consultation_id: int, *, now: dt.dateti
     department_id = require_specialist(user)
     consultation = session.get(Consultation, consultation_id)
     if consultation is None or consultation.department_id != department_id:
-        raise NotFound(f"No consultation {consultation_id}.")
+        raise NotFound(
+            f"No consultation {consultation_id}.",
+            detail_zh="您的科室没有这次会诊，请刷新会诊队列。",
+        )
     taken = session.execute(
         update(Consultation)
         .where(Consultation.id == consultation_id, Consultation.state == ConsultState.requested)
@@ -446,6 +484,7 @@ def accept(session: Session, user: User, consultation_id: int, *, now: dt.dateti
         raise Conflict(
             f"Consultation {consultation_id} is {consultation.state.value}"
             + (f" (accepted by {who})." if consultation.specialist_id else "."),
+            detail_zh=_not_acceptable_zh(consultation, user),
             state=consultation.state.value,
         )
     record_event(session, "accept", "consultations", consultation.id, {"state": "accepted"})
@@ -460,7 +499,11 @@ def _transition(consultation: Consultation, action: Action) -> None:
     try:
         consultation.state = next_state(consultation.state, action)
     except InvalidTransition as exc:
-        raise Conflict(str(exc), state=consultation.state.value) from exc
+        raise Conflict(
+            str(exc),
+            detail_zh=f"这次会诊{consultation.state.zh}，不能{_ACTION_ZH[action]}。请刷新后查看。",
+            state=consultation.state.value,
+        ) from exc
 
 
 def _start_if_accepted(consultation: Consultation, now: dt.datetime, outcome: Outcome) -> None:
@@ -505,18 +548,24 @@ def post_message(
     )
     if earlier is not None:
         if earlier.sender_id != user.id:
-            raise Conflict("This client_msg_id was used by another participant; use a UUID.")
+            raise Conflict(
+                "This client_msg_id was used by another participant; use a UUID.",
+                detail_zh="这条消息与对方的消息编号重复，没有发出，请重新发送。",
+            )
         return Posted(earlier, True, Outcome(consultation))
     if consultation.state not in OPEN_FOR_MESSAGES:
         raise Conflict(
             f"Consultation {consultation.id} is {consultation.state.value}; it takes no messages.",
+            detail_zh=f"这次会诊{consultation.state.zh}，不能再发送消息。",
             state=consultation.state.value,
         )
     if attachment_id is not None:
         attachment = session.get(ConsultAttachment, attachment_id)
         if attachment is None or attachment.consultation_id != consultation.id:
             raise InvalidField.at(
-                "data.attachment_id", f"No attachment {attachment_id} in this consultation."
+                "data.attachment_id",
+                f"No attachment {attachment_id} in this consultation.",
+                zh="这次会诊中没有这个附件，请重新上传后再发送。",
             )
     consultation.last_seq += 1
     message = ConsultMessage(
@@ -542,6 +591,7 @@ def typing_allowed(session: Session, user: User, consultation_id: int) -> Consul
     if consultation.state not in OPEN_FOR_MESSAGES:
         raise Conflict(
             f"Consultation {consultation.id} is {consultation.state.value}; it takes no messages.",
+            detail_zh=f"这次会诊{consultation.state.zh}，不能再发送消息。",
             state=consultation.state.value,
         )
     return consultation
@@ -551,10 +601,14 @@ def signal_allowed(session: Session, user: User, consultation_id: int, kind: str
     """Check a WebRTC signal may pass (a party, call possible); an offer starts the consultation."""
     consultation = joinable_consultation(session, user, consultation_id)
     if not is_party(user, consultation):
-        raise Forbidden("Only the two parties place a call.")
+        raise Forbidden(
+            "Only the two parties place a call.",
+            detail_zh="只有申请会诊的医生和接诊的专家可以发起通话。",
+        )
     if consultation.state not in OPEN_FOR_CALLS:
         raise Conflict(
             f"Consultation {consultation.id} is {consultation.state.value}; no call is possible.",
+            detail_zh=f"这次会诊{consultation.state.zh}，现在不能通话（专家接诊后才能通话）。",
             state=consultation.state.value,
         )
     outcome = Outcome(consultation)
@@ -570,7 +624,9 @@ def mark_read(
     """Move the user's read cursor forward (never back: receipts can arrive out of order)."""
     consultation = joinable_consultation(session, user, consultation_id)
     if seq > consultation.last_seq:
-        raise InvalidField.at("data.seq", f"There is no message {seq} yet.")
+        raise InvalidField.at(
+            "data.seq", f"There is no message {seq} yet.", zh="这条消息还没有收到，请刷新后重试。"
+        )
     receipt = session.get(ReadReceipt, (consultation.id, user.id))
     if receipt is None:
         receipt = ReadReceipt(consultation_id=consultation.id, user_id=user.id, last_read_seq=0)
@@ -589,7 +645,10 @@ def close(
     "refer" opens (or adds to) a referral to the department."""
     consultation = joinable_consultation(session, user, consultation_id, lock=True)
     if consultation.specialist_id != user.id:
-        raise Forbidden("Only the specialist who accepted the consultation closes it.")
+        raise Forbidden(
+            "Only the specialist who accepted the consultation closes it.",
+            detail_zh="只有接诊的专家可以结束会诊并给出意见。",
+        )
     _transition(consultation, Action.close)
     consultation.ended_at = now
     consultation.opinion = opinion.model_dump(mode="json")
@@ -637,7 +696,10 @@ def cancel(
     """The requesting doctor withdraws the request (or ends it before an opinion)."""
     consultation = joinable_consultation(session, user, consultation_id, lock=True)
     if consultation.requested_by_id != user.id and user.role != Role.admin:
-        raise Forbidden("Only the requesting doctor (or an admin) cancels a consultation.")
+        raise Forbidden(
+            "Only the requesting doctor (or an admin) cancels a consultation.",
+            detail_zh="只有申请会诊的医生（或管理员）可以取消会诊。",
+        )
     was_waiting = consultation.state == ConsultState.requested
     _transition(consultation, Action.cancel)
     consultation.ended_at = now
@@ -680,7 +742,8 @@ def mark_opinion_read(
     consultation = joinable_consultation(session, user, consultation_id)
     if consultation.opinion is None:
         raise Conflict(
-            f"Consultation {consultation.id} has no opinion yet. / 该会诊尚无专家意见。",
+            f"Consultation {consultation.id} has no opinion yet.",
+            detail_zh="该会诊尚无专家意见，请等专家结束会诊后再查看。",
             state=consultation.state.value,
         )
     if session.get(OpinionRead, (consultation.id, user.id)) is None:

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
+from gpassist.messages_zh import rule_error
 from gpassist.patients.schemas import ICD10
 from gpassist.patients.tables import Sex
 from gpassist.schemas import ApiModel, DbId, LocalDateTime, OutModel, Str, Text
@@ -51,7 +52,7 @@ class TriageVitals(ApiModel):
         # A field validator (not a model one) so the error names body.vitals.dbp.
         sbp = info.data.get("sbp")
         if dbp is not None and sbp is not None and dbp >= sbp:
-            raise ValueError("dbp must be lower than sbp")
+            raise rule_error("dbp must be lower than sbp", "舒张压必须低于收缩压，请核对血压。")
         return dbp
 
 

@@ -53,6 +53,7 @@ class ModelUnavailable(Problem):
     status = 503
     slug = "model-unavailable"
     title = "The diagnosis model is not installed"
+    title_zh = "诊断模型未安装"
 
 
 def load_installed_models(root: Path | None = None) -> dict[str, Any]:
@@ -75,12 +76,20 @@ def resolve_model(models: Models, name: str | None, field: str = "body.model"):
     if name is None:
         model = models.get(runtime.DEFAULT_MODEL)
         if model is None or not model.clinical:
-            raise ModelUnavailable(f"The default model {runtime.DEFAULT_MODEL} is not installed.")
+            raise ModelUnavailable(
+                f"The default model {runtime.DEFAULT_MODEL} is not installed.",
+                detail_zh="诊断建议暂时不可用：服务器上没有安装诊断模型。请照常诊疗，并联系管理员。",
+            )
         return model
     model = models.get(name)
     if model is None:
         known = ", ".join(sorted(models)) or "none"
-        raise InvalidField.at(field, f"No diagnosis model {name!r}; installed: {known}.", "unknown")
+        raise InvalidField.at(
+            field,
+            f"No diagnosis model {name!r}; installed: {known}.",
+            "unknown",
+            zh=f"没有名为“{name}”的诊断模型，请使用默认模型。",
+        )
     return model
 
 
@@ -164,16 +173,20 @@ def check_evidence(model, evidence: Mapping[str, str]) -> None:
     for code in unknown[:20]:
         near = [h.code for h in index.search(code, 3)]
         hint = f"; did you mean {', '.join(near)}?" if near else ""
+        near_zh = "、".join(model.symptoms[c].zh for c in near if c in model.symptoms)
         errors.append(
             {
                 "field": f"body.evidence.{code}",
                 "message": f"{code!r} is not a symptom of model {model.name}{hint}",
+                "message_zh": f"诊断模型不认识症状“{code}”，请从症状列表中选择"
+                + (f"（是不是：{near_zh}？）" if near_zh else "。"),
                 "code": "unknown_symptom",
             }
         )
     raise InvalidField(
         f"{len(unknown)} symptom code(s) unknown to model {model.name}; "
         "find codes with GET /api/v1/diagnosis/symptoms?q=",
+        detail_zh=f"有 {len(unknown)} 个症状诊断模型不认识，请从症状列表中重新选择。",
         errors=errors,
     )
 
@@ -194,7 +207,10 @@ def suggest(
     check_evidence(model, body.evidence)
     if mode == SuggestionMode.suggest and "present" not in body.evidence.values():
         raise InvalidField.at(
-            "body.evidence", "Give at least one present symptom (or use the interview).", "empty"
+            "body.evidence",
+            "Give at least one present symptom (or use the interview).",
+            "empty",
+            zh="请至少勾选一个病人现有的症状（或使用问诊向导）。",
         )
     encounter = _encounter_to_store_on(session, user, body.encounter_id)
     _check_age_matches_patient(body.age, encounter)
@@ -251,6 +267,7 @@ def _check_age_matches_patient(age: int, encounter: Encounter | None) -> None:
             "body.age",
             f"The patient of encounter {encounter.id} is {actual}, not {age}.",
             "mismatch",
+            zh=f"本次就诊的病人 {actual} 岁，不是 {age} 岁，请改正年龄。",
         )
 
 
@@ -266,6 +283,7 @@ def _age_months(body: SuggestIn, encounter: Encounter | None) -> int | None:
             "body.age_months",
             f"{body.age_months} months is not {body.age} years.",
             "mismatch",
+            zh=f"{body.age_months} 个月与 {body.age} 岁对不上，请核对年龄和月龄。",
         )
     return body.age_months
 
@@ -348,8 +366,14 @@ def _assess(model, case: CaseInput) -> Assessment:
     except runtime.UnknownSymptoms as exc:  # checked above; kept for a runtime stricter than us
         raise InvalidField(
             "Symptom codes unknown to the model.",
+            detail_zh="有症状诊断模型不认识，请从症状列表中重新选择。",
             errors=[
-                {"field": f"body.evidence.{c}", "message": "unknown symptom", "code": "unknown"}
+                {
+                    "field": f"body.evidence.{c}",
+                    "message": "unknown symptom",
+                    "message_zh": f"诊断模型不认识症状“{c}”，请从症状列表中选择。",
+                    "code": "unknown",
+                }
                 for c in exc.codes
             ],
         ) from exc

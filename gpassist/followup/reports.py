@@ -247,7 +247,11 @@ def county_tree(session: Session) -> Place:
     """The county with its towns and their village clinics, in code order."""
     county = session.scalars(select(County).order_by(County.id)).first()
     if county is None:
-        raise InvalidField.at("query.level", "No county is loaded (gpassist load-clinics).")
+        raise InvalidField.at(
+            "query.level",
+            "No county is loaded (gpassist load-clinics).",
+            zh="还没有导入县里的机构名录，暂时没有报表。请联系管理员导入。",
+        )
     root = Place("county", county.code, county.name_zh, county.name_en)
     towns: dict[int, Place] = {}
     for town in session.scalars(
@@ -264,21 +268,37 @@ def county_tree(session: Session) -> Place:
     return root
 
 
+_LEVEL_ZH = {"county": "县", "town": "乡镇", "clinic": "村卫生室"}
+
+
 def find_place(root: Place, level: str, code: str | None) -> Place:
     """The county, a town or a village clinic by code; 422 on ``query.code`` if there is none."""
     if level == "county":
         if code not in (None, root.code):
-            raise InvalidField.at("query.code", f"This is county {root.code!r}, not {code!r}.")
+            raise InvalidField.at(
+                "query.code",
+                f"This is county {root.code!r}, not {code!r}.",
+                zh=f"本县是 {root.name_zh}，没有编码为“{code}”的县。",
+            )
         return root
     if not code:
-        raise InvalidField.at("query.code", f"Name the {level} (its code).", "missing")
+        raise InvalidField.at(
+            "query.code",
+            f"Name the {level} (its code).",
+            "missing",
+            zh=f"请选择要查看的{_LEVEL_ZH.get(level, '地方')}。",
+        )
     towns = root.parts
     candidates = towns if level == "town" else [c for t in towns for c in t.parts]
     for place in candidates:
         if place.code == code:
             return place
     kind = "town" if level == "town" else "village clinic"
-    raise InvalidField.at("query.code", f"No {kind} {code!r} in this county.")
+    raise InvalidField.at(
+        "query.code",
+        f"No {kind} {code!r} in this county.",
+        zh=f"本县没有这个{_LEVEL_ZH.get(level, '地方')}（编码“{code}”），请从列表中重新选择。",
+    )
 
 
 # --- reports ---------------------------------------------------------------------------------
@@ -308,7 +328,11 @@ def report_as_of(period: Period, today: dt.date) -> dt.date:
     has not begun.
     """
     if period.begins > today:
-        raise InvalidField.at("query.period", f"The period {period.label} has not begun.")
+        raise InvalidField.at(
+            "query.period",
+            f"The period {period.label} has not begun.",
+            zh=f"{period.label} 还没有开始，没有可统计的随访。请选择已开始的年份或月份。",
+        )
     return period.as_of(today)
 
 
@@ -357,7 +381,11 @@ def monthly_series(session: Session, program: str, year: int, today: dt.date) ->
     """Each month's year-to-date control rate and overdue count for the county and each town,
     up to the current month."""
     if dt.date(year, 1, 1) > today:
-        raise InvalidField.at("query.year", f"The year {year} has not begun.")
+        raise InvalidField.at(
+            "query.year",
+            f"The year {year} has not begun.",
+            zh=f"{year} 年还没有开始，没有可统计的随访。请选择已开始的年份。",
+        )
     county = county_tree(session)
     places = [county, *county.parts]
     monthly = Monthly(program, year, [], [], [Series(p) for p in places])

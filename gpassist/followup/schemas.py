@@ -10,6 +10,7 @@ from pydantic import Field, field_validator
 from gpassist.followup.definitions import READING_RANGES, ProgramCode, known_symptoms
 from gpassist.followup.rules import Classification
 from gpassist.followup.tables import EnrolmentStatus, WithdrawReason
+from gpassist.messages_zh import rule_error
 from gpassist.schemas import ApiModel, DbId, LocalDateTime, OutModel, Str, Text
 
 Note = Annotated[Str, Field(max_length=2000)]
@@ -152,7 +153,7 @@ class FollowUpIn(ApiModel):
         # Checked here, with the field named, so a typo never reaches the rules or the record.
         sbp = info.data.get("sbp")
         if dbp is not None and sbp is not None and dbp >= sbp:
-            raise ValueError("dbp must be lower than sbp")
+            raise rule_error("dbp must be lower than sbp", "舒张压必须低于收缩压，请核对血压。")
         return dbp
 
     @field_validator("symptoms")
@@ -160,8 +161,10 @@ class FollowUpIn(ApiModel):
     def _known_symptoms(cls, symptoms: list[str]) -> list[str]:
         unknown = sorted(set(symptoms) - known_symptoms())
         if unknown:
-            raise ValueError(
-                f"unknown symptom code {unknown[0]!r}; known: {', '.join(sorted(known_symptoms()))}"
+            raise rule_error(
+                f"unknown symptom code {unknown[0]!r}; "
+                f"known: {', '.join(sorted(known_symptoms()))}",
+                f"不认识的症状“{unknown[0]}”，请从随访表的症状中选择。",
             )
         return symptoms
 

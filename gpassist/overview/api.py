@@ -23,14 +23,22 @@ def _period_and_town(query: OverviewQuery) -> tuple[service.Period, Town | None]
     end = query.end or today
     start = query.start or end.replace(day=1)
     if start > end:
-        raise InvalidField.at("query.start", "start must not be after end")
+        raise InvalidField.at(
+            "query.start", "start must not be after end", zh="开始日期不能晚于结束日期。"
+        )
     if (end - start).days >= MAX_DAYS:
-        raise InvalidField.at("query.end", f"A period spans at most {MAX_DAYS} days.")
+        raise InvalidField.at(
+            "query.end",
+            f"A period spans at most {MAX_DAYS} days.",
+            zh=f"统计时段最长 {MAX_DAYS} 天，请缩短日期范围。",
+        )
     town = None
     if query.town is not None:
         town = request_session().query(Town).filter_by(code=query.town).one_or_none()
         if town is None:
-            raise InvalidField.at("query.town", f"No town {query.town!r}.")
+            raise InvalidField.at(
+                "query.town", f"No town {query.town!r}.", zh="没有这个乡镇，请从列表中重新选择。"
+            )
     return service.Period(start, end), town
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
+from gpassist.messages_zh import rule_error
 from gpassist.schemas import ApiModel, OutModel, Str, Text
 
 
@@ -22,7 +23,7 @@ class OverviewQuery(ApiModel):
     @model_validator(mode="after")
     def _order(self) -> OverviewQuery:
         if self.start and self.end and self.end < self.start:
-            raise ValueError("end must not be before start")
+            raise rule_error("end must not be before start", "结束日期不能早于开始日期。")
         return self
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, Field, field_validator, model_validator
 
 from gpassist.db import shanghai_today
+from gpassist.messages_zh import rule_error
 from gpassist.patients.identity import id_problem
 from gpassist.patients.tables import PregnancyStatus, Sex
 from gpassist.schemas import ApiModel, DbId, LocalDateTime, OutModel, Page, Str
@@ -26,9 +27,18 @@ SymptomTerm = Annotated[Str, Field(min_length=1, max_length=64)]
 Allergy = Annotated[Str, Field(min_length=1, max_length=100)]
 
 
+# identity.id_problem's reasons, as the registration form says them.
+ID_PROBLEMS_ZH = {
+    "must be 17 digits and a check character": "应为 17 位数字加 1 位校验码",
+    "the last character must be a digit or X": "最后一位应是数字或 X",
+    "characters 7–14 must be a real birth date": "第 7–14 位应是真实的出生日期",
+    "the check character does not match": "校验码不对，请逐位核对",
+}
+
+
 def _not_future(value: dt.date) -> dt.date:
     if value > shanghai_today():
-        raise ValueError("must not be in the future")
+        raise rule_error("must not be in the future", "日期不能晚于今天。")
     return value
 
 
@@ -61,7 +71,7 @@ class ContractIn(ApiModel):
     @model_validator(mode="after")
     def _ordered(self) -> ContractIn:
         if self.end < self.start:
-            raise ValueError("end must not be before start")
+            raise rule_error("end must not be before start", "签约结束日期不能早于开始日期。")
         return self
 
 
@@ -85,7 +95,7 @@ class PatientIn(ApiModel):
     @classmethod
     def _birth_date(cls, value: dt.date) -> dt.date:
         if value.year < 1900:
-            raise ValueError("must be 1900 or later")
+            raise rule_error("must be 1900 or later", "出生日期不能早于 1900 年。")
         return _not_future(value)
 
     @field_validator("national_id")
@@ -96,7 +106,7 @@ class PatientIn(ApiModel):
         value = value.upper()
         problem = id_problem(value)
         if problem:
-            raise ValueError(problem)
+            raise rule_error(problem, f"身份证号有误：{ID_PROBLEMS_ZH.get(problem, '请核对')}。")
         return value
 
 
@@ -173,11 +183,15 @@ class Vitals(ApiModel):
     @model_validator(mode="after")
     def _pressures(self) -> Vitals:
         if (self.sbp is None) != (self.dbp is None):
-            raise ValueError("give both sbp and dbp, or neither")
+            raise rule_error(
+                "give both sbp and dbp, or neither", "血压请同时填写收缩压和舒张压，或都不填。"
+            )
         if self.sbp is not None and self.dbp is not None and self.dbp >= self.sbp:
-            raise ValueError("dbp must be lower than sbp")
+            raise rule_error("dbp must be lower than sbp", "舒张压必须低于收缩压，请核对血压。")
         if self.glucose_fasting is not None and self.glucose_mmol_l is None:
-            raise ValueError("glucose_fasting needs glucose_mmol_l")
+            raise rule_error(
+                "glucose_fasting needs glucose_mmol_l", "勾选了“空腹”，请同时填写血糖值。"
+            )
         return self
 
 

@@ -36,5 +36,9 @@ def connect_pharmacy(auth=None):
     elif user.role == Role.village_doctor and user.clinic_id is not None:
         join_room(clinic_room(user.clinic_id))
     else:
-        raise refused("pharmacy updates are not for this role", status=403)
+        raise refused(
+            "pharmacy updates are not for this role",
+            "您的角色不接收药房订单的实时更新。",
+            status=403,
+        )
     return True

@@ -22,7 +22,13 @@ from gpassist.db import SHANGHAI, utcnow
 from gpassist.errors import Conflict, Forbidden, InvalidField, NotFound
 from gpassist.patients.tables import Patient
 from gpassist.pharmacy import events, stock
-from gpassist.pharmacy.states import Action, IllegalTransition, OrderStatus, next_status
+from gpassist.pharmacy.states import (
+    Action,
+    IllegalTransition,
+    OrderStatus,
+    illegal_transition_zh,
+    next_status,
+)
 from gpassist.pharmacy.tables import (
     Allocation,
     DeliveryRun,
@@ -60,7 +66,11 @@ def create_order(
 ) -> PharmacyOrder:
     """One order for the lines the clinic cannot dispense, delivered to ``clinic``."""
     if clinic.town_id is None:
-        raise InvalidField.at("body.lines", "The clinic has no town: the van cannot reach it.")
+        raise InvalidField.at(
+            "body.lines",
+            "The clinic has no town: the van cannot reach it.",
+            zh="本卫生室没有登记所属乡镇，配送车送不到，暂时不能向中心药房订药。请联系管理员补登乡镇。",
+        )
     order = PharmacyOrder(
         prescription_id=prescription_id,
         patient_id=patient.id,
@@ -103,7 +113,9 @@ def visible_order(session: Session, user: User, order_id: int) -> PharmacyOrder:
     clinic's; anyone else (or another clinic's order) gets 404."""
     order = session.get(PharmacyOrder, order_id)
     if order is None or not _may_see(user, order.clinic_id):
-        raise NotFound(f"No pharmacy order {order_id}.")
+        raise NotFound(
+            f"No pharmacy order {order_id}.", detail_zh="没有找到这张药房订单，或您无权查看。"
+        )
     return order
 
 
@@ -121,7 +133,9 @@ def _transition(
     try:
         after = next_status(before, action)
     except IllegalTransition as exc:
-        raise Conflict(str(exc), status_now=before.value) from exc
+        raise Conflict(
+            str(exc), detail_zh=illegal_transition_zh(before, action), status_now=before.value
+        ) from exc
     now = utcnow()
     changed = session.execute(
         update(ORDERS)
@@ -132,7 +146,8 @@ def _transition(
         session.refresh(order)
         raise Conflict(
             f"Order {order.id} was changed by someone else at the same moment (now "
-            f"{order.status.value}); reload it. / 订单已被他人处理，请刷新。",
+            f"{order.status.value}); reload it.",
+            detail_zh=f"这张订单刚被他人处理（现在{order.status.zh}），请刷新后再看。",
             status_now=order.status.value,
         )
     session.add(
@@ -177,6 +192,7 @@ def pick(
         raise InvalidField.at(
             "body.lines",
             "Nothing would be sent; cancel the order (reason: out of stock) instead.",
+            zh="每一项的发药数量都是 0，没有可配送的药。如果都缺货，请取消订单（原因：缺货）。",
         )
     short = any(reason is not None for *_rest, reason in plan)
     # The status first: its conditional UPDATE makes a second picker of this order wait or fail.
@@ -207,10 +223,16 @@ def _fill_plan(
         field = f"body.lines.{i}"
         if fill.line_no not in by_no:
             raise InvalidField.at(
-                f"{field}.line_no", f"Order {order.id} has no line {fill.line_no}."
+                f"{field}.line_no",
+                f"Order {order.id} has no line {fill.line_no}.",
+                zh=f"这张订单没有第 {fill.line_no} 项，请刷新订单后重新配药。",
             )
         if fill.line_no in given:
-            raise InvalidField.at(f"{field}.line_no", f"Line {fill.line_no} is given twice.")
+            raise InvalidField.at(
+                f"{field}.line_no",
+                f"Line {fill.line_no} is given twice.",
+                zh=f"第 {fill.line_no} 项填写了两次，每项只填一次。",
+            )
         given[fill.line_no] = fill
     plan = []
     for i, fill in enumerate(fills):
@@ -229,14 +251,20 @@ def _one_fill(
     quantity = line.quantity if fill.quantity is None else fill.quantity
     if quantity > line.quantity:
         raise InvalidField.at(
-            f"{field}.quantity", f"Line {line.line_no} ordered {line.quantity}; no more is sent."
+            f"{field}.quantity",
+            f"Line {line.line_no} ordered {line.quantity}; no more is sent.",
+            zh=f"第 {line.line_no} 项只订了 {line.quantity}，发药数量不能超过订购数量。",
         )
     drug = line.drug
     reason = fill.reason
     if fill.substitute is not None:
         drug = _substitute(session, line.drug, fill.substitute, f"{field}.substitute")
         if reason not in (None, ShortReason.substituted):
-            raise InvalidField.at(f"{field}.reason", "A substitute's reason is 'substituted'.")
+            raise InvalidField.at(
+                f"{field}.reason",
+                "A substitute's reason is 'substituted'.",
+                zh="换用替代药时，原因请选“替代”。",
+            )
         reason = ShortReason.substituted
     elif quantity < line.quantity and reason != ShortReason.out_of_stock:
         raise InvalidField.at(
@@ -244,9 +272,15 @@ def _one_fill(
             f"Line {line.line_no} is filled short ({quantity} of {line.quantity}): give the "
             "reason out_of_stock (or a substitute).",
             "missing",
+            zh=f"第 {line.line_no} 项只发了 {quantity}（订了 {line.quantity}），"
+            "请注明原因“缺货”，或换用替代药。",
         )
     elif quantity == line.quantity and reason is not None:
-        raise InvalidField.at(f"{field}.reason", "A line filled in full needs no short reason.")
+        raise InvalidField.at(
+            f"{field}.reason",
+            "A line filled in full needs no short reason.",
+            zh="这一项已足量发药，不用填写缺药原因。",
+        )
     return drug, quantity, reason
 
 
@@ -272,7 +306,11 @@ def equivalent_substitutes(session: Session, ordered: Drug) -> list[Drug]:
 def _substitute(session: Session, ordered: Drug, code: str, field: str) -> Drug:
     drug = session.scalar(select(Drug).where(Drug.code == code, Drug.active.is_(True)))
     if drug is None:
-        raise InvalidField.at(field, f"No drug {code!r} in the catalog.")
+        raise InvalidField.at(
+            field,
+            f"No drug {code!r} in the catalog.",
+            zh=f"药品目录中没有“{code}”（或已停用），请从列出的替代药中选择。",
+        )
     equivalent = (
         drug.id != ordered.id
         and drug.generic_group == ordered.generic_group
@@ -283,13 +321,15 @@ def _substitute(session: Session, ordered: Drug, code: str, field: str) -> Drug:
         raise InvalidField.at(
             field,
             f"{drug.name_en} {drug.strength} is not an equivalent generic of {ordered.name_en} "
-            f"{ordered.strength} (same generic group and strength). / 非等效通用名药品。",
+            f"{ordered.strength} (same generic group and strength).",
+            zh=f"{drug.name_zh} {drug.strength} 与 {ordered.name_zh} {ordered.strength} "
+            "不是等效药（须同一通用名、同一规格），不能替代。",
         )
     if drug.insurance_category == InsuranceCategory.C:
         raise InvalidField.at(
             field,
-            f"{drug.name_en} is not covered by insurance; the substitute must be. "
-            "/ 替代药须在医保目录内。",
+            f"{drug.name_en} is not covered by insurance; the substitute must be.",
+            zh=f"{drug.name_zh} 不在医保目录内，替代药须在医保目录内。",
         )
     return drug
 
@@ -327,7 +367,11 @@ def create_delivery_run(session: Session, user: User, town_code: str) -> Deliver
     """Send the van to a town: every picked order there is dispatched (stock leaves the shelf)."""
     town = session.scalar(select(Town).where(Town.code == town_code))
     if town is None:
-        raise InvalidField.at("body.town", f"No town {town_code!r}.")
+        raise InvalidField.at(
+            "body.town",
+            f"No town {town_code!r}.",
+            zh=f"没有编码为“{town_code}”的乡镇，请重新选择。",
+        )
     orders = list(
         session.scalars(
             select(PharmacyOrder)
@@ -337,7 +381,8 @@ def create_delivery_run(session: Session, user: User, town_code: str) -> Deliver
     )
     if not orders:
         raise Conflict(
-            f"No picked orders wait for {town.name_en}. / {town.name_zh}暂无已拣货订单。"
+            f"No picked orders wait for {town.name_en}.",
+            detail_zh=f"{town.name_zh}暂无已配药的订单，没有可发车配送的药。",
         )
     run = DeliveryRun(town_id=town.id, created_by_id=user.id)
     session.add(run)
@@ -374,7 +419,10 @@ def confirm_pick_up(session: Session, user: User, order_id: int) -> PharmacyOrde
 
 def _clinic_order(session: Session, user: User, order_id: int) -> PharmacyOrder:
     if user.role != Role.village_doctor:
-        raise Forbidden("Only the receiving clinic's village doctor confirms this.")
+        raise Forbidden(
+            "Only the receiving clinic's village doctor confirms this.",
+            detail_zh="只有收货卫生室的村医可以确认收货或取药。",
+        )
     return visible_order(session, user, order_id)
 
 

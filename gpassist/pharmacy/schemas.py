@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
+from gpassist.messages_zh import rule_error
 from gpassist.pharmacy.states import OrderStatus
 from gpassist.pharmacy.tables import AdjustReason, ShortReason
 from gpassist.prescriptions.rules import Frequency
@@ -38,7 +39,7 @@ class AdjustmentIn(ApiModel):
     @model_validator(mode="after")
     def _not_zero(self) -> AdjustmentIn:
         if self.delta == 0:
-            raise ValueError("delta must not be 0")
+            raise rule_error("delta must not be 0", "调整数量不能为 0：增加填正数，减少填负数。")
         return self
 
 

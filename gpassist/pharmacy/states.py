@@ -55,6 +55,37 @@ class IllegalTransition(Exception):
         self.action = action
 
 
+_ACTION_ZH = {
+    Action.create: "下单",
+    Action.pick: "配药",
+    Action.dispatch: "发车配送",
+    Action.deliver: "确认收货",
+    Action.cancel: "取消",
+    Action.pick_up: "登记取药",
+}
+
+
+# Statuses in which an action has been done already: "again" is the honest refusal there.
+_DONE_ALREADY = {
+    Action.pick: {OrderStatus.picked, OrderStatus.dispatched, OrderStatus.delivered},
+    Action.dispatch: {OrderStatus.dispatched, OrderStatus.delivered},
+    Action.deliver: {OrderStatus.delivered},
+}
+
+
+def illegal_transition_zh(status: OrderStatus, action: Action) -> str:
+    """Why an order refuses ``action`` now, as the pharmacist or doctor would say it."""
+    if status == OrderStatus.cancelled:
+        return f"这张订单已取消，不能再{_ACTION_ZH[action]}。"
+    if status in _DONE_ALREADY.get(action, ()):
+        return f"这张订单{status.zh}，不能再次{_ACTION_ZH[action]}。请刷新订单查看。"
+    if action == Action.deliver:  # the van has not left yet
+        return f"这张订单{status.zh}，药还没有发出，送到后才能确认收货。"
+    if action == Action.pick_up:
+        return f"这张订单{status.zh}，药还没有送到卫生室，确认收货后才能登记取药。"
+    return f"这张订单{status.zh}，现在不能{_ACTION_ZH[action]}。请刷新订单查看。"
+
+
 def next_status(status: OrderStatus, action: Action) -> OrderStatus:
     """The status after ``action``; IllegalTransition when the action is not allowed now."""
     try:

@@ -27,6 +27,9 @@ from gpassist.pharmacy.tables import AdjustReason, MovementKind, StockLot, Stock
 LOTS = StockLot.__table__
 
 
+_EXPIRED_ZH = "这批药已过有效期，不能入库。"
+
+
 class StockShort(Conflict):
     """Not enough available stock (on hand less reserved) for what was asked."""
 
@@ -48,7 +51,10 @@ def central_pharmacy(session: Session) -> Facility:
         .limit(1)
     )
     if pharmacy is None:
-        raise NotFound("The county registry has no central pharmacy.")
+        raise NotFound(
+            "The county registry has no central pharmacy.",
+            detail_zh="县里的机构名录中没有中心药房，请联系管理员导入机构名录。",
+        )
     return pharmacy
 
 
@@ -196,10 +202,12 @@ def _short(
     facility: Facility, drug: Drug, free: int, quantity: int, raced: bool = False
 ) -> StockShort:
     when = " (taken by someone else at the same moment; reload)" if raced else ""
+    when_zh = "（刚被他人同时取用，请刷新）" if raced else ""
     return StockShort(
         f"Only {free} {drug.unit_en} of {drug.name_en} {drug.strength} available at "
-        f"{facility.code}{when}; {quantity} needed. / {facility.name_zh} {drug.name_zh} 可用 "
-        f"{free}，需要 {quantity}。",
+        f"{facility.code}{when}; {quantity} needed.",
+        detail_zh=f"{facility.name_zh}的{drug.name_zh} {drug.strength} 库存不足{when_zh}："
+        f"可用 {free}{drug.unit_zh}，需要 {quantity}{drug.unit_zh}。请减少数量或换药。",
         drug=drug.code,
         available=free,
         needed=quantity,
@@ -230,7 +238,11 @@ def consume_reservation(
         .values(on_hand=LOTS.c.on_hand - quantity, reserved=LOTS.c.reserved - quantity)
     ).rowcount
     if changed != 1:  # only a manual adjustment below the reservation could cause this
-        raise Conflict(f"Lot {lot.lot_no} no longer holds the {quantity} units reserved for it.")
+        raise Conflict(
+            f"Lot {lot.lot_no} no longer holds the {quantity} units reserved for it.",
+            detail_zh=f"批号 {lot.lot_no} 的库存已少于为订单预留的 {quantity}，"
+            "可能被手工调整过。请核对库存后重新配药。",
+        )
     _movement(session, user, lot, MovementKind.dispatched, -quantity, -quantity, **extra)
     session.expire(lot)
 
@@ -245,7 +257,10 @@ def release_reservation(
         .values(reserved=LOTS.c.reserved - quantity)
     ).rowcount
     if changed != 1:
-        raise Conflict(f"Lot {lot.lot_no} does not hold the {quantity} units reserved for it.")
+        raise Conflict(
+            f"Lot {lot.lot_no} does not hold the {quantity} units reserved for it.",
+            detail_zh=f"批号 {lot.lot_no} 没有为这张订单预留的 {quantity}，请刷新库存后再试。",
+        )
     _movement(session, user, lot, MovementKind.released, 0, -quantity, **extra)
     session.expire(lot)
 
@@ -262,7 +277,9 @@ def receive(
 ) -> StockLot:
     """Stock arrives: a new lot, or more of a lot already on the shelf (same number and expiry)."""
     if expires_on <= today:
-        raise InvalidField.at("body.expires_on", "An expired lot cannot be received.")
+        raise InvalidField.at(
+            "body.expires_on", "An expired lot cannot be received.", zh=_EXPIRED_ZH
+        )
     lot = session.scalar(
         select(StockLot).where(
             StockLot.facility_id == facility.id,
@@ -286,6 +303,8 @@ def receive(
             raise InvalidField.at(
                 "body.expires_on",
                 f"Lot {lot_no} is on record with expiry {lot.expires_on}; a lot has one expiry.",
+                zh=f"批号 {lot_no} 已登记的有效期是 {lot.expires_on}，同一批号只有一个有效期。"
+                "请核对批号和有效期。",
             )
         session.execute(
             update(LOTS).where(LOTS.c.id == lot.id).values(on_hand=LOTS.c.on_hand + quantity)
@@ -326,7 +345,9 @@ def receive_new_lots(
     lots = []
     for item in deliveries:
         if item.expires_on <= today:
-            raise InvalidField.at("body.expires_on", "An expired lot cannot be received.")
+            raise InvalidField.at(
+                "body.expires_on", "An expired lot cannot be received.", zh=_EXPIRED_ZH
+            )
         if (item.drug.id, item.lot_no) in have:
             continue
         have.add((item.drug.id, item.lot_no))
@@ -366,7 +387,10 @@ def adjust(
         session.refresh(lot)
         raise Conflict(
             f"Lot {lot.lot_no} has {lot.on_hand} on hand, {lot.reserved} of them reserved for "
-            f"picked orders: it cannot go down by {-delta}. / 调整后将低于已预留数量。",
+            f"picked orders: it cannot go down by {-delta}.",
+            detail_zh=f"批号 {lot.lot_no} 现有 {lot.on_hand}，"
+            f"其中 {lot.reserved} 已为配好的订单预留，"
+            f"不能减少 {-delta}（调整后将低于已预留数量）。",
         )
     _movement(session, user, lot, MovementKind.adjusted, delta, 0, reason=reason, note=note)
     session.flush()

@@ -45,7 +45,9 @@ def county_department(session: Session, department_code: str) -> Department:
     )
     if department is None:
         raise InvalidField.at(
-            "department", f"No county hospital has a {department_code!r} department."
+            "department",
+            f"No county hospital has a {department_code!r} department.",
+            zh="县级医院没有这个科室，请从列表中选择科室。",
         )
     return department
 
@@ -103,7 +105,7 @@ def _visible(user: User):
         return Referral.clinic_id == user.clinic_id
     if user.role == Role.specialist:
         return Referral.department_id == user.department_id
-    raise Forbidden("Pharmacists do not see referrals.")
+    raise Forbidden("Pharmacists do not see referrals.", detail_zh="药师不参与转诊，没有转诊列表。")
 
 
 def list_referrals(
@@ -138,7 +140,7 @@ def visible_referral(session: Session, user: User, referral_id: int) -> Referral
         or (user.role == Role.specialist and referral.department_id == user.department_id)
     )
     if not scope_ok:
-        raise NotFound(f"No referral {referral_id}.")
+        raise NotFound(f"No referral {referral_id}.", detail_zh="没有找到这次转诊，或您无权查看。")
     assert referral is not None
     return referral
 
@@ -148,10 +150,16 @@ def close_referral(
 ) -> Referral:
     """The receiving specialist records what came of the referral: the loop back to the clinic."""
     if user.role != Role.specialist:
-        raise Forbidden("Only a specialist of the receiving department closes a referral.")
+        raise Forbidden(
+            "Only a specialist of the receiving department closes a referral.",
+            detail_zh="只有接收科室的专家可以填写转诊结果。",
+        )
     referral = visible_referral(session, user, referral_id)
     if referral.status == ReferralStatus.closed:
-        raise Conflict(f"Referral {referral_id} is already closed.")
+        raise Conflict(
+            f"Referral {referral_id} is already closed.",
+            detail_zh="这次转诊已经填写过结果，不能再次填写。",
+        )
     referral.status = ReferralStatus.closed
     referral.closed_at = utcnow()
     referral.closed_by_id = user.id

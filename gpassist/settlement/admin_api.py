@@ -90,7 +90,7 @@ def import_bills(user, body: ImportIn):
         report = importer.import_csv(request_session(), body.csv, user=user, today=shanghai_today())
     except importer.ImportRefused as exc:
         field = f"body.csv.line{exc.line}" + (f".{exc.column}" if exc.column else "")
-        raise InvalidField.at(field, str(exc)) from exc
+        raise InvalidField.at(field, str(exc), zh=f"{exc.where_zh}：{exc.message_zh}") from exc
     return ImportOut(
         imported=[
             ImportedBillOut(facility=f, external_ref=r, settlement_id=i)
@@ -104,7 +104,7 @@ def _reconcile(query: ReconcileQuery) -> reconcile.Reconciliation:
     try:
         return reconcile.reconcile(request_session(), query.date, query.facility)
     except LookupError as exc:
-        raise NotFound(str(exc)) from exc
+        raise NotFound(str(exc), detail_zh="没有这个医疗机构，请从列表中重新选择。") from exc
 
 
 @endpoint(

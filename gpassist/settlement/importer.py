@@ -51,14 +51,21 @@ MAX_ROWS = 20_000
 
 
 class ImportRefused(ValueError):
-    """A row (or the header) that cannot be imported; nothing of the file may be written."""
+    """A row (or the header) that cannot be imported; nothing of the file may be written.
+    ``message_zh`` is what the admin page shows, after the line and column."""
 
-    def __init__(self, line: int, column: str | None, message: str) -> None:
+    def __init__(self, line: int, column: str | None, message: str, message_zh: str) -> None:
         where = f"line {line}" + (f", column {column}" if column else "")
         super().__init__(f"{where}: {message}")
         self.line = line
         self.column = column
         self.message = message
+        self.message_zh = message_zh
+
+    @property
+    def where_zh(self) -> str:
+        """第 3 行（bill_date 列）: where the admin finds the problem in the file."""
+        return f"第 {self.line} 行" + (f"（{self.column} 列）" if self.column else "")
 
 
 @dataclass
@@ -136,7 +143,9 @@ def import_csv(
     except IntegrityError as exc:  # the same bill imported by another import at the same moment
         raise Conflict(
             "Another import recorded some of these bills at the same moment; nothing of this file "
-            "was written. Import it again: the bills already recorded will be skipped."
+            "was written. Import it again: the bills already recorded will be skipped.",
+            detail_zh="另一次导入同时记下了其中几张账单，这个文件一张都没有写入。"
+            "请再导入一次：已记下的账单会自动跳过。",
         ) from exc
     return report
 
@@ -170,7 +179,9 @@ def _settle(
             line, column = pending.rows[int(parts[1])].line, parts[2]
         elif column not in COLUMNS:
             column = "facility" if column == "hospital_level" else None
-        raise ImportRefused(line, column, exc.message) from exc
+        raise ImportRefused(
+            line, column, exc.message, exc.message_zh or "这张账单不符合结算规则，请核对后再导入。"
+        ) from exc
     lines = [(None, r.description, r.category, r.quantity, r.unit_price_fen) for r in pending.rows]
     return service.record_settlement(
         session,
@@ -196,18 +207,25 @@ def _parse(
     try:
         header = next(reader, None)
     except csv.Error as exc:
-        raise ImportRefused(1, None, f"not valid CSV: {exc}") from exc
+        raise ImportRefused(
+            1,
+            None,
+            f"not valid CSV: {exc}",
+            "文件不是有效的 CSV，请从表格软件另存为 CSV 后再导入。",
+        ) from exc
     if header is None:
-        raise ImportRefused(1, None, "the file is empty; it needs a header line")
+        raise ImportRefused(
+            1, None, "the file is empty; it needs a header line", "文件是空的，第一行应是列名。"
+        )
     header = [h.strip() for h in header]
     for column in COLUMNS:
         if column not in header:
-            raise ImportRefused(1, column, "missing from the header")
+            raise ImportRefused(1, column, "missing from the header", "列名中缺少这一列。")
     unknown = [h for h in header if h not in COLUMNS]
     if unknown:
-        raise ImportRefused(1, unknown[0], "unknown column")
+        raise ImportRefused(1, unknown[0], "unknown column", "不认识这个列名，请删去或改正。")
     if len(set(header)) != len(header):
-        raise ImportRefused(1, None, "a column is named twice")
+        raise ImportRefused(1, None, "a column is named twice", "有重复的列名，每列只写一次。")
     facilities: dict[str, Facility] = {}
     patients: dict[str, Patient] = {}
     bills: dict[tuple[str, str], _PendingBill] = {}
@@ -217,14 +235,29 @@ def _parse(
         except StopIteration:
             break
         except csv.Error as exc:
-            raise ImportRefused(reader.line_num, None, f"not valid CSV: {exc}") from exc
+            raise ImportRefused(
+                reader.line_num,
+                None,
+                f"not valid CSV: {exc}",
+                "这一行不是有效的 CSV，请检查引号和逗号。",
+            ) from exc
         line = reader.line_num
         if not any(v.strip() for v in values):
             continue  # a blank line
         if len(values) != len(header):
-            raise ImportRefused(line, None, f"{len(values)} fields, the header has {len(header)}")
+            raise ImportRefused(
+                line,
+                None,
+                f"{len(values)} fields, the header has {len(header)}",
+                f"这一行有 {len(values)} 个字段，列名有 {len(header)} 个，请补齐或删去多余的字段。",
+            )
         if line > MAX_ROWS:
-            raise ImportRefused(line, None, f"a file holds at most {MAX_ROWS} lines; split it")
+            raise ImportRefused(
+                line,
+                None,
+                f"a file holds at most {MAX_ROWS} lines; split it",
+                f"一个文件最多 {MAX_ROWS} 行，请拆成几个文件分别导入。",
+            )
         raw = {h: v.strip() for h, v in zip(header, values, strict=True)}
         row = _row(session, line, raw, today, policies, facilities, patients)
         pending = bills.setdefault((row.facility.code, row.external_ref), _PendingBill())
@@ -237,10 +270,14 @@ def _parse(
                         column,
                         f"differs from line {first.line} of the same bill "
                         f"({row.facility.code} {row.external_ref})",
+                        f"与同一张账单（{row.facility.code} {row.external_ref}）"
+                        f"的第 {first.line} 行不一致，同一张账单的每一行须相同。",
                     )
         pending.rows.append(row)
     if not bills:
-        raise ImportRefused(reader.line_num or 1, None, "the file has no bill lines")
+        raise ImportRefused(
+            reader.line_num or 1, None, "the file has no bill lines", "文件中没有账单行。"
+        )
     return list(bills.values())
 
 
@@ -253,54 +290,90 @@ def _row(
     facilities: dict[str, Facility],
     patients: dict[str, Patient],
 ) -> _Row:
-    def refuse(column: str, message: str) -> ImportRefused:
-        return ImportRefused(line, column, message)
+    def refuse(column: str, message: str, message_zh: str) -> ImportRefused:
+        return ImportRefused(line, column, message, message_zh)
 
     ref = raw["external_ref"]
     if not ref or len(ref) > 64:
-        raise refuse("external_ref", "give the hospital's bill number (1–64 characters)")
+        raise refuse(
+            "external_ref",
+            "give the hospital's bill number (1–64 characters)",
+            "请填写医院的账单号（1–64 个字符）。",
+        )
     code = raw["facility"]
     facility = facilities.get(code)
     if facility is None:
         facility = session.scalar(select(Facility).where(Facility.code == code))
         if facility is None:
-            raise refuse("facility", f"no facility {code!r} in the registry")
+            raise refuse(
+                "facility",
+                f"no facility {code!r} in the registry",
+                f"机构名录中没有编码为“{code}”的医疗机构。",
+            )
         if facility.level == FacilityLevel.village:
-            raise refuse("facility", f"{code} is a village clinic; settle its bills at the counter")
+            raise refuse(
+                "facility",
+                f"{code} is a village clinic; settle its bills at the counter",
+                f"{facility.name_zh}是村卫生室，它的账单在卫生室结算，不用导入。",
+            )
         facilities[code] = facility
     national_id = raw["patient"].upper()
     patient = patients.get(national_id)
     if patient is None:
         patient = session.scalar(select(Patient).where(Patient.national_id == national_id))
         if patient is None:
-            raise refuse("patient", "no patient has this resident ID")
+            raise refuse(
+                "patient",
+                "no patient has this resident ID",
+                "没有这个身份证号的病人，请先建档或核对身份证号。",
+            )
         patients[national_id] = patient
     try:
         bill_date = dt.date.fromisoformat(raw["bill_date"])
     except ValueError:
-        raise refuse("bill_date", "give the date as YYYY-MM-DD") from None
+        raise refuse(
+            "bill_date", "give the date as YYYY-MM-DD", "日期请写成 2026-05-01 的格式。"
+        ) from None
     if bill_date > today:
-        raise refuse("bill_date", "a bill cannot be dated in the future")
+        raise refuse("bill_date", "a bill cannot be dated in the future", "账单日期不能晚于今天。")
     policy = policy_in_force(list(policies), bill_date)
     if policy is None:
-        raise refuse("bill_date", f"no settlement policy is in force on {bill_date}")
+        raise refuse(
+            "bill_date",
+            f"no settlement policy is in force on {bill_date}",
+            f"{bill_date} 没有适用的医保结算政策，不能结算这一天的账单。",
+        )
     try:
         visit_type = VisitType(raw["visit_type"])
     except ValueError:
         choices = ", ".join(v.value for v in VisitType)
-        raise refuse("visit_type", f"unknown visit type; use one of {choices}") from None
+        raise refuse(
+            "visit_type",
+            f"unknown visit type; use one of {choices}",
+            f"不认识的就诊类型，请填写其中之一：{choices}。",
+        ) from None
     rule = policy.visit_types.get(visit_type)
     level = service.payer_level(facility)
     if rule is None or level not in rule.levels:
-        raise refuse("visit_type", f"{visit_type.value} is not settled at a {level.value} facility")
+        raise refuse(
+            "visit_type",
+            f"{visit_type.value} is not settled at a {level.value} facility",
+            f"{facility.name_zh}不能按“{visit_type.zh}”结算，请核对就诊类型。",
+        )
     category = raw["category"]
     if category not in policy.categories:
-        raise refuse("category", f"unknown category {category!r}")
+        raise refuse(
+            "category", f"unknown category {category!r}", f"不认识的费用类别“{category}”。"
+        )
     quantity = _integer(raw["quantity"], refuse, "quantity")
     price = _integer(raw["unit_price_fen"], refuse, "unit_price_fen")
     description = raw["description"]
     if not description or len(description) > 200:
-        raise refuse("description", "describe the line (1–200 characters)")
+        raise refuse(
+            "description",
+            "describe the line (1–200 characters)",
+            "请填写这一项的说明（1–200 个字符）。",
+        )
     return _Row(
         line, ref, facility, patient, bill_date, visit_type, category, quantity, price, description
     )
@@ -309,6 +382,8 @@ def _row(
 def _integer(value: str, refuse, column: str) -> int:
     if not value.isascii() or not value.isdigit() or len(value) > 12:
         if value.startswith("-") and value[1:].isdigit():
-            raise refuse(column, "cannot be negative")
-        raise refuse(column, "give a whole number (fen for prices)")
+            raise refuse(column, "cannot be negative", "不能是负数。")
+        raise refuse(
+            column, "give a whole number (fen for prices)", "请填写整数（价格以分为单位）。"
+        )
     return int(value)

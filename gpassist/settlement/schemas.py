@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
+from gpassist.messages_zh import rule_error
 from gpassist.schemas import ApiModel, DbId, LocalDateTime, OutModel, Str, Text
 from gpassist.settlement.policy import Level, Payer, VisitType
 
@@ -33,13 +34,21 @@ class BillLineIn(ApiModel):
     def _one_kind(self) -> BillLineIn:
         catalog = [x for x in (self.drug, self.service) if x is not None]
         if len(catalog) > 1:
-            raise ValueError("give drug or service, not both")
+            raise rule_error(
+                "give drug or service, not both", "每一项只能选药品或诊疗服务之一，不能同时选。"
+            )
         if catalog and (self.category is not None or self.unit_price_fen is not None):
-            raise ValueError("a catalog line takes its category and price from the catalog")
+            raise rule_error(
+                "a catalog line takes its category and price from the catalog",
+                "从目录选择的项目按目录的类别和价格收费，不用再填类别和单价。",
+            )
         if not catalog and (
             self.description is None or self.category is None or self.unit_price_fen is None
         ):
-            raise ValueError("a free line needs description, category and unit_price_fen")
+            raise rule_error(
+                "a free line needs description, category and unit_price_fen",
+                "目录外的收费项目请填写名称、类别和单价。",
+            )
         return self
 
 

@@ -86,18 +86,32 @@ def _settle_case(
 ) -> dict[str, Any]:
     patient = cases.patients.get(case.patient)
     if patient is None:
-        raise BillRejected("patient", f"unknown patient {case.patient!r}")
+        raise BillRejected(
+            "patient", f"unknown patient {case.patient!r}", f"没有病人“{case.patient}”。"
+        )
     policy = policy_in_force(policies, case.date)
     if policy is None:
-        raise BillRejected("date", f"no settlement policy in force on {case.date}")
+        raise BillRejected(
+            "date",
+            f"no settlement policy in force on {case.date}",
+            f"{case.date} 没有适用的医保结算政策。",
+        )
     try:
         visit_type = VisitType(case.visit_type)
     except ValueError:
-        raise BillRejected("visit_type", f"unknown visit type {case.visit_type!r}") from None
+        raise BillRejected(
+            "visit_type",
+            f"unknown visit type {case.visit_type!r}",
+            f"不认识的就诊类型“{case.visit_type}”。",
+        ) from None
     try:
         level = Level(case.hospital_level)
     except ValueError:
-        raise BillRejected("hospital_level", f"unknown level {case.hospital_level!r}") from None
+        raise BillRejected(
+            "hospital_level",
+            f"unknown level {case.hospital_level!r}",
+            f"不认识的医院等级“{case.hospital_level}”。",
+        ) from None
     bill = Bill(
         date=case.date,
         visit_type=visit_type,

@@ -70,6 +70,7 @@ class ModelUnavailable(Problem):
     status = 503
     slug = "model-unavailable"
     title = "The TCM model is not installed"
+    title_zh = "中医辨证模型未安装"
 
 
 def load_installed_models(configured: str | None) -> dict[str, runtime.TcmModel]:
@@ -86,18 +87,30 @@ def resolve_model(models: Models, name: str | None) -> runtime.TcmModel:
     if name is None:
         model = models.get(runtime.DEFAULT_MODEL)
         if model is None:
-            raise ModelUnavailable(f"The TCM model {runtime.DEFAULT_MODEL} is not installed.")
+            raise ModelUnavailable(
+                f"The TCM model {runtime.DEFAULT_MODEL} is not installed.",
+                detail_zh="中医辨证建议暂时不可用：服务器上没有安装中医模型。请联系管理员。",
+            )
         return model
     model = models.get(name)
     if model is None:
         known = ", ".join(sorted(models)) or "none"
         raise InvalidField.at(
-            "body.model", f"No TCM model {name!r}; installed: {known}.", "unknown"
+            "body.model",
+            f"No TCM model {name!r}; installed: {known}.",
+            "unknown",
+            zh=f"没有名为“{name}”的中医模型，请使用默认模型。",
         )
     return model
 
 
 # --- the record -----------------------------------------------------------------------------------
+
+
+def _entry_zh(category: str, code: str) -> str:
+    """A vocabulary entry as the lists show it: “头晕”, or the code when unknown."""
+    entry = vocabulary.vocabulary()[category].get(code)
+    return f"“{entry.zh if entry else code}”"
 
 
 def check_entries(body: SuggestIn) -> None:
@@ -112,10 +125,14 @@ def check_entries(body: SuggestIn) -> None:
                     f"body.{field}.{i}",
                     f"{code!r} is not a {category} code (GET /api/v1/tcm/vocabulary).",
                     "unknown",
+                    zh=f"“{code}”不在{vocabulary.CATEGORY_NAMES[category][0]}列表中，请从列表中选择。",
                 )
             if code in seen:
                 raise InvalidField.at(
-                    f"body.{field}.{i}", f"{code!r} is listed twice.", "duplicate"
+                    f"body.{field}.{i}",
+                    f"{code!r} is listed twice.",
+                    "duplicate",
+                    zh=f"{_entry_zh(category, code)}选了两次，请去掉重复的一项。",
                 )
             seen.add(code)
     both = set(body.symptoms) & set(body.absent_symptoms)
@@ -125,6 +142,7 @@ def check_entries(body: SuggestIn) -> None:
             f"body.absent_symptoms.{body.absent_symptoms.index(code)}",
             f"{code!r} is also listed as present.",
             "contradiction",
+            zh=f"{_entry_zh('symptom', code)}同时勾选了“有”和“无”，请只选一个。",
         )
 
 
@@ -157,6 +175,7 @@ def record_from(body: SuggestIn) -> dict[str, str]:
             "Give at least one finding in Chinese: a complaint, symptoms, tongue and pulse, "
             "or entries from the lists.",
             "missing",
+            zh="请至少用中文填写一项所见：主诉、症状、舌象脉象，或从列表中选择。",
         )
     return record
 

@@ -113,7 +113,7 @@ def consult_room(user, db_session, consultation_id: int):
     try:
         joinable_consultation(db_session, user, consultation_id)
     except Forbidden as exc:  # a specialist of the department who did not take it
-        raise NotFound() from exc
+        raise NotFound(detail_zh="没有找到这次会诊，或您无权查看。") from exc
     return {"template": "consult_room.html", "consultation_id": consultation_id}
 
 

@@ -290,9 +290,12 @@ def test_a_pixel_bomb_is_refused_as_too_large_not_as_not_an_image(api, users, co
         problem = response.get_json()
         assert problem["type"] == "/problems/too-large"
         assert "pixels" in problem["detail"] and "not an image" not in problem["detail"]
+        assert problem["detail_zh"] == "图片像素过多，请发送较小的照片。"
+        assert "/" not in problem["detail"]  # English only: the Chinese is detail_zh
         assert problem["errors"][0] == {
             "field": "body",
             "message": problem["detail"],
+            "message_zh": problem["detail_zh"],
             "code": "too_many_pixels",
         }
     log = api.get(f"/api/v1/consultations/{consultation['id']}", as_="doctor_a").get_json()

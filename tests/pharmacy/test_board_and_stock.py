@@ -165,6 +165,7 @@ def test_cancel_before_dispatch_releases_reserved_stock(api, database, users, mo
     assert [(x["id"], x["on_hand"], x["reserved"]) for x in stock] == [(lot["id"], 20, 0)]
     again = api.post(cancel_url, as_="pharmacist", json={"reason": "再取消"})
     assert again.status_code == 409 and again.get_json()["status_now"] == "cancelled"
+    assert again.get_json()["detail_zh"] == "这张订单已取消，不能再取消。"
 
     dispatched = order_for(api, "rosuvastatin-10mg-tab", 10)
     api.post(f"/api/v1/pharmacy/orders/{dispatched}/pick", as_="pharmacist", json={})
@@ -178,8 +179,10 @@ def test_cancel_before_dispatch_releases_reserved_stock(api, database, users, mo
         f"/api/v1/pharmacy/orders/{dispatched}/cancel", as_="pharmacist", json={"reason": "太晚"}
     )
     assert late.status_code == 409
+    assert late.get_json()["detail_zh"].startswith("这张订单配送中，现在不能取消。")
     nothing_left = api.post("/api/v1/pharmacy/delivery-runs", as_="pharmacist", json={"town": "T1"})
     assert nothing_left.status_code == 409
+    assert "暂无已配药的订单" in nothing_left.get_json()["detail_zh"]
 
 
 def test_orders_are_scoped_by_clinic_and_role(api, users, more_drugs):
@@ -202,6 +205,7 @@ def test_orders_are_scoped_by_clinic_and_role(api, users, more_drugs):
     assert api.post(f"/api/v1/pharmacy/orders/{mine}/delivery", as_="pharmacist").status_code == 403
     early = api.post(f"/api/v1/pharmacy/orders/{mine}/delivery", as_="doctor_a")
     assert early.status_code == 409  # not dispatched yet
+    assert early.get_json()["detail_zh"] == "这张订单待配药，药还没有发出，送到后才能确认收货。"
 
 
 def test_stock_receipts_adjustments_and_who_keeps_what(api, database, users, more_drugs):

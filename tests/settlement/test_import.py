@@ -160,7 +160,9 @@ def test_a_bad_header_or_a_split_bill_is_refused(api, users, database):
     poor_patient_with_id(api)
     no_price = HEADER.replace(",unit_price_fen", "")
     response = api.post("/api/v1/settlement-imports", as_="admin", json={"csv": no_price + "\n"})
-    assert response.get_json()["errors"][0]["field"] == "body.csv.line1.unit_price_fen"
+    refusal = response.get_json()["errors"][0]
+    assert refusal["field"] == "body.csv.line1.unit_price_fen"
+    assert refusal["message_zh"] == "第 1 行（unit_price_fen 列）：列名中缺少这一列。"
     split = "\n".join(
         [
             HEADER,
@@ -170,5 +172,7 @@ def test_a_bad_header_or_a_split_bill_is_refused(api, users, database):
     )
     response = api.post("/api/v1/settlement-imports", as_="admin", json={"csv": split})
     assert response.status_code == 422
-    assert response.get_json()["errors"][0]["field"] == "body.csv.line3.bill_date"
+    refusal = response.get_json()["errors"][0]
+    assert refusal["field"] == "body.csv.line3.bill_date"
+    assert refusal["message_zh"].startswith("第 3 行（bill_date 列）：与同一张账单（CH ZY-0001）")
     assert count(database, Bill) == 0
