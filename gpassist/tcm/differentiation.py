@@ -17,14 +17,16 @@ Scoring one syndrome (all weights are module constants, documented in docs/tcm.m
   [0, 1]. A record rarely states more than a handful of findings, so a syndrome with a long list
   is not punished for the ones left unsaid. It is a degree of match, not a probability.
 
-A disease's ``fit`` is its best syndrome's fit, plus ``MENTION_BONUS`` when the chief complaint
+A disease's ``fit`` is its best syndrome's fit, minus ``breadth_penalty`` (a disease with many
+syndromes has more chances of a partial match), plus ``MENTION_BONUS`` when the chief complaint
 (主诉) names it (眩晕, 胃痛, an alias; a two-character name also with one character between,
-头胀痛 for 头痛) and ``FIRST_MENTION_BONUS`` more for the disease named first there, or
-``SYMPTOM_MENTION_BONUS`` when only the symptoms name it; plus ``PRIOR_BOOST`` when the visit's
-confirmed ICD-10 diagnosis maps to it (the first mapped disease gets the full boost, later ones
-half); minus ``WRONG_PATIENT`` for a gynaecological disease in a man or a paediatric one in a
-patient aged 14 or more, plus ``CHILD_BONUS`` for a paediatric disease in a child (性别 and 年龄
-of the record, when given); capped to [0, 1].
+头胀痛 for 头痛) or ``SYMPTOM_MENTION_BONUS`` when only the symptoms name it, plus
+``FIRST_MENTION_BONUS`` for the disease(s) whose name or defining finding (``cardinal``) comes
+first in the complaint, plus ``CARDINAL`` when a defining finding is stated anywhere; plus
+``PRIOR_BOOST`` when the visit's confirmed ICD-10 diagnosis maps to it (the first mapped
+disease gets the full boost, later ones half); minus ``WRONG_PATIENT`` for a gynaecological
+disease in a man or a paediatric one in a patient aged 14 or more, plus ``CHILD_BONUS`` for a
+paediatric disease in a child (性别 and 年龄 of the record, when given); capped to [0, 1].
 
 When the top two syndromes of the leading disease are within ``ASK_MARGIN``, ``ask_next`` lists
 the findings the record leaves unstated that one of them has and the other lacks (main findings
