@@ -81,9 +81,19 @@ def _load_kb(folder: Path):
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="the knowledge base for kb/combined (default: the packaged primary-care)",
 )
+@click.option(
+    "--confusions",
+    is_flag=True,
+    help="kb/combined: also list the records whose leading disease is wrong (gold → predicted)",
+)
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
 def evaluate_command(
-    folder: Path, records: Path, engine: str | None, kb_folder: Path | None, as_json: bool
+    folder: Path,
+    records: Path,
+    engine: str | None,
+    kb_folder: Path | None,
+    confusions: bool,
+    as_json: bool,
 ) -> None:
     """Disease accuracy and syndrome figures (top-1-in-gold, top-3) on RECORDS (the TCM-TBOSD
     format) of a learned model, a knowledge base, or both combined."""
@@ -106,7 +116,9 @@ def evaluate_command(
             kb_path = folder if is_kb else (kb_folder or _default_kb())
             if kb_path is None:
                 raise click.ClickException("no knowledge base: give --kb DIR")
-            result = _ranked(engine, records, _load_kb(kb_path), None if is_kb else folder)
+            result = _ranked(
+                engine, records, _load_kb(kb_path), None if is_kb else folder, confusions
+            )
     except TrainingDataError as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:
@@ -116,14 +128,18 @@ def evaluate_command(
         click.echo(f"{key}: {value}")
 
 
-def _ranked(engine: str, records: Path, kb, model_folder: Path | None) -> dict:
+def _ranked(
+    engine: str, records: Path, kb, model_folder: Path | None, confusions: bool = False
+) -> dict:
     from gpassist.tcm.combine import Weights
     from gpassist.tcm.runtime import TcmModel, model_root
     from gpassist.tcm.training.engines import evaluate_engine
 
     model = TcmModel.from_folder(model_folder, cached=False) if model_folder else None
     weights = Weights.from_folder(model_root()) if engine == "combined" else None
-    return evaluate_engine(engine, records, kb=kb, model=model, weights=weights)
+    return evaluate_engine(
+        engine, records, kb=kb, model=model, weights=weights, confusions=confusions
+    )
 
 
 @tcm.command("calibrate")

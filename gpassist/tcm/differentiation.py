@@ -17,14 +17,16 @@ Scoring one syndrome (all weights are module constants, documented in docs/tcm.m
   [0, 1]. A record rarely states more than a handful of findings, so a syndrome with a long list
   is not punished for the ones left unsaid. It is a degree of match, not a probability.
 
-A disease's ``fit`` is its best syndrome's fit, plus ``MENTION_BONUS`` when the chief complaint
+A disease's ``fit`` is its best syndrome's fit, minus ``breadth_penalty`` (a disease with many
+syndromes has more chances of a partial match), plus ``MENTION_BONUS`` when the chief complaint
 (主诉) names it (眩晕, 胃痛, an alias; a two-character name also with one character between,
-头胀痛 for 头痛) and ``FIRST_MENTION_BONUS`` more for the disease named first there, or
-``SYMPTOM_MENTION_BONUS`` when only the symptoms name it; plus ``PRIOR_BOOST`` when the visit's
-confirmed ICD-10 diagnosis maps to it (the first mapped disease gets the full boost, later ones
-half); minus ``WRONG_PATIENT`` for a gynaecological disease in a man or a paediatric one in a
-patient aged 14 or more, plus ``CHILD_BONUS`` for a paediatric disease in a child (性别 and 年龄
-of the record, when given); capped to [0, 1].
+头胀痛 for 头痛) or ``SYMPTOM_MENTION_BONUS`` when only the symptoms name it, plus
+``FIRST_MENTION_BONUS`` for the disease(s) whose name or defining finding (``cardinal``) comes
+first in the complaint, plus ``CARDINAL`` when a defining finding is stated anywhere; plus
+``PRIOR_BOOST`` when the visit's confirmed ICD-10 diagnosis maps to it (the first mapped
+disease gets the full boost, later ones half); minus ``WRONG_PATIENT`` for a gynaecological
+disease in a man or a paediatric one in a patient aged 14 or more, plus ``CHILD_BONUS`` for a
+paediatric disease in a child (性别 and 年龄 of the record, when given); capped to [0, 1].
 
 When the top two syndromes of the leading disease are within ``ASK_MARGIN``, ``ask_next`` lists
 the findings the record leaves unstated that one of them has and the other lacks (main findings
@@ -33,6 +35,7 @@ first), each naming the syndrome it would favour.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -49,13 +52,15 @@ AGAINST = 2.0
 PARTIAL = 0.5
 SATURATION = 10.0
 MENTION_BONUS = 0.3
-FIRST_MENTION_BONUS = 0.1
+FIRST_MENTION_BONUS = 0.2
 SYMPTOM_MENTION_BONUS = 0.1
 WRONG_PATIENT = 1.0  # ranks by the uncapped sum, so this keeps them out
 CHILD_BONUS = 0.15
 CHILD_AGE = 14
 PRIOR_BOOST = 0.2
 CARDINAL = 0.1
+BREADTH = 0.1
+BREADTH_BASE = 5  # syndromes: a disease with this many gets no penalty
 ASK_MARGIN = 0.15
 MAX_ASK = 6
 RECORD_FIELDS = ("主诉", "症状", "中医望闻切诊")
@@ -409,6 +414,27 @@ def prior_boosts(kb: KnowledgeBase, icd10: str | None) -> dict[str, float]:
     return {d.code: PRIOR_BOOST if i == 0 else PRIOR_BOOST / 2 for i, d in enumerate(mapped)}
 
 
+def breadth_penalty(disease: Disease) -> float:
+    """``BREADTH`` × ln(syndromes / ``BREADTH_BASE``): a disease's fit is its best syndrome's,
+    and the best of twelve partial matches is higher than the best of three by chance alone, so
+    a disease with many syndromes (心悸病, 眩晕病) would win on breadth; one with fewer gains a
+    little."""
+    return BREADTH * math.log(max(len(disease.syndromes), 1) / BREADTH_BASE)
+
+
+def _complaint_findings(disease: Disease, seen: Observed) -> list[tuple[int, str]]:
+    """(position, term) of the disease's defining findings the chief complaint states."""
+    out = []
+    for term in disease.cardinal:
+        if _has_cue(term):
+            continue
+        found = [seen.complaint.find(f) for f in _forms(term)]
+        found = [i for i in found if i >= 0]
+        if found:
+            out.append((min(found), term))
+    return sorted(out)
+
+
 def differentiate(
     kb: KnowledgeBase, record: Mapping[str, object], icd10: str | None = None
 ) -> Differentiation:
@@ -417,11 +443,16 @@ def differentiate(
     boosts = prior_boosts(kb, icd10)
     diseases = []
     in_complaint = {d.code: _mentions(d, seen.complaint) for d in kb.diseases.values()}
-    first = (
-        min((m[0][0], code) for code, m in in_complaint.items() if m)
-        if any(in_complaint.values())
-        else None
-    )
+    # the chief complaint's first finding names the disease: the earliest of the diseases'
+    # names and defining findings in it (all diseases sharing that finding)
+    first_at = {
+        d.code: min(
+            [p for p, _ in in_complaint[d.code] + _complaint_findings(d, seen)], default=None
+        )
+        for d in kb.diseases.values()
+    }
+    positions = [p for p in first_at.values() if p is not None]
+    earliest = min(positions) if positions else None
     for disease in kb.diseases.values():
         fits = sorted(
             (score_syndrome(disease, s, seen) for s in disease.syndromes),
@@ -430,11 +461,12 @@ def differentiate(
         named = in_complaint[disease.code]
         in_symptoms = [] if named else _mentions(disease, seen.symptoms)
         bonus = MENTION_BONUS if named else SYMPTOM_MENTION_BONUS if in_symptoms else 0.0
-        if first is not None and first[1] == disease.code:
+        if earliest is not None and first_at[disease.code] == earliest:
             bonus += FIRST_MENTION_BONUS
         prior = boosts.get(disease.code, 0.0)
         bonus += cardinal_bonus(disease, seen)
-        fit = fits[0].fit + bonus + prior + _patient_adjustment(disease, seen)
+        fit = fits[0].fit - breadth_penalty(disease) + bonus + prior
+        fit += _patient_adjustment(disease, seen)
         mentioned = list(dict.fromkeys(n for _, n in named + in_symptoms))
         diseases.append(
             DiseaseFit(

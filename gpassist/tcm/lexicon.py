@@ -23,12 +23,21 @@ PASSES = ("body", "phrase")
 @lru_cache(maxsize=1)
 def _passes() -> tuple[tuple[re.Pattern, dict[str, str]], ...]:
     data = yaml.safe_load(LAY_TERMS.read_text(encoding="utf-8"))
-    out = []
+    out: list[tuple[re.Pattern, dict[str, str]]] = []
     for name in PASSES:
         table = {str(k): str(v) for k, v in (data.get(name) or {}).items()}
+        for key, value in list(table.items()):
+            # a later pass sees the text the earlier ones rewrote: 拉肚子 arrives as 拉腹
+            table.setdefault(_apply(out, key), value)
         keys = sorted(table, key=len, reverse=True)
         out.append((re.compile("|".join(map(re.escape, keys))), table))
     return tuple(out)
+
+
+def _apply(passes, text: str) -> str:
+    for pattern, table in passes:
+        text = pattern.sub(lambda m, t=table: t[m.group(0)], text)
+    return text
 
 
 @lru_cache(maxsize=1)
@@ -41,6 +50,4 @@ def atoms() -> frozenset[str]:
 @lru_cache(maxsize=65536)
 def canonical(text: str) -> str:
     """``text`` with lay words replaced by textbook terms (肚子胀痛 → 腹胀痛)."""
-    for pattern, table in _passes():
-        text = pattern.sub(lambda m, t=table: t[m.group(0)], text)
-    return text
+    return _apply(_passes(), text)

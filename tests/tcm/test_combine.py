@@ -74,5 +74,9 @@ def test_evaluate_runs_every_engine_on_a_record_file(tiny_data, tiny_model):
     assert combined["engine"] == "combined" and combined["unknown_diseases"] == []
     learned = json.loads(runner.invoke(main, [*base, "--model", str(folder)]).output)
     assert learned["engine"] == "learned" and "syndrome_top3_in_gold" in learned
+    listed = json.loads(runner.invoke(main, [*base, "--model", str(SAMPLE), "--confusions"]).output)
+    wrong = round((1 - listed["disease_accuracy"]) * listed["n"])
+    assert sum(c["n"] for c in listed["disease_confusions"]) == wrong
+    assert all(c["gold"] != c["predicted"] for c in listed["disease_confusions"])
     refused = runner.invoke(main, [*base, "--model", str(SAMPLE), "--engine", "combined"])
     assert refused.exit_code != 0 and "is a knowledge base" in refused.output

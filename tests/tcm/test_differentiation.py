@@ -137,3 +137,32 @@ def test_a_defining_finding_counts_for_its_disease_whatever_the_syndrome():
     assert cardinal_bonus(kb.diseases["linzheng"], stated) == CARDINAL
     assert cardinal_bonus(kb.diseases["linzheng"], Observed.of({"症状": "无尿痛"})) == -CARDINAL
     assert cardinal_bonus(kb.diseases["ganmao"], stated) == 0
+
+
+def test_a_lay_phrase_is_read_even_after_its_body_part_is_rewritten():
+    from gpassist.tcm.lexicon import canonical
+
+    # 肚子 → 腹 runs first; 拉肚子 must still become 泄泻, not 拉腹
+    assert canonical("拉肚子三天") == "泄泻三天"
+    assert canonical("天不亮就拉肚子") == "黎明前就泄泻"  # and 不 no longer denies it
+
+
+@pytest.mark.skipif(not (PACKAGED / "kb.yaml").exists(), reason="no packaged knowledge base")
+def test_the_chief_complaints_first_defining_finding_picks_the_disease():
+    kb = knowledge.load(PACKAGED)
+    # the same findings; only the order of the complaint differs
+    findings = {"症状": "咳嗽，痰白，气喘，胸闷", "中医望闻切诊": "舌淡红，苔白，脉滑"}
+    cough = differentiate(kb, {**findings, "主诉": "咳嗽、气喘3天"})
+    asthma = differentiate(kb, {**findings, "主诉": "气喘、咳嗽3天"})
+    assert cough.diseases[0].disease.code == "kesou"
+    assert asthma.diseases[0].disease.code == "chuanzheng"
+
+
+@pytest.mark.skipif(not (PACKAGED / "kb.yaml").exists(), reason="no packaged knowledge base")
+def test_a_disease_with_many_syndromes_is_discounted_for_its_breadth():
+    from gpassist.tcm.differentiation import breadth_penalty
+
+    kb = knowledge.load(PACKAGED)
+    many, few = kb.diseases["xinji"], kb.diseases["quru"]
+    assert len(many.syndromes) > len(few.syndromes)
+    assert breadth_penalty(many) > 0 > breadth_penalty(few)

@@ -79,8 +79,10 @@ def evaluate_engine(
     kb: KnowledgeBase | None = None,
     model=None,
     weights: Weights | None = None,
+    confusions: bool = False,
 ) -> dict:
-    """The engine's figures on a file in the training format, with what it cannot know."""
+    """The engine's figures on a file in the training format, with what it cannot know; with
+    ``confusions``, the records whose leading disease is wrong (``disease_confusions``)."""
     data = labelled(read_records(records_path))
     kb_results = [differentiate(kb, r) for r in data.records] if kb is not None else []
     learned: list[Learned | None] = [None] * len(data.records)
@@ -88,12 +90,11 @@ def evaluate_engine(
         pd, ps = model.probabilities(data.tokenised)
         learned = learned_rows(model, data.records, data.tokenised, pd, ps)
     result: dict = {"engine": engine}
-    result |= figures(
-        rankings(engine, kb_results, learned, weights or Weights(0.5, 0.5)),
-        data.diseases,
-        data.syndromes,
-        synonyms(kb) if engine != "learned" else None,
-    )
+    ranked = rankings(engine, kb_results, learned, weights or Weights(0.5, 0.5))
+    names = synonyms(kb) if engine != "learned" else None
+    result |= figures(ranked, data.diseases, data.syndromes, names)
+    if confusions:
+        result["disease_confusions"] = disease_confusions(ranked, data, names)
     known_d: set[str] = set()
     known_s: set[str] = set()
     if kb is not None and engine != "learned":
@@ -113,6 +114,24 @@ def evaluate_engine(
     if engine == "combined" and weights is not None:
         result["weights"] = {"disease": weights.disease, "syndrome": weights.syndrome}
     return result
+
+
+def disease_confusions(ranked, data, names: Mapping[str, set[str]] | None) -> list[dict]:
+    """Gold disease → leading disease pairs where they differ, most frequent first, each with the
+    records' ``id`` (or row number) and the gold disease's rank (None when not ranked)."""
+    names = names or {}
+    pairs: dict[tuple[str, str], list] = {}
+    for i, (ranking, gold) in enumerate(zip(ranked, data.diseases, strict=True)):
+        terms = [t for t, _ in ranking.diseases]
+        rank = next(
+            (k + 1 for k, t in enumerate(terms) if t == gold or gold in names.get(t, ())), None
+        )
+        if rank == 1 or not terms:
+            continue
+        ident = data.records[i].get("id", i)
+        pairs.setdefault((gold, terms[0]), []).append({"id": ident, "gold_rank": rank})
+    out = [{"gold": g, "predicted": p, "n": len(v), "records": v} for (g, p), v in pairs.items()]
+    return sorted(out, key=lambda c: (-c["n"], c["gold"], c["predicted"]))
 
 
 def _objective(fig: Mapping) -> tuple:
