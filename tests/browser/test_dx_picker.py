@@ -127,8 +127,9 @@ def test_an_error_covers_nothing_stays_until_closed_and_success_looks_different(
 ):
     page = page_as("village_doctor")
     open_visit(page, live_server, diagnoses=("I10",), program="hypertension")
-    # The follow-up form suggests a complaint for a patient in a program: take it away, so the
-    # visit cannot be saved and nothing is confirmed.
+    # The follow-up form suggests a complaint for a patient in a program once it has loaded: take
+    # it away after that, so the visit cannot be saved and nothing is confirmed.
+    expect(page.locator("#e-complaint")).to_have_value("高血压随访")
     page.locator("#e-complaint").fill("")
     chip = page.locator("#dx-known .chip", has_text="高血压")
     chip.click()
