@@ -9,23 +9,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser.support import assert_accessible, assert_no_overflow, page_errors, screenshot
-from tests.browser.test_workflows import CENTRAL_DRUG, new_patient_name, receive
-
-
-def central_order(live_server, name: str) -> int:
-    doctor = live_server.api("village_doctor")
-    patient = doctor.post(
-        "/api/v1/patients", json={"name": name, "sex": "male", "birth_date": "1950-01-01"}
-    ).json()
-    encounter = doctor.post(
-        f"/api/v1/patients/{patient['id']}/encounters", json={"chief_complaint": "血脂高复诊"}
-    ).json()
-    line = {"drug": CENTRAL_DRUG[0], "dose": 10, "frequency": "qd", "days": 7}
-    answer = doctor.post(
-        f"/api/v1/encounters/{encounter['id']}/prescriptions", json={"lines": [line]}
-    )
-    assert answer.status_code == 201, answer.text
-    return answer.json()["pharmacy_order_id"]
+from tests.browser.test_workflows import CENTRAL_DRUG, central_order, new_patient_name, receive
 
 
 def test_the_board_names_clinics_shows_strengths_and_fills_short(page_as, live_server):

@@ -80,6 +80,23 @@ def prescribe(page: Page, drug: tuple[str, str, str], days: str = "7") -> None:
     page.get_by_role("button", name="加入处方").click()
 
 
+def central_order(live_server, name: str) -> int:
+    """A new patient ``name`` prescribed a drug no village clinic stocks: the central order's id."""
+    doctor = live_server.api("village_doctor")
+    patient = doctor.post(
+        "/api/v1/patients", json={"name": name, "sex": "male", "birth_date": "1950-01-01"}
+    ).json()
+    encounter = doctor.post(
+        f"/api/v1/patients/{patient['id']}/encounters", json={"chief_complaint": "血脂高复诊"}
+    ).json()
+    line = {"drug": CENTRAL_DRUG[0], "dose": 10, "frequency": "qd", "days": 7}
+    answer = doctor.post(
+        f"/api/v1/encounters/{encounter['id']}/prescriptions", json={"lines": [line]}
+    )
+    assert answer.status_code == 201, answer.text
+    return answer.json()["pharmacy_order_id"]
+
+
 def check_page(page: Page, name: str) -> None:
     screenshot(page, name, full_page=True)
     assert_no_overflow(page)
@@ -206,19 +223,8 @@ def test_the_pharmacists_board_updates_live_when_a_prescription_creates_an_order
     board = page_as("pharmacist")
     expect(board.locator("#connection")).to_have_text("已连接")
 
-    doctor = live_server.api("village_doctor")
     name = new_patient_name()
-    patient = doctor.post(
-        "/api/v1/patients", json={"name": name, "sex": "male", "birth_date": "1950-01-01"}
-    ).json()
-    encounter = doctor.post(
-        f"/api/v1/patients/{patient['id']}/encounters", json={"chief_complaint": "血脂高复诊"}
-    ).json()
-    line = {"drug": CENTRAL_DRUG[0], "dose": 10, "frequency": "qd", "days": 7}
-    answer = doctor.post(
-        f"/api/v1/encounters/{encounter['id']}/prescriptions", json={"lines": [line]}
-    )
-    assert answer.status_code == 201, answer.text
+    central_order(live_server, name)
 
     order_row = board.locator("#board tr", has_text=name)
     expect(order_row).to_be_visible()  # pushed over /pharmacy: no reload
