@@ -147,3 +147,29 @@ def test_repeat_prescription_adds_the_long_term_medicines_with_one_tap(page_as, 
     expect(page.locator("#rx-result table tbody tr")).to_have_count(2)
     screenshot(page, "visit-prescribe-repeat-issued", full_page=True)
     assert page_errors(page) == []
+
+
+def test_a_line_still_being_checked_is_never_left_off_the_prescription(page_as, live_server):
+    """A quick tap on 开具处方 right after 加入处方 used to issue the prescription without the line
+    whose check had not yet come back; the button now waits for every check."""
+    api = live_server.api("village_doctor")
+    receive(api, PARACETAMOL, 60)
+    page = page_as("village_doctor")
+    open_visit(page, new_patient(api), "发热头痛一天")
+    pick(page, "aldp", AMLODIPINE)
+    add_line(page, "1", "qd", "7")
+    lines = page.locator("#rx-lines table tbody tr")
+    expect(lines).to_have_count(1)
+
+    held = []
+    page.route("**/prescription-check", lambda route: held.append(route))
+    pick(page, "dyxajf", PARACETAMOL)
+    add_line(page, "1", "tid", "3")
+    issue = page.get_by_role("button", name="开具处方")
+    expect(issue).to_be_disabled()  # one line is listed, but the second is still being checked
+    assert len(held) == 1
+    held[0].continue_()
+    expect(lines).to_have_count(2)
+    issue.click()
+    expect(page.locator("#rx-result table tbody tr")).to_have_count(2)
+    assert page_errors(page) == []

@@ -10,7 +10,7 @@
   var S = ui.S, el = ui.el;
   var head = document.getElementById("patient");
   var patientId = head.dataset.patientId;
-  var state = { lines: [], chosen: null, timer: null, prescription: null, seq: 0 };
+  var state = { lines: [], chosen: null, timer: null, prescription: null, seq: 0, checking: 0 };
   var drugInput = document.getElementById("rx-drug");
   var hits = document.getElementById("rx-hits");
   var doseInput = document.getElementById("rx-dose");
@@ -100,7 +100,16 @@
   // Check lines (the ones on the list and the new ones) with the server's rules, writing
   // nothing; add the new ones that pass. A warn-level caution (慎用) is added only when the doctor
   // taps the acknowledgement under it.
+  // While a line is being checked the prescription cannot be issued: a tap on 开具处方 then
+  // would issue without the line the doctor has just added.
   function checkAndAdd(newLines) {
+    state.checking += 1;
+    render();
+    var done = function () { state.checking -= 1; render(); };
+    return checkLines(newLines).then(function (n) { done(); return n; }, function (err) { done(); throw err; });
+  }
+
+  function checkLines(newLines) {
     return encounter().then(function (visit) {
       var all = state.lines.concat(newLines);
       var body = requestBody(all);
@@ -191,7 +200,9 @@
           onclick: function () { state.lines.splice(state.lines.indexOf(l), 1); render(); } });
       } },
     ], state.lines, S.rx_no_lines));
-    document.getElementById("rx-issue").disabled = state.lines.length === 0;
+    var issue = document.getElementById("rx-issue");
+    issue.disabled = state.lines.length === 0 || state.checking > 0;
+    issue.setAttribute("aria-busy", state.checking > 0 ? "true" : "false");
   }
 
   function requestBody(lines) {
