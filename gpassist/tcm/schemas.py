@@ -238,6 +238,9 @@ class VocabularyEntryOut(OutModel):
     pinyin: str
     initials: str
     text: str
+    feature: bool = Field(
+        default=False, description="a tongue's shape or mark (胖大, 齿痕), ticked beside its colour"
+    )
 
 
 class VocabularyOut(OutModel):

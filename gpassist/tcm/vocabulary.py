@@ -34,6 +34,7 @@ class Entry:
     text: str
     pinyin: str  # "tou yun"
     initials: str  # "ty"
+    feature: bool = False  # a tongue's shape or mark (胖大, 齿痕), ticked beside its colour
 
     def matches(self, q: str) -> bool:
         q = q.strip().lower()
@@ -65,6 +66,7 @@ def vocabulary() -> dict[str, dict[str, Entry]]:
                 item["text"],
                 " ".join(syllables),
                 "".join(s[0] for s in syllables if s),
+                bool(item.get("feature", False)),
             )
     return out
 
@@ -84,11 +86,13 @@ def unknown_codes(category: str, codes: Iterable[str]) -> list[str]:
 
 
 def tongue_pulse_text(tongue: Iterable[str], coating: Iterable[str], pulse: Iterable[str]) -> str:
-    """舌红，苔黄腻，脉弦滑 — the way the records write them; codes must be known."""
+    """舌红，苔黄腻，脉弦滑 — the way the records write them; codes must be known. Pulse qualities
+    are joined in the list's writing order (浮 + 紧 → 脉浮紧 whichever was ticked first)."""
     words = vocabulary()
     parts = [words["tongue_colour"][c].text for c in tongue]
     parts += [words["coating"][c].text for c in coating]
-    pulse_text = "".join(words["pulse"][c].text for c in pulse)
+    order = list(words["pulse"])
+    pulse_text = "".join(words["pulse"][c].text for c in sorted(set(pulse), key=order.index))
     if pulse_text:
         parts.append("脉" + pulse_text)
     return "，".join(parts)

@@ -31,7 +31,7 @@ def test_a_suggested_patent_medicine_is_prescribed_with_one_tap(page_as, live_se
 
     page.get_by_label("舌质").select_option("dark-red")
     page.get_by_label("舌苔").select_option("thin-white")
-    page.get_by_label("脉象").select_option("wiry")
+    page.locator("#t-pulse").get_by_label("弦", exact=True).check()
     page.locator("#t-symptoms").fill("胸闷胸痛，痛引后背，情志不舒时加重")
     page.get_by_role("button", name="获取辨证建议").click()
     panel = page.locator("#tcm-rx")
@@ -94,7 +94,11 @@ def test_a_cold_confirmed_as_acute_urti_leads_with_ganmao_fenghan_and_its_medici
     assert confirmed.status_code == 201, confirmed.text
 
     page.get_by_label("舌苔").select_option("thin-white")
-    page.locator("#t-symptoms").fill("恶寒重，发热轻，无汗，鼻塞流清涕，脉浮紧")
+    pulse = page.locator("#t-pulse")
+    pulse.get_by_label("紧", exact=True).check()  # ticked in any order, written 脉浮紧
+    pulse.get_by_label("浮", exact=True).check()
+    expect(page.locator("#t-pulse-text")).to_have_text("脉浮紧")
+    page.locator("#t-symptoms").fill("恶寒重，发热轻，无汗，鼻塞流清涕")
     page.get_by_role("button", name="获取辨证建议").click()
     view = page.locator("#tcm-kb")
     # the first suggestion of a fresh server loads jieba, the model and the knowledge base

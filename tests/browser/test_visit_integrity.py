@@ -48,12 +48,14 @@ def type_visit(page: Page) -> None:
     for selector, value in TYPED.items():
         page.locator(selector).fill(value)
     page.get_by_label("舌质").select_option("red")
+    page.locator("#t-pulse").get_by_label("细", exact=True).check()
 
 
 def assert_typed_fields_kept(page: Page) -> None:
     for selector, value in TYPED.items():
         expect(page.locator(selector)).to_have_value(value)
     expect(page.get_by_label("舌质")).to_have_value("red")
+    expect(page.locator("#t-pulse").get_by_label("细", exact=True)).to_be_checked()
 
 
 def test_a_double_tap_on_save_records_one_visit(page_as, live_server):

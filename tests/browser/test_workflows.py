@@ -123,7 +123,7 @@ def test_a_village_doctors_whole_visit_from_login_to_printed_receipt(page_as, st
 
     page.get_by_label("舌质").select_option("red")
     page.get_by_label("舌苔").select_option("yellow")
-    page.get_by_label("脉象").select_option("wiry")
+    page.locator("#t-pulse").get_by_label("弦", exact=True).check()
     page.locator("#t-symptoms").fill("阵发性眩晕，口干口苦，无胸闷胸痛")
     page.get_by_role("button", name="获取辨证建议").click()
     expect(page.locator("#tcm-result")).to_contain_text("证型")

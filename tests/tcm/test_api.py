@@ -210,3 +210,31 @@ def test_vocabulary_refuses_an_unknown_category(api, users):
         field_of(api.get("/api/v1/tcm/vocabulary?category=smell", as_="doctor_a"))
         == "query.category"
     )
+
+
+def test_ticked_pulse_qualities_are_written_in_the_textbook_order(api, users):
+    """浮 and 紧 ticked in either order reach the record as 脉浮紧, the tongue's marks beside its
+    colour: what a TCM doctor would write, and what the knowledge base reads."""
+    from gpassist.tcm.schemas import SuggestIn
+    from gpassist.tcm.service import record_from
+
+    body = {
+        "chief_complaint": "恶寒发热两天",
+        "symptoms_text": "恶寒重，发热轻，无汗，鼻塞流清涕",
+        "tongue_colour": ["pale-red", "enlarged", "teeth-marks"],
+        "coating": ["thin-white"],
+        "pulse": ["tight", "floating"],
+    }
+    record = record_from(SuggestIn.model_validate(body))
+    assert record["中医望闻切诊"] == "舌淡红，舌体胖大，舌边有齿痕，苔薄白，脉浮紧"
+    answer = suggest(api, **body)
+    assert answer.status_code == 200, answer.get_json()
+    lead = answer.get_json()["kb"]["diseases"][0]
+    assert (lead["zh"], lead["syndromes"][0]["zh"]) == ("感冒", "风寒束表证")
+
+
+def test_the_vocabulary_marks_the_tongue_marks_ticked_beside_the_colour(api, users):
+    items = api.get("/api/v1/tcm/vocabulary?category=tongue_colour", as_="doctor_a").get_json()
+    marks = {e["zh"] for e in items["items"] if e["feature"]}
+    assert {"齿痕舌", "舌体胖大"} <= marks
+    assert "红舌" not in marks

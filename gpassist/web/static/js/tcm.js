@@ -10,12 +10,45 @@
   var state = { encounterId: null };
   document.addEventListener("encounter-saved", function (event) { state.encounterId = event.detail.id; });
 
+  // Tongue colour and coating are one choice each; the tongue's shape and marks (胖大, 齿痕) and the
+  // pulse are ticked, as many as the doctor finds (脉浮紧 is 浮 + 紧; 舌淡胖有齿痕 is three).
+  function vocabulary(category) {
+    return gpassist.call("GET", "/api/v1/tcm/vocabulary?limit=200&category=" + category);
+  }
+  function label(entry, short) {
+    if (ui.lang === "en") return entry.en.replace(/ pulse$/, "");
+    return short ? entry.text : entry.zh;
+  }
   document.querySelectorAll("#tcm select[data-category]").forEach(function (select) {
-    gpassist.call("GET", "/api/v1/tcm/vocabulary?limit=200&category=" + select.dataset.category).then(function (list) {
+    vocabulary(select.dataset.category).then(function (list) {
       list.items.forEach(function (entry) {
-        select.appendChild(el("option", { value: entry.code, text: ui.lang === "en" ? entry.en : entry.zh }));
+        if (entry.feature) return;  // ticked below the colour
+        select.appendChild(el("option", { value: entry.code, text: label(entry) }));
       });
     });
+  });
+  document.querySelectorAll("#tcm fieldset.tick-chips").forEach(function (box) {
+    var features = box.dataset.feature === "true", pulse = box.dataset.category === "pulse";
+    vocabulary(box.dataset.category).then(function (list) {
+      list.items.forEach(function (entry) {
+        if (!!entry.feature !== features) return;
+        var id = box.id + "-" + entry.code;
+        box.appendChild(el("label", { for: id, class: "tick-chip", title: ui.lang === "en" ? entry.en : entry.zh }, [
+          el("input", { type: "checkbox", id: id, value: entry.code, "data-text": entry.text }),
+          label(entry, pulse),
+        ]));
+      });
+    });
+  });
+  function ticked(id) {
+    return Array.prototype.slice.call(document.querySelectorAll("#" + id + " input:checked"));
+  }
+  // the pulse as it will be written, in the list's order (浮 before 紧)
+  document.getElementById("t-pulse").addEventListener("change", function () {
+    var all = document.querySelectorAll("#t-pulse input");
+    var text = Array.prototype.filter.call(all, function (box) { return box.checked; })
+      .map(function (box) { return box.dataset.text; }).join("");
+    document.getElementById("t-pulse-text").textContent = text ? "脉" + text : "";
   });
 
   function percent(p) { return (p * 100).toFixed(0) + "%"; }
@@ -172,10 +205,12 @@
   document.getElementById("tcm").addEventListener("submit", function (event) {
     event.preventDefault();
     var body = {};
-    [["t-tongue", "tongue_colour"], ["t-coating", "coating"], ["t-pulse", "pulse"]].forEach(function (pair) {
-      var value = document.getElementById(pair[0]).value;
-      if (value) body[pair[1]] = [value];
-    });
+    var tongue = document.getElementById("t-tongue").value, coating = document.getElementById("t-coating").value;
+    var codes = function (id) { return ticked(id).map(function (box) { return box.value; }); };
+    var tongues = (tongue ? [tongue] : []).concat(codes("t-tongue-features"));
+    if (tongues.length) body.tongue_colour = tongues;
+    if (coating) body.coating = [coating];
+    if (codes("t-pulse").length) body.pulse = codes("t-pulse");
     var text = document.getElementById("t-symptoms").value.trim();
     if (text) body.symptoms_text = text;
     var complaint = document.getElementById("e-complaint").value.trim();
