@@ -2,6 +2,7 @@
 
     .venv/bin/python tools/build_neml_catalog.py [--data ../shared/data/neml-2018]
         [--county clinics/demo-county] [--overrides tools/neml-2018-overrides.yaml]
+        [--label-doses tools/neml-2018-label-doses.yaml]
 
 Reads ``neml2018.jsonl`` (国家基本药物目录（2018年版）, 685 products, as scraped from the NMPA
 database; see that folder's README) and writes two files into the county folder:
@@ -22,6 +23,12 @@ list's text; where none can be read the drug is dosed in its own unit (tablet, c
 The form split of the source is heuristic; ``tools/neml-2018-overrides.yaml`` corrects the specs
 that parse badly and links existing catalog drugs that names alone cannot match. The output is
 deterministic: run it again after changing the overrides or ``drugs.yaml``.
+
+The exception is ``tools/neml-2018-label-doses.yaml``: machine-drafted label doses
+(《中国药典》2020年版一部, 用法与用量 and 注意) of the patent medicines the TCM knowledge base
+suggests. Their rows get
+``usual_daily_dose``, ``max_daily_dose`` and the label's pregnancy note, converted with each row's
+strength (``neml_label_doses.py``), and ``dose_source: {status: machine, …}`` saying so.
 """
 
 from __future__ import annotations
@@ -34,6 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from neml_label_doses import apply as apply_label_doses
+from neml_label_doses import load as load_label_doses
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "neml-2018"
@@ -546,7 +555,9 @@ def synthetic_price(code: str, row: Row, record: dict) -> int:
     return low + zlib.crc32(code.encode()) % (high - low)
 
 
-def build(data: Path, county: Path, overrides_path: Path) -> dict[str, int]:
+def build(
+    data: Path, county: Path, overrides_path: Path, label_doses_path: Path | None = None
+) -> dict[str, int]:
     overrides = yaml.safe_load(overrides_path.read_text(encoding="utf-8")) or {}
     records = [json.loads(line) for line in (data / "neml2018.jsonl").read_text().splitlines()]
     fixes = {int(k): v for k, v in (overrides.get("spec_fixes") or {}).items()}
@@ -584,6 +595,8 @@ def build(data: Path, county: Path, overrides_path: Path) -> dict[str, int]:
             product.codes.append(row.code)
         product.codes.extend(product.extra)
 
+    if label_doses_path is not None:
+        report.update(apply_label_doses(new_drugs, load_label_doses(label_doses_path)))
     write_drugs(county / "drugs" / "neml-2018.yaml", new_drugs)
     write_list(county / "essential-medicines" / "neml-2018.yaml", products)
     for what, items in report.items():
@@ -595,6 +608,7 @@ def build(data: Path, county: Path, overrides_path: Path) -> dict[str, int]:
         "catalog rows": sum(len(p.codes) for p in products),
         "new drugs": len(new_drugs),
         "existing drugs linked": len(report["linked"]) + len(report["linked besides the rows"]),
+        "rows with label doses": len(report.get("rows with label doses", [])),
     }
 
 
@@ -605,9 +619,13 @@ HEADER_DRUGS = """\
 # facts) and tools/neml-2018-overrides.yaml. Do not edit by hand: fix the overrides and re-run.
 # - Prices are synthetic (made up, stable per code); the insurance category A is an estimate.
 # - One dispensing unit a pack: the list gives no pack sizes.
-# - No dose limits, no pregnancy safety (unknown), no TCM syndromes: nothing was reviewed, and
-#   the prescribing rules refuse a line whose limits are unknown. Fill them in drugs.yaml style
-#   (move the entry to drugs.yaml, keep the code) when a pharmacist has checked the label.
+# - No TCM syndromes. No dose limits and no pregnancy safety (unknown) except on the rows that
+#   carry `dose_source: {status: machine}`: the patent medicines the TCM knowledge base suggests,
+#   whose usual and maximum daily doses and pregnancy note were machine-drafted from the
+#   pharmacopoeia's 用法与用量 and 注意 (tools/neml-2018-label-doses.yaml) and are NOT reviewed;
+#   the prescribing rules refuse them for children. Every other row has no limits, and the
+#   prescribing rules refuse a line whose limits are unknown. When a pharmacist has checked the
+#   label, move the entry to drugs.yaml (keep the code) with the reviewed doses.
 """
 HEADER_LIST = """\
 # 国家基本药物目录（2018年版） / National Essential Medicines List, 2018 edition (685 products:
@@ -625,9 +643,12 @@ def write_drugs(path: Path, drugs: list[dict]) -> None:
     doc = {
         "source": (
             "《国家基本药物目录（2018年版）》（国卫药政发〔2018〕31号）的剂型与规格；价格为示范用合成价格"
-            "（单位：分），医保类别为估计值。 Forms and strengths of the National Essential "
-            "Medicines List (2018); prices are synthetic demo prices in fen; insurance "
-            "categories are estimates."
+            "（单位：分），医保类别为估计值；标有 dose_source 的中成药，"
+            "其用法用量与孕妇用药为按《中国药典》机器起草，未经药师审核。 "
+            "Forms and strengths of the National Essential Medicines List (2018); prices "
+            "are synthetic demo prices in fen; insurance "
+            "categories are estimates; the doses and pregnancy notes of the patent medicines "
+            "marked dose_source are machine-drafted from the pharmacopoeia, not reviewed."
         ),
         "prices_synthetic": True,
         "insurance_estimated": True,
@@ -699,8 +720,11 @@ def main() -> None:
     parser.add_argument(
         "--overrides", type=Path, default=REPO / "tools" / "neml-2018-overrides.yaml"
     )
+    parser.add_argument(
+        "--label-doses", type=Path, default=REPO / "tools" / "neml-2018-label-doses.yaml"
+    )
     args = parser.parse_args()
-    counts = build(args.data, args.county, args.overrides)
+    counts = build(args.data, args.county, args.overrides, args.label_doses)
     print(", ".join(f"{k}: {v}" for k, v in counts.items()))
 
 

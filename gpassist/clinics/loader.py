@@ -532,6 +532,7 @@ def _drug_row(
         "max_daily_dose_per_kg": d.max_daily_dose_per_kg,
         "pregnancy": d.pregnancy,
         "tcm_syndromes": [s.model_dump() for s in d.tcm_syndromes],
+        "dose_source": d.dose_source.model_dump(mode="json") if d.dose_source else None,
     }
 
 

@@ -110,6 +110,7 @@ def drug_out(d: Drug, formulary: set[int] | None = None) -> DrugOut:
         in_formulary=None if formulary is None else d.id in formulary,
         pregnancy=d.pregnancy,
         tcm_syndromes=[Text(**s) for s in d.tcm_syndromes],
+        dose_source=d.dose_source,
     )
 
 

@@ -151,6 +151,29 @@ class DoseFormFile(Strict):
     smallest: float = Field(gt=0, le=1000, description="smallest part that may be given: 0.5 …")
 
 
+class DoseSourceStatus(enum.StrEnum):
+    """Who set a drug's dose limits and pregnancy note."""
+
+    machine = "machine"  # drafted by machine from the pharmacopoeia's text; not yet reviewed
+    reviewed = "reviewed"  # checked by a pharmacist against the label
+
+
+class DoseSourceFile(Strict):
+    """Where a drug's dose limits and pregnancy note come from, when they were not entered by
+    hand: ``tools/neml-2018-label-doses.yaml`` writes ``status: machine`` on the generated
+    essential-list patent medicines. The limits are the label's adult doses: the prescribing
+    rules refuse such a drug for a child (no child dose is recorded)."""
+
+    reference: str = Field(min_length=1, max_length=200, description="e.g. 《中华人民共和国药典》")
+    status: DoseSourceStatus
+    label: str | None = Field(
+        default=None, max_length=100, description="the label's line: 一次1-2袋，一日2-3次"
+    )
+    children: str | None = Field(
+        default=None, max_length=100, description="the label's note on children: 酌减, 遵医嘱"
+    )
+
+
 class DrugFile(Strict):
     code: str = Field(pattern=CODE_PATTERN)
     generic_name: Text
@@ -189,6 +212,9 @@ class DrugFile(Strict):
     )
     pregnancy: PregnancySafety = PregnancySafety.unknown
     tcm_syndromes: list[Text] = Field(default_factory=list)
+    dose_source: DoseSourceFile | None = Field(
+        default=None, description="unset: entered by hand; else where the limits come from"
+    )
 
     @model_validator(mode="after")
     def _doses_consistent(self) -> DrugFile:
@@ -445,6 +471,13 @@ class DoseFormOut(OutModel):
     smallest: float = Field(description="the smallest part that may be given (0.5: ½ 片)")
 
 
+class DoseSourceOut(OutModel):
+    reference: str
+    status: DoseSourceStatus
+    label: str | None = None
+    children: str | None = None
+
+
 class DrugOut(OutModel):
     code: str
     generic_name: ApiText
@@ -477,6 +510,11 @@ class DrugOut(OutModel):
     )
     pregnancy: PregnancySafety
     tcm_syndromes: list[ApiText]
+    dose_source: DoseSourceOut | None = Field(
+        default=None,
+        description="where the dose limits come from when not entered by hand (status machine: "
+        "machine-drafted from the label, not reviewed by a pharmacist)",
+    )
 
 
 class ServiceItemOut(OutModel):

@@ -151,6 +151,9 @@ class Drug(Base):
     search_keys: Mapped[str | None] = mapped_column(Text)
     pregnancy: Mapped[PregnancySafety] = mapped_column(str_enum(PregnancySafety))
     tcm_syndromes: Mapped[list[dict[str, Any]]] = mapped_column(JsonDoc, default=list)
+    # where the dose limits come from when not entered by hand ({reference, status: machine …});
+    # machine-drafted label doses are adult doses: refused for children
+    dose_source: Mapped[dict[str, Any] | None] = mapped_column(JsonDoc)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     listings: Mapped[list[EssentialMedicine]] = relationship(

@@ -77,6 +77,9 @@ class DrugFacts:
     # the unit a dose is counted in (片, 粒, ml …); None: the dose unit itself, any amount
     dose_form: DoseForm | None = None
     max_single_dose: float | None = None  # in dose_unit; None: only the daily maximum applies
+    # the limits are a label's adult doses drafted into the catalog (dose_source): with no
+    # per-kg limit there is no child dose to check, so a child is refused
+    adult_doses_only: bool = False
 
     @property
     def groups(self) -> frozenset[str]:
@@ -402,6 +405,13 @@ def check_doses(lines: Sequence[LineDraft], patient: PatientFacts) -> list[Refus
                 )
             )
             continue
+        if (
+            patient.age_years < CHILD_UNDER_YEARS
+            and drug.adult_doses_only
+            and drug.max_daily_dose_per_kg is None
+        ):
+            out.append(_child_dose_unknown(i, drug))
+            continue
         single = drug.max_single_dose
         if single is not None and line.dose > single + _TOLERANCE:
             out.append(
@@ -433,6 +443,17 @@ def check_doses(lines: Sequence[LineDraft], patient: PatientFacts) -> list[Refus
         if patient.age_years < CHILD_UNDER_YEARS and drug.max_daily_dose_per_kg is not None:
             out.extend(_check_child_dose(i, line, daily, patient))
     return out
+
+
+def _child_dose_unknown(i: int, drug: DrugFacts) -> Refusal:
+    return Refusal(
+        _line(i, "drug"),
+        "child_dose_unknown",
+        f"第 {i + 1} 行 {drug.name_zh}：药品目录只录入了说明书的成人剂量，没有儿童剂量，"
+        f"{CHILD_UNDER_YEARS} 岁以下不能开具。",
+        f"Line {i + 1}: the catalog records only the label's adult dose of {drug.name_en}, no "
+        f"child dose, so it cannot be prescribed under {CHILD_UNDER_YEARS}.",
+    )
 
 
 def _check_child_dose(

@@ -52,6 +52,7 @@ def drug_facts(drug: Drug) -> rules.DrugFacts:
         ingredients=ingredients_of(drug.generic_group),
         dose_form=dose_form_of(drug),
         max_single_dose=drug.max_single_dose,
+        adult_doses_only=drug.dose_source is not None,
     )
 
 

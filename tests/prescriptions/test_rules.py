@@ -35,6 +35,7 @@ def facts(code: str) -> DrugFacts:
         max_daily_dose=d.max_daily_dose,
         max_daily_dose_per_kg=d.max_daily_dose_per_kg,
         pregnancy=d.pregnancy.value,
+        adult_doses_only=d.dose_source is not None,
     )
 
 
@@ -128,6 +129,19 @@ def test_child_dose_by_weight():
     # From the 14th birthday the adult limits apply.
     teenager = PatientFacts(age_years=14, weight_kg=10, pregnant=False)
     assert check([draft("amoxicillin-0.25g-cap", 301, "tid")], teenager) == set()
+
+
+def test_a_machine_drafted_label_dose_is_an_adult_dose_refused_for_a_child():
+    lianhua = "neml18-492-6g-gran"  # 连花清瘟颗粒 6 g, label dose 1 sachet three times a day
+    child = PatientFacts(age_years=8, weight_kg=25, pregnant=False)
+    assert check([draft(lianhua, 6, "tid")], child) == {("body.lines.0.drug", "child_dose_unknown")}
+    teenager = PatientFacts(age_years=14, weight_kg=45, pregnant=False)
+    assert check([draft(lianhua, 6, "tid")], teenager) == set()
+    assert check([draft(lianhua, 6.5, "tid")], teenager) == {
+        ("body.lines.0.dose", "dose_above_maximum")
+    }
+    # a hand-entered patent medicine keeps its adult maximum for a child, as before
+    assert check([draft("ganmao-qingre-gran-12g", 12, "bid")], child) == set()
 
 
 def test_pregnancy_contraindication():

@@ -1,0 +1,191 @@
+"""Label doses for the generated essential-list patent medicines (read by build_neml_catalog.py).
+
+``tools/neml-2018-label-doses.yaml`` gives, per medicine name, the label's single dose (a count
+of the product's unit, or an amount of the preparation), times a day and pregnancy note. Each
+catalog row of that name gets them in its own dose unit, consistent with its strength:
+
+- usual daily dose: the smallest single dose in whole units of the row's dose form (½ 袋 is not
+  given) not below the label's lower single dose, times the lower number of times a day;
+- maximum daily dose: the label's upper single dose times the upper number of times a day.
+
+A row whose strength does not state one dispensing unit (每10丸重1.5g, 每1g相当于饮片3g), whose
+unit is not the one the label counts, or whose smallest unit is above the label's upper single
+dose (a 9 g pill for a label dose of 6 g) gets no limits and stays refused: nothing is forced.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # run as a script: the pure dose-form rules of the service
+    sys.path.insert(0, str(REPO))
+
+from gpassist.prescriptions.units import derive_dose_form, whole_steps  # noqa: E402
+
+COUNT_UNITS = ("袋", "粒", "片", "丸", "支", "瓶")
+AMOUNT_UNITS = ("g", "ml")
+_DOSE = re.compile(r"^(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?(袋|粒|片|丸|支|瓶|g|ml)$")
+_TIMES = re.compile(r"^(\d)(?:-(\d))?$")
+_TOLERANCE = 1e-9
+# dose units that are the product's own unit (the strength is not stated): counted, not weighed
+_OWN_UNITS = {"tab", "cap", "pill", "sachet", "bottle", "amp", "tube", "vial"}
+
+
+@dataclass(frozen=True)
+class LabelDose:
+    """One medicine's label dose: single dose low–high in ``unit``, times a day low–high."""
+
+    low: float
+    high: float
+    unit: str
+    times_low: int
+    times_high: int
+
+    def words(self) -> str:
+        """The label's line as a pharmacist reads it: 一次1-2袋，一日2-3次."""
+        dose = _number(self.low) + ("" if self.high == self.low else f"-{_number(self.high)}")
+        times = str(self.times_low)
+        if self.times_high != self.times_low:
+            times += f"-{self.times_high}"
+        return f"一次{dose}{self.unit}，一日{times}次"
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def parse_dose(text: str) -> tuple[float, float, str]:
+    """ "1-2袋" -> (1, 2, 袋); "6-9g" -> (6, 9, g); "10ml" -> (10, 10, ml)."""
+    m = _DOSE.match(str(text).replace("～", "-").replace(" ", ""))
+    if not m:
+        raise ValueError(f"unreadable label dose {text!r}")
+    low = float(m.group(1))
+    high = float(m.group(2) or low)
+    if high < low:
+        raise ValueError(f"label dose {text!r}: the upper end is below the lower")
+    return low, high, m.group(3)
+
+
+def parse_times(value: int | str) -> tuple[int, int]:
+    m = _TIMES.match(str(value))
+    if not m:
+        raise ValueError(f"unreadable times a day {value!r}")
+    low = int(m.group(1))
+    return low, int(m.group(2) or low)
+
+
+def load(path: Path) -> dict:
+    """The label-dose file, checked: every entry's dose and times must read."""
+    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    for name, entry in (doc.get("medicines") or {}).items():
+        doses = entry.get("by_strength", {}).values() if "by_strength" in entry else []
+        for text in [entry["dose"]] if "dose" in entry else doses:
+            parse_dose(text)
+        parse_times(entry["times"])
+        if entry.get("pregnancy") not in (None, "caution", "contraindicated"):
+            raise ValueError(f"{name}: pregnancy must be caution or contraindicated")
+        if entry.get("ref", "ChP") not in doc["references"]:
+            raise ValueError(f"{name}: unknown reference {entry.get('ref')!r}")
+    return doc
+
+
+def label_dose(drug: dict, entry: dict) -> LabelDose | None:
+    """The entry's dose for this row (by its strength where the label's dose differs)."""
+    if "by_strength" in entry:
+        text = next(
+            (
+                dose
+                for strength, dose in entry["by_strength"].items()
+                if abs(float(strength) - drug["strength_value"]) < 1e-6
+            ),
+            None,
+        )
+        if text is None:
+            return None
+    else:
+        text = entry["dose"]
+    low, high, unit = parse_dose(text)
+    times_low, times_high = parse_times(entry["times"])
+    return LabelDose(low, high, unit, times_low, times_high)
+
+
+def states_one_unit(drug: dict) -> bool:
+    """Whether the row's strength is the content of one dispensing unit (每袋装3g, 每丸重9g,
+    0.45g/粒, 片芯重0.3g), not of several (每10丸重1.5g) or of the herbs (每1g相当于饮片3g)."""
+    if drug["dose_unit"] in _OWN_UNITS:
+        return True
+    first = re.sub(r"（[^）]*）|\([^)]*\)", "", drug["strength"].split("，")[0])
+    if re.search(r"每\d|相当于", first):
+        return False
+    named = re.findall(r"每(袋|粒|片|丸|支|瓶)", first)
+    return all(unit == drug["unit"]["zh"] for unit in named)
+
+
+def daily_limits(drug: dict, dose: LabelDose) -> tuple[float, float] | None:
+    """(usual daily, maximum daily) in the row's dose unit, or None when the row's strength
+    cannot carry the label's dose."""
+    if not states_one_unit(drug):
+        return None
+    if dose.unit in COUNT_UNITS:
+        if dose.unit != drug["unit"]["zh"]:
+            return None
+        low, high = dose.low * drug["strength_value"], dose.high * drug["strength_value"]
+    elif dose.unit == drug["dose_unit"]:
+        low, high = dose.low, dose.high
+    else:
+        return None
+    form = derive_dose_form(
+        kind="chinese_patent",
+        form_zh=drug["form"]["zh"],
+        unit_zh=drug["unit"]["zh"],
+        unit_en=drug["unit"]["en"],
+        dose_unit=drug["dose_unit"],
+        strength=drug["strength"],
+        strength_value=drug["strength_value"],
+        generic_group=drug["generic_group"],
+    )
+    usual_single = form.to_amount(whole_steps(form.to_count(low), form.step))
+    if usual_single > high * (1 + _TOLERANCE):
+        return None
+    return round(usual_single * dose.times_low, 6), round(high * dose.times_high, 6)
+
+
+def apply(drugs: list[dict], doc: dict) -> dict[str, list[str]]:
+    """Write each named row's label doses, pregnancy and ``dose_source`` in place; a report of
+    the names with limits, the rows left without, and the file's names that match no row."""
+    medicines = doc.get("medicines") or {}
+    report: dict[str, list[str]] = {"rows with label doses": [], "rows left without limits": []}
+    seen = set()
+    for drug in drugs:
+        name = drug["generic_name"]["zh"]
+        entry = medicines.get(name)
+        if entry is None or drug["kind"] != "chinese_patent":
+            continue
+        seen.add(name)
+        dose = label_dose(drug, entry)
+        limits = daily_limits(drug, dose) if dose else None
+        if limits:
+            drug["usual_daily_dose"], drug["max_daily_dose"] = limits
+            report["rows with label doses"].append(f"{drug['code']} ({name})")
+        else:
+            report["rows left without limits"].append(f"{drug['code']} ({name} {drug['strength']})")
+        if entry.get("pregnancy"):
+            drug["pregnancy"] = entry["pregnancy"]
+        drug["dose_source"] = _source(doc, entry, dose if limits else None)
+    report["names matching no row"] = sorted(set(medicines) - seen)
+    return report
+
+
+def _source(doc: dict, entry: dict, dose: LabelDose | None) -> dict:
+    source = {"reference": doc["references"][entry.get("ref", "ChP")], "status": doc["status"]}
+    if dose is not None:
+        source["label"] = dose.words()
+    if entry.get("children"):
+        source["children"] = entry["children"]
+    return source
