@@ -486,13 +486,33 @@ def _check_child_dose(
     ]
 
 
-def check_pregnancy(lines: Sequence[LineDraft], patient: PatientFacts) -> list[Refusal]:
+PREGNANCY_CAUTION = "pregnancy-caution"
+
+
+def check_pregnancy(
+    lines: Sequence[LineDraft], patient: PatientFacts, acknowledged: Collection[str] = ()
+) -> list[Refusal]:
     """Refusals for drugs contraindicated in pregnancy when the patient is pregnant, and for
-    drugs whose pregnancy safety the catalog does not record (unknown is not safe)."""
+    drugs whose pregnancy safety the catalog does not record (unknown is not safe). A drug the
+    label says to use with care in pregnancy (孕妇慎用) is a warn-level caution: it goes on only
+    once the doctor acknowledges it (``PREGNANCY_CAUTION``), never silently."""
     if not patient.pregnant:
         return []
     out = []
     for i, line in enumerate(lines):
+        if line.drug.pregnancy == "caution" and PREGNANCY_CAUTION not in acknowledged:
+            out.append(
+                Refusal(
+                    _line(i, "drug"),
+                    "caution",
+                    f"第 {i + 1} 行 {line.drug.name_zh}：孕妇慎用（患者妊娠；来源：药品目录）。"
+                    "如确需使用，请确认知晓后开具。",
+                    f"Line {i + 1} ({line.drug.name_en}): use with caution in pregnancy (the "
+                    "patient is pregnant; source: the catalog). Acknowledge the caution to "
+                    "prescribe it anyway.",
+                    caution=PREGNANCY_CAUTION,
+                )
+            )
         if line.drug.pregnancy == "contraindicated":
             out.append(
                 Refusal(
@@ -658,7 +678,7 @@ def check_prescription(
         *check_quantities(lines),
         *check_dose_steps(lines),
         *check_doses(lines, patient),
-        *check_pregnancy(lines, patient),
+        *check_pregnancy(lines, patient, acknowledged),
         *check_allergies(lines, patient, allergy_classes),
         *check_interactions(lines, patient, interactions),
         *check_cautions(lines, patient, cautions, acknowledged),

@@ -146,3 +146,18 @@ def test_type_1_diabetes_refuses_the_glibenclamide_in_xiaoke_pills(catalog):
     assert caution_codes(refusals) == {("caution_refused", None)}
     assert "1型糖尿病" in refusals[0].zh
     assert rules.check_cautions([line(xiaoke, 5)], patient(conditions=("E11.9",)), cautions()) == []
+
+
+def test_a_drug_to_use_with_care_in_pregnancy_needs_the_doctors_acknowledgement(catalog):
+    """孕妇慎用 (amlodipine's label) used to pass silently for a pregnant patient; it is now a
+    warn-level caution the doctor must acknowledge, and is no concern for anyone else."""
+    amlodipine = facts(catalog, "amlodipine-5mg-tab")
+    assert amlodipine.pregnancy == "caution"
+    pregnant = rules.check_prescription([line(amlodipine, 5)], patient(pregnant=True))
+    assert caution_codes(pregnant) == {("caution", rules.PREGNANCY_CAUTION)}
+    assert "孕妇慎用" in pregnant[0].zh
+    acknowledged = rules.check_prescription(
+        [line(amlodipine, 5)], patient(pregnant=True), acknowledged=[rules.PREGNANCY_CAUTION]
+    )
+    assert acknowledged == []
+    assert rules.check_prescription([line(amlodipine, 5)], patient()) == []
