@@ -3,7 +3,8 @@ every syndrome's findings. Pure Python: no database, no Flask, no model files.
 
 The record is the training format's (主诉, 症状, 中医望闻切诊; 病史 is not read: it repeats the
 symptoms and lists denied past diseases). ``text.spans`` splits it into stated and negated spans,
-so ``无汗出`` counts against a syndrome whose main finding is 汗出.
+so ``无汗出`` counts against a syndrome whose main finding is 汗出; it reads item-scoped, so the
+不 of ``口不渴、喜热饮`` denies 渴 only, not the 喜热饮 listed after it.
 
 Scoring one syndrome (all weights are module constants, documented in docs/tcm.md):
 
@@ -22,10 +23,13 @@ syndromes has more chances of a partial match), plus ``MENTION_BONUS`` when the 
 (主诉) names it (眩晕, 胃痛, an alias; a two-character name also with one character between,
 头胀痛 for 头痛) or ``SYMPTOM_MENTION_BONUS`` when only the symptoms name it, plus
 ``FIRST_MENTION_BONUS`` for the disease(s) whose name or defining finding (``cardinal``) comes
-first in the complaint, plus ``CARDINAL`` when a defining finding is stated anywhere; plus
+first in the complaint (a name followed by 后, 感冒后咳嗽, is the cause, not the complaint), plus
+``CARDINAL`` when a defining finding is stated anywhere and minus it when none is (a defining
+finding is also found with words inside it: 腰冷痛 for 腰痛, 经前…腹胀痛 for 经前腹痛); plus
 ``PRIOR_BOOST`` when the visit's confirmed ICD-10 diagnosis maps to it (the first mapped
 disease gets the full boost, later ones half); minus ``WRONG_PATIENT`` for a gynaecological
-disease in a man or a paediatric one in a patient aged 14 or more, plus ``CHILD_BONUS`` for a
+disease in a man, a paediatric one in a patient aged 14 or more, or one outside the ages it is
+defined for (``ages`` in its file: 绝经前后诸症 40-60, 小儿遗尿 from 5), plus ``CHILD_BONUS`` for a
 paediatric disease in a child (性别 and 年龄 of the record, when given); capped to [0, 1].
 
 When the top two syndromes of the leading disease are within ``ASK_MARGIN``, ``ask_next`` lists
@@ -62,6 +66,7 @@ CARDINAL = 0.1
 BREADTH = 0.1
 BREADTH_BASE = 5  # syndromes: a disease with this many gets no penalty
 ASK_MARGIN = 0.15
+ANTECEDENT = "后"
 MAX_ASK = 6
 RECORD_FIELDS = ("主诉", "症状", "中医望闻切诊")
 FINDING_KINDS = ("main", "secondary")
@@ -151,7 +156,7 @@ class Observed:
         for key in RECORD_FIELDS:
             text = canonical(str(record.get(key) or ""))
             raw.extend(clauses(text))
-            for span in spans(text):
+            for span in spans(text, item_scoped=True):
                 (denied if span.negated else stated).append(span.text)
                 if span.negated:
                     continue
@@ -371,6 +376,13 @@ def _name_pattern(name: str) -> re.Pattern:
     return re.compile(re.escape(name))
 
 
+def _antecedent(text: str, at: int, name: str) -> bool:
+    """感冒后鼻塞, 受凉后…: a finding or disease followed by 后 is what came before (the cause),
+    not what the patient comes for."""
+    found = _name_pattern(canonical(name)).match(text, at)
+    return bool(found) and text.startswith(ANTECEDENT, found.end())
+
+
 def _mentions(disease: Disease, text: str) -> list[tuple[int, str]]:
     """(position, name) of every name of the disease found in ``text``."""
     out = []
@@ -386,23 +398,83 @@ def _mentions(disease: Disease, text: str) -> list[tuple[int, str]]:
 def _patient_adjustment(disease: Disease, seen: Observed) -> float:
     if disease.department == "妇科" and seen.sex == "男":
         return -WRONG_PATIENT
+    if disease.ages and seen.age is not None and not disease.ages.holds(seen.age):
+        return -WRONG_PATIENT
     if disease.department == "儿科" and seen.age is not None:
         return CHILD_BONUS if seen.age < CHILD_AGE else -WRONG_PATIENT
     return 0.0
 
 
+def _pain_pattern(term: str) -> re.Pattern | None:
+    """腰痛 / 关节疼痛 → a pattern that also finds the pain with its quality written inside
+    (腰冷痛, 关节酸痛, 胃脘隐痛): the site and 痛 with at most one character between."""
+    stem = term.removesuffix("疼痛") if term.endswith("疼痛") else term.removesuffix("痛")
+    if stem == term or not stem or _has_cue(term):
+        return None
+    return re.compile(f"{re.escape(canonical(stem))}[\u4e00-\u9fff]?痛")
+
+
+def _found_in(term: str, text: str) -> bool:
+    pain = _pain_pattern(term)
+    return any(f in text for f in _forms(term)) or bool(pain and pain.search(text))
+
+
+def _parts_in_one_span(term: str, seen: Observed) -> bool:
+    """经前腹痛 in 经前两天腹胀痛: every single finding of a long term, in one stated span."""
+    parts = _atoms(term)
+    return bool(parts) and any(
+        all(_found_in(p, span) for p in parts) for span in seen.stated.split("|")
+    )
+
+
+def _parts_at(term: str, text: str) -> list[int]:
+    """Where a long term's parts start, for each span of ``text`` that holds all of them."""
+    parts = _atoms(term)
+    out, offset = [], 0
+    for span in text.split("|") if parts else ():
+        if all(_found_in(p, span) for p in parts):
+            out.append(offset + min(_position(p, span) for p in parts))
+        offset += len(span) + 1
+    return out
+
+
+def _position(term: str, text: str) -> int:
+    at = [text.find(f) for f in _forms(term) if f in text]
+    pain = _pain_pattern(term)
+    if pain and (hit := pain.search(text)):
+        at.append(hit.start())
+    return min(at)
+
+
+def defining_match(term: str, seen: Observed) -> tuple[str, float]:
+    """``match`` for a defining finding, which is also found with words written inside it: a
+    pain with its quality (腰冷痛 for 腰痛), a long term's parts in one span (经前…腹胀痛 for
+    经前腹痛)."""
+    how, credit = match(term, seen)
+    if how == "stated":
+        return how, credit
+    if _found_in(term, seen.stated) or _parts_in_one_span(term, seen):
+        return "stated", 1.0
+    pain = _pain_pattern(term)
+    if how == "unstated" and pain and pain.search(seen.denied):
+        return "denied", 1.0
+    return how, credit
+
+
 def cardinal_bonus(disease: Disease, seen: Observed) -> float:
-    """``CARDINAL`` when the record states one of the disease's defining findings (the best
-    one's credit; several names of one finding, 眩晕 and 头晕, count once), −``CARDINAL`` when
-    it only denies them."""
-    best = denied = 0.0
+    """``CARDINAL`` × the best credit when the record states one of the disease's defining
+    findings (several names of one finding, 眩晕 and 头晕, count once); −``CARDINAL`` when it
+    states none of them (denied or unsaid): a disease is defined by them (GB/T 16751.1-2021),
+    so a record without its main finding is unlikely to be it, however well a syndrome's
+    general findings (舌淡, 脉弦) fit. A disease without a ``cardinal`` list gets 0."""
+    if not disease.cardinal:
+        return 0.0
+    best = 0.0
     for term in disease.cardinal:
-        how, credit = match(term, seen)
+        how, credit = defining_match(term, seen)
         if how in ("stated", "partial"):
             best = max(best, credit)
-        elif how == "denied":
-            denied = max(denied, credit)
-    return CARDINAL * best if best else -CARDINAL * denied
+    return CARDINAL * best if best else -CARDINAL
 
 
 def prior_boosts(kb: KnowledgeBase, icd10: str | None) -> dict[str, float]:
@@ -430,6 +502,10 @@ def _complaint_findings(disease: Disease, seen: Observed) -> list[tuple[int, str
             continue
         found = [seen.complaint.find(f) for f in _forms(term)]
         found = [i for i in found if i >= 0]
+        pain = _pain_pattern(term)
+        if pain and (hit := pain.search(seen.complaint)):
+            found.append(hit.start())
+        found.extend(_parts_at(term, seen.complaint))
         if found:
             out.append((min(found), term))
     return sorted(out)
@@ -447,7 +523,12 @@ def differentiate(
     # names and defining findings in it (all diseases sharing that finding)
     first_at = {
         d.code: min(
-            [p for p, _ in in_complaint[d.code] + _complaint_findings(d, seen)], default=None
+            [
+                p
+                for p, name in in_complaint[d.code] + _complaint_findings(d, seen)
+                if not _antecedent(seen.complaint, p, name)
+            ],
+            default=None,
         )
         for d in kb.diseases.values()
     }

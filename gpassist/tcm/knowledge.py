@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 DEPARTMENTS = ("内科", "妇科", "儿科", "外科", "皮肤科", "五官科", "骨伤科")
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -97,6 +97,23 @@ class Syndrome(_Strict):
         return [t.strip() for t in value]
 
 
+class AgeRange(_Strict):
+    """The ages (years, inclusive) a disease is defined for: 绝经前后诸症 around the menopause,
+    小儿遗尿 from five years on. Either end may be left open."""
+
+    min: int | None = Field(default=None, ge=0)
+    max: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AgeRange:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min} is above max {self.max}")
+        return self
+
+    def holds(self, age: int) -> bool:
+        return (self.min is None or age >= self.min) and (self.max is None or age <= self.max)
+
+
 class Disease(_Strict):
     code: str = Field(pattern=SLUG)
     name: Bilingual
@@ -108,6 +125,9 @@ class Disease(_Strict):
     # the findings that make the disease (GB/T 16751.1-2021 clinical features, as short terms):
     # 淋证 尿频、尿急、尿痛; they count for the disease, whichever syndrome it is
     cardinal: Findings = []
+    # optional: the ages the disease is defined for (the department already gates sex for
+    # 妇科 and childhood for 儿科)
+    ages: AgeRange | None = None
     source: SourceRef
     status: Literal["machine", "reviewed"]
     syndromes: list[Syndrome] = Field(min_length=1)

@@ -23,6 +23,7 @@ from gpassist.zh_text import cue_at, not_cue_at
 
 NEGATED = "NEG:"
 CLAUSE_BREAK = re.compile(r"[，,。；;！!？?\n\r：:]+")
+ITEM_BREAK = "、"
 
 
 @dataclass(frozen=True)
@@ -37,30 +38,45 @@ def clauses(text: str) -> list[str]:
     return [c.strip() for c in CLAUSE_BREAK.split(text or "") if c.strip()]
 
 
-def spans(text: str) -> list[Span]:
+def spans(text: str, item_scoped: bool = False) -> list[Span]:
     """Split ``text`` into spans, each either plainly stated or negated to the end of its clause.
+
+    With ``item_scoped``, a cue *inside* a 、-listed item (``口不渴、喜热饮``: 不 after 口)
+    denies that item only, and the items after it are stated again; a cue that opens an item
+    (``无胸闷、胸痛``) still governs the rest of the clause. The learned model's features use
+    the default (its vocabularies were fitted with it); the 辨证 scorer reads item-scoped.
 
     >>> spans("阵发性眩晕，无胸闷胸痛")
     [Span(text='阵发性眩晕', negated=False), Span(text='胸闷胸痛', negated=True)]
+    >>> [(s.text, s.negated) for s in spans("手足不灵活、口舌歪斜", item_scoped=True)]
+    [('手足', False), ('灵活', True), ('口舌歪斜', False)]
     """
     out: list[Span] = []
     for clause in clauses(text):
-        i = 0
-        start = 0
-        while i < len(clause):
-            cue = cue_at(clause, i)
-            if cue is None:
-                skip = not_cue_at(clause, i)
-                i += max(len(skip), 1)
-                continue
-            if clause[start:i]:
-                out.append(Span(clause[start:i], False))
-            rest = clause[i + len(cue) :]
-            if rest:
-                out.append(Span(rest, True))
-            break
-        else:
-            out.append(Span(clause[start:], False))
+        out.extend(_clause_spans(clause, item_scoped))
+    return out
+
+
+def _clause_spans(clause: str, item_scoped: bool) -> list[Span]:
+    out: list[Span] = []
+    i = start = 0
+    while i < len(clause):
+        cue = cue_at(clause, i)
+        if cue is None:
+            i += max(len(not_cue_at(clause, i)), 1)
+            continue
+        if clause[start:i]:
+            out.append(Span(clause[start:i], False))
+        inside_item = item_scoped and clause[start:i] and clause[i - 1] != ITEM_BREAK
+        end = clause.find(ITEM_BREAK, i) if inside_item else -1
+        negated = clause[i + len(cue) : end] if end >= 0 else clause[i + len(cue) :]
+        if negated:
+            out.append(Span(negated, True))
+        if end < 0:
+            return out
+        i = start = end + 1
+    if clause[start:]:
+        out.append(Span(clause[start:], False))
     return out
 
 

@@ -136,7 +136,54 @@ def test_a_defining_finding_counts_for_its_disease_whatever_the_syndrome():
     stated = Observed.of({"主诉": "尿频尿急2天"})
     assert cardinal_bonus(kb.diseases["linzheng"], stated) == CARDINAL
     assert cardinal_bonus(kb.diseases["linzheng"], Observed.of({"症状": "无尿痛"})) == -CARDINAL
-    assert cardinal_bonus(kb.diseases["ganmao"], stated) == 0
+    # a disease is defined by its defining findings: none of them stated speaks against it
+    assert cardinal_bonus(kb.diseases["ganmao"], stated) == -CARDINAL
+
+
+@pytest.mark.skipif(not (PACKAGED / "kb.yaml").exists(), reason="no packaged knowledge base")
+def test_a_defining_finding_is_found_with_words_written_inside_it():
+    from gpassist.tcm.differentiation import CARDINAL, Observed, cardinal_bonus
+
+    kb = knowledge.load(PACKAGED)
+    # 腰部冷痛 is a 腰痛; 关节冷痛 a 关节疼痛 (the pain's quality sits inside the finding)
+    assert cardinal_bonus(kb.diseases["yaotong"], Observed.of({"主诉": "腰部冷痛1月"})) == CARDINAL
+    assert cardinal_bonus(kb.diseases["bizheng"], Observed.of({"主诉": "膝关节冷痛"})) == CARDINAL
+    # 经前腹痛 written as 来月经前两天肚子胀痛: its parts in one clause
+    period_pain = {"主诉": "每次来月经前两天肚子胀痛1年", "性别": "女", "年龄": "24"}
+    assert cardinal_bonus(kb.diseases["tongjing"], Observed.of(period_pain)) == CARDINAL
+    assert differentiate(kb, period_pain).diseases[0].disease.code == "tongjing"
+
+
+def test_a_cue_inside_a_listed_item_denies_that_item_only():
+    from gpassist.tcm.differentiation import Observed, match
+
+    seen = Observed.of({"症状": "口不渴、喜热饮，手脚不灵活、嘴歪"})
+    assert match("喜热饮", seen) == ("stated", 1.0)  # was denied with 渴
+    assert match("口舌歪斜", seen) == ("stated", 1.0)
+    assert match("喜热饮", Observed.of({"症状": "无口渴、喜热饮"}))[0] == "denied"
+
+
+@pytest.mark.skipif(not (PACKAGED / "kb.yaml").exists(), reason="no packaged knowledge base")
+def test_a_disease_outside_its_ages_is_kept_out():
+    kb = knowledge.load(PACKAGED)
+
+    def rank(record, code):
+        return [d.disease.code for d in differentiate(kb, record).diseases].index(code)
+
+    bedwetting = {"主诉": "尿床1年", "症状": "夜里尿床，小便清长"}
+    assert rank({**bedwetting, "年龄": "8"}, "yiniao") == 0
+    assert rank({**bedwetting, "年龄": "3"}, "yiniao") > 0  # 遗尿 from five years on
+    hot_flushes = {"主诉": "烘热汗出、心烦半年", "症状": "月经紊乱，烘热汗出，失眠", "性别": "女"}
+    assert rank({**hot_flushes, "年龄": "50"}, "juejing") == 0
+    assert rank({**hot_flushes, "年龄": "26"}, "juejing") > 0
+
+
+@pytest.mark.skipif(not (PACKAGED / "kb.yaml").exists(), reason="no packaged knowledge base")
+def test_a_disease_named_as_the_cause_is_not_the_complaints_first_finding():
+    kb = knowledge.load(PACKAGED)
+    findings = {"症状": "咳嗽，痰白，鼻塞", "中医望闻切诊": "舌淡红，苔薄白，脉浮"}
+    after_a_cold = differentiate(kb, {**findings, "主诉": "感冒后咳嗽2周"})
+    assert after_a_cold.diseases[0].disease.code == "kesou"
 
 
 def test_a_lay_phrase_is_read_even_after_its_body_part_is_rewritten():

@@ -50,7 +50,10 @@ SYNDROME_KEYS = {
     "status",
 }
 OPTIONAL_SYNDROME_KEYS = {"against", "stage", "referral", "medicine_notes"}
-OPTIONAL_DISEASE_KEYS = {"cardinal"}  # the disease's defining findings (GB/T 16751.1 features)
+OPTIONAL_DISEASE_KEYS = {
+    "cardinal",  # the disease's defining findings (GB/T 16751.1 features)
+    "ages",  # the ages (years) the disease is defined for: {min: 40, max: 60}
+}
 DEPARTMENTS = {"内科", "妇科", "儿科", "外科", "皮肤科", "五官科", "骨伤科"}
 STATUSES = {"machine", "reviewed"}
 SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -108,6 +111,10 @@ def test_disease_header_keeps_the_contract(disease, source_keys):
     keys = set(disease) - {"_file_code"}
     assert DISEASE_KEYS <= keys <= DISEASE_KEYS | OPTIONAL_DISEASE_KEYS
     assert all(isinstance(t, str) and 0 < len(t) <= 20 for t in disease.get("cardinal", []))
+    ages = disease.get("ages", {"min": 0})
+    assert isinstance(ages, dict) and ages and set(ages) <= {"min", "max"}
+    assert all(isinstance(v, int) and 0 <= v <= 120 for v in ages.values())
+    assert ages.get("min", 0) <= ages.get("max", 120)
     assert disease["code"] == disease["_file_code"]
     assert isinstance(disease["term"], str) and disease["term"]
     assert _bilingual(disease["name"])

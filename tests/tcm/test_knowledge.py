@@ -65,6 +65,12 @@ def test_every_problem_is_named_by_file_and_key_path(sample_copy):
     ), problems
 
 
+def test_an_age_range_upside_down_is_named(sample_copy):
+    edit(sample_copy, "ganmao", lambda d: d.update(ages={"min": 60, "max": 40}))
+    problems = problems_of(sample_copy)
+    assert any(p.startswith("diseases/ganmao.yaml: ages:") for p in problems), problems
+
+
 def test_an_unknown_source_key_and_a_repeated_syndrome_code_are_named(sample_copy):
     def change(data):
         data["syndromes"][2]["source"]["ref"] = "no-such-book"

@@ -45,3 +45,11 @@ def test_a_denied_list_yields_no_plain_token_of_its_findings(findings, cue):
     for finding in findings:
         assert f"W:{finding}" not in plain(toks)
         assert f"C:{finding}" not in plain(toks)
+
+
+def test_item_scoped_reading_keeps_a_cue_inside_an_item_to_that_item():
+    text = "口不渴、喜热饮，无胸闷、胸痛"
+    scoped = [(s.text, s.negated) for s in spans(text, item_scoped=True)]
+    assert scoped == [("口", False), ("渴", True), ("喜热饮", False), ("胸闷、胸痛", True)]
+    # the learned model's reading (its vocabularies were fitted with it) is unchanged
+    assert ("渴、喜热饮", True) in [(s.text, s.negated) for s in spans(text)]
