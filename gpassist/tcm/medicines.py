@@ -9,6 +9,7 @@ list offers is refused or warned for exactly the reasons issuing it would be. No
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -57,16 +58,29 @@ class Option:
         return self.drug is not None and self.line is not None and not self.refusals
 
 
+_LABEL_TIMES = re.compile(r"一日\s*(\d)")
+_BY_TIMES = {1: rules.Frequency.qd, 2: rules.Frequency.bid, 3: rules.Frequency.tid}
+
+
+def _frequencies(drug: Drug) -> tuple[rules.Frequency, ...]:
+    """The label's own times a day first where the catalog keeps the label's line (感冒清热胶囊
+    一次3粒，一日2次 is offered as 3 粒 twice a day, not 2 粒 three times), then three, two, one."""
+    label = (drug.dose_source or {}).get("label") or ""
+    found = _LABEL_TIMES.search(label)
+    first = _BY_TIMES.get(int(found.group(1))) if found else None
+    return tuple(dict.fromkeys([f for f in (first,) if f] + list(_TRY_FREQUENCIES)))
+
+
 def usual_line(drug: Drug, days: int = DEFAULT_DAYS) -> rules.LineDraft | None:
-    """The label's usual daily dose in whole units of the product's dose form three, two or one
-    times a day, else in its smallest parts where it may be divided (感冒清热颗粒 24 g a day →
-    one 12 g sachet twice a day; 安宫牛黄丸 one pill a day, not half a pill twice); None when
-    the catalog records no usual dose."""
+    """The label's usual daily dose in whole units of the product's dose form at the label's
+    times a day, else three, two or one times a day, else in its smallest parts where it may be
+    divided (感冒清热颗粒 24 g a day → one 12 g sachet twice a day; 安宫牛黄丸 one pill a day,
+    not half a pill twice); None when the catalog records no usual dose."""
     if drug.usual_daily_dose is None:
         return None
     form = dose_form_of(drug)
     for step in sorted({1.0, form.step}, reverse=True):
-        for frequency in _TRY_FREQUENCIES:
+        for frequency in _frequencies(drug):
             per_dose = drug.usual_daily_dose / rules.TIMES_PER_DAY[frequency]
             if _in_steps(per_dose, step, form):
                 return _draft(drug, per_dose, frequency, days)

@@ -40,3 +40,10 @@ def test_no_usual_dose_in_the_catalog_gives_no_line():
     product = drug("ganmao-qingre-gran-12g")
     product.usual_daily_dose = None
     assert usual_line(product) is None
+
+
+def test_a_label_dosed_medicine_is_offered_at_the_labels_times_a_day():
+    """感冒清热胶囊's label says 一次3粒，一日2次: the one-tap line is 3 粒 twice a day (the same 6
+    粒 as 2 粒 three times, but what the box tells the patient)."""
+    line = usual_line(drug("neml18-461-0.45g-cap"))
+    assert (round(line.dose, 2), line.frequency, line.quantity) == (1.35, Frequency.bid, 18)
