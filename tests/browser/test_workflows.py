@@ -247,14 +247,21 @@ def test_an_admin_creates_a_user_on_the_users_page(page_as, new_page, live_serve
     username = f"cunyi{uuid.uuid4().hex[:6]}"
     page.get_by_label("用户名（小写字母、数字）").fill(username)
     page.get_by_label("姓名").fill("新村医")
+    # the place is chosen by name, and only the one the role needs is asked for
+    page.get_by_label("角色").select_option("specialist")
+    expect(page.get_by_label("村卫生室")).to_be_hidden()
+    expect(page.get_by_label("医院科室")).to_contain_text("心血管内科 · 青山县人民医院")
     page.get_by_label("角色").select_option("village_doctor")
-    page.get_by_label("村卫生室代码（村医）").fill("V03-02")
+    expect(page.get_by_label("医院科室")).to_be_hidden()
+    page.get_by_label("村卫生室").select_option(label="塘口村卫生室")
     page.get_by_label("初始密码（至少12位）").fill("short")
     page.get_by_role("button", name="创建").click()
     expect(page.locator("#problem")).to_be_visible()  # the API's refusal, shown on the page
     page.get_by_label("初始密码（至少12位）").fill("a long enough password 9")
     page.get_by_role("button", name="创建").click()
     expect(page.locator("#users")).to_contain_text(username)
+    created = live_server.api("admin").get("/api/v1/users?limit=500").json()["items"]
+    assert [u["clinic_code"] for u in created if u["username"] == username] == ["V03-02"]
     check_page(page, "admin-users")
 
 

@@ -74,8 +74,38 @@
   document.getElementById("user-search").addEventListener("input", showUsers);
   document.getElementById("locked-only").addEventListener("change", showUsers);
 
+  // A new user's place is chosen by name: village clinics grouped by town for a village doctor,
+  // hospital departments for a specialist (the form shows the one the role needs).
+  function fillPlaces(facilities) {
+    var clinics = document.getElementById("u-clinic"), departments = document.getElementById("u-department");
+    var towns = {};
+    facilities.filter(function (f) { return f.kind === "village_clinic"; }).forEach(function (f) {
+      var town = f.town ? ui.text(f.town.name) : "";
+      if (!towns[town]) towns[town] = clinics.appendChild(el("optgroup", { label: town }));
+      towns[town].appendChild(el("option", { value: f.code, text: ui.text(f.name) }));
+    });
+    facilities.forEach(function (f) {
+      if (!f.departments.length) return;
+      var group = departments.appendChild(el("optgroup", { label: ui.text(f.name) }));
+      f.departments.forEach(function (d) {
+        group.appendChild(el("option", { value: f.code + "/" + d.code, text: ui.text(d.name) + " · " + ui.text(f.name) }));
+      });
+    });
+  }
+  function showPlaceForRole() {
+    var role = document.getElementById("u-role").value;
+    document.querySelectorAll("#new-user [data-for-role]").forEach(function (box) {
+      var mine = box.dataset.forRole === role;
+      box.hidden = !mine;
+      if (!mine) box.querySelector("select").value = "";
+    });
+  }
+  document.getElementById("u-role").addEventListener("change", showPlaceForRole);
+  showPlaceForRole();
+
   function loadFacilities() {
     gpassist.call("GET", "/api/v1/facilities").then(function (list) {
+      fillPlaces(list.items);
       ui.replace(document.getElementById("facilities"), ui.table([
         { title: S.code, render: function (f) { return f.code; } },
         { title: S.name, render: function (f) { return ui.text(f.name); } },
@@ -92,7 +122,7 @@
       var value = String(form.get(key) || "").trim();
       if (value) body[key] = value;
     });
-    gpassist.call("POST", "/api/v1/users", body).then(function () { event.target.reset(); loadUsers(); });
+    gpassist.call("POST", "/api/v1/users", body).then(function () { event.target.reset(); showPlaceForRole(); loadUsers(); });
   });
 
   loadUsers();
