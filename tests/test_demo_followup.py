@@ -27,8 +27,14 @@ from gpassist.demo.population import plan_population
 from gpassist.demo.seed import seed_demo
 from gpassist.followup.definitions import load_programs
 from gpassist.followup.rules import Visit, assess
-from gpassist.followup.service import FOLLOW_UP_COMPLAINT, worklist
-from gpassist.followup.tables import ChronicCertification, Enrolment, EnrolmentStatus, FollowUp
+from gpassist.followup.service import FOLLOW_UP_COMPLAINT, annual_checks_due, worklist
+from gpassist.followup.tables import (
+    AnnualCheck,
+    ChronicCertification,
+    Enrolment,
+    EnrolmentStatus,
+    FollowUp,
+)
 from gpassist.patients.schemas import age_on
 from gpassist.patients.tables import Encounter, Patient
 from gpassist.referrals.tables import Referral, ReferralSource, ReferralStatus
@@ -251,6 +257,7 @@ def test_a_demo_seeded_before_follow_ups_existed_gains_them(db_session, monkeypa
         "encounters",
         "referrals",
         "certifications",
+        "annual checks",
     }
     assert count(db_session, Patient) == patients
     clinics = db_session.scalars(
@@ -344,3 +351,44 @@ def test_every_demo_follow_up_carries_the_standards_record(seeded_demo):
         assert 15 <= record["bmi"] <= 35
         assert ("salt" in record) == (follow_up.program == "hypertension")
         assert ("staple_food_g_per_day" in record) == (follow_up.program == "diabetes")
+
+
+def test_most_managed_patients_had_this_years_health_check_at_a_spring_visit(seeded_demo):
+    """The today page's 今年未做年度体检 is the short list of a clinic in late autumn, not every
+    managed patient: about three in four were checked this year, at one of their own visits."""
+    session, result = seeded_demo
+    checks = session.scalars(select(AnnualCheck)).all()
+    assert result.counts["annual checks"] == len(checks) > 0
+    managed = {e.patient_id: e.clinic_id for e in session.scalars(select(Enrolment))}
+    this_year = {c.patient_id for c in checks if c.year == DEMO_TODAY.year}
+    assert 0.55 <= len(this_year) / len(managed) <= 0.85
+    assert any(c.year == DEMO_TODAY.year - 1 for c in checks)
+    for check in checks:
+        assert check.year == check.check_date.year and 3 <= check.check_date.month <= 6
+        if check.year < DEMO_TODAY.year:  # at the township health centre, before enrolment
+            assert check.encounter_id is None
+            continue
+        encounter = session.get(Encounter, check.encounter_id)
+        assert encounter.patient_id == check.patient_id
+        assert encounter.occurred_at.astimezone(SHANGHAI).date() == check.check_date
+    due = {
+        d.patient.id
+        for clinic in set(managed.values())
+        for d in annual_checks_due(session, clinic, DEMO_TODAY)
+    }
+    assert due == set(managed) - this_year
+
+
+def test_a_health_check_moved_into_another_year_counts_for_that_year(seeded_demo):
+    """Opened eight months later, spring checks move into the next year: the year that says
+    whether a check is still due follows the date, and moving back restores it."""
+    session, _ = seeded_demo
+    before = {c.id: c.year for c in session.scalars(select(AnnualCheck))}
+    seed_demo(session, patients=DEMO_PATIENTS, today=DEMO_TODAY + dt.timedelta(days=250))
+    session.flush()
+    moved = session.scalars(select(AnnualCheck)).all()
+    assert all(c.year == c.check_date.year for c in moved)
+    assert any(c.year != before[c.id] for c in moved)
+    seed_demo(session, patients=DEMO_PATIENTS, today=DEMO_TODAY)
+    session.flush()
+    assert {c.id: c.year for c in session.scalars(select(AnnualCheck))} == before

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import random
 from collections import Counter
 from dataclasses import dataclass, field
@@ -33,7 +34,13 @@ from gpassist.followup.service import (
     lost_cutoff,
     new_follow_up,
 )
-from gpassist.followup.tables import ChronicCertification, Enrolment, EnrolmentStatus, FollowUp
+from gpassist.followup.tables import (
+    AnnualCheck,
+    ChronicCertification,
+    Enrolment,
+    EnrolmentStatus,
+    FollowUp,
+)
 from gpassist.patients.schemas import age_on
 from gpassist.patients.tables import Encounter, Patient, PregnancyStatus, Sex
 from gpassist.referrals.service import ReferralOutcome, county_department, open_referral
@@ -49,6 +56,13 @@ DUE_TODAY_SHARE = 0.5  # of each clinic's followed patients (rounded up): due on
 LOST_SHARE = 0.03  # stopped coming in 2025: overdue more than 12 months at DEMO_TODAY ('lost')
 DROPPED_SHARE = 0.15  # stopped coming during 2026: overdue at DEMO_TODAY
 CERTIFIED_SHARE = 0.5  # of the enrolled poverty-registered patients (门诊慢特病认定)
+# The yearly health check (年度健康体检) of managed patients: most had it this year at a spring or
+# summer follow-up, some only last spring, a few never, so the today page's list of those still
+# due is the short one a clinic has in late autumn. Drawn from the resident ID, not the RNG, so the
+# follow-up draws stay as they were.
+CHECKED_THIS_YEAR_SHARE = 0.75
+CHECKED_LAST_YEAR_SHARE = 0.12
+CHECK_MONTHS = range(3, 7)  # March to June: a later demo day never moves them into another year
 CERTIFYING_HOSPITAL = "CH"
 EARLIEST_ENROLMENT = dt.date(2025, 1, 6)  # the lost were enrolled early in 2025, the rest late
 
@@ -620,6 +634,14 @@ def seed_chronic_care(
             histories.append((plan, patient, doctor, enrolment, encounters, outcomes))
             result.counts["enrolments"] += 1
     session.flush()  # ids for the follow-ups
+    checked = set()
+    for plan, patient, doctor, _enrolment, encounters, _outcomes in histories:
+        if patient.id not in checked:
+            checked.add(patient.id)
+            check = _annual_check(plan, patient, doctor, encounters)
+            if check is not None:
+                session.add(check)
+                result.counts["annual checks"] += 1
     to_refer = []
     for plan, patient, doctor, enrolment, encounters, outcomes in histories:
         for visit, encounter, outcome in zip(plan.visits, encounters, outcomes, strict=True):
@@ -655,6 +677,48 @@ def seed_chronic_care(
             # The patient came back to the village clinic: the specialist saw them and sent them
             # home with an adjusted plan. The latest referrals stay open in the specialists' inbox.
             _close_as_specialist(session, referral, departments[code])
+
+
+def _annual_check(
+    plan: CarePlan, patient: Patient, doctor: User, encounters: list[Encounter]
+) -> AnnualCheck | None:
+    """This year's health check at a spring follow-up visit, last spring's (done at the
+    township health centre before the patient was managed here: no visit of ours), or none."""
+    draw = int(hashlib.sha256(f"annual-check:{plan.national_id}".encode()).hexdigest(), 16)
+    share = (draw % 1000) / 1000
+    encounter = None
+    if share < CHECKED_THIS_YEAR_SHARE:
+        at = next(
+            (
+                (visit, encounter)
+                for visit, encounter in zip(plan.visits, encounters, strict=True)
+                if visit.day.year == DEMO_TODAY.year and visit.day.month in CHECK_MONTHS
+            ),
+            None,
+        )
+        if at is None:  # not followed this spring: not checked yet
+            return None
+        visit, encounter = at
+        day, at_time = visit.day, visit.occurred_at()
+    elif share < CHECKED_THIS_YEAR_SHARE + CHECKED_LAST_YEAR_SHARE:
+        day = dt.date(DEMO_TODAY.year - 1, CHECK_MONTHS.start, 1) + dt.timedelta(days=draw % 100)
+        at_time = dt.datetime.combine(day, dt.time(9, 0), SHANGHAI).astimezone(dt.UTC)
+    else:
+        return None
+    height, weight = plan.habits.get("height_cm"), plan.habits.get("weight_kg")
+    findings = {"height_cm": height, "weight_kg": weight} if height and weight else {}
+    if findings:
+        findings["bmi"] = round(weight / (height / 100) ** 2, 1)
+    return AnnualCheck(
+        patient_id=patient.id,
+        clinic_id=patient.clinic_id,
+        year=day.year,
+        check_date=day,
+        encounter_id=encounter.id if encounter else None,
+        findings=findings,
+        recorded_by_id=doctor.id,
+        created_at=at_time,
+    )
 
 
 # The programme medicine each managed patient takes, on every village formulary (formularies),

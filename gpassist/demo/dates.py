@@ -67,8 +67,25 @@ def shift_timeline(session: Session, days: int) -> int:
     for name, columns in TIMELINE.items():
         table = Base.metadata.tables[name]
         moved += _shift_table(session, table, columns, delta)
+    _recount_check_years(session)
     session.expire_all()  # the ORM's copies of the moved rows are stale
     return moved
+
+
+def _recount_check_years(session: Session) -> None:
+    """An annual check's ``year`` follows its moved date (one check a patient a year): a check
+    that would land in a year the patient already has one for keeps its year."""
+    table = Base.metadata.tables["followup_annual_checks"]
+    rows = session.execute(select(table.c.id, table.c.patient_id, table.c.year, table.c.check_date))
+    rows = rows.all()
+    taken = {(r.patient_id, r.year) for r in rows}
+    for row in rows:
+        year = row.check_date.year
+        if year == row.year or (row.patient_id, year) in taken:
+            continue
+        taken.discard((row.patient_id, row.year))
+        taken.add((row.patient_id, year))
+        session.execute(update(table).where(table.c.id == row.id).values(year=year))
 
 
 def _shift_table(session: Session, table: Table, columns: tuple[str, ...], delta) -> int:
