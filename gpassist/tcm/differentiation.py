@@ -30,7 +30,11 @@ finding is also found with words inside it: 腰冷痛 for 腰痛, 经前…腹�
 disease gets the full boost, later ones half); minus ``WRONG_PATIENT`` for a gynaecological
 disease in a man, a paediatric one in a patient aged 14 or more, or one outside the ages it is
 defined for (``ages`` in its file: 绝经前后诸症 40-60, 小儿遗尿 from 5), plus ``CHILD_BONUS`` for a
-paediatric disease in a child (性别 and 年龄 of the record, when given); capped to [0, 1].
+paediatric disease in a child (性别 and 年龄 of the record, when given). Then the textbook's
+differential diagnosis (鉴别诊断, ``differential`` in a disease file): between two diseases both
+within ``DIFFERENTIAL_FIELD`` of the leader, a stated finding that favours one of them (喉痹 over
+感冒: the sore throat; 感冒 over 喉痹: 鼻塞, 流涕) moves them apart by ``DIFFERENTIAL`` each way.
+The ranking uses that sum; the ``fit`` shown is it capped to [0, 1].
 
 When the top two syndromes of the leading disease are within ``ASK_MARGIN``, ``ask_next`` lists
 the findings the record leaves unstated that one of them has and the other lacks (main findings
@@ -45,7 +49,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from gpassist.tcm.knowledge import Disease, KnowledgeBase, Syndrome
+from gpassist.tcm.knowledge import Disease, KnowledgeBase, SourceRef, Syndrome
 from gpassist.tcm.lexicon import atoms, canonical
 from gpassist.tcm.text import clauses, spans
 from gpassist.zh_text import cue_at
@@ -65,6 +69,8 @@ PRIOR_BOOST = 0.2
 CARDINAL = 0.1
 BREADTH = 0.1
 BREADTH_BASE = 5  # syndromes: a disease with this many gets no penalty
+DIFFERENTIAL = 0.1  # each way: a differential moves its two diseases apart by twice this
+DIFFERENTIAL_FIELD = 0.5  # a differential applies between diseases this close to the leader
 ASK_MARGIN = 0.15
 ANTECEDENT = "后"
 MAX_ASK = 6
@@ -199,6 +205,18 @@ class SyndromeFit:
     against: list[Evidence]
 
 
+@dataclass(frozen=True)
+class DifferentialHit:
+    """A textbook differential that moved two diseases apart on this record."""
+
+    favoured: str  # the code of the disease it favours
+    other: str  # the code of the disease it speaks against
+    findings: tuple[str, ...]  # the stated findings that favour ``favoured``
+    contrary: tuple[str, ...]  # stated findings for ``other`` (outweighed or equal)
+    points: float  # added to ``favoured``, taken from ``other``
+    sources: tuple[SourceRef, ...]  # the textbook chapters (鉴别诊断) it comes from
+
+
 @dataclass
 class DiseaseFit:
     disease: Disease
@@ -207,6 +225,7 @@ class DiseaseFit:
     mentioned: list[str]  # names of the disease the complaint uses
     prior: float  # the boost from the confirmed ICD-10 diagnosis (0 when none)
     score: float = 0.0  # the fit before capping to [0, 1] (the ranking's key)
+    differential: list[DifferentialHit] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -224,6 +243,8 @@ class Differentiation:
     ask_next: list[AskNext]
     icd10: str | None = None
     prior_diseases: list[str] = field(default_factory=list)  # codes, as mapped from icd10
+    # the differentials that put the leading disease ahead of one ranked above it before them
+    decided: list[DifferentialHit] = field(default_factory=list)
 
     ask_margin = ASK_MARGIN
     prior_boost = PRIOR_BOOST
@@ -554,11 +575,101 @@ def differentiate(
                 disease, round(max(0.0, min(1.0, fit)), 4), fits, mentioned, prior, round(fit, 4)
             )
         )
+    before = {d.disease.code: d.score for d in diseases}
+    apply_differentials(kb, diseases, seen)
     # ranked by the uncapped sum: two diseases both past 1 (a cough named in the complaint and a
     # cold whose findings it shares) are still told apart by the naming
     diseases.sort(key=lambda d: (-d.score, -d.syndromes[0].score))
     margin, close, ask = _ask_next(diseases, seen)
-    return Differentiation(diseases, margin, close, ask, icd10, list(boosts))
+    decided = _decided(diseases, before) if diseases else []
+    return Differentiation(diseases, margin, close, ask, icd10, list(boosts), decided)
+
+
+# --- differential diagnosis (鉴别诊断) ----------------------------------------------------------
+
+
+@dataclass
+class _Pair:
+    """Both files' differentials between diseases ``a`` and ``b``, merged: a finding that favours
+    ``a`` over ``b`` may be written in either file."""
+
+    a: str
+    b: str
+    for_a: list[str] = field(default_factory=list)
+    for_b: list[str] = field(default_factory=list)
+    sources: list[SourceRef] = field(default_factory=list)
+
+
+def differential_pairs(kb: KnowledgeBase) -> list[_Pair]:
+    pairs: dict[tuple[str, str], _Pair] = {}
+    for disease in kb.diseases.values():
+        for entry in disease.differential:
+            a, b = sorted((disease.code, entry.disease))
+            pair = pairs.setdefault((a, b), _Pair(a, b))
+            this_is_a = disease.code == a
+            (pair.for_a if this_is_a else pair.for_b).extend(entry.for_this)
+            (pair.for_b if this_is_a else pair.for_a).extend(entry.for_other)
+            pair.sources.append(entry.source)
+    return list(pairs.values())
+
+
+def _stated(terms: Sequence[str], seen: Observed) -> tuple[float, tuple[str, ...]]:
+    """The best credit among the stated terms (a core stated counts half) and those terms."""
+    hits = [(term, *defining_match(term, seen)) for term in dict.fromkeys(terms)]
+    hits = [(term, credit) for term, how, credit in hits if how in ("stated", "partial")]
+    return max((c for _, c in hits), default=0.0), tuple(t for t, _ in hits)
+
+
+def apply_differentials(kb: KnowledgeBase, diseases: list[DiseaseFit], seen: Observed) -> None:
+    """Move two diseases apart by their textbook differential when both are in the running
+    (within ``DIFFERENTIAL_FIELD`` of the leader): the side with the stronger stated finding
+    gains ``DIFFERENTIAL`` × the difference, the other loses as much. A differential tells two
+    diseases apart; it says nothing about a disease far behind, so those are left alone, and a
+    disease told from several others moves by its largest gain and its largest loss only (three
+    skin diseases it is told from do not make a record a skin disease)."""
+    if not diseases:
+        return
+    by_code = {d.disease.code: d for d in diseases}
+    leader = max(d.score for d in diseases)
+    running = {c for c, d in by_code.items() if d.score >= leader - DIFFERENTIAL_FIELD}
+    hits = []
+    for pair in differential_pairs(kb):
+        if pair.a not in running or pair.b not in running:
+            continue
+        credit_a, found_a = _stated(pair.for_a, seen)
+        credit_b, found_b = _stated(pair.for_b, seen)
+        if credit_a == credit_b:
+            continue
+        a_wins = credit_a > credit_b
+        hits.append(
+            DifferentialHit(
+                pair.a if a_wins else pair.b,
+                pair.b if a_wins else pair.a,
+                found_a if a_wins else found_b,
+                found_b if a_wins else found_a,
+                round(DIFFERENTIAL * abs(credit_a - credit_b), 4),
+                tuple(pair.sources),
+            )
+        )
+    for hit in hits:
+        by_code[hit.favoured].differential.append(hit)
+        by_code[hit.other].differential.append(hit)
+    for d in diseases:  # every pair read from the same standing, then applied
+        code = d.disease.code
+        gain = max((h.points for h in d.differential if h.favoured == code), default=0.0)
+        loss = max((h.points for h in d.differential if h.other == code), default=0.0)
+        d.score = round(d.score + gain - loss, 4)
+        d.fit = round(max(0.0, min(1.0, d.score)), 4)
+
+
+def _decided(diseases: list[DiseaseFit], before: Mapping[str, float]) -> list[DifferentialHit]:
+    """The differentials that pushed a disease standing at or above the leading one before them
+    below it: what the doctor is told decided the ranking. The leader's own (喉痹 over 感冒) when
+    there are any, else those that moved the former leader down (感冒 below a third disease)."""
+    leader = diseases[0].disease.code
+    hits = dict.fromkeys(h for d in diseases for h in d.differential)
+    decided = [h for h in hits if h.other != leader and before[h.other] >= before[leader]]
+    return [h for h in decided if h.favoured == leader] or decided
 
 
 def _ask_next(

@@ -16,7 +16,12 @@ from gpassist.auth.tables import User
 from gpassist.clinics.tables import Drug, FormularyEntry
 from gpassist.schemas import Text
 from gpassist.tcm import combine, knowledge, runtime
-from gpassist.tcm.differentiation import Differentiation, SyndromeFit, differentiate
+from gpassist.tcm.differentiation import (
+    DifferentialHit,
+    Differentiation,
+    SyndromeFit,
+    differentiate,
+)
 from gpassist.tcm.schemas import (
     AskNextOut,
     CombinedOut,
@@ -154,6 +159,7 @@ def _notes(result: Differentiation, icd10: str | None, kb) -> list[Text]:
                 en=f"no TCM disease of the knowledge base corresponds to {icd10}",
             )
         )
+    notes.extend(_differential_note(hit, kb) for hit in result.decided)
     if result.close:
         notes.append(
             Text(
@@ -163,6 +169,27 @@ def _notes(result: Differentiation, icd10: str | None, kb) -> list[Text]:
             )
         )
     return notes
+
+
+def _differential_note(hit: DifferentialHit, kb) -> Text:
+    """鉴别诊断 that decided the ranking: which disease it favoured over which, on what the
+    record states, after which textbook chapter."""
+    this, other = kb.diseases[hit.favoured], kb.diseases[hit.other]
+    books = {s.key: s.name for s in kb.meta.sources}
+
+    def book(ref, lang: str) -> str:
+        name = books.get(ref)
+        return name if isinstance(name, str) or name is None else getattr(name, lang)
+
+    zh_src = "；".join(f"《{book(s.ref, 'zh')}》{s.where or ''}" for s in hit.sources)
+    en_src = "; ".join(f"{book(s.ref, 'en')}, {s.where or ''}" for s in hit.sources)
+    stated = "、".join(hit.findings)
+    return Text(
+        zh=f"鉴别诊断：{this.name.zh}与{other.name.zh}，记录所述{stated}支持{this.name.zh}"
+        f"（加权 ±{hit.points}；{zh_src}）",
+        en=f"differential diagnosis: {this.name.en} rather than {other.name.en}, for the record "
+        f"states {stated} (±{hit.points}; {en_src})",
+    )
 
 
 def _learned(suggestion: runtime.Suggestion | None, record) -> combine.Learned | None:

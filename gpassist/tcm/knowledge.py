@@ -114,6 +114,29 @@ class AgeRange(_Strict):
         return (self.min is None or age >= self.min) and (self.max is None or age <= self.max)
 
 
+class Differential(_Strict):
+    """One 鉴别诊断 of the textbook chapter: this disease told from ``disease`` (the other one's
+    code) by the findings that favour each. A finding stated for one side moves the two
+    diseases apart when both are in the running (``differentiation.differential``)."""
+
+    disease: str = Field(pattern=SLUG)
+    for_this: Findings = []
+    for_other: Findings = []
+    source: SourceRef
+    status: Literal["machine", "reviewed"]
+
+    @field_validator("for_this", "for_other")
+    @classmethod
+    def _findings(cls, value: list[str]) -> list[str]:
+        return Syndrome._terms(value)
+
+    @model_validator(mode="after")
+    def _says_something(self) -> Differential:
+        if not self.for_this and not self.for_other:
+            raise ValueError("for_this and for_other are both empty: the entry tells nothing")
+        return self
+
+
 class Disease(_Strict):
     code: str = Field(pattern=SLUG)
     name: Bilingual
@@ -128,6 +151,8 @@ class Disease(_Strict):
     # optional: the ages the disease is defined for (the department already gates sex for
     # 妇科 and childhood for 儿科)
     ages: AgeRange | None = None
+    # optional: the textbook's differential diagnosis against the diseases it is confused with
+    differential: list[Differential] = []
     source: SourceRef
     status: Literal["machine", "reviewed"]
     syndromes: list[Syndrome] = Field(min_length=1)
@@ -240,6 +265,30 @@ def _cross_checks(label: str, disease: Disease, stem: str, keys: set[str]) -> It
                 f"{label}: syndromes.{i}.source.ref: {syndrome.source.ref!r} "
                 f"is not a source key of {KB_FILE}"
             )
+    others: set[str] = set()
+    for i, entry in enumerate(disease.differential):
+        if entry.disease in others:
+            yield f"{label}: differential.{i}.disease: {entry.disease!r} is repeated"
+        if entry.disease == disease.code:
+            yield f"{label}: differential.{i}.disease: a disease is not told from itself"
+        others.add(entry.disease)
+        if entry.source.ref not in keys:
+            yield (
+                f"{label}: differential.{i}.source.ref: {entry.source.ref!r} "
+                f"is not a source key of {KB_FILE}"
+            )
+
+
+def _unknown_differentials(diseases: dict[str, Disease], files: set[str]) -> Iterable[str]:
+    """A differential naming a disease the knowledge base has no file for (checked once all
+    files are read; a file that failed to load still counts as there)."""
+    for disease in diseases.values():
+        for i, entry in enumerate(disease.differential):
+            if entry.disease not in files:
+                yield (
+                    f"{DISEASE_DIR}/{disease.code}.yaml: differential.{i}.disease: "
+                    f"{entry.disease!r} is not a disease of the knowledge base"
+                )
 
 
 def load(folder: Path | str) -> KnowledgeBase:
@@ -264,6 +313,7 @@ def load(folder: Path | str) -> KnowledgeBase:
         if disease.code in diseases:
             problems.append(f"{label}: code: {disease.code!r} is repeated")
         diseases[disease.code] = disease
+    problems.extend(_unknown_differentials(diseases, {p.stem for p in files}))
     if problems or meta is None:
         raise KnowledgeBaseError(folder, problems)
     return KnowledgeBase(folder.resolve(), meta, diseases, tuple(warnings))

@@ -213,3 +213,55 @@ def test_a_disease_with_many_syndromes_is_discounted_for_its_breadth():
     many, few = kb.diseases["xinji"], kb.diseases["quru"]
     assert len(many.syndromes) > len(few.syndromes)
     assert breadth_penalty(many) > 0 > breadth_penalty(few)
+
+
+WHEEZE = {
+    "主诉": "喘息3天",
+    "症状": "喘息，喉中哮鸣，痰白清稀，恶寒",
+    "中医望闻切诊": "舌淡，苔白滑，脉浮紧",
+}
+
+
+@pytest.mark.skipif(not (PACKAGED / "kb.yaml").exists(), reason="no packaged knowledge base")
+def test_the_textbook_differential_tells_wheezing_from_dyspnoea(monkeypatch):
+    from gpassist.tcm import differentiation
+
+    kb = knowledge.load(PACKAGED)
+    result = differentiate(kb, WHEEZE)
+    top = result.diseases[0]
+    assert top.disease.code == "xiaobing"
+    # 喉中哮鸣 is what the textbook tells 哮病 from 喘证 by; it decided the ranking here
+    decided = {(h.favoured, h.other) for h in result.decided}
+    assert ("xiaobing", "chuanzheng") in decided
+    hit = next(h for h in result.decided if h.other == "chuanzheng")
+    assert "喉中哮鸣" in hit.findings and hit.sources[0].where.startswith("喘证")
+    # without the differential the same record is not 哮病
+    monkeypatch.setattr(differentiation, "DIFFERENTIAL", 0.0)
+    assert differentiate(kb, WHEEZE).diseases[0].disease.code != "xiaobing"
+
+
+@pytest.mark.skipif(not (PACKAGED / "kb.yaml").exists(), reason="no packaged knowledge base")
+def test_a_differential_with_findings_on_both_sides_decides_nothing():
+    kb = knowledge.load(PACKAGED)
+    # 胃脘胀满 speaks for 痞满, 胃脘隐痛 for 胃痛: the textbook's differential cannot choose
+    record = {
+        "主诉": "胃脘胀满2月",
+        "症状": "胃脘胀满，胃脘隐痛，嗳气",
+        "中医望闻切诊": "舌淡，苔白，脉弦",
+    }
+    fits = {d.disease.code: d for d in differentiate(kb, record).diseases}
+    assert not [h for h in fits["piman"].differential if "weitong" in (h.favoured, h.other)]
+
+
+@pytest.mark.skipif(not (PACKAGED / "kb.yaml").exists(), reason="no packaged knowledge base")
+def test_a_disease_far_behind_is_not_moved_by_a_differential():
+    kb = knowledge.load(PACKAGED)
+    from gpassist.tcm.differentiation import DIFFERENTIAL_FIELD
+
+    result = differentiate(kb, WIND_COLD)
+    fits = {d.disease.code: d for d in result.diseases}
+    # 鼻塞、流清涕 speak for 感冒 against 喉痹, but 喉痹 is far behind: it is left alone
+    leader, throat = result.diseases[0], fits["houbi"]
+    assert leader.disease.code == "ganmao" and not leader.differential
+    assert throat.score < leader.score - DIFFERENTIAL_FIELD
+    assert not throat.differential

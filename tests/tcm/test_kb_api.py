@@ -131,3 +131,17 @@ def test_the_visits_patient_keeps_gynaecological_diseases_to_women(api, users):
     assert "tongjing" not in [d["code"] for d in man["diseases"][:1]]
     tongjing = {d["code"]: d["fit"] for d in man["diseases"]}.get("tongjing", 0)
     assert tongjing < woman["diseases"][0]["fit"]
+
+
+def test_a_differential_that_decided_the_ranking_is_shown_to_the_doctor(api, users):
+    out = suggest(
+        api,
+        chief_complaint="喘息3天",
+        symptoms_text="喘息，喉中哮鸣，痰白清稀，恶寒",
+        tongue_pulse_text="舌淡，苔白滑，脉浮紧",
+    )
+    kb = out["kb"]
+    assert kb["diseases"][0]["zh"] == "哮病"
+    note = next(n for n in kb["notes"] if n["zh"].startswith("鉴别诊断：哮病与喘证"))
+    assert "喉中哮鸣" in note["zh"] and "《中医内科学》" in note["zh"]
+    assert note["en"].startswith("differential diagnosis: ")

@@ -53,7 +53,9 @@ OPTIONAL_SYNDROME_KEYS = {"against", "stage", "referral", "medicine_notes"}
 OPTIONAL_DISEASE_KEYS = {
     "cardinal",  # the disease's defining findings (GB/T 16751.1 features)
     "ages",  # the ages (years) the disease is defined for: {min: 40, max: 60}
+    "differential",  # 鉴别诊断: the diseases it is told from, by which findings
 }
+DIFFERENTIAL_KEYS = {"disease", "for_this", "for_other", "source", "status"}
 DEPARTMENTS = {"内科", "妇科", "儿科", "外科", "皮肤科", "五官科", "骨伤科"}
 STATUSES = {"machine", "reviewed"}
 SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -124,6 +126,22 @@ def test_disease_header_keeps_the_contract(disease, source_keys):
     assert disease["icd10"] and all(ICD10.match(code) for code in disease["icd10"])
     assert disease["status"] in STATUSES
     _check_source(disease["source"], source_keys)
+
+
+def test_differentials_keep_the_contract(disease, source_keys):
+    others = [entry["disease"] for entry in disease.get("differential", [])]
+    assert len(others) == len(set(others)), "one entry per disease told from"
+    assert disease["code"] not in others
+    for entry in disease.get("differential", []):
+        assert {"disease", "source", "status"} <= set(entry) <= DIFFERENTIAL_KEYS, entry
+        assert entry["disease"] in DISEASES, entry["disease"]
+        findings = entry.get("for_this", []) + entry.get("for_other", [])
+        assert findings, f"{entry['disease']}: an entry with no finding tells nothing"
+        # short terms as a doctor writes them, never a textbook's sentences
+        assert all(isinstance(f, str) and 0 < len(f) <= 16 and "。" not in f for f in findings)
+        assert not set(entry.get("for_this", [])) & set(entry.get("for_other", []))
+        assert entry["status"] in STATUSES
+        _check_source(entry["source"], source_keys)
 
 
 def test_syndromes_keep_the_contract(disease, source_keys):

@@ -119,3 +119,60 @@ def test_the_packaged_knowledge_base_loads_and_maps_acute_urti_to_ganmao():
     kb = knowledge.load(PACKAGED)
     assert len(kb.diseases) >= 30
     assert kb.for_icd10("J06.9")[0].code == "ganmao"
+
+
+def test_a_differential_names_its_problems_and_an_unknown_disease(sample_copy):
+    def change(data):
+        entry = {
+            "disease": "xuanyun",
+            "for_this": ["鼻塞"],
+            "source": {"ref": "zhongyineike-10", "where": "感冒·病证鉴别"},
+            "status": "machine",
+        }
+        data["differential"] = [
+            entry,
+            entry,  # the same disease twice
+            {**entry, "disease": "houbi"},  # no file for it
+            {**entry, "disease": "ganmao"},  # itself
+            {**entry, "source": {"ref": "no-such-book", "where": "x"}, "disease": "kesou"},
+        ]
+
+    edit(sample_copy, "ganmao", change)
+    silent = {
+        "disease": "ganmao",  # says nothing for either side
+        "source": {"ref": "zhongyineike-10", "where": "眩晕·病证鉴别"},
+        "status": "machine",
+    }
+    edit(sample_copy, "xuanyun", lambda d: d.update(differential=[silent]))
+    problems = problems_of(sample_copy)
+    for expected in (
+        "diseases/ganmao.yaml: differential.1.disease: 'xuanyun' is repeated",
+        "diseases/ganmao.yaml: differential.3.disease: a disease is not told from itself",
+        "diseases/ganmao.yaml: differential.4.source.ref: 'no-such-book' is not a source key "
+        "of kb.yaml",
+    ):
+        assert expected in problems, problems
+    assert any(p.startswith("diseases/xuanyun.yaml: differential.0: Value error") for p in problems)
+
+
+def test_a_differential_naming_a_disease_without_a_file_is_named(sample_copy):
+    entry = {
+        "disease": "houbi",
+        "for_other": ["咽痛"],
+        "source": {"ref": "zhongyineike-10", "where": "感冒·病证鉴别"},
+        "status": "machine",
+    }
+    edit(sample_copy, "ganmao", lambda d: d.update(differential=[entry]))
+    assert problems_of(sample_copy) == [
+        "diseases/ganmao.yaml: differential.0.disease: 'houbi' is not a disease of the "
+        "knowledge base"
+    ]
+
+
+def test_the_packaged_differentials_load_with_their_sources():
+    kb = knowledge.load(PACKAGED)
+    entries = [(d.code, e) for d in kb.diseases.values() for e in d.differential]
+    assert len(entries) >= 20
+    assert all(e.source.where and e.status in ("machine", "reviewed") for _, e in entries)
+    wheeze = next(e for code, e in entries if (code, e.disease) == ("chuanzheng", "xiaobing"))
+    assert "喉中哮鸣" in wheeze.for_other
