@@ -20,6 +20,7 @@ from gpassist.prescriptions.rules import Frequency
 from gpassist.settlement.policy import VisitType
 from gpassist.web.assets import init_assets
 from gpassist.web.extensions import babel, csrf, page_locale, select_locale
+from gpassist.web.offline import init_offline
 
 # The enums the templates list as choices; each option shows the member's label.
 ENUMS = SimpleNamespace(
@@ -73,3 +74,4 @@ def init_web(app: Flask) -> None:
     app.jinja_env.globals["may_open"] = pages.may_open
     app.register_blueprint(bp)
     init_assets(app, bp)
+    init_offline(app)

@@ -81,6 +81,7 @@ def init_assets(app: Flask, bp: Blueprint) -> None:
     assert bp.static_folder is not None
     folder = bp.static_folder
     versions = AssetVersions(folder)
+    app.extensions["gpassist.assets"] = versions  # the service worker's version (offline.py)
     static_endpoint = f"{bp.name}.static"
 
     def hash_static_urls(endpoint: str, values: dict) -> None:

@@ -11,8 +11,11 @@
   var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
   var zh = document.documentElement.lang !== "en";
   var SUCCESS_MS = 5000;
-  var WORDS = zh ? { close: "关闭消息", fallback: "出错了，请重试。", request: "请求编号" }
-    : { close: "Close message", fallback: "Something went wrong; please try again.", request: "Request id" };
+  var WORDS = zh ? { close: "关闭消息", fallback: "出错了，请重试。", request: "请求编号",
+    offline: "离线：这是本机保存的页面，网络恢复后再刷新。", keptAt: "保存于 ", online: "已联网，刷新页面可看到最新内容。" }
+    : { close: "Close message", fallback: "Something went wrong; please try again.", request: "Request id",
+      offline: "Offline: this is the copy of the page kept on this device; reload once the network is back.",
+      keptAt: "Kept at ", online: "Back online: reload the page to see the latest." };
 
   function node(tag, className, text) {
     var n = document.createElement(tag);
@@ -109,6 +112,48 @@
     shown.forEach(hide);
   });
 
+  // --- offline ---------------------------------------------------------------------------------
+  // A page the service worker answered from its copy (the network was down) carries
+  // data-offline-copy (sw.js): say so once, in the error box, until the link returns. Meanwhile a
+  // failed call does not repeat it in other words.
+  var offlineCopy = document.documentElement.getAttribute("data-offline-copy");
+  var offlineShown = false;
+
+  function keptAt(sent) {
+    var when = new Date(sent);
+    if (isNaN(when)) return "";
+    return when.toLocaleString("sv-SE", { timeZone: "Asia/Shanghai" }).slice(0, 16);
+  }
+
+  function showOffline() {
+    var when = keptAt(offlineCopy);
+    var lines = [node("strong", null, WORDS.offline), when ? node("p", "small", WORDS.keptAt + when) : null];
+    hide(box("notice"));
+    show(box("problem"), lines, document.getElementById("main"));
+    offlineShown = true;
+  }
+
+  function linkReturned() {
+    if (!offlineShown) return;
+    offlineShown = false;
+    if ("scrollRestoration" in window.history) window.history.scrollRestoration = "auto";
+    hide(box("problem"));
+    showSuccess(WORDS.online);  // next to where the doctor is working: the page does not jump
+  }
+
+  if (offlineCopy !== null) {
+    // Open at the top, where the note is, rather than where the page was scrolled to.
+    if ("scrollRestoration" in window.history) window.history.scrollRestoration = "manual";
+    showOffline();
+  }
+  window.addEventListener("online", linkReturned);
+
+  // A call that got no answer has told the user (above, or the offline note); the pages' many
+  // background loads need not each handle its rejection to keep the console clean.
+  window.addEventListener("unhandledrejection", function (event) {
+    if (event.reason && event.reason.noAnswer) event.preventDefault();
+  });
+
   async function call(method, url, body, extraHeaders) {
     var headers = Object.assign({ "Accept": "application/json" }, extraHeaders || {});
     if (method !== "GET") headers["X-CSRFToken"] = csrf;
@@ -118,10 +163,14 @@
       response = await fetch(url, { method: method, headers: headers, credentials: "same-origin",
         body: body === undefined ? undefined : JSON.stringify(body) });
     } catch (err) {
-      showProblem({ title: "The network is down; check the connection and try again.",
-        title_zh: "网络连接失败，请检查网络后重试。" });
+      if (!offlineShown) {
+        showProblem({ title: "The network is down; check the connection and try again.",
+          title_zh: "网络连接失败，请检查网络后重试。" });
+      }
+      err.noAnswer = true;
       throw err;
     }
+    linkReturned();
     var data = response.status === 204 ? null : await response.json().catch(function () { return null; });
     if (!response.ok) { showProblem(data); throw Object.assign(new Error("api"), { problem: data, status: response.status }); }
     return data;
@@ -144,13 +193,42 @@
       }
     } catch (err) { /* storage off: nothing kept */ }
   }
+  // So do the pages the service worker kept (sw.js also forgets them when it sees the logout; this
+  // covers a page it does not control, e.g. after a forced reload).
+  function forgetPages() {
+    if (!window.caches) return Promise.resolve();  // plain HTTP off localhost: nothing kept
+    return window.caches.keys().then(function (names) {
+      return Promise.all(names.filter(function (name) { return name.indexOf("gpassist-pages-") === 0; })
+        .map(function (name) { return window.caches.delete(name); }));
+    });
+  }
   var logout = document.querySelector("form[data-logout]");
   if (logout) logout.addEventListener("submit", function (event) {
     // A page with unsaved text asks first (visit.js cancels this event when the doctor stays).
     var leaving = new CustomEvent("logging-out", { cancelable: true });
     if (!document.dispatchEvent(leaving)) { event.preventDefault(); return; }
     forgetDrafts();
+    if (!window.caches) return;
+    event.preventDefault();
+    forgetPages().catch(function (err) { console.warn("gpassist: forgetting kept pages", err); })
+      .then(function () { HTMLFormElement.prototype.submit.call(logout); });
   });
+
+  // The service worker keeps the pages opened while logged in, to read and type into when the
+  // link drops. Browsers offer it only to HTTPS sites and localhost.
+  function registerServiceWorker() {
+    if (!("serviceWorker" in navigator)) return;
+    var controlled = !!navigator.serviceWorker.controller;
+    navigator.serviceWorker.register("/sw.js").then(function () {
+      if (controlled) return null;
+      // This page loaded before the worker took control: ask it to keep this page too.
+      return navigator.serviceWorker.ready.then(function (registration) {
+        if (registration.active) registration.active.postMessage({ keep: window.location.href });
+      });
+    }).catch(function (err) { console.warn("gpassist: service worker not registered", err); });
+  }
+  if (document.readyState === "complete") registerServiceWorker();
+  else window.addEventListener("load", registerServiceWorker);
 
   window.gpassist = { call: call, showProblem: showProblem, showSuccess: showSuccess,
     clearMessages: clearMessages, csrf: csrf, newKey: newKey };

@@ -45,7 +45,8 @@
 
   function today() { return new Date().toLocaleDateString("sv-SE", { timeZone: "Asia/Shanghai" }); }
 
-  function freshStore() { return { day: today(), fields: {}, pending: null, encounterId: null, wantSave: false }; }
+  // saved: the saved visit's complaint and vitals, for a page that opens offline (no server to ask).
+  function freshStore() { return { day: today(), fields: {}, pending: null, encounterId: null, saved: null, wantSave: false }; }
 
   function readStore() {
     try {
@@ -187,12 +188,48 @@
     Object.keys(fields).forEach(function (id) { var node = document.getElementById(id); if (node) node.value = fields[id]; });
   }
 
+  // A visit found on the server while the doctor may have typed over it (a page opened offline
+  // looks it up when the link returns): the form keeps what is typed, and the visit's own values
+  // are what "saved" means, so the next save sends the difference.
+  function adoptKeepingTheForm(encounter) {
+    var typed = Array.prototype.map.call(form.elements, function (node) { return [node, node.value]; });
+    fill(encounter);
+    var savedBody = encounterBody(form);
+    typed.forEach(function (pair) { pair[0].value = pair[1]; });
+    adopt(encounter, savedBody, true);
+  }
+
+  // Today's open (unsettled) visits of this patient at this clinic, newest first.
+  function todaysOpenVisits() {
+    return gpassist.call("GET", base + "/encounters/today").then(function (list) {
+      state.lookedUp = true;
+      return list.items;
+    });
+  }
+
+  // The visit the drafts belong to, else today's newest open one, adopted without touching the
+  // form; shared by the callers while one lookup is under way.
+  var lookingUp = null;
+  function lookUpTodaysVisit() {
+    if (!lookingUp) {
+      lookingUp = todaysOpenVisits().then(function (open) {
+        lookingUp = null;
+        var mine = store.encounterId && open.filter(function (e) { return e.id === store.encounterId; })[0];
+        if (store.encounterId && !mine) store.encounterId = null;  // settled meanwhile: what is typed is a new visit
+        var encounter = mine || open[0];
+        if (encounter && !state.encounterId) adoptKeepingTheForm(encounter);
+      }, function (err) { lookingUp = null; throw err; });
+    }
+    return lookingUp;
+  }
+
   // The saved visit from now on: remember it, tell the other sections.
   function adopt(encounter, body, resumed) {
     state.encounterId = encounter.id;
     state.encounter = encounter;
     state.savedBody = body;
     store.encounterId = encounter.id;
+    store.saved = body;
     store.pending = null;
     snapshot();
     document.dispatchEvent(new CustomEvent("encounter-saved", { detail: encounter }));
@@ -218,6 +255,9 @@
     busy(true);
     status.textContent = S.saving;
     inflight = (async function () {
+      // A page that opened without an answer from the server (the service worker's copy, offline)
+      // has not seen today's visit yet: look for it before recording a new one, never a second.
+      if (!state.encounterId && !store.pending && !state.lookedUp) await lookUpTodaysVisit();
       if (!state.encounterId) {
         if (!store.pending) {
           var body = encounterBody(form);
@@ -281,6 +321,7 @@
 
   window.addEventListener("online", function () {
     if (store.wantSave || store.pending) flush().catch(function () {});
+    else if (!state.lookedUp && !state.encounterId) lookUpTodaysVisit().catch(function () {});
   });
 
   // On load: a save that never got its answer is sent again (same key: at most one visit);
@@ -291,8 +332,7 @@
       restoreDrafts(drafts);
       return flush().catch(function () {});
     }
-    return gpassist.call("GET", base + "/encounters/today").then(function (list) {
-      var open = list.items;
+    return todaysOpenVisits().then(function (open) {
       var mine = store.encounterId && open.filter(function (e) { return e.id === store.encounterId; })[0];
       if (store.encounterId && !mine) {  // the drafts' visit was settled meanwhile: start afresh
         store = freshStore();
@@ -308,7 +348,20 @@
       if (Object.keys(drafts).length) status.textContent = (encounter ? S.visit_resumed + " " : "") + S.visit_draft_restored;
       snapshot();
       if (store.wantSave) flush().catch(function () {});
-    }, function () { restoreDrafts(drafts); });
+    }, function () {
+      // No answer (the page came from the service worker's copy while offline): the saved visit
+      // as this browser last saw it, and the drafts on top, come back all the same; today's visit
+      // is looked up on the server when the link returns, before anything is saved.
+      var known = store.encounterId && store.saved;
+      if (known) fill(store.saved);
+      restoreDrafts(drafts);
+      var said = [];
+      if (known) said.push(S.visit_resumed);
+      if (Object.keys(drafts).length) said.push(S.visit_draft_restored);
+      if (store.wantSave) said = [S.visit_offline];
+      status.textContent = said.join(" ");
+      snapshot();
+    });
   }
 
   // Settling closes the visit: nothing of it is kept in the browser any more.
