@@ -191,3 +191,17 @@ def test_a_patients_checks_are_read_at_their_clinic_and_by_admins_only(api, user
         refused = api.get(f"/api/v1/patients/{patient}/annual-checks", as_=role)
         assert refused.status_code == 403, role
     assert api.get("/api/v1/patients/999999/annual-checks", as_="doctor_a").status_code == 404
+
+
+def test_an_impossible_measurement_is_refused_in_chinese_and_nothing_is_written(api, users):
+    patient = diagnosed_patient(api)
+    refused = api.post(
+        f"/api/v1/patients/{patient}/annual-checks", as_="doctor_a", json={"waist_cm": 300}
+    )
+    assert refused.status_code == 422
+    (error,) = refused.get_json()["errors"]
+    assert error["field"] == "body.waist_cm"
+    assert error["message_zh"].startswith("腰围：不能大于 250")
+    assert api.get(f"/api/v1/patients/{patient}/annual-checks", as_="doctor_a").get_json() == {
+        "items": []
+    }
