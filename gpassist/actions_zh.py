@@ -43,6 +43,7 @@ ACTIONS_ZH = {
     ("GET", "/api/v1/follow-ups/overdue"): "查看逾期随访",
     ("GET", "/api/v1/follow-ups/lost"): "查看失访患者",
     ("POST", "/api/v1/patients/<id:patient_id>/annual-checks"): "记录年度体检",
+    ("GET", "/api/v1/patients/<id:patient_id>/annual-checks"): "查看年度体检记录",
     ("POST", "/api/v1/patients/<id:patient_id>/certifications"): "登记慢特病认定",
     ("GET", "/api/v1/patients/<id:patient_id>/certifications"): "查看慢特病认定",
     ("GET", "/api/v1/reports/followup"): "查看随访报表",

@@ -30,6 +30,8 @@ FIELD_LABELS = {
     "spo2": "血氧饱和度",
     "glucose_mmol_l": "血糖",
     "weight_kg": "体重",
+    "height_cm": "身高",
+    "waist_cm": "腰围",
     "respiratory_rate": "呼吸频率",
     "age": "年龄",
     "evidence": "症状",

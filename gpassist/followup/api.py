@@ -19,6 +19,7 @@ from gpassist.followup.schemas import (
     AnnualCheckDueEntry,
     AnnualCheckDueList,
     AnnualCheckIn,
+    AnnualCheckList,
     AnnualCheckOut,
     CertificationIn,
     CertificationList,
@@ -214,6 +215,20 @@ def annual_checks_due(user, query: WorklistQuery):
 def record_annual_check(user, patient_id: int, body: AnnualCheckIn):
     check = service.record_annual_check(request_session(), user, patient_id, body, shanghai_today())
     return AnnualCheckOut.model_validate(check)
+
+
+@endpoint(
+    bp,
+    "/patients/<id:patient_id>/annual-checks",
+    "GET",
+    summary="A patient's annual health checks, newest first",
+    tag=TAG,
+    roles=READERS,
+    response=AnnualCheckList,
+)
+def list_annual_checks(user, patient_id: int):
+    found = service.annual_checks_of(request_session(), user, patient_id)
+    return AnnualCheckList(items=[AnnualCheckOut.model_validate(c) for c in found])
 
 
 @endpoint(

@@ -277,6 +277,10 @@ class AnnualCheckOut(OutModel):
     notes: str | None
 
 
+class AnnualCheckList(OutModel):
+    items: list[AnnualCheckOut]
+
+
 class CertificationIn(ApiModel):
     disease: ProgramCode
     certified_on: dt.date

@@ -660,6 +660,20 @@ def record_annual_check(
     return check
 
 
+def annual_checks_of(session: Session, user: User, patient_id: int) -> list[AnnualCheck]:
+    """The patient's health checks, newest first; raises ``NotFound`` for a patient ``user``
+    may not see.
+    """
+    patient = visible_patient(session, user, patient_id)
+    return list(
+        session.scalars(
+            select(AnnualCheck)
+            .where(AnnualCheck.patient_id == patient.id)
+            .order_by(AnnualCheck.check_date.desc(), AnnualCheck.id.desc())
+        )
+    )
+
+
 # --- certified chronic diseases (门诊慢特病认定) ------------------------------------------------
 
 

@@ -273,6 +273,12 @@ def page_strings() -> dict[str, str]:
         "annual_checks_due": _("今年未做年度体检"),
         "last_check": _("上次体检"),
         "never": _("从未"),
+        # the yearly health check in the visit's follow-up card (followup-visit.js)
+        "ac_done": _("今年体检：已完成（%s）"),
+        "ac_due_last": _("今年尚未体检（上次体检：%s）"),
+        "ac_due_never": _("今年尚未体检（从未体检）"),
+        "ac_recorded": _("已记录今年的健康体检（%s）"),
+        "ac_save": _("保存体检"),
         # --- a visit never lost or doubled; one bill per visit (issue 14, visit-integrity) ---
         "visit_offline": _("未联网：内容已保存在本机，联网后自动提交。"),
         "visit_retry": _("保存未成功（服务器暂时出错）：内容已保存在本机，请稍后再按“保存就诊”。"),

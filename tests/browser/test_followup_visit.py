@@ -108,7 +108,8 @@ def test_a_routine_hypertension_follow_up_from_the_today_page(demo_page):
     # The usual answers come from the last follow-up: nothing to choose on a routine visit.
     expect(form.locator('input[name="adherence"]:checked')).to_have_count(1)
     expect(form.locator('input[name="salt"]:checked')).to_have_count(1)
-    expect(form.get_by_label("身高 cm")).not_to_have_value("")
+    # (#fu-form: the card's health-check part has a height field of its own)
+    expect(form.locator("#fu-form").get_by_label("身高 cm")).not_to_have_value("")
     expect(form.get_by_label("日吸烟量 支")).not_to_have_value("")
     user.click(form.get_by_label("收缩压 mmHg"))
     user.fill(form.get_by_label("收缩压 mmHg"), "158")

@@ -129,3 +129,79 @@ def test_annual_checks_due_lists_the_managed_without_this_years_check(api, users
     assert due["items"][0]["last_check_date"] is None
     other = api.get("/api/v1/follow-ups/annual-checks-due", as_="doctor_b").get_json()
     assert other["items"] == []
+
+
+def test_a_recorded_check_is_read_back_newest_first_with_its_visit(api, users):
+    patient = diagnosed_patient(api)
+    enrol(api, patient)
+    last_year = today().replace(year=today().year - 1, day=1)
+    earlier = api.post(
+        f"/api/v1/patients/{patient}/annual-checks",
+        as_="doctor_a",
+        json={"check_date": last_year.isoformat(), "weight_kg": 70},
+    )
+    assert earlier.status_code == 201, earlier.get_json()
+    visit = visit_with_weight(api, patient, 68)
+    recorded = api.post(
+        f"/api/v1/patients/{patient}/annual-checks",
+        as_="doctor_a",
+        json={
+            "encounter_id": visit["id"],
+            "height_cm": 165,
+            "weight_kg": 68,
+            "waist_cm": 86,
+            "findings": "心电图正常",
+        },
+    )
+    assert recorded.status_code == 201, recorded.get_json()
+
+    listed = api.get(f"/api/v1/patients/{patient}/annual-checks", as_="doctor_a")
+    assert listed.status_code == 200
+    checks = listed.get_json()["items"]
+    assert [(c["check_date"], c["year"]) for c in checks] == [
+        (today().isoformat(), today().year),
+        (last_year.isoformat(), last_year.year),
+    ]
+    assert checks[0] == recorded.get_json()
+    assert checks[0]["encounter_id"] == visit["id"]
+    assert checks[0]["findings"] == {
+        "height_cm": 165,
+        "weight_kg": 68,
+        "waist_cm": 86,
+        "findings": "心电图正常",
+        "bmi": 25.0,
+    }
+    due = api.get("/api/v1/follow-ups/annual-checks-due", as_="doctor_a").get_json()["items"]
+    assert patient not in [e["patient_id"] for e in due]
+
+
+def test_a_patients_checks_are_read_at_their_clinic_and_by_admins_only(api, users):
+    patient = diagnosed_patient(api)
+    assert api.get(f"/api/v1/patients/{patient}/annual-checks", as_="doctor_a").get_json() == {
+        "items": []
+    }
+    api.post(f"/api/v1/patients/{patient}/annual-checks", as_="doctor_a", json={"weight_kg": 66})
+    for reader in ("doctor_a2", "admin"):
+        seen = api.get(f"/api/v1/patients/{patient}/annual-checks", as_=reader)
+        assert seen.status_code == 200 and len(seen.get_json()["items"]) == 1, reader
+    other_clinic = api.get(f"/api/v1/patients/{patient}/annual-checks", as_="doctor_b")
+    assert other_clinic.status_code == 404
+    assert other_clinic.get_json()["detail_zh"] == "没有这位患者，或您无权查看。"
+    for role in ("specialist", "pharmacist"):
+        refused = api.get(f"/api/v1/patients/{patient}/annual-checks", as_=role)
+        assert refused.status_code == 403, role
+    assert api.get("/api/v1/patients/999999/annual-checks", as_="doctor_a").status_code == 404
+
+
+def test_an_impossible_measurement_is_refused_in_chinese_and_nothing_is_written(api, users):
+    patient = diagnosed_patient(api)
+    refused = api.post(
+        f"/api/v1/patients/{patient}/annual-checks", as_="doctor_a", json={"waist_cm": 300}
+    )
+    assert refused.status_code == 422
+    (error,) = refused.get_json()["errors"]
+    assert error["field"] == "body.waist_cm"
+    assert error["message_zh"].startswith("腰围：不能大于 250")
+    assert api.get(f"/api/v1/patients/{patient}/annual-checks", as_="doctor_a").get_json() == {
+        "items": []
+    }

@@ -104,6 +104,7 @@
     });
     if (state.prefilled) return;  // the panel refreshed after saving: keep what is shown
     state.prefilled = true;
+    loadAnnualChecks();
     mirrorVitals();
     suggestComplaint(active);
     gpassist.call("GET", base + "/follow-ups").then(function (list) {
@@ -217,6 +218,110 @@
           text: S.fu_print }),
       ]);
     })));
+  }
+
+  // --- the yearly health check (年度健康体检) ----------------------------------------------------
+  // The standard asks one a year of every managed patient; the today page lists those without
+  // this year's. Here the doctor sees whether it is done and, if not, records it with this visit.
+  var annual = { status: byId("ac-status"), open: byId("ac-open"), form: byId("ac-form"),
+    save: byId("ac-save"), checks: [], done: false, copied: {} };
+  // Height and weight are often just typed into the follow-up form (or the visit's vitals).
+  var FROM_FOLLOW_UP = { "ac-height": "fu-height", "ac-weight": "fu-weight" };
+
+  function thisYearsCheck(checks) {
+    var year = shanghaiToday().slice(0, 4);
+    return checks.filter(function (c) { return String(c.year) === year; })[0];
+  }
+
+  function showAnnualStatus(checks) {
+    annual.checks = checks;
+    var done = thisYearsCheck(checks);
+    annual.done = Boolean(done);
+    annual.status.className = done ? "ok" : "warn";
+    annual.status.textContent = done ? S.ac_done.replace("%s", done.check_date)
+      : checks.length ? S.ac_due_last.replace("%s", checks[0].check_date) : S.ac_due_never;
+    if (!annual.open) return;  // an admin reads; only the clinic's doctor records
+    annual.open.hidden = annual.done;
+    if (annual.done) showAnnualForm(false);
+  }
+
+  function loadAnnualChecks() {
+    annual.status.textContent = S.loading;
+    return gpassist.call("GET", base + "/annual-checks").then(function (list) {
+      showAnnualStatus(list.items);
+    });
+  }
+
+  // Copies the follow-up form's height and weight into the check's fields the doctor has not
+  // typed in themselves (empty, or still what was copied last).
+  function copyFromFollowUp() {
+    Object.keys(FROM_FOLLOW_UP).forEach(function (id) {
+      var mine = byId(id), theirs = byId(FROM_FOLLOW_UP[id]).value;
+      if (mine.value !== "" && mine.value !== annual.copied[id]) return;
+      mine.value = theirs;
+      annual.copied[id] = theirs;
+    });
+  }
+
+  function showAnnualForm(open) {
+    annual.form.hidden = !open;
+    annual.open.setAttribute("aria-expanded", String(open));
+    if (!open) return;
+    copyFromFollowUp();
+    var empty = ["ac-height", "ac-weight", "ac-waist", "ac-findings"].filter(function (id) {
+      return byId(id).value.trim() === "";
+    });
+    byId(empty[0] || "ac-height").focus();
+  }
+
+  function annualBody(encounter) {
+    var body = { encounter_id: encounter.id };
+    [["height_cm", "ac-height"], ["weight_kg", "ac-weight"], ["waist_cm", "ac-waist"]].forEach(function (pair) {
+      var value = number(pair[1]);
+      if (value !== null) body[pair[0]] = value;
+    });
+    var findings = byId("ac-findings").value.trim();
+    if (findings) body.findings = findings;
+    return body;
+  }
+
+  function saveAnnualCheck(event) {
+    event.preventDefault();
+    if (annual.done || annual.save.disabled) return;
+    annual.save.disabled = true;
+    annual.save.textContent = S.saving;
+    window.visitPage.ensureSaved().then(function (encounter) {
+      return gpassist.call("POST", base + "/annual-checks", annualBody(encounter));
+    }).then(function (check) {
+      showAnnualStatus([check].concat(annual.checks));
+      annual.status.focus();  // the form (and the focused button) has gone
+      gpassist.showSuccess(S.ac_recorded.replace("%s", check.check_date), annual.status);
+    }, function (error) {
+      annual.save.disabled = false;
+      annual.save.textContent = S.ac_save;
+      // Recorded meanwhile (another tab, another doctor): the refusal says so; show it done.
+      if (error && error.status === 409) loadAnnualChecks();
+    });
+  }
+
+  // Something the doctor typed for a check not saved yet: leaving the page asks first.
+  function annualTyped() {
+    if (annual.done || annual.form.hidden) return false;
+    return ["ac-height", "ac-weight", "ac-waist", "ac-findings"].some(function (id) {
+      var value = byId(id).value.trim();
+      return value !== "" && value !== annual.copied[id];
+    });
+  }
+
+  if (annual.form) {
+    window.visitPage.addUnsavedCheck(annualTyped);
+    annual.status.setAttribute("tabindex", "-1");
+    annual.open.addEventListener("click", function () { showAnnualForm(annual.form.hidden); });
+    annual.form.addEventListener("submit", saveAnnualCheck);
+    document.addEventListener("input", function (event) {
+      var id = event.target && event.target.id;
+      if (!annual.form.hidden && (id === "fu-height" || id === "fu-weight" || id === "e-weight")) copyFromFollowUp();
+    });
   }
 
   byId("fu-height").addEventListener("input", showBmi);
