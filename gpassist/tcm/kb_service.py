@@ -173,6 +173,7 @@ def _learned(suggestion: runtime.Suggestion | None, record) -> combine.Learned |
         {r.label: r.probability for r in suggestion.syndromes},
         suggestion.known_words >= runtime.MIN_KNOWN_WORDS
         and bool(runtime.cardinal_findings(record)),
+        suggestion.familiarity,
     )
 
 
@@ -189,7 +190,12 @@ def kb_suggestion(
     with the learned model's ``learned`` suggestion."""
     kb = context.kb
     result = differentiate(kb, record, icd10)
-    ranking = combine.combined_ranking(result, _learned(learned, record), context.weights)
+    learned_row = _learned(learned, record)
+    ranking = combine.combined_ranking(result, learned_row, context.weights)
+    # on a familiar record the model's disease leads (its share of the disease score is 1)
+    disease_weight = (
+        1.0 if combine.is_familiar(learned_row, context.weights) else context.weights.disease
+    )
     shown = result.diseases[:MAX_DISEASES]
     codes = {
         c for d in shown for s in d.syndromes[:MAX_SYNDROMES] for c in s.syndrome.patent_medicines
@@ -222,7 +228,7 @@ def kb_suggestion(
         notes=_notes(result, icd10, kb),
         combined=CombinedOut(
             learned_used=ranking.learned_used,
-            weights={"disease": context.weights.disease, "syndrome": context.weights.syndrome},
+            weights={"disease": disease_weight, "syndrome": context.weights.syndrome},
             diseases=[RankedOut(zh=n, score=v) for n, v in ranking.diseases[:MAX_RANKED]],
             syndromes=[RankedOut(zh=n, score=v) for n, v in ranking.syndromes[:MAX_RANKED]],
         ),

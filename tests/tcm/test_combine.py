@@ -80,3 +80,45 @@ def test_evaluate_runs_every_engine_on_a_record_file(tiny_data, tiny_model):
     assert all(c["gold"] != c["predicted"] for c in listed["disease_confusions"])
     refused = runner.invoke(main, [*base, "--model", str(SAMPLE), "--engine", "combined"])
     assert refused.exit_code != 0 and "is a knowledge base" in refused.output
+
+
+def test_on_a_familiar_record_the_learned_disease_leads_over_another_kb_disease():
+    # the sample KB knows 眩晕病 and 感冒; a cold-like record in the model's scope: the KB leads
+    # with 感冒, the model is 0.8 for 胸痹心痛病, below the 0.9 it needs on an unfamiliar record
+    cold = {
+        "主诉": "恶寒发热2天，胸闷",
+        "症状": "恶寒，发热，鼻塞流清涕，胸闷",
+        "中医望闻切诊": "苔薄白，脉浮紧",
+    }
+    result = differentiate(knowledge.load(SAMPLE), cold)
+    assert result.diseases[0].disease.term not in learned(True).diseases
+    weights = Weights(0.5, 0.5, familiar=0.8)
+
+    def ranking(familiarity: float):
+        row = Learned(learned(True).diseases, learned(True).syndromes, True, familiarity)
+        return combined_ranking(result, row, weights)
+
+    assert ranking(0.5) == kb_ranking(result)
+    familiar = ranking(0.9)
+    assert familiar.learned_used and familiar.diseases[0] == ("胸痹心痛病", 0.8)
+    assert [t for t, _ in familiar.diseases[:2]] == ["胸痹心痛病", "眩晕病"]
+    out_of_scope = Learned(learned(True).diseases, learned(True).syndromes, False, 0.9)
+    assert combined_ranking(result, out_of_scope, weights) == kb_ranking(result)
+
+
+def test_familiarity_is_high_for_the_training_records_writing_and_low_for_other_writing(
+    committed_model,
+):
+    from gpassist.tcm.features import block_tokens
+
+    ward = block_tokens(
+        {
+            "主诉": "阵发性眩晕10年，加重半月。",
+            "症状": "阵发性眩晕，无胸闷胸痛，无口干口苦，纳眠可，二便调。",
+            "中医望闻切诊": "表情自然，面色红润，形体正常，舌红、苔黄，舌下络脉无异常，脉弦。",
+        }
+    )
+    lay = block_tokens({"主诉": "前天淋了雨，浑身骨头酸", "症状": "盖两床被子还冷，鼻子堵"})
+    space = committed_model.space
+    assert space.familiarity(ward) > 0.9 > 0.6 > space.familiarity(lay)
+    assert space.familiarity({}) == 0.0
