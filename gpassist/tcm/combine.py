@@ -7,10 +7,11 @@ and enough of its words known, see ``training.engines.learned_rows``), and then
 
 * on a **familiar** record (``Learned.familiarity`` ≥ ``Weights.familiar``: the record is written
   in the words of the model's training records, as 95 % of them are, see
-  ``FeatureSpace.familiarity``) the model's disease leads: disease score = learned probability
-  (a gate; the knowledge base's other diseases follow in its order). On the TCM-TBOSD records the
-  knowledge base often leads with another disease (头风病 for a hypertensive headache that the
-  records file under 眩晕病, 不寐病 for 发现血压升高): the model is right on most of them;
+  ``FeatureSpace.familiarity``) whose knowledge-base leader is one of the four (``model_leads``),
+  the model's disease leads: disease score = learned probability (a gate; the knowledge base's
+  other diseases follow in its order). On the TCM-TBOSD records the blend let the knowledge base
+  overturn the model where the model measures better; the textbook cases are not familiar and
+  keep the blend;
 * on any other record, only when the knowledge base's leading disease is one of the four
   (``KB_GATE`` = 1: the model can only ever answer one of its four, so on a cough, a cold or a
   headache it would mislead) or the model is confident (≥ ``CONFIDENT`` = 0.9): disease score =
@@ -111,17 +112,28 @@ def _best_fits(result: Differentiation) -> dict[str, float]:
     return best
 
 
-def is_familiar(learned: Learned | None, w: Weights) -> bool:
-    """In the model's scope and written like its training records: its disease leads."""
-    return learned is not None and learned.in_scope and learned.familiarity >= w.familiar
+def model_leads(result: Differentiation, learned: Learned | None, w: Weights) -> bool:
+    """In the model's scope, written like its training records, and the knowledge base's leader
+    is one of the four: the model's disease leads.
+
+    Not when the knowledge base leads with another disease, however familiar the note: short
+    notes are familiar (their few words are all known), and "恶寒发热2天" with 乏力 would become
+    眩晕病, "咳嗽咳痰3天，伴胸闷" 心衰病."""
+    if learned is None or not learned.in_scope or not result.diseases:
+        return False
+    if learned.familiarity < w.familiar:
+        return False
+    return any(d.disease.term in learned.diseases for d in result.diseases[:KB_GATE])
 
 
 def _learned_applies(result: Differentiation, learned: Learned | None, w: Weights) -> bool:
-    """Familiar; or in the model's scope and one of its diseases among the KB's leading
+    """The model leads; or in the model's scope and one of its diseases among the KB's leading
     ``KB_GATE``, or the model confident."""
     if learned is None or not learned.in_scope or not result.diseases:
         return False
-    if is_familiar(learned, w) or max(learned.diseases.values(), default=0.0) >= CONFIDENT:
+    if model_leads(result, learned, w):
+        return True
+    if max(learned.diseases.values(), default=0.0) >= CONFIDENT:
         return True
     return any(d.disease.term in learned.diseases for d in result.diseases[:KB_GATE])
 
@@ -134,7 +146,7 @@ def combined_ranking(result: Differentiation, learned: Learned | None, w: Weight
     terms = list(dict.fromkeys([*disease_fit, *learned.diseases]))
     # the gate: on a familiar record the model's probabilities alone order the diseases (the
     # knowledge base's other diseases score 0 and keep its order behind the four)
-    wd = 1.0 if is_familiar(learned, w) else w.disease
+    wd = 1.0 if model_leads(result, learned, w) else w.disease
     diseases = {
         t: (1 - wd) * disease_fit.get(t, 0.0) + wd * learned.diseases.get(t, 0.0) for t in terms
     }

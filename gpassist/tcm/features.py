@@ -100,8 +100,9 @@ class FeatureSpace:
     def familiarity(self, record: Mapping[str, list[str]]) -> float:
         """The share of the record's distinct word tokens (negated or not) that the model has a
         column for: near 1 for a record written like its training records (ward notes in their
-        template), lower for other writing (a textbook case: at most 0.77 of the 198). The
-        combination trusts the model's disease only on familiar records."""
+        template), lower for other writing (a textbook case: at most 0.77 of the 198), but 1 for a
+        short note of common findings. The combination lets the model's disease lead among its
+        four only on familiar records (``combine.model_leads``)."""
         words = {
             (block.name, t)
             for block in self.blocks

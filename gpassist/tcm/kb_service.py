@@ -192,9 +192,11 @@ def kb_suggestion(
     result = differentiate(kb, record, icd10)
     learned_row = _learned(learned, record)
     ranking = combine.combined_ranking(result, learned_row, context.weights)
-    # on a familiar record the model's disease leads (its share of the disease score is 1)
+    # where the model's disease leads (combine.model_leads) its share of the disease score is 1
     disease_weight = (
-        1.0 if combine.is_familiar(learned_row, context.weights) else context.weights.disease
+        1.0
+        if combine.model_leads(result, learned_row, context.weights)
+        else context.weights.disease
     )
     shown = result.diseases[:MAX_DISEASES]
     codes = {

@@ -9,7 +9,7 @@ refitted on the other four with the committed model's parameters and predicts th
 records (out-of-fold probabilities); the knowledge base needs no fitting. The combination's
 weights for a fold are chosen on the *other* folds' out-of-fold rows and scored on the fold, so
 every reported figure is held out. The familiarity from which the model's disease leads
-(``combine.is_familiar``) is the 5th percentile (``FAMILIAR_SHARE``) of the out-of-fold
+(``combine.model_leads``) is the 5th percentile (``FAMILIAR_SHARE``) of the out-of-fold
 familiarity of the other folds' records, before the weights are chosen. The final threshold and
 weights are chosen on all out-of-fold rows. The textbook cases never take part: they measure only.
 """
