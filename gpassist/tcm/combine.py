@@ -3,19 +3,28 @@
 The learned model (``tbosd``) knows 4 diseases and 10 syndromes and measures better on records
 like its training records; the knowledge base knows many diseases. The learned model is used only
 when the record is in its scope (``in_scope``: a presenting finding of its four diseases stated
-and enough of its words known, see ``training.engines.learned_rows``) and the knowledge base's
-leading disease is one of its four (``KB_GATE`` = 1: the model can only ever answer one of its
-four, so on a cough, a cold or a headache it would mislead) or the model is confident
-(a disease probability ≥ ``CONFIDENT`` = 0.9); then
+and enough of its words known, see ``training.engines.learned_rows``), and then
 
-* disease score = (1 − w_d) · KB disease fit + w_d · learned disease probability,
-* syndrome score = (1 − w_s) · KB syndrome fit + w_s · learned syndrome probability,
+* on a **familiar** record (``Learned.familiarity`` ≥ ``Weights.familiar``: the record is written
+  in the words of the model's training records, as 95 % of them are, see
+  ``FeatureSpace.familiarity``) whose knowledge-base leader is one of the four (``model_leads``),
+  the model's disease leads: disease score = learned probability (a gate; the knowledge base's
+  other diseases follow in its order). On the TCM-TBOSD records the blend let the knowledge base
+  overturn the model where the model measures better; the textbook cases are not familiar and
+  keep the blend;
+* on any other record, only when the knowledge base's leading disease is one of the four
+  (``KB_GATE`` = 1: the model can only ever answer one of its four, so on a cough, a cold or a
+  headache it would mislead) or the model is confident (≥ ``CONFIDENT`` = 0.9): disease score =
+  (1 − w_d) · KB disease fit + w_d · learned disease probability;
+* in both cases, syndrome score = (1 − w_s) · KB syndrome fit + w_s · learned syndrome
+  probability, over the union of the leading disease's KB syndromes and the learned model's
+  syndromes (a syndrome the KB lists under another disease keeps its best KB fit there).
 
-over the union of the leading disease's KB syndromes and the learned model's syndromes (a
-syndrome the KB lists under another disease keeps its best KB fit there). Out of scope, the
-ranking is the knowledge base's alone. ``w_d`` and ``w_s`` are chosen by 5-fold cross-validation
-on the TCM-TBOSD training records (``gpassist tcm calibrate``) and stored with the figures in
-``gpassist/models/tcm/combination.json``. Pure Python + numpy; no database, no Flask.
+Out of scope, the ranking is the knowledge base's alone. ``w_d``, ``w_s`` and ``familiar`` (the
+5th percentile of the training records' out-of-fold familiarity) are chosen by 5-fold
+cross-validation on the TCM-TBOSD training records (``gpassist tcm calibrate``) and stored with
+the figures in ``gpassist/models/tcm/combination.json``. Pure Python + numpy; no database, no
+Flask.
 """
 
 from __future__ import annotations
@@ -31,12 +40,14 @@ COMBINATION_FILE = "combination.json"
 DEFAULT_WEIGHTS = (0.5, 0.5)
 KB_GATE = 1
 CONFIDENT = 0.9
+NEVER_FAMILIAR = 1.01  # without a calibrated threshold no record counts as familiar
 
 
 @dataclass(frozen=True)
 class Weights:
     disease: float
     syndrome: float
+    familiar: float = NEVER_FAMILIAR  # familiarity from which the model's disease leads
 
     @classmethod
     def from_folder(cls, root: Path) -> Weights:
@@ -44,8 +55,12 @@ class Weights:
         path = Path(root) / COMBINATION_FILE
         if not path.exists():
             return cls(*DEFAULT_WEIGHTS)
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(float(data["weights"]["disease"]), float(data["weights"]["syndrome"]))
+        data = json.loads(path.read_text(encoding="utf-8"))["weights"]
+        return cls(
+            float(data["disease"]),
+            float(data["syndrome"]),
+            float(data.get("familiar", NEVER_FAMILIAR)),
+        )
 
 
 @dataclass(frozen=True)
@@ -65,6 +80,7 @@ class Learned:
     diseases: Mapping[str, float]
     syndromes: Mapping[str, float]
     in_scope: bool
+    familiarity: float = 0.0  # share of the record's words the model knows
 
 
 def _sorted(scores: Mapping[str, float]) -> tuple[tuple[str, float], ...]:
@@ -96,10 +112,27 @@ def _best_fits(result: Differentiation) -> dict[str, float]:
     return best
 
 
-def _learned_applies(result: Differentiation, learned: Learned | None) -> bool:
-    """In the model's scope, and one of its diseases among the KB's leading ``KB_GATE``."""
+def model_leads(result: Differentiation, learned: Learned | None, w: Weights) -> bool:
+    """In the model's scope, written like its training records, and the knowledge base's leader
+    is one of the four: the model's disease leads.
+
+    Not when the knowledge base leads with another disease, however familiar the note: short
+    notes are familiar (their few words are all known), and "恶寒发热2天" with 乏力 would become
+    眩晕病, "咳嗽咳痰3天，伴胸闷" 心衰病."""
     if learned is None or not learned.in_scope or not result.diseases:
         return False
+    if learned.familiarity < w.familiar:
+        return False
+    return any(d.disease.term in learned.diseases for d in result.diseases[:KB_GATE])
+
+
+def _learned_applies(result: Differentiation, learned: Learned | None, w: Weights) -> bool:
+    """The model leads; or in the model's scope and one of its diseases among the KB's leading
+    ``KB_GATE``, or the model confident."""
+    if learned is None or not learned.in_scope or not result.diseases:
+        return False
+    if model_leads(result, learned, w):
+        return True
     if max(learned.diseases.values(), default=0.0) >= CONFIDENT:
         return True
     return any(d.disease.term in learned.diseases for d in result.diseases[:KB_GATE])
@@ -107,13 +140,15 @@ def _learned_applies(result: Differentiation, learned: Learned | None) -> bool:
 
 def combined_ranking(result: Differentiation, learned: Learned | None, w: Weights) -> Ranking:
     """The blended ranking; the knowledge base's alone when the learned model is out of scope."""
-    if not _learned_applies(result, learned):
+    if not _learned_applies(result, learned, w):
         return kb_ranking(result)
     disease_fit = {d.disease.term: d.fit for d in result.diseases}
     terms = list(dict.fromkeys([*disease_fit, *learned.diseases]))
+    # the gate: on a familiar record the model's probabilities alone order the diseases (the
+    # knowledge base's other diseases score 0 and keep its order behind the four)
+    wd = 1.0 if model_leads(result, learned, w) else w.disease
     diseases = {
-        t: (1 - w.disease) * disease_fit.get(t, 0.0) + w.disease * learned.diseases.get(t, 0.0)
-        for t in terms
+        t: (1 - wd) * disease_fit.get(t, 0.0) + wd * learned.diseases.get(t, 0.0) for t in terms
     }
     ranked_diseases = _sorted(diseases)
     leader = ranked_diseases[0][0]

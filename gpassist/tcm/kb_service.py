@@ -200,6 +200,7 @@ def _learned(suggestion: runtime.Suggestion | None, record) -> combine.Learned |
         {r.label: r.probability for r in suggestion.syndromes},
         suggestion.known_words >= runtime.MIN_KNOWN_WORDS
         and bool(runtime.cardinal_findings(record)),
+        suggestion.familiarity,
     )
 
 
@@ -216,7 +217,14 @@ def kb_suggestion(
     with the learned model's ``learned`` suggestion."""
     kb = context.kb
     result = differentiate(kb, record, icd10)
-    ranking = combine.combined_ranking(result, _learned(learned, record), context.weights)
+    learned_row = _learned(learned, record)
+    ranking = combine.combined_ranking(result, learned_row, context.weights)
+    # where the model's disease leads (combine.model_leads) its share of the disease score is 1
+    disease_weight = (
+        1.0
+        if combine.model_leads(result, learned_row, context.weights)
+        else context.weights.disease
+    )
     shown = result.diseases[:MAX_DISEASES]
     codes = {
         c for d in shown for s in d.syndromes[:MAX_SYNDROMES] for c in s.syndrome.patent_medicines
@@ -249,7 +257,7 @@ def kb_suggestion(
         notes=_notes(result, icd10, kb),
         combined=CombinedOut(
             learned_used=ranking.learned_used,
-            weights={"disease": context.weights.disease, "syndrome": context.weights.syndrome},
+            weights={"disease": disease_weight, "syndrome": context.weights.syndrome},
             diseases=[RankedOut(zh=n, score=v) for n, v in ranking.diseases[:MAX_RANKED]],
             syndromes=[RankedOut(zh=n, score=v) for n, v in ranking.syndromes[:MAX_RANKED]],
         ),

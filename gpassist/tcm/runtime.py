@@ -84,6 +84,7 @@ class Suggestion:
     out_of_scope: bool
     scope_notes: tuple[dict, ...]
     known_words: int
+    familiarity: float = 0.0  # share of the record's words the model knows (features.py)
 
 
 class TcmModel:
@@ -156,7 +157,10 @@ class TcmModel:
         notes = self._scope_notes(float(pd[0].max()), known)
         if not cardinal_findings(record):
             notes.append(NO_CARDINAL_FINDING_NOTE)
-        return Suggestion(diseases, syndromes, suggested, bool(notes), tuple(notes), known)
+        familiarity = self.space.familiarity(tokenised)
+        return Suggestion(
+            diseases, syndromes, suggested, bool(notes), tuple(notes), known, familiarity
+        )
 
     def _candidates(self, record: Mapping[str, object], tokenised) -> list[tuple[str, str, bool]]:
         """(block, term, negated) findings worth explaining: tongue, coating and pulse phrases

@@ -182,7 +182,10 @@ class RankedOut(OutModel):
 
 class CombinedOut(OutModel):
     learned_used: bool = Field(description="false when the record is outside the learned model")
-    weights: dict[str, float] = Field(description="learned model's share (cross-validated)")
+    weights: dict[str, float] = Field(
+        description="learned model's share of the disease and syndrome scores (cross-validated; "
+        "disease 1 on a record written like the model's training records)"
+    )
     diseases: list[RankedOut]
     syndromes: list[RankedOut]
 

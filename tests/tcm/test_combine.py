@@ -80,3 +80,64 @@ def test_evaluate_runs_every_engine_on_a_record_file(tiny_data, tiny_model):
     assert all(c["gold"] != c["predicted"] for c in listed["disease_confusions"])
     refused = runner.invoke(main, [*base, "--model", str(SAMPLE), "--engine", "combined"])
     assert refused.exit_code != 0 and "is a knowledge base" in refused.output
+
+
+def test_on_a_familiar_record_the_learned_disease_leads_whatever_the_weight():
+    result = differentiate(knowledge.load(SAMPLE), DIZZY)
+    assert result.diseases[0].disease.term == "眩晕病"  # one of the model's four
+    weights = Weights(0.0, 0.5, familiar=0.8)  # the blend would keep the KB's 眩晕病
+
+    def leader(familiarity: float, in_scope: bool = True) -> str:
+        row = Learned(learned(True).diseases, learned(True).syndromes, in_scope, familiarity)
+        return combined_ranking(result, row, weights).diseases[0][0]
+
+    assert leader(0.5) == "眩晕病"
+    assert leader(0.9) == "胸痹心痛病"
+    assert leader(0.9, in_scope=False) == "眩晕病"
+
+
+def test_a_familiar_record_does_not_let_the_model_overturn_another_kb_disease():
+    # the sample KB leads with 感冒; the model (0.8, below the 0.9 it needs) is left out
+    cold = {
+        "主诉": "恶寒发热2天，胸闷",
+        "症状": "恶寒，发热，鼻塞流清涕，胸闷",
+        "中医望闻切诊": "苔薄白，脉浮紧",
+    }
+    result = differentiate(knowledge.load(SAMPLE), cold)
+    assert result.diseases[0].disease.term not in learned(True).diseases
+    row = Learned(learned(True).diseases, learned(True).syndromes, True, 1.0)
+    assert combined_ranking(result, row, Weights(0.5, 0.5, familiar=0.8)) == kb_ranking(result)
+
+
+def test_short_notes_of_other_diseases_keep_them_with_the_packaged_engines(committed_model):
+    from gpassist.tcm.kb_service import _learned
+    from gpassist.tcm.runtime import model_root
+
+    kb = knowledge.load(model_root() / "primary-care")
+    weights = Weights.from_folder(model_root())
+    notes = {
+        "咳嗽病": {"主诉": "咳嗽咳痰3天，伴胸闷", "症状": "咳嗽，咳白痰，胸闷"},
+        "感冒": {"主诉": "恶寒发热2天", "症状": "恶寒发热，鼻塞流涕，乏力"},
+    }
+    for disease, note in notes.items():
+        row = _learned(committed_model.suggest(note), note)
+        assert row.in_scope and row.familiarity >= weights.familiar  # short notes are familiar
+        assert combined_ranking(differentiate(kb, note), row, weights).diseases[0][0] == disease
+
+
+def test_familiarity_is_high_for_the_training_records_writing_and_low_for_other_writing(
+    committed_model,
+):
+    from gpassist.tcm.features import block_tokens
+
+    ward = block_tokens(
+        {
+            "主诉": "阵发性眩晕10年，加重半月。",
+            "症状": "阵发性眩晕，无胸闷胸痛，无口干口苦，纳眠可，二便调。",
+            "中医望闻切诊": "表情自然，面色红润，形体正常，舌红、苔黄，舌下络脉无异常，脉弦。",
+        }
+    )
+    lay = block_tokens({"主诉": "前天淋了雨，浑身骨头酸", "症状": "盖两床被子还冷，鼻子堵"})
+    space = committed_model.space
+    assert space.familiarity(ward) > 0.9 > 0.6 > space.familiarity(lay)
+    assert space.familiarity({}) == 0.0

@@ -8,8 +8,10 @@ Cross-validation: stratified 5 folds on the training records. In each fold the l
 refitted on the other four with the committed model's parameters and predicts the held-out
 records (out-of-fold probabilities); the knowledge base needs no fitting. The combination's
 weights for a fold are chosen on the *other* folds' out-of-fold rows and scored on the fold, so
-every reported figure is held out. The final weights are chosen on all out-of-fold rows. The
-textbook cases never take part: they measure only.
+every reported figure is held out. The familiarity from which the model's disease leads
+(``combine.model_leads``) is the 5th percentile (``FAMILIAR_SHARE``) of the out-of-fold
+familiarity of the other folds' records, before the weights are chosen. The final threshold and
+weights are chosen on all out-of-fold rows. The textbook cases never take part: they measure only.
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ from gpassist.tcm.training.fitting import fit, sklearn_probabilities
 ENGINES = ("learned", "kb", "combined")
 GRID = tuple(round(float(x), 2) for x in np.linspace(0, 1, 11))
 FIGURES = ("disease_accuracy", "syndrome_top1_in_gold", "syndrome_top3_in_gold")
+# 95 % of the training records (out of fold) count as familiar: the threshold is a property of
+# how the training records are written, not tuned for a score
+FAMILIAR_SHARE = 0.95
 
 
 def learned_rows(model, records: Sequence[Mapping], tokenised, pd, ps) -> list[Learned]:
@@ -60,6 +65,7 @@ def learned_rows(model, records: Sequence[Mapping], tokenised, pd, ps) -> list[L
                 dict(zip(model.diseases, map(float, pd[i]), strict=True)),
                 dict(zip(model.syndromes, map(float, ps[i]), strict=True)),
                 in_scope,
+                model.space.familiarity(tokenised[i]),
             )
         )
     return out
@@ -112,7 +118,7 @@ def evaluate_engine(
     if model is not None and engine != "kb":
         result["model"] = {"name": model.name, "version": model.version}
     if engine == "combined" and weights is not None:
-        result["weights"] = {"disease": weights.disease, "syndrome": weights.syndrome}
+        result["weights"] = _as_json(weights)
     return result
 
 
@@ -139,10 +145,21 @@ def _objective(fig: Mapping) -> tuple:
     return (fig["disease_accuracy"] + fig["syndrome_top1_in_gold"], fig["syndrome_top3_in_gold"])
 
 
+def familiar_threshold(learned: Sequence[Learned | None]) -> float:
+    """The familiarity that ``FAMILIAR_SHARE`` of the training records reach (out of fold)."""
+    values = [x.familiarity for x in learned if x is not None]
+    return round(float(np.percentile(values, 100 * (1 - FAMILIAR_SHARE))), 4)
+
+
+def _as_json(w: Weights) -> dict:
+    return {"disease": w.disease, "syndrome": w.syndrome, "familiar": w.familiar}
+
+
 def choose_weights(kb_results, learned, diseases, golds) -> tuple[Weights, dict]:
     best: tuple[tuple, Weights, dict] | None = None
+    familiar = familiar_threshold(learned)
     for wd, ws in product(GRID, GRID):
-        w = Weights(wd, ws)
+        w = Weights(wd, ws, familiar)
         fig = figures(rankings("combined", kb_results, learned, w), diseases, golds)
         if best is None or _objective(fig) > best[0]:
             best = (_objective(fig), w, fig)
@@ -193,7 +210,7 @@ def cross_validate(
         w, _ = choose_weights(
             *pick(other), [data.diseases[i] for i in other], [data.syndromes[i] for i in other]
         )
-        fold_weights.append({"disease": w.disease, "syndrome": w.syndrome})
+        fold_weights.append(_as_json(w))
         kb_part, learned_part = pick(test_idx)
         gold_d = [data.diseases[i] for i in test_idx]
         gold_s = [data.syndromes[i] for i in test_idx]
@@ -205,7 +222,7 @@ def cross_validate(
         )
     final, _ = choose_weights(kb_results, learned, data.diseases, data.syndromes)
     return {
-        "weights": {"disease": final.disease, "syndrome": final.syndrome},
+        "weights": _as_json(final),
         "cross_validation": {
             "folds": folds,
             "seed": seed,
