@@ -31,10 +31,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from gpassist.tcm.differentiation import Differentiation
+from gpassist.tcm.differentiation import Differentiation, DiseaseFit
 
 COMBINATION_FILE = "combination.json"
 DEFAULT_WEIGHTS = (0.5, 0.5)
@@ -164,6 +164,25 @@ def combined_ranking(result: Differentiation, learned: Learned | None, w: Weight
     rest = {n: f for n, f in best.items() if n not in scores}
     syndromes.extend(_sorted({n: (1 - w.syndrome) * f for n, f in rest.items()}))
     return Ranking(ranked_diseases, tuple(syndromes), True)
+
+
+def in_ranking_order(result: Differentiation, ranking: Ranking) -> list[DiseaseFit]:
+    """The knowledge base's diseases in the combined ranking's order, so the panel leads with
+    what the combination measured (the learned model's disease where it took part), and the
+    leading disease's syndromes in the ranking's order where the knowledge base has them (by
+    name or alias). Where the model took no part this is the knowledge base's own order."""
+    if not ranking.learned_used:
+        return list(result.diseases)
+    place = {term: i for i, (term, _) in enumerate(ranking.diseases)}
+    diseases = sorted(result.diseases, key=lambda d: place.get(d.disease.term, len(place)))
+    order = {name: i for i, (name, _) in enumerate(ranking.syndromes)}
+
+    def syndrome_place(fit) -> int:
+        names = [fit.syndrome.name.zh, *fit.syndrome.aliases]
+        return min((order[n] for n in names if n in order), default=len(order))
+
+    lead = diseases[0]
+    return [replace(lead, syndromes=sorted(lead.syndromes, key=syndrome_place)), *diseases[1:]]
 
 
 def synonyms(kb) -> dict[str, set[str]]:

@@ -140,6 +140,22 @@ def _syndrome_out(fit: SyndromeFit, user, drugs, stocked) -> KbSyndromeOut:
     )
 
 
+def _reordered_note(result: Differentiation, ordered) -> list[Text]:
+    """Say so when the learned model (trained on ward records of four diseases) put another
+    disease first than the knowledge base alone would have."""
+    before, now = result.diseases[0].disease, ordered[0].disease
+    if before.code == now.code:
+        return []
+    return [
+        Text(
+            zh=f"研究模型（TCM-TBOSD 住院病历训练，4 种疾病）参与排序：{now.name.zh}居首"
+            f"（知识库单独为{before.name.zh}）",
+            en=f"the research model (trained on TCM-TBOSD ward records of four diseases) took "
+            f"part: {now.name.en} leads (the knowledge base alone: {before.name.en})",
+        )
+    ]
+
+
 def _notes(result: Differentiation, icd10: str | None, kb) -> list[Text]:
     notes = []
     if icd10 and result.prior_diseases:
@@ -225,7 +241,8 @@ def kb_suggestion(
         if combine.model_leads(result, learned_row, context.weights)
         else context.weights.disease
     )
-    shown = result.diseases[:MAX_DISEASES]
+    ordered = combine.in_ranking_order(result, ranking)
+    shown = ordered[:MAX_DISEASES]
     codes = {
         c for d in shown for s in d.syndromes[:MAX_SYNDROMES] for c in s.syndrome.patent_medicines
     }
@@ -254,7 +271,7 @@ def kb_suggestion(
         icd10=icd10,
         icd10_source=icd10_source if icd10 else None,
         icd10_diseases=result.prior_diseases,
-        notes=_notes(result, icd10, kb),
+        notes=_notes(result, icd10, kb) + _reordered_note(result, ordered),
         combined=CombinedOut(
             learned_used=ranking.learned_used,
             weights={"disease": disease_weight, "syndrome": context.weights.syndrome},

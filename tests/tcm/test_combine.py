@@ -141,3 +141,28 @@ def test_familiarity_is_high_for_the_training_records_writing_and_low_for_other_
     space = committed_model.space
     assert space.familiarity(ward) > 0.9 > 0.6 > space.familiarity(lay)
     assert space.familiarity({}) == 0.0
+
+
+def test_the_panel_leads_with_what_the_combination_ranked_first():
+    """Where the learned model took part, the knowledge base's view is shown in the combined
+    order (so the panel's lead is the engine that was measured), the leading disease's own
+    syndromes in the model's order; without it, the knowledge base's order stands."""
+    from gpassist.tcm.combine import in_ranking_order
+    from gpassist.tcm.runtime import model_root
+
+    kb = knowledge.load(model_root() / "primary-care")
+    result = differentiate(kb, DIZZY)
+    assert result.diseases[0].disease.term == "眩晕病"
+    model_says = combined_ranking(result, learned(True), Weights(1.0, 1.0))
+    shown = in_ranking_order(result, model_says)
+    assert shown[0].disease.term == "胸痹心痛病"
+    assert shown[0].syndromes[0].syndrome.name.zh == "气滞血瘀证"
+    assert sorted(d.disease.code for d in shown) == sorted(d.disease.code for d in result.diseases)
+    alone = in_ranking_order(result, combined_ranking(result, learned(False), Weights(1.0, 1.0)))
+    assert [d.disease.code for d in alone] == [d.disease.code for d in result.diseases]
+    # and the doctor is told why the lead is not the knowledge base's own
+    from gpassist.tcm.kb_service import _reordered_note
+
+    (note,) = _reordered_note(result, shown)
+    assert "研究模型" in note.zh and "胸痹" in note.zh and "眩晕" in note.zh
+    assert _reordered_note(result, alone) == []
