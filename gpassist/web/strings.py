@@ -193,6 +193,8 @@ def page_strings() -> dict[str, str]:
         "tcm_rx_added": _("已加入处方"),
         "tcm_rx_caution": _("慎用，开具即表示已知晓："),
         "tcm_rx_refused": _("不能开具："),
+        "tcm_rx_refused_more": _("另有 {n} 种本次不能开具（点开看原因）"),
+        "tcm_rx_none_prescribable": _("建议的中成药本次都不能开具，原因见下。"),
         "tcm_rx_save_first": _("保存就诊后，可一键把中成药加入处方。"),
         "print_referral": _("打印转诊单"),
         "by_payer": _("结算金额（元）按支付方"),

@@ -41,6 +41,9 @@ def test_a_suggested_patent_medicine_is_prescribed_with_one_tap(page_as, live_se
     expect(first).to_be_enabled()
     expect(panel.locator("li").nth(1)).to_contain_text("中心药房配送")
     refused_button = f"button[data-code='{REFUSED[0]}']"
+    expect(panel.locator(refused_button)).to_be_hidden()  # folded away, with its reason
+    panel.locator("details.tcm-rx-refused summary").click()
+    expect(panel.locator(refused_button)).to_be_visible()
     expect(panel.locator(refused_button)).to_be_disabled()
     refused = panel.locator("li").filter(has=page.locator(refused_button))
     expect(refused).to_contain_text("不能开具")

@@ -94,9 +94,9 @@
     button.textContent = "✓ " + ui.text(m.name) + " · " + S.tcm_rx_added;
   }
 
-  function medicineButtons(items) {
-    return el("ul", { class: "tcm-rx-list" }, items.map(function (m, i) {
-      var noteId = "tcm-rx-note-" + i;
+  function medicineButtons(items, first) {
+    return el("ul", { class: "tcm-rx-list" }, items.map(function (m, k) {
+      var noteId = "tcm-rx-note-" + (first + k);
       var notes = m.refusals.length ? S.tcm_rx_refused + m.refusals.map(ui.text).join("；")
         : m.warnings.length ? S.tcm_rx_caution + m.warnings.map(ui.text).join("；") : "";
       var usage = m.line ? S.rx_each + " " + m.line.dose_count + " " + (m.dose_form ? ui.text(m.dose_form.unit) : m.dose_unit)
@@ -114,6 +114,16 @@
     }));
   }
 
+  function onePerMedicine(items, shown) {
+    var seen = shown.map(function (m) { return ui.text(m.name); });
+    return items.filter(function (m) {
+      var key = ui.text(m.name);
+      if (seen.indexOf(key) >= 0) return false;
+      seen.push(key);
+      return true;
+    });
+  }
+
   // The suggested medicines as this clinic gives them, checked for this patient (nothing written).
   function loadOptions(codes, box) {
     if (!codes.length) return;
@@ -123,7 +133,19 @@
     ui.loading(holder);
     gpassist.call("GET", "/api/v1/encounters/" + state.encounterId + "/medicine-options?codes=" + encodeURIComponent(codes.join(",")))
       .then(function (answer) {
-        ui.replace(holder, el("div", {}, [el("h3", { text: S.tcm_medicine }), medicineButtons(answer.items)]));
+        // one button a medicine (the clinic's shelf first, as the server orders them: the doctor
+        // changes the strength in the prescription if need be); the ones the rules refuse for
+        // this patient are folded away below, reasons kept
+        var can = onePerMedicine(answer.items.filter(function (m) { return m.prescribable; }), []);
+        var refused = onePerMedicine(answer.items.filter(function (m) { return !m.prescribable; }), can);
+        ui.replace(holder, el("div", {}, [
+          el("h3", { text: S.tcm_medicine }),
+          can.length ? medicineButtons(can, 0) : el("p", { class: "muted small", text: S.tcm_rx_none_prescribable }),
+          refused.length ? el("details", { class: "tcm-rx-refused" }, [
+            el("summary", { text: S.tcm_rx_refused_more.replace("{n}", refused.length) }),
+            medicineButtons(refused, can.length),
+          ]) : null,
+        ]));
       }, function () { ui.replace(holder, null); });
   }
 
@@ -173,7 +195,10 @@
     if (hasKb) box.appendChild(learned);
     learnedView(answer, learned, hasKb);
     loadOptions(suggestedCodes(answer), box);
-    box.appendChild(el("p", { class: "muted small", text: ui.text(answer.notice) }));
+    // the learned model's caveat (four diseases, research records) goes with its answer when
+    // that answer took no part; the knowledge base's view carries its own
+    var caveat = el("p", { class: "muted small", text: ui.text(answer.notice) });
+    (hasKb && !learnedApplies(answer) ? learned : box).appendChild(caveat);
     ui.replace(document.getElementById("tcm-result"), box);
   }
 
