@@ -209,13 +209,18 @@ def on_accept(db_session: Session, user: User, data: ConsultationRef) -> Reply:
 
 @consult_event("join", JoinEvent, writes=False)
 def on_join(db_session: Session, user: User, data: JoinEvent) -> Reply:
-    """Enter the room and receive, in the ack, every message after ``after_seq``.
+    """Enter the room and receive, in the ack, the consultation and every message after
+    ``after_seq``.
 
-    The socket joins before the log is read, so a message stored meanwhile is in the ack or
-    relayed (possibly both: clients drop a seq they already have).
+    The socket joins before the state and the log are read, so a change stored meanwhile (an
+    accept, a message) is in the ack or relayed (possibly both: clients drop a seq they already
+    have). The read that checked the right to join is ended first: its rows, and SQLite's
+    snapshot, date from before the join, and an accept in between would be neither in the ack
+    nor heard (the doctor's room stayed on 等待接诊).
     """
     consultation = service.joinable_consultation(db_session, user, data.consultation_id)
     join_room(consultation_room(consultation.id))
+    db_session.rollback()  # nothing was written; what is read next is read after the join
     missed = service.messages_after(db_session, consultation.id, data.after_seq)
     return Reply(
         {

@@ -261,3 +261,31 @@ def test_nothing_is_pushed_for_a_change_that_was_rolled_back(cast, sockets, data
     except RuntimeError:
         pass
     assert specialist.received["queue_changed"] == []
+
+
+def test_an_accept_between_the_check_and_the_join_is_in_the_join_ack(
+    cast, sockets, database, monkeypatch
+):
+    """The doctor's room joined while the specialist accepted: the accept landed after the join
+    had checked the doctor's right to the room but before the socket was in it. The ack must
+    carry the accepted state (the event was sent before the socket could hear it)."""
+    import gpassist.consult.events as events
+    from gpassist.auth.tables import User
+    from gpassist.consult import service
+    from gpassist.db import utcnow
+
+    doctor = sockets(cast.tokens["doctor_a"])
+    requested = doctor.ok("request", {"encounter_id": cast.encounters["doctor_a"], **REQUEST})
+    consultation_id = requested["consultation"]["id"]
+    real_join_room = events.join_room
+
+    def accept_meanwhile(room):
+        with database.transaction(actor="test") as session:
+            specialist = session.get(User, cast.ids["specialist"])
+            service.accept(session, specialist, consultation_id, now=utcnow())
+        real_join_room(room)
+
+    monkeypatch.setattr(events, "join_room", accept_meanwhile)
+    room = sockets(cast.tokens["doctor_a"])
+    joined = room.ok("join", {"consultation_id": consultation_id, "after_seq": 0})
+    assert joined["consultation"]["state"] == "accepted"
