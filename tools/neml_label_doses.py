@@ -117,19 +117,22 @@ def label_dose(drug: dict, entry: dict) -> LabelDose | None:
 
 def states_one_unit(drug: dict) -> bool:
     """Whether the row's strength is the content of one dispensing unit (每袋装3g, 每丸重9g,
-    0.45g/粒, 片芯重0.3g), not of several (每10丸重1.5g) or of the herbs (每1g相当于饮片3g)."""
+    0.45g/粒, 片芯重0.3g), not of several (每10丸重1.5g) or of the herbs (每1g相当于饮片3g). A
+    row that bundles several products (每丸重3g，每100丸重5g，每袋装4g; 每丸重3g、9g) carries
+    none: its label doses differ by product (a water pill's dose is not a honey pill's)."""
     if drug["dose_unit"] in _OWN_UNITS:
         return True
-    first = re.sub(r"（[^）]*）|\([^)]*\)", "", drug["strength"].split("，")[0])
-    if re.search(r"每\d|相当于", first):
+    whole = re.sub(r"（[^）]*）|\([^)]*\)", "", drug["strength"])
+    if re.search(r"每\d|相当于|、", whole):
         return False
-    named = re.findall(r"每(袋|粒|片|丸|支|瓶)", first)
+    named = re.findall(r"每(袋|粒|片|丸|支|瓶)", whole)
     return all(unit == drug["unit"]["zh"] for unit in named)
 
 
-def daily_limits(drug: dict, dose: LabelDose) -> tuple[float, float] | None:
-    """(usual daily, maximum daily) in the row's dose unit, or None when the row's strength
-    cannot carry the label's dose."""
+def daily_limits(drug: dict, dose: LabelDose) -> tuple[float, float, float] | None:
+    """(usual daily, maximum daily, maximum single) in the row's dose unit, or None when the
+    row's strength cannot carry the label's dose. The single maximum is the label's upper
+    single dose: a day's dose taken at once (连花清瘟 3 袋 once a day) is refused."""
     if not states_one_unit(drug):
         return None
     if dose.unit in COUNT_UNITS:
@@ -153,7 +156,11 @@ def daily_limits(drug: dict, dose: LabelDose) -> tuple[float, float] | None:
     usual_single = form.to_amount(whole_steps(form.to_count(low), form.step))
     if usual_single > high * (1 + _TOLERANCE):
         return None
-    return round(usual_single * dose.times_low, 6), round(high * dose.times_high, 6)
+    return (
+        round(usual_single * dose.times_low, 6),
+        round(high * dose.times_high, 6),
+        round(high, 6),
+    )
 
 
 def apply(drugs: list[dict], doc: dict) -> dict[str, list[str]]:
@@ -171,7 +178,7 @@ def apply(drugs: list[dict], doc: dict) -> dict[str, list[str]]:
         dose = label_dose(drug, entry)
         limits = daily_limits(drug, dose) if dose else None
         if limits:
-            drug["usual_daily_dose"], drug["max_daily_dose"] = limits
+            drug["usual_daily_dose"], drug["max_daily_dose"], drug["max_single_dose"] = limits
             report["rows with label doses"].append(f"{drug['code']} ({name})")
         else:
             report["rows left without limits"].append(f"{drug['code']} ({name} {drug['strength']})")

@@ -67,17 +67,20 @@ def shift_timeline(session: Session, days: int) -> int:
     for name, columns in TIMELINE.items():
         table = Base.metadata.tables[name]
         moved += _shift_table(session, table, columns, delta)
-    _recount_check_years(session)
+    _recount_check_years(session, forward=days > 0)
     session.expire_all()  # the ORM's copies of the moved rows are stale
     return moved
 
 
-def _recount_check_years(session: Session) -> None:
+def _recount_check_years(session: Session, *, forward: bool) -> None:
     """An annual check's ``year`` follows its moved date (one check a patient a year): a check
-    that would land in a year the patient already has one for keeps its year."""
+    that would land in a year the patient already has one for keeps its year. The latest checks
+    move first (the earliest when moving back), so each frees its year for the one behind it."""
     table = Base.metadata.tables["followup_annual_checks"]
-    rows = session.execute(select(table.c.id, table.c.patient_id, table.c.year, table.c.check_date))
-    rows = rows.all()
+    order = table.c.check_date.desc() if forward else table.c.check_date.asc()
+    rows = session.execute(
+        select(table.c.id, table.c.patient_id, table.c.year, table.c.check_date).order_by(order)
+    ).all()
     taken = {(r.patient_id, r.year) for r in rows}
     for row in rows:
         year = row.check_date.year

@@ -486,7 +486,10 @@ def _check_child_dose(
     ]
 
 
-PREGNANCY_CAUTION = "pregnancy-caution"
+def pregnancy_caution(drug: DrugFacts) -> str:
+    """The acknowledgement code of one drug's 孕妇慎用: each drug is acknowledged on its own, so
+    accepting amlodipine's caution never lets a second such drug pass unseen."""
+    return f"pregnancy:{drug.code}"
 
 
 def check_pregnancy(
@@ -495,12 +498,12 @@ def check_pregnancy(
     """Refusals for drugs contraindicated in pregnancy when the patient is pregnant, and for
     drugs whose pregnancy safety the catalog does not record (unknown is not safe). A drug the
     label says to use with care in pregnancy (孕妇慎用) is a warn-level caution: it goes on only
-    once the doctor acknowledges it (``PREGNANCY_CAUTION``), never silently."""
+    once the doctor acknowledges it (``pregnancy_caution``), never silently."""
     if not patient.pregnant:
         return []
     out = []
     for i, line in enumerate(lines):
-        if line.drug.pregnancy == "caution" and PREGNANCY_CAUTION not in acknowledged:
+        if line.drug.pregnancy == "caution" and pregnancy_caution(line.drug) not in acknowledged:
             out.append(
                 Refusal(
                     _line(i, "drug"),
@@ -510,7 +513,7 @@ def check_pregnancy(
                     f"Line {i + 1} ({line.drug.name_en}): use with caution in pregnancy (the "
                     "patient is pregnant; source: the catalog). Acknowledge the caution to "
                     "prescribe it anyway.",
-                    caution=PREGNANCY_CAUTION,
+                    caution=pregnancy_caution(line.drug),
                 )
             )
         if line.drug.pregnancy == "contraindicated":

@@ -156,7 +156,9 @@ def _reordered_note(result: Differentiation, ordered) -> list[Text]:
     ]
 
 
-def _notes(result: Differentiation, icd10: str | None, kb) -> list[Text]:
+def _notes(result: Differentiation, icd10: str | None, kb, *, about_leader: bool) -> list[Text]:
+    """The ICD-10 starting point; with ``about_leader``, also the differentials that decided the
+    knowledge base's leader and the closeness of its two leading syndromes."""
     notes = []
     if icd10 and result.prior_diseases:
         names = "、".join(kb.diseases[c].name.zh for c in result.prior_diseases)
@@ -175,6 +177,8 @@ def _notes(result: Differentiation, icd10: str | None, kb) -> list[Text]:
                 en=f"no TCM disease of the knowledge base corresponds to {icd10}",
             )
         )
+    if not about_leader:
+        return notes
     notes.extend(_differential_note(hit, kb) for hit in result.decided)
     if result.close:
         notes.append(
@@ -242,6 +246,7 @@ def kb_suggestion(
         else context.weights.disease
     )
     ordered = combine.in_ranking_order(result, ranking)
+    reordered = ordered[0].disease.code != result.diseases[0].disease.code
     shown = ordered[:MAX_DISEASES]
     codes = {
         c for d in shown for s in d.syndromes[:MAX_SYNDROMES] for c in s.syndrome.patent_medicines
@@ -265,13 +270,18 @@ def kb_suggestion(
             )
             for d in shown
         ],
-        margin=result.margin,
-        close=result.close,
-        ask_next=[AskNextOut(zh=a.term, kind=a.kind, favours=a.favours) for a in result.ask_next],
+        # what to ask, the margin and the differential's notes are about the knowledge base's
+        # own leader: not shown when the learned model put another disease first
+        margin=None if reordered else result.margin,
+        close=False if reordered else result.close,
+        ask_next=[]
+        if reordered
+        else [AskNextOut(zh=a.term, kind=a.kind, favours=a.favours) for a in result.ask_next],
         icd10=icd10,
         icd10_source=icd10_source if icd10 else None,
         icd10_diseases=result.prior_diseases,
-        notes=_notes(result, icd10, kb) + _reordered_note(result, ordered),
+        notes=_notes(result, icd10, kb, about_leader=not reordered)
+        + _reordered_note(result, ordered),
         combined=CombinedOut(
             learned_used=ranking.learned_used,
             weights={"disease": disease_weight, "syndrome": context.weights.syndrome},

@@ -41,17 +41,19 @@ def row(strength: str, value: float, unit: str, dose_unit: str = "g", form: str 
 
 
 def test_a_label_dose_is_converted_with_each_rows_strength(label_doses):
+    """(usual daily, maximum daily, maximum single) in the row's dose unit."""
     one_to_two_sachets = label_doses.LabelDose(1, 2, "袋", 2, 3)
-    assert label_doses.daily_limits(row("每袋装3g", 3, "袋"), one_to_two_sachets) == (6, 18)
-    assert label_doses.daily_limits(row("每袋装5g", 5, "袋"), one_to_two_sachets) == (10, 30)
+    assert label_doses.daily_limits(row("每袋装3g", 3, "袋"), one_to_two_sachets) == (6, 18, 6)
+    assert label_doses.daily_limits(row("每袋装5g", 5, "袋"), one_to_two_sachets) == (10, 30, 10)
     six_to_nine_g = label_doses.LabelDose(6, 9, "g", 2, 2)
     # two 3 g sachets are the smallest whole dose of 6 g; a 9 g pill is one
     assert label_doses.daily_limits(row("每袋装3g", 3, "袋", form="散剂"), six_to_nine_g) == (
         12,
         18,
+        9,
     )
-    pill = row("每丸重9g，每袋装6g", 9, "丸", form="丸剂")
-    assert label_doses.daily_limits(pill, six_to_nine_g) == (18, 18)
+    pill = row("每丸重9g", 9, "丸", form="丸剂")
+    assert label_doses.daily_limits(pill, six_to_nine_g) == (18, 18, 9)
 
 
 def test_a_row_that_cannot_carry_the_label_dose_gets_no_limits(label_doses):
@@ -61,6 +63,10 @@ def test_a_row_that_cannot_carry_the_label_dose_gets_no_limits(label_doses):
     assert label_doses.daily_limits(row("每丸重9g", 9, "丸", form="丸剂"), six_g) is None
     four_capsules = label_doses.LabelDose(4, 4, "粒", 3, 3)
     assert label_doses.daily_limits(row("每袋装3g", 3, "袋"), four_capsules) is None
+    # a row bundling several products: a water pill's label dose is not a honey pill's
+    six_to_nine_g = label_doses.LabelDose(6, 9, "g", 2, 2)
+    for bundle in ("每丸重9g，每袋装6g", "每丸重3g，每100丸重5g，每袋装4g", "每丸重3g、9g"):
+        assert label_doses.daily_limits(row(bundle, 9, "丸", form="丸剂"), six_to_nine_g) is None
 
 
 def test_the_label_file_reads_and_names_only_catalog_medicines(label_doses):
@@ -77,10 +83,11 @@ def test_the_label_file_reads_and_names_only_catalog_medicines(label_doses):
 def test_every_label_dosed_row_has_a_usual_line_within_its_maximum():
     drugs = [d for d in read_registry(DEMO_COUNTY).drugs.drugs if d.dose_source is not None]
     dosed = [d for d in drugs if d.max_daily_dose is not None]
-    assert len(dosed) > 200
+    assert len(dosed) > 180
     for d in dosed:
         assert d.dose_source.status == "machine" and d.dose_source.label
         assert d.usual_daily_dose <= d.max_daily_dose
+        assert d.max_single_dose is not None and d.max_single_dose <= d.max_daily_dose
         form = derived_dose_form(d)
         per_day = form.to_count(d.usual_daily_dose)
         # a whole number of units three, two or one times a day (what the visit page offers)

@@ -150,14 +150,21 @@ def test_type_1_diabetes_refuses_the_glibenclamide_in_xiaoke_pills(catalog):
 
 def test_a_drug_to_use_with_care_in_pregnancy_needs_the_doctors_acknowledgement(catalog):
     """孕妇慎用 (amlodipine's label) used to pass silently for a pregnant patient; it is now a
-    warn-level caution the doctor must acknowledge, and is no concern for anyone else."""
+    warn-level caution the doctor acknowledges drug by drug, and is no concern for anyone else."""
     amlodipine = facts(catalog, "amlodipine-5mg-tab")
-    assert amlodipine.pregnancy == "caution"
+    nifedipine = facts(catalog, "nifedipine-sr-10mg-tab")
+    assert amlodipine.pregnancy == nifedipine.pregnancy == "caution"
     pregnant = rules.check_prescription([line(amlodipine, 5)], patient(pregnant=True))
-    assert caution_codes(pregnant) == {("caution", rules.PREGNANCY_CAUTION)}
+    assert caution_codes(pregnant) == {("caution", "pregnancy:amlodipine-5mg-tab")}
     assert "孕妇慎用" in pregnant[0].zh
-    acknowledged = rules.check_prescription(
-        [line(amlodipine, 5)], patient(pregnant=True), acknowledged=[rules.PREGNANCY_CAUTION]
+    seen = [rules.pregnancy_caution(amlodipine)]
+    assert (
+        rules.check_prescription([line(amlodipine, 5)], patient(pregnant=True), acknowledged=seen)
+        == []
     )
-    assert acknowledged == []
+    # accepting amlodipine's caution does not let a second 慎用 drug through unseen
+    both = rules.check_prescription(
+        [line(amlodipine, 5), line(nifedipine, 10)], patient(pregnant=True), acknowledged=seen
+    )
+    assert caution_codes(both) == {("caution", "pregnancy:nifedipine-sr-10mg-tab")}
     assert rules.check_prescription([line(amlodipine, 5)], patient()) == []

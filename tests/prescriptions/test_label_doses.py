@@ -43,8 +43,13 @@ def test_a_wind_heat_granule_from_the_central_pharmacy_is_prescribed_at_its_labe
 
     twice = prescribe(api, visit, [line(LIANHUA_GRANULES, 12, "tid", days=3)])
     assert twice.status_code == 422
-    [error] = twice.get_json()["errors"]
-    assert error["code"] == "dose_above_maximum" and "18 g" in error["message_zh"]
+    assert {e["code"] for e in twice.get_json()["errors"]} == {"single_dose_above_maximum"}
+
+    # a whole day's label dose at once: within the daily maximum, above the single one
+    at_once = prescribe(api, visit, [line(LIANHUA_GRANULES, 18, "qd", days=3)])
+    assert at_once.status_code == 422
+    [error] = at_once.get_json()["errors"]
+    assert error["code"] == "single_dose_above_maximum" and "6 g" in error["message_zh"]
 
 
 def test_the_catalog_says_the_label_dose_is_machine_drafted(api, users, label_dosed):

@@ -36,14 +36,17 @@ self.addEventListener("activate", function (event) {
 });
 
 // Writes to and removals of the page cache run one after the other, so a page kept just before
-// a logout cannot land after the logout's removal.
+// a logout cannot land after the logout's removal. A page whose fetch began before a removal is
+// not kept at all (its answer may come after the logout): each removal starts a new generation.
 var pageWork = Promise.resolve();
+var generation = 0;
 function queued(step) {
   pageWork = pageWork.then(step, step);
   return pageWork;
 }
 
 function forgetPages() {
+  generation += 1;
   return queued(function () {
     return caches.keys().then(function (names) {
       return Promise.all(names.filter(function (name) { return name.indexOf(PAGES_PREFIX) === 0; })
@@ -66,8 +69,9 @@ function keepable(url, response) {
 }
 
 // Kept with the time it was kept (servers' Date headers vary: some send it twice).
-function keepPage(request, response) {
+function keepPage(request, response, since) {
   return queued(function () {
+    if (since !== generation) return undefined;  // logged out (or in) since the fetch began
     return response.blob().then(function (body) {
       var kept = new Response(body, { headers: {
         "Content-Type": response.headers.get("Content-Type"), "X-Kept-At": new Date().toISOString() } });
@@ -95,9 +99,9 @@ function keptCopy(request) {
 }
 
 function networkFirst(event) {
-  var request = event.request;
+  var request = event.request, since = generation;
   return fetch(request).then(function (response) {
-    if (keepable(new URL(request.url), response)) event.waitUntil(keepPage(request, response.clone()));
+    if (keepable(new URL(request.url), response)) event.waitUntil(keepPage(request, response.clone(), since));
     return response;
   }, function () { return keptCopy(request); });
 }
@@ -134,7 +138,8 @@ self.addEventListener("message", function (event) {
   var url = new URL(wanted, self.location.origin);
   url.hash = "";
   if (!isAppPage(url)) return;
+  var since = generation;
   event.waitUntil(fetch(url.href, { credentials: "same-origin" }).then(function (response) {
-    if (keepable(url, response)) return keepPage(new Request(url.href), response);
+    if (keepable(url, response)) return keepPage(new Request(url.href), response, since);
   }).catch(function (err) { console.warn("gpassist service worker: keep", err); }));
 });

@@ -34,7 +34,7 @@
         if (!!entry.feature !== features) return;
         var id = box.id + "-" + entry.code;
         box.appendChild(el("label", { for: id, class: "tick-chip", title: ui.lang === "en" ? entry.en : entry.zh }, [
-          el("input", { type: "checkbox", id: id, value: entry.code, "data-text": entry.text }),
+          el("input", { type: "checkbox", id: id, value: entry.code, "data-text": entry.text, "data-en": entry.en }),
           label(entry, pulse),
         ]));
       });
@@ -46,9 +46,10 @@
   // the pulse as it will be written, in the list's order (浮 before 紧)
   document.getElementById("t-pulse").addEventListener("change", function () {
     var all = document.querySelectorAll("#t-pulse input");
-    var text = Array.prototype.filter.call(all, function (box) { return box.checked; })
-      .map(function (box) { return box.dataset.text; }).join("");
-    document.getElementById("t-pulse-text").textContent = text ? "脉" + text : "";
+    var ticked = Array.prototype.filter.call(all, function (box) { return box.checked; });
+    var text = ui.lang === "en" ? ticked.map(function (box) { return box.dataset.en; }).join(", ")
+      : ticked.map(function (box) { return box.dataset.text; }).join("");
+    document.getElementById("t-pulse-text").textContent = text && ui.lang !== "en" ? "脉" + text : text;
   });
 
   function percent(p) { return (p * 100).toFixed(0) + "%"; }
