@@ -621,9 +621,9 @@ HEADER_DRUGS = """\
 # - One dispensing unit a pack: the list gives no pack sizes.
 # - No TCM syndromes. No dose limits and no pregnancy safety (unknown) except on the rows that
 #   carry `dose_source: {status: machine}`: the patent medicines the TCM knowledge base suggests,
-#   whose usual and maximum daily doses and pregnancy note were machine-drafted from the
-#   pharmacopoeia's 用法与用量 and 注意 (tools/neml-2018-label-doses.yaml) and are NOT reviewed;
-#   the prescribing rules refuse them for children. Every other row has no limits, and the
+#   whose usual and maximum daily doses, single maximum and pregnancy note were machine-drafted
+#   from the pharmacopoeia's 用法与用量 and 注意 (tools/neml-2018-label-doses.yaml) and are NOT
+#   reviewed; the prescribing rules refuse them for children. Every other row has no limits, and the
 #   prescribing rules refuse a line whose limits are unknown. When a pharmacist has checked the
 #   label, move the entry to drugs.yaml (keep the code) with the reviewed doses.
 """
