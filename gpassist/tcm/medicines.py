@@ -65,10 +65,11 @@ _BY_TIMES = {1: rules.Frequency.qd, 2: rules.Frequency.bid, 3: rules.Frequency.t
 def _frequencies(drug: Drug) -> tuple[rules.Frequency, ...]:
     """The label's own times a day first where the catalog keeps the label's line (感冒清热胶囊
     一次3粒，一日2次 is offered as 3 粒 twice a day, not 2 粒 three times), then three, two, one."""
-    label = (drug.dose_source or {}).get("label") or ""
-    found = _LABEL_TIMES.search(label)
+    found = _LABEL_TIMES.search((drug.dose_source or {}).get("label") or "")
     first = _BY_TIMES.get(int(found.group(1))) if found else None
-    return tuple(dict.fromkeys([f for f in (first,) if f] + list(_TRY_FREQUENCIES)))
+    if first is None:
+        return _TRY_FREQUENCIES
+    return (first, *(f for f in _TRY_FREQUENCIES if f is not first))
 
 
 def usual_line(drug: Drug, days: int = DEFAULT_DAYS) -> rules.LineDraft | None:

@@ -45,11 +45,10 @@
   }
   // the pulse as it will be written, in the list's order (浮 before 紧)
   document.getElementById("t-pulse").addEventListener("change", function () {
-    var all = document.querySelectorAll("#t-pulse input");
-    var ticked = Array.prototype.filter.call(all, function (box) { return box.checked; });
-    var text = ui.lang === "en" ? ticked.map(function (box) { return box.dataset.en; }).join(", ")
-      : ticked.map(function (box) { return box.dataset.text; }).join("");
-    document.getElementById("t-pulse-text").textContent = text && ui.lang !== "en" ? "脉" + text : text;
+    var boxes = ticked("t-pulse");  // in document order, which is the list's writing order
+    var out = document.getElementById("t-pulse-text");
+    if (ui.lang === "en") out.textContent = boxes.map(function (box) { return box.dataset.en; }).join(", ");
+    else out.textContent = boxes.length ? "脉" + boxes.map(function (box) { return box.dataset.text; }).join("") : "";
   });
 
   function percent(p) { return (p * 100).toFixed(0) + "%"; }
