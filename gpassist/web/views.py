@@ -16,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 
 from gpassist.auth import service as auth_service
 from gpassist.auth.credentials import SESSION_TOKEN_KEY, session_token
@@ -40,9 +41,21 @@ bp = Blueprint(
 
 
 @bp.before_request
-def _protect_forms() -> None:
-    if request.method == "POST":
-        csrf.protect()
+def _protect_forms():
+    if request.method != "POST":
+        return None
+    try:
+        csrf.protect()  # Flask-WTF logs the reason
+    except CSRFError:
+        if request.endpoint != "web.login":
+            raise
+        # A tab left open on an expired session can replace the session cookie (and with it
+        # the CSRF token) while the next user logs in: give them the login page again, with a
+        # token that matches the session they now hold, not a JSON problem.
+        username = (request.form.get("username") or "").strip()
+        message = _("页面已过期，请重新登录。")
+        return _login_refused(message, username, request.form.get("next"), 400)
+    return None
 
 
 def _database():

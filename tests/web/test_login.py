@@ -51,11 +51,33 @@ def test_a_wrong_password_is_refused_in_chinese_and_sets_no_session(client, user
     assert client.get("/app").status_code == 302
 
 
-def test_a_login_form_without_its_csrf_token_is_refused(client, users):
+@pytest.mark.parametrize("stale", ["missing", "another session's"])
+def test_a_login_form_with_a_stale_csrf_token_gets_the_login_page_again(client, users, stale):
+    # A tab left open on an expired session can swap the session cookie under the login page,
+    # so the page's token no longer matches: the next user must see the page, not JSON.
     client.get("/login")
-    response = client.post("/login", data={"username": "doctor_a", "password": PASSWORD})
-    assert response.status_code == 400
+    form = {"username": "doctor_a", "password": PASSWORD, "next": "/app/patients"}
+    if stale != "missing":
+        form["csrf_token"] = csrf_from(client.application.test_client().get("/login").data)
+    refused = client.post("/login", data=form)
+    assert refused.status_code == 400
+    assert refused.mimetype == "text/html"
+    assert "页面已过期，请重新登录" in refused.text
+    # What was typed is kept, but the password
+    assert 'value="doctor_a"' in refused.text and 'value="/app/patients"' in refused.text
     assert client.get("/app").status_code == 302
+    again = client.post("/login", data={**form, "csrf_token": csrf_from(refused.data)})
+    assert again.status_code == 302 and again.headers["Location"].endswith("/app/patients")
+    assert client.get("/api/v1/auth/me").json["username"] == "doctor_a"
+
+
+def test_other_forms_without_their_csrf_token_still_get_a_problem_document(client, users):
+    log_in(client, "doctor_a")
+    refused = client.post("/logout")
+    assert refused.status_code == 400
+    assert refused.mimetype == "application/problem+json"
+    assert refused.json["type"] == "/problems/csrf"
+    assert client.get("/api/v1/auth/me").json["username"] == "doctor_a"
 
 
 def test_only_local_paths_are_followed_after_login(client, users):
