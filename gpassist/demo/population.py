@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from gpassist.auth.service import create_user
 from gpassist.auth.tables import Role, User
 from gpassist.clinics.tables import Department, Facility, FacilityKind, FacilityLevel
+from gpassist.consult.service import set_availability
+from gpassist.consult.tables import SpecialistAvailability
 from gpassist.demo.common import DEMO_PASSWORD, SeedResult, demo_doctor_username
 from gpassist.patients.identity import check_digit, name_initials
 from gpassist.patients.tables import Encounter, Household, Patient, PregnancyStatus, Sex
@@ -20,6 +22,10 @@ DEMO_REGION = "341899"  # Anhui (34), Xuancheng (18), county 99: no such county 
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙胡朱高林何郭马罗汪程方江叶吕宋"
 GIVEN = "秀英桂兰玉珍春华明国建平志伟军红芳丽敏强德福海金发荣文新林兴"
+
+# Today's duty roster: every county department has its specialist taking consultations, except
+# these two, whose requests show the escalation to the whole department (docs/consult.md).
+OFF_DUTY = {("TCMH", "acupuncture"), ("TCMH", "rehabilitation")}
 
 
 def _ensure_user(session: Session, result: SeedResult, username: str, **kwargs) -> User:
@@ -62,7 +68,7 @@ def seed_users(session: Session, clinics: list[Facility], result: SeedResult) ->
         if username in taken:
             username = f"specialist-{facility_code.lower()}-{department_code.replace('_', '-')}"
         taken.add(username)
-        _ensure_user(
+        specialist = _ensure_user(
             session,
             result,
             username,
@@ -70,10 +76,21 @@ def seed_users(session: Session, clinics: list[Facility], result: SeedResult) ->
             role=Role.specialist,
             department=(facility_code, department_code),
         )
-        result.logins.append((username, f"specialist / 专科医生, {hospital_zh} {name_zh}"))
+        duty = "off duty / 不在岗"
+        if (facility_code, department_code) not in OFF_DUTY:
+            _put_on_duty(session, specialist, result)
+            duty = "on duty / 在岗"
+        result.logins.append((username, f"specialist / 专科医生, {hospital_zh} {name_zh}, {duty}"))
     _ensure_user(session, result, "pharmacist", display_name="中心药房药师", role=Role.pharmacist)
     result.logins.append(("pharmacist", "pharmacist / 药师, central pharmacy"))
     return doctors
+
+
+def _put_on_duty(session: Session, specialist: User, result: SeedResult) -> None:
+    # Only a specialist who never switched: one who went off duty in the demo stays off.
+    if session.get(SpecialistAvailability, (specialist.id, specialist.department_id)) is None:
+        set_availability(session, specialist, True)
+        result.counts["specialists on duty"] += 1
 
 
 def synthetic_national_id(birth: dt.date, sex: Sex, serial: int) -> str:
