@@ -6,6 +6,10 @@ catalog row of that name gets them in its own dose unit, consistent with its str
 
 - usual daily dose: the smallest single dose in whole units of the row's dose form (½ 袋 is not
   given) not below the label's lower single dose, times the lower number of times a day;
+- dose form: derived from form and strength as for any row, except where a row counted in grams
+  or ml of its preparation cannot give the label's single doses in its steps (保济丸 一次1.85g in
+  0.1 g steps): then the row's ``dose_form`` counts whole bottles (1 瓶 of 1.85 g), or finer
+  steps of the preparation (``label_dose_form``);
 - maximum daily dose: the label's upper single dose times the upper number of times a day.
 
 A row whose strength does not state one dispensing unit (每10丸重1.5g, 每1g相当于饮片3g), whose
@@ -26,7 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # run as a script: the pure dose-form rules of the service
     sys.path.insert(0, str(REPO))
 
-from gpassist.prescriptions.units import derive_dose_form, whole_steps  # noqa: E402
+from gpassist.prescriptions.units import DoseForm, derive_dose_form, whole_steps  # noqa: E402
 
 COUNT_UNITS = ("袋", "粒", "片", "丸", "支", "瓶")
 AMOUNT_UNITS = ("g", "ml")
@@ -129,21 +133,22 @@ def states_one_unit(drug: dict) -> bool:
     return all(unit == drug["unit"]["zh"] for unit in named)
 
 
-def daily_limits(drug: dict, dose: LabelDose) -> tuple[float, float, float] | None:
-    """(usual daily, maximum daily, maximum single) in the row's dose unit, or None when the
-    row's strength cannot carry the label's dose. The single maximum is the label's upper
-    single dose: a day's dose taken at once (连花清瘟 3 袋 once a day) is refused."""
+def _single_doses(drug: dict, dose: LabelDose) -> tuple[float, float] | None:
+    """The label's single dose low–high in the row's dose unit, or None when the row's strength
+    cannot carry it."""
     if not states_one_unit(drug):
         return None
     if dose.unit in COUNT_UNITS:
         if dose.unit != drug["unit"]["zh"]:
             return None
-        low, high = dose.low * drug["strength_value"], dose.high * drug["strength_value"]
-    elif dose.unit == drug["dose_unit"]:
-        low, high = dose.low, dose.high
-    else:
-        return None
-    form = derive_dose_form(
+        return dose.low * drug["strength_value"], dose.high * drug["strength_value"]
+    if dose.unit == drug["dose_unit"]:
+        return dose.low, dose.high
+    return None
+
+
+def _derived_form(drug: dict) -> DoseForm:
+    return derive_dose_form(
         kind="chinese_patent",
         form_zh=drug["form"]["zh"],
         unit_zh=drug["unit"]["zh"],
@@ -153,6 +158,60 @@ def daily_limits(drug: dict, dose: LabelDose) -> tuple[float, float, float] | No
         strength_value=drug["strength_value"],
         generic_group=drug["generic_group"],
     )
+
+
+def _in_whole_steps(amount: float, form: DoseForm) -> bool:
+    return form.divisible(form.to_count(amount))
+
+
+def label_dose_form(drug: dict, dose: LabelDose) -> dict | None:
+    """The row's ``dose_form`` where the derived one cannot give the label's single doses, else
+    None. A row counted in an amount of its preparation (g, ml) steps by a fixed part (0.1 g),
+    which a label's dose need not be a whole number of (保济丸 一次1.85-3.7g): such a row is
+    counted in its own dispensing unit, whole, when a whole number of them is a label dose (a
+    1.85 g bottle: 1 瓶), else in the largest part of that step that the label's doses are whole
+    numbers of (0.05 g). Rows counted in their own units (袋, 粒) keep them: a sachet is not
+    split to reach the label's lower dose."""
+    doses = _single_doses(drug, dose)
+    if doses is None:
+        return None
+    form = _derived_form(drug)
+    if form.unit_zh != drug["dose_unit"] or all(_in_whole_steps(d, form) for d in doses):
+        return None
+    low, high = doses
+    container = drug["strength_value"]
+    if whole_steps(low / container, 1.0) * container <= high * (1 + _TOLERANCE):
+        return {"unit": dict(drug["unit"]), "amount": container, "smallest": 1.0}
+    for parts in (2, 5, 10):
+        finer = DoseForm(form.unit_zh, form.unit_en, form.amount, form.step / parts)
+        if all(_in_whole_steps(d, finer) for d in doses):
+            return {
+                "unit": {"zh": form.unit_zh, "en": form.unit_en},
+                "amount": form.amount,
+                "smallest": round(finer.step, 6),
+            }
+    return None
+
+
+def _dose_form(drug: dict, dose: LabelDose) -> DoseForm:
+    written = label_dose_form(drug, dose)
+    if written is None:
+        return _derived_form(drug)
+    unit = written["unit"]
+    return DoseForm(unit["zh"], unit["en"], written["amount"], written["smallest"])
+
+
+def daily_limits(drug: dict, dose: LabelDose) -> tuple[float, float, float] | None:
+    """(usual daily, maximum daily, maximum single) in the row's dose unit, or None when the
+    row's strength cannot carry the label's dose. The usual single dose is the label's lower
+    one in whole steps of the row's dose form (``label_dose_form``). The single maximum is the
+    label's upper single dose: a day's dose taken at once (连花清瘟 3 袋 once a day) is
+    refused."""
+    doses = _single_doses(drug, dose)
+    if doses is None:
+        return None
+    low, high = doses
+    form = _dose_form(drug, dose)
     usual_single = form.to_amount(whole_steps(form.to_count(low), form.step))
     if usual_single > high * (1 + _TOLERANCE):
         return None
@@ -167,7 +226,11 @@ def apply(drugs: list[dict], doc: dict) -> dict[str, list[str]]:
     """Write each named row's label doses, pregnancy and ``dose_source`` in place; a report of
     the names with limits, the rows left without, and the file's names that match no row."""
     medicines = doc.get("medicines") or {}
-    report: dict[str, list[str]] = {"rows with label doses": [], "rows left without limits": []}
+    report: dict[str, list[str]] = {
+        "rows with label doses": [],
+        "rows counted in a unit for the label's doses": [],
+        "rows left without limits": [],
+    }
     seen = set()
     for drug in drugs:
         name = drug["generic_name"]["zh"]
@@ -180,6 +243,13 @@ def apply(drugs: list[dict], doc: dict) -> dict[str, list[str]]:
         if limits:
             drug["usual_daily_dose"], drug["max_daily_dose"], drug["max_single_dose"] = limits
             report["rows with label doses"].append(f"{drug['code']} ({name})")
+            written = label_dose_form(drug, dose)
+            if written is not None:
+                drug["dose_form"] = written
+                report["rows counted in a unit for the label's doses"].append(
+                    f"{drug['code']} ({name} {drug['strength']}: in {written['unit']['zh']}, "
+                    f"smallest {written['smallest']:g})"
+                )
         else:
             report["rows left without limits"].append(f"{drug['code']} ({name} {drug['strength']})")
         if entry.get("pregnancy"):

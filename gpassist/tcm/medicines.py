@@ -83,8 +83,10 @@ def usual_line(drug: Drug, days: int = DEFAULT_DAYS) -> rules.LineDraft | None:
     for step in sorted({1.0, form.step}, reverse=True):
         for frequency in _frequencies(drug):
             per_dose = drug.usual_daily_dose / rules.TIMES_PER_DAY[frequency]
-            if _in_steps(per_dose, step, form):
-                return _draft(drug, per_dose, frequency, days)
+            steps = _whole_steps(per_dose, step, form)
+            if steps is not None:
+                # the dose the units hold: a third of 5.55 g is one 1.85 g bottle, not 1.8499… g
+                return _draft(drug, form.to_amount(steps * step), frequency, days)
     return _draft(drug, drug.usual_daily_dose / 3, rules.Frequency.tid, days)
 
 
@@ -93,9 +95,12 @@ def _draft(drug: Drug, dose: float, frequency: rules.Frequency, days: int) -> ru
     return rules.LineDraft(prescribing.drug_facts(drug), dose, frequency, days, quantity)
 
 
-def _in_steps(per_dose: float, step: float, form: DoseForm) -> bool:
-    units = form.to_count(per_dose) / step
-    return units >= 1 - 1e-9 and abs(units - round(units)) < 1e-9
+def _whole_steps(per_dose: float, step: float, form: DoseForm) -> int | None:
+    """How many ``step`` parts of the dose form hold ``per_dose``; None unless a whole number."""
+    parts = form.to_count(per_dose) / step
+    if parts >= 1 - 1e-9 and abs(parts - round(parts)) < 1e-9:
+        return round(parts)
+    return None
 
 
 def _probe_line(drug: Drug) -> rules.LineDraft:

@@ -9,8 +9,9 @@ import sys
 import pytest
 import yaml
 
-from gpassist.clinics.dosing import derived_dose_form
+from gpassist.clinics.dosing import dose_form_columns
 from gpassist.clinics.loader import read_registry
+from gpassist.prescriptions.units import DoseForm
 from tests.conftest import DEMO_COUNTY, ROOT
 
 
@@ -56,6 +57,39 @@ def test_a_label_dose_is_converted_with_each_rows_strength(label_doses):
     assert label_doses.daily_limits(pill, six_to_nine_g) == (18, 18, 9)
 
 
+def test_a_label_dose_in_grams_off_the_preparations_step_is_counted_so_it_can_be_given(
+    label_doses,
+):
+    """Grams of a bottle's pills step by 0.1 g: 保济丸's 一次1.85-3.7g was offered as 1.9 g."""
+    baoji = label_doses.LabelDose(1.85, 3.7, "g", 3, 3)
+    small_bottle = row("每瓶装1.85g", 1.85, "瓶", form="丸剂")
+    assert label_doses.label_dose_form(small_bottle, baoji) == {
+        "unit": {"zh": "瓶", "en": "x"},
+        "amount": 1.85,
+        "smallest": 1.0,
+    }
+    assert label_doses.daily_limits(small_bottle, baoji) == (5.55, 11.1, 3.7)
+    # a bottle is not split for the lower dose, as a sachet is not: one 3.7 g bottle a dose
+    assert label_doses.daily_limits(row("每瓶装3.7g", 3.7, "瓶", form="丸剂"), baoji) == (
+        11.1,
+        11.1,
+        3.7,
+    )
+    # a bottle of many doses stays in grams, in steps fine enough for the label's dose
+    jar = row("每瓶装250g", 250, "瓶", form="煎膏剂")
+    assert label_doses.label_dose_form(jar, label_doses.LabelDose(15, 15, "g", 2, 2)) is None
+    one_and_a_quarter_g = label_doses.LabelDose(1.25, 1.25, "g", 2, 2)
+    assert label_doses.label_dose_form(jar, one_and_a_quarter_g) == {
+        "unit": {"zh": "g", "en": "g"},
+        "amount": 1.0,
+        "smallest": 0.05,
+    }
+    assert label_doses.daily_limits(jar, one_and_a_quarter_g) == (2.5, 2.5, 1.25)
+    # a sachet keeps its own unit: the lower dose is reached in whole sachets, as before
+    six_to_nine_g = label_doses.LabelDose(6, 9, "g", 2, 2)
+    assert label_doses.label_dose_form(row("每袋装9g", 9, "袋", form="散剂"), six_to_nine_g) is None
+
+
 def test_a_row_that_cannot_carry_the_label_dose_gets_no_limits(label_doses):
     six_g = label_doses.LabelDose(6, 6, "g", 2, 2)
     assert label_doses.daily_limits(row("每10丸重1g", 1, "丸", form="丸剂"), six_g) is None
@@ -80,7 +114,17 @@ def test_the_label_file_reads_and_names_only_catalog_medicines(label_doses):
     assert not left_out & set(doc["medicines"])
 
 
-def test_every_label_dosed_row_has_a_usual_line_within_its_maximum():
+def stored_dose_form(d) -> DoseForm:
+    columns = dose_form_columns(d)
+    return DoseForm(
+        columns["dose_form_zh"],
+        columns["dose_form_en"],
+        columns["dose_form_amount"],
+        columns["dose_form_step"],
+    )
+
+
+def test_every_label_dosed_row_has_a_usual_line_within_its_maximum(label_doses):
     drugs = [d for d in read_registry(DEMO_COUNTY).drugs.drugs if d.dose_source is not None]
     dosed = [d for d in drugs if d.max_daily_dose is not None]
     assert len(dosed) > 180
@@ -88,7 +132,13 @@ def test_every_label_dosed_row_has_a_usual_line_within_its_maximum():
         assert d.dose_source.status == "machine" and d.dose_source.label
         assert d.usual_daily_dose <= d.max_daily_dose
         assert d.max_single_dose is not None and d.max_single_dose <= d.max_daily_dose
-        form = derived_dose_form(d)
+        form = stored_dose_form(d)
         per_day = form.to_count(d.usual_daily_dose)
         # a whole number of units three, two or one times a day (what the visit page offers)
         assert any(form.divisible(per_day / times) for times in (3, 2, 1)), d.code
+        # a row counted in its preparation (g, ml) can be given the label's doses exactly
+        low, high, unit = label_doses.parse_dose(d.dose_source.label.split("，")[0][2:])
+        if form.unit_zh == d.dose_unit == unit:
+            assert form.divisible(form.to_count(low)) and form.divisible(form.to_count(high)), (
+                d.code
+            )

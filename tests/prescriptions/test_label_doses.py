@@ -14,12 +14,13 @@ from tests.prescriptions.test_medicine_options import options
 
 LIANHUA_GRANULES = "neml18-492-6g-gran"  # 连花清瘟颗粒 6 g: 一次1袋，一日3次
 YIMUCAO_GRANULES = "neml18-617-15g-gran"  # 益母草颗粒 15 g: 一次1袋，一日2次；孕妇禁用
+BAOJI_SMALL_BOTTLE = "neml18-484-1.85g-pill"  # 保济丸 每瓶装1.85g: 一次1.85-3.7g，一日3次
 
 
 @pytest.fixture
 def label_dosed(database):
     with database.transaction(actor="test") as session:
-        add_demo_drugs(session, (LIANHUA_GRANULES, YIMUCAO_GRANULES))
+        add_demo_drugs(session, (LIANHUA_GRANULES, YIMUCAO_GRANULES, BAOJI_SMALL_BOTTLE))
 
 
 def _suggested_for(disease: str, syndrome: str) -> list[str]:
@@ -50,6 +51,29 @@ def test_a_wind_heat_granule_from_the_central_pharmacy_is_prescribed_at_its_labe
     assert at_once.status_code == 422
     [error] = at_once.get_json()["errors"]
     assert error["code"] == "single_dose_above_maximum" and "6 g" in error["message_zh"]
+
+
+def test_a_label_dose_of_one_bottle_is_offered_and_prescribed_in_bottles(api, users, label_dosed):
+    """保济丸's label dose 1.85 g is one bottle of the 1.85 g product; counted in 0.1 g of pills
+    it was offered as 1.9 g and 1.85 g was refused."""
+    assert BAOJI_SMALL_BOTTLE in _suggested_for("outu", "waixie-fanwei")
+    visit = new_visit(api, new_patient(api, name="郑呕吐", sex="male"))
+    [item] = options(api, visit, [BAOJI_SMALL_BOTTLE])
+    assert item["prescribable"], item["refusals"]
+    assert item["dose_form"] == {
+        "unit": {"zh": "瓶", "en": "bottle"},
+        "amount": 1.85,
+        "smallest": 1.0,
+    }
+    offered = item["line"]
+    assert (offered["dose"], offered["dose_count"], offered["frequency"]) == (1.85, 1.0, "tid")
+
+    issued = prescribe(api, visit, [line(BAOJI_SMALL_BOTTLE, offered["dose"], "tid", days=3)])
+    assert issued.status_code == 201, issued.get_json()
+    assert prescribe(api, visit, [line(BAOJI_SMALL_BOTTLE, 3.7, "tid", days=3)]).status_code == 201
+    between = prescribe(api, visit, [line(BAOJI_SMALL_BOTTLE, 1.9, "tid", days=3)])
+    assert between.status_code == 422
+    assert [e["code"] for e in between.get_json()["errors"]] == ["dose_not_divisible"]
 
 
 def test_the_catalog_says_the_label_dose_is_machine_drafted(api, users, label_dosed):

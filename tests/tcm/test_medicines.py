@@ -24,6 +24,7 @@ def drug(code: str) -> Drug:
         ("lianhua-qingwen-cap", 4, Frequency.tid, 36),  # 12 capsules a day
         ("niuhuang-jiedu-tab", 2, Frequency.bid, 12),  # 4 tablets: not 1⅓ three times
         ("angong-niuhuang-pill", 1, Frequency.qd, 3),  # one pill a day
+        ("neml18-484-1.85g-pill", 1.85, Frequency.tid, 9),  # 保济丸: one 1.85 g bottle, not 1.9 g
     ],
 )
 def test_the_usual_daily_dose_is_split_into_whole_or_half_units(code, dose, frequency, quantity):
