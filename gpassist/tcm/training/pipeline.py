@@ -31,6 +31,9 @@ from gpassist.tcm.training.fitting import (
 )
 
 PARITY_TOLERANCE = 1e-5
+# Raised when the features change, so that a model retrained on the same data and seed with
+# other features gets another version (2: the lead and signs blocks).
+FEATURES_REVISION = 2
 
 
 class ParityError(RuntimeError):
@@ -112,7 +115,7 @@ def train(
     metadata = {
         "name": name or out.name,
         # from the data and the seed, not the date: retraining the same data gives the same files
-        "version": f"1-{sha256_file(data_path)[:8]}-s{seed}",
+        "version": f"{FEATURES_REVISION}-{sha256_file(data_path)[:8]}-s{seed}",
         "clinical": False,
         "diseases": model.diseases,
         "syndromes": model.syndromes,
