@@ -23,12 +23,20 @@ def tcm() -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 20))
-def train_command(data_path: Path, out: Path, seed: int, folds: int) -> None:
+@click.option(
+    "--holdout",
+    default=0.2,
+    show_default=True,
+    type=click.FloatRange(0.0, 0.5),
+    help="Share of records kept out of selection and fitting and scored at the end; 0 selects "
+    "by CV on all records and fits on all of them.",
+)
+def train_command(data_path: Path, out: Path, seed: int, folds: int, holdout: float) -> None:
     """Choose by stratified K-fold CV, fit, export to ONNX and write the artifacts in OUT."""
     from gpassist.tcm.training import TrainingDataError, train
 
     try:
-        metrics = train(data_path, out, seed=seed, folds=folds, log=click.echo)
+        metrics = train(data_path, out, seed=seed, folds=folds, holdout=holdout, log=click.echo)
     except TrainingDataError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(

@@ -49,6 +49,8 @@ def synthetic_records(n: int, seed: int = 7) -> list[dict]:
 
 TINY_GRID = {
     "history_weight": [0.5],
+    "lead_weight": [0.5],
+    "sign_weight": [0.5],
     "disease_C": [1.0, 10.0],
     "syndrome_C": [10.0],
     "threshold": [0.5],

@@ -82,3 +82,13 @@ def test_a_complaint_of_none_of_the_four_diseases_is_flagged_even_when_words_are
         {"主诉": "阵发性心慌3年", "症状": "心慌，无胸闷胸痛，乏力", "中医望闻切诊": "舌淡红，脉弦"}
     )
     assert not any("主要表现" in n["zh"] for n in palpitations.scope_notes)
+
+
+def test_the_complaint_the_patient_leads_with_names_the_disease(committed_model):
+    # the same findings, the complaint told in the other order: a TCM disease is named after the
+    # chief complaint's leading finding (主症), however much the symptoms say of the other one
+    findings = {"症状": "头晕，视物旋转，恶心，心慌", "中医望闻切诊": "舌暗红，苔白，脉细弦"}
+    palpitations_first = committed_model.suggest({"主诉": "心慌伴头晕3天", **findings})
+    dizziness_first = committed_model.suggest({"主诉": "头晕伴心慌3天", **findings})
+    assert palpitations_first.diseases[0].label == "心悸病"
+    assert dizziness_first.diseases[0].label == "眩晕病"

@@ -137,3 +137,21 @@ def test_top3_on_a_model_with_fewer_than_three_syndromes_is_top_all():
     names = ["肝阳上亢证", "痰湿痹阻证"]
     figures = score(np.array([[1.0]]), np.array([[0.9, 0.1]]), ["眩晕病"], names, data, 0.5)
     assert (figures["syndrome_top1_in_gold"], figures["syndrome_top3_in_gold"]) == (0.0, 1.0)
+
+
+def test_with_no_holdout_every_record_is_fitted_and_only_cv_figures_are_reported(
+    tiny_data, tmp_path
+):
+    metrics = train(
+        tiny_data,
+        tmp_path / "all",
+        folds=3,
+        holdout=0,
+        grid=TINY_GRID,
+        max_features=500,
+        log=lambda *_: None,
+    )
+    metadata = json.loads((tmp_path / "all" / "metadata.json").read_text(encoding="utf-8"))
+    assert metadata["split"]["holdout_ids"] == []
+    assert metrics["holdout"] is None
+    assert metrics["cross_validation"]["n"] == metadata["data"]["records"]

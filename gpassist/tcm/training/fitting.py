@@ -26,9 +26,13 @@ from gpassist.tcm.features import BLOCKS, Block, FeatureSpace
 from gpassist.tcm.training.data import Labelled, subset
 from gpassist.tcm.training.evaluate import score
 
+# The history block and disease C = 10 lost to the points below in every CV run with the lead
+# block (MODEL_CARD.md), so they are no longer searched: each point costs minutes on 2 cores.
 DEFAULT_GRID: dict[str, list] = {
-    "history_weight": [0.0, 0.5],  # 0: the history block is left out
-    "disease_C": [3.0, 10.0],
+    "history_weight": [0.0],  # 0: the history block is left out
+    "lead_weight": [0.5, 1.0],  # the chief complaint's lead block (0 would leave it out)
+    "sign_weight": [1.0],  # the tongue, coating and pulse qualities, read by the syndromes only
+    "disease_C": [3.0],
     "syndrome_C": [10.0],
     "threshold": [0.3, 0.5, 0.7],
 }
@@ -45,8 +49,18 @@ class Fitted:
     params: dict = field(default_factory=dict)
 
 
+SYNDROME_ONLY_BLOCKS = frozenset({"signs"})
+
+
 def _weights(params: Mapping) -> dict[str, float]:
-    return {"complaint": 1.0, "tongue_pulse": 1.0, "history": float(params["history_weight"])}
+    return {
+        "complaint": 1.0,
+        "tongue_pulse": 1.0,
+        "history": float(params["history_weight"]),
+        # models fitted before the lead block existed have no lead_weight
+        "lead": float(params.get("lead_weight", 0.0)),
+        "signs": float(params.get("sign_weight", 0.0)),
+    }
 
 
 def fit_space(
@@ -98,13 +112,25 @@ def _duplicate_by_syndrome(x, syndromes, labels):
     return x[rows], np.asarray(targets), np.asarray(weights)
 
 
+def _for_disease(space: FeatureSpace, x: np.ndarray) -> np.ndarray:
+    """``x`` with the columns the disease classifier must not read set to zero. Fitted so, its
+    coefficients for them are exactly zero, and the exported model reads full rows: the tongue
+    and pulse qualities (the signs block) tell syndromes apart but blur the diseases (CV: disease
+    accuracy fell by 0.01-0.02 when the disease classifier read them too)."""
+    out = x.copy()
+    for block in space.blocks:
+        if block.name in SYNDROME_ONLY_BLOCKS:
+            out[:, block.offset : block.offset + block.width] = 0.0
+    return out
+
+
 def fit(data: Labelled, params: Mapping, max_features: int = 5000) -> Fitted:
     diseases = sorted(set(data.diseases))
     syndromes = sorted({s for gold in data.syndromes for s in gold})
     space = _space(data.tokenised, params, max_features)
     x = space.encode(data.tokenised)
     y = np.asarray([diseases.index(d) for d in data.diseases])
-    disease = _lr(params["disease_C"]).fit(x, y)
+    disease = _lr(params["disease_C"]).fit(_for_disease(space, x), y)
     onehot = np.eye(len(diseases), dtype=np.float32)[y]
     xs, ys, ws = _duplicate_by_syndrome(syndrome_rows(x, onehot), data.syndromes, syndromes)
     syndrome = _lr(params["syndrome_C"]).fit(xs, ys, sample_weight=ws)
@@ -133,7 +159,10 @@ def cross_validate(
     splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
     splits = list(splitter.split(np.zeros(len(data.diseases)), data.diseases))
     results = []
-    fit_keys = ("history_weight", "disease_C", "syndrome_C")
+    fit_keys = (
+        *("history_weight", "lead_weight", "sign_weight"),
+        *("disease_C", "syndrome_C"),
+    )
     for values in product(*(grid[k] for k in fit_keys)):
         params = dict(zip(fit_keys, values, strict=True))
         per_threshold: dict[float, list[dict]] = {t: [] for t in grid["threshold"]}

@@ -31,6 +31,9 @@ from gpassist.tcm.training.fitting import (
 )
 
 PARITY_TOLERANCE = 1e-5
+# Raised when the features change, so that a model retrained on the same data and seed with
+# other features gets another version (2: the lead and signs blocks).
+FEATURES_REVISION = 2
 
 
 class ParityError(RuntimeError):
@@ -64,6 +67,19 @@ def sha256_file(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def _split(data, holdout: float, seed: int) -> tuple[list[int], list[int]]:
+    """Development and held-out record indices; with ``holdout`` 0 every record is for
+    development (select by CV, then fit on all: the model that ships sees all the data, and its
+    figures are the cross-validated ones)."""
+    index = np.arange(len(data.diseases))
+    if holdout <= 0:
+        return index.tolist(), []
+    dev_idx, hold_idx = train_test_split(
+        index, test_size=holdout, stratify=data.diseases, random_state=seed
+    )
+    return sorted(dev_idx.tolist()), sorted(hold_idx.tolist())
+
+
 def train(
     data_path: Path,
     out: Path,
@@ -76,16 +92,13 @@ def train(
     max_features: int = 5000,
     log=print,
 ) -> dict:
-    """Select by CV on the development part, fit on it, evaluate the held-out part, export."""
+    """Select by CV on the development part, fit on it, evaluate the held-out part (if any),
+    export."""
     grid = dict(grid or DEFAULT_GRID)
     records = read_records(data_path)
     log(f"{len(records)} records; tokenising …")
     data = labelled(records)
-    index = np.arange(len(records))
-    dev_idx, hold_idx = train_test_split(
-        index, test_size=holdout, stratify=data.diseases, random_state=seed
-    )
-    dev_idx, hold_idx = sorted(dev_idx.tolist()), sorted(hold_idx.tolist())
+    dev_idx, hold_idx = _split(data, holdout, seed)
     dev, held = subset(data, dev_idx), subset(data, hold_idx)
     log(f"cross-validating {folds} folds on {len(dev_idx)} development records …")
     cv = cross_validate(dev, grid, folds, seed, max_features, log)
@@ -102,7 +115,7 @@ def train(
     metadata = {
         "name": name or out.name,
         # from the data and the seed, not the date: retraining the same data gives the same files
-        "version": f"1-{sha256_file(data_path)[:8]}-s{seed}",
+        "version": f"{FEATURES_REVISION}-{sha256_file(data_path)[:8]}-s{seed}",
         "clinical": False,
         "diseases": model.diseases,
         "syndromes": model.syndromes,
@@ -133,10 +146,13 @@ def train(
     served = TcmModel.from_folder(out, cached=False)
     parity = check_parity(served, model, held.tokenised or dev.tokenised[:20])
     log(f"onnxruntime vs scikit-learn: max difference {parity:.2e}")
-    pd, ps = served.probabilities(held.tokenised) if held.records else (np.zeros((0, 0)),) * 2
+    held_out = None
+    if held.records:
+        pd, ps = served.probabilities(held.tokenised)
+        held_out = score(pd, ps, served.diseases, served.syndromes, held, served.threshold)
     metrics = {
         "cross_validation": {k: v for k, v in best.items() if k != "params"} | {"folds": folds},
-        "holdout": score(pd, ps, served.diseases, served.syndromes, held, served.threshold),
+        "holdout": held_out,
         "grid": cv,
         "parity_max_abs_difference": parity,
         "selected": best["params"],
@@ -144,5 +160,6 @@ def train(
     (out / "metrics.json").write_text(
         json.dumps(metrics, ensure_ascii=False, indent=1), encoding="utf-8"
     )
-    log(f"held out ({len(hold_idx)} records): {metrics['holdout']}")
+    if held_out is not None:
+        log(f"held out ({len(hold_idx)} records): {held_out}")
     return metrics
