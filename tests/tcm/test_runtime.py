@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from gpassist.tcm.runtime import cardinal_findings
 from gpassist.tcm.schemas import SuggestIn
 from gpassist.tcm.service import record_from
 
@@ -92,3 +95,59 @@ def test_the_complaint_the_patient_leads_with_names_the_disease(committed_model)
     dizziness_first = committed_model.suggest({"主诉": "头晕伴心慌3天", **findings})
     assert palpitations_first.diseases[0].label == "心悸病"
     assert dizziness_first.diseases[0].label == "眩晕病"
+
+
+# Everyday notes as a village doctor types them (chief complaint, symptoms, history): whether the
+# learned model of four ward diseases may speak to them (runtime.cardinal_findings).
+IN_SCOPE = [
+    ("阵发性眩晕10年，加重半月", "阵发性眩晕，头胀，口苦", ""),
+    ("主  诉：发现血压升高5年，加重伴头晕3天。", "头晕，无胸闷", ""),  # the wards' own form
+    ("头晕3天", "头晕，血压160/100", ""),
+    ("阵发性心慌1月", "心慌，气短", ""),
+    ("活动后胸闷胸痛1周", "胸闷胸痛，休息可缓解", ""),
+    ("双下肢水肿伴胸闷1月", "胸闷，夜间不能平卧", ""),
+    ("胸口闷痛2天", "胸口闷痛，连及后背", ""),  # lay words: 胸口 → 胸
+    ("生气后心里慌1周", "心慌，睡不好", ""),  # the occasion before the complaint
+    ("头痛2天", "头痛，头晕", ""),  # a headache with dizziness
+    ("头痛2天", "头痛，血压170/100mmHg", ""),  # or with high blood pressure
+    ("头痛2天", "头痛", "高血压病史5年"),
+    ("", "胸闷，气短，乏力", ""),  # no complaint: the symptoms' first finding
+]
+OUT_OF_SCOPE = [
+    ("恶寒发热2天", "恶寒发热，鼻塞流涕，乏力", ""),  # a cold with fatigue
+    ("大便稀溏1周", "大便稀溏，乏力", ""),
+    ("胃脘胀痛1周", "胃脘胀痛，伴乏力", ""),
+    ("乏力1月", "乏力，纳差", ""),  # fatigue alone
+    ("头痛2天", "头痛", ""),  # a headache alone
+    ("头痛2天", "头痛，血压120/80", "否认高血压病史"),
+    ("咳嗽咳痰3天伴胸闷", "咳嗽，咳白痰，胸闷", ""),  # chest tightness after a cough
+    ("咳嗽胸闷3天", "咳嗽，胸闷", ""),
+    ("失眠半年", "失眠多梦，心慌", ""),  # palpitations beside insomnia
+    ("", "失眠，心慌", ""),
+    ("气喘3天", "气喘，咳嗽，痰白", ""),  # 喘病's
+    ("测血压", "血压130/80", ""),  # a blood pressure check
+    ("无头晕胸闷", "", ""),
+    ("右下腹痛伴发热1天", "转移性右下腹痛，恶心呕吐，无头晕", ""),
+]
+
+
+@pytest.mark.parametrize(("complaint", "symptoms", "history"), IN_SCOPE)
+def test_notes_that_open_with_a_finding_of_the_four_diseases_are_in_the_models_scope(
+    complaint, symptoms, history
+):
+    assert cardinal_findings({"主诉": complaint, "症状": symptoms, "病史": history})
+
+
+@pytest.mark.parametrize(("complaint", "symptoms", "history"), OUT_OF_SCOPE)
+def test_notes_of_other_complaints_are_outside_the_models_scope(complaint, symptoms, history):
+    assert cardinal_findings({"主诉": complaint, "症状": symptoms, "病史": history}) == []
+
+
+def test_the_ward_records_of_the_four_diseases_stay_in_scope(committed_model):
+    # a cold with fatigue and a typical ward record through the model itself
+    cold = committed_model.suggest({"主诉": "恶寒发热2天", "症状": "恶寒发热，鼻塞流涕，乏力"})
+    assert cold.out_of_scope and any("主要表现" in n["zh"] for n in cold.scope_notes)
+    ward = committed_model.suggest(
+        {"主诉": "主  诉：阵发性胸闷、憋喘1年，加重3天。", "症状": "胸闷憋喘，双下肢水肿"}
+    )
+    assert not any("主要表现" in n["zh"] for n in ward.scope_notes)

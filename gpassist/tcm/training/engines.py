@@ -50,7 +50,8 @@ FAMILIAR_SHARE = 0.95
 def learned_rows(model, records: Sequence[Mapping], tokenised, pd, ps) -> list[Learned]:
     """``Learned`` per record from probabilities of ``model`` (a served ``TcmModel`` or a fitted
     one: both have ``diseases``, ``syndromes`` and ``space``), with the scope test of the
-    combination: a presenting finding of the four diseases and enough known words. (The
+    combination: a chief complaint that opens with a presenting finding of the four diseases
+    (``runtime.cardinal_findings``) and enough known words. (The
     runtime's third test, a leading probability ≥ 0.5, is left to the blend's weights: as a gate
     it handed 8 % of the training records, the ambiguous ones, to a knowledge base that knew
     them less well.)"""
