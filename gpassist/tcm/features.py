@@ -34,6 +34,9 @@ RECORD_KEYS = tuple(dict.fromkeys(k for keys in BLOCKS.values() for k in keys))
 # chief complaint's leading finding (主症): 心慌 before 头晕 in 主诉 is 心悸病 even when the rest of
 # the record talks of dizziness, which bag-of-words blocks cannot see. The lead block marks which
 # group the chief complaint names first (LEAD:) and every group it names (HAS:).
+# This lexicon and SIGN_QUALITIES below are part of the committed model: its vocabularies hold the
+# tokens they make, so changing a word here changes what the model reads; retrain after a change.
+# (runtime.PRESENTING_FINDINGS, the scope check, is a separate, stricter list on purpose.)
 PRESENTING_GROUPS: dict[str, tuple[str, ...]] = {
     "dizzy": ("头晕", "眩晕", "头昏", "头痛", "头胀", "头重", "头蒙", "头沉"),
     "palpitation": ("心悸", "心慌", "心跳", "早搏", "房颤", "心律"),
@@ -91,7 +94,7 @@ _SIGN_PHRASE = re.compile(r"(舌下|舌|苔|脉)([^舌苔脉，,。；;]*)")
 
 def sign_tokens(text: str) -> list[str]:
     """``舌:暗``, ``苔:腻``, ``脉:弦`` … for each quality a tongue, coating or pulse phrase of the
-    text states (舌下络脉 is not the tongue body; a phrase after 无 is skipped).
+    text states (舌下络脉 is not the tongue body; 无苔 is a quality of its own).
 
     >>> sign_tokens("表情自然，舌暗红，苔白腻,舌边有齿痕,脉细弦。")
     ['舌:红', '舌:暗', '苔:白', '苔:腻', '舌:齿痕', '脉:弦', '脉:细']
