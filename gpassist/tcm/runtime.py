@@ -29,7 +29,7 @@ from gpassist.inference import inference_session, predict_proba
 from gpassist.tcm.features import FeatureSpace, block_texts, block_tokens
 from gpassist.tcm.lexicon import canonical
 from gpassist.tcm.ranking import suggested_set
-from gpassist.tcm.text import NEGATED, clauses, spans
+from gpassist.tcm.text import NEGATED, clauses, has_han, spans
 
 MIN_DISEASE_PROBABILITY = 0.5
 MIN_KNOWN_WORDS = 3
@@ -262,7 +262,7 @@ def cardinal_findings(record: Mapping[str, object]) -> list[str]:
     one, its symptoms) opens with, as a one-item list; empty when it opens with anything else
     (see ``PRESENTING_FINDINGS``)."""
     complaint = _COMPLAINT_LABEL.sub("", str(record.get("主诉") or ""))
-    lead = complaint if _has_han(complaint) else str(record.get("症状") or "")
+    lead = complaint if has_han(complaint) else str(record.get("症状") or "")
     first = next(iter(clauses(lead)), "")
     # lay words read as the knowledge base reads them (胸口闷 → 胸闷, 心里慌 → 心悸, 腿肿 → 下肢肿)
     return _opening(first, record) or _opening(canonical(first), record)
@@ -289,8 +289,10 @@ def _opening(first: str, record: Mapping[str, object]) -> list[str]:
 
 def _reading_at(text: str) -> tuple[int, int] | None:
     match = BLOOD_PRESSURE.match(text)
-    if match is None:
-        return None
+    return None if match is None else _reading_of(match)
+
+
+def _reading_of(match: re.Match) -> tuple[int, int]:
     a, b = (match.group(1), match.group(2)) if match.group(1) else match.group(3, 4)
     return int(a), int(b)
 
@@ -308,11 +310,7 @@ def _dizzy_or_hypertensive(record: Mapping[str, object]) -> bool:
     stated = [span.text for span in spans(text) if not span.negated]
     if any(w in part for part in stated for w in DIZZY_OR_HYPERTENSIVE):
         return True
-    return any(_high_reading(_reading_at(text[m.start() :])) for m in BLOOD_PRESSURE.finditer(text))
-
-
-def _has_han(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+    return any(_high_reading(_reading_of(m)) for m in BLOOD_PRESSURE.finditer(text))
 
 
 def _word(token: str) -> str:

@@ -33,6 +33,7 @@ from gpassist.tcm.schemas import (
     TreatmentOut,
 )
 from gpassist.tcm.tables import TcmSuggestion
+from gpassist.tcm.text import has_han
 
 log = logging.getLogger("gpassist.tcm")
 Models = Mapping[str, runtime.TcmModel]
@@ -169,7 +170,7 @@ def record_from(body: SuggestIn) -> dict[str, str]:
         "中医望闻切诊": tongue,
         "病史": body.history or "",
     }
-    if not any(_has_han(v) for v in record.values()):
+    if not any(has_han(v) for v in record.values()):
         raise InvalidField.at(
             "body",
             "Give at least one finding in Chinese: a complaint, symptoms, tongue and pulse, "
@@ -178,10 +179,6 @@ def record_from(body: SuggestIn) -> dict[str, str]:
             zh="请至少用中文填写一项所见：主诉、症状、舌象脉象，或从列表中选择。",
         )
     return record
-
-
-def _has_han(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 # --- treatment hints ------------------------------------------------------------------------------

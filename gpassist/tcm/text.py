@@ -94,6 +94,11 @@ def words(text: str) -> list[str]:
     return [w for w in _jieba().lcut(text) if w.strip() and not _is_noise(w)]
 
 
+def has_han(text: str) -> bool:
+    """Whether ``text`` holds any Chinese character."""
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
 def _is_noise(word: str) -> bool:
     return all(not ("\u4e00" <= ch <= "\u9fff") and not ch.isalpha() for ch in word)
 
