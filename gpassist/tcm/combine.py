@@ -20,7 +20,8 @@ and enough of its words known, see ``training.engines.learned_rows``), and then
   probability, over the union of the leading disease's KB syndromes and the learned model's
   syndromes (a syndrome the KB lists under another disease keeps its best KB fit there).
 
-Out of scope, the ranking is the knowledge base's alone. ``w_d``, ``w_s`` and ``familiar`` (the
+Out of scope, or when the knowledge base leads on a red flag (``Disease.red_flags``: a suspected
+stroke), the ranking is the knowledge base's alone. ``w_d``, ``w_s`` and ``familiar`` (the
 5th percentile of the training records' out-of-fold familiarity) are chosen by 5-fold
 cross-validation on the TCM-TBOSD training records (``gpassist tcm calibrate``) and stored with
 the figures in ``gpassist/models/tcm/combination.json``. Pure Python + numpy; no database, no
@@ -112,6 +113,13 @@ def _best_fits(result: Differentiation) -> dict[str, float]:
     return best
 
 
+def _kb_only(result: Differentiation, learned: Learned | None) -> bool:
+    """No model, out of its scope, or a red flag: the knowledge base ranks alone. A note with a
+    facial droop beside its dizziness is a suspected stroke, which the ward model, trained on
+    four diseases, cannot name however confident it is about 眩晕病."""
+    return learned is None or not learned.in_scope or not result.diseases or result.red_flagged
+
+
 def model_leads(result: Differentiation, learned: Learned | None, w: Weights) -> bool:
     """In the model's scope, written like its training records, and the knowledge base's leader
     is one of the four: the model's disease leads.
@@ -119,7 +127,7 @@ def model_leads(result: Differentiation, learned: Learned | None, w: Weights) ->
     Not when the knowledge base leads with another disease, however familiar the note: short
     notes are familiar (their few words are all known), and "恶寒发热2天" with 乏力 would become
     眩晕病, "咳嗽咳痰3天，伴胸闷" 心衰病."""
-    if learned is None or not learned.in_scope or not result.diseases:
+    if _kb_only(result, learned):
         return False
     if learned.familiarity < w.familiar:
         return False
@@ -129,7 +137,7 @@ def model_leads(result: Differentiation, learned: Learned | None, w: Weights) ->
 def _learned_applies(result: Differentiation, learned: Learned | None, w: Weights) -> bool:
     """The model leads; or in the model's scope and one of its diseases among the KB's leading
     ``KB_GATE``, or the model confident."""
-    if learned is None or not learned.in_scope or not result.diseases:
+    if _kb_only(result, learned):
         return False
     if model_leads(result, learned, w):
         return True

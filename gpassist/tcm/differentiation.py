@@ -1,10 +1,11 @@
 """辨证 over the knowledge base: a weighted, explainable match of the record's findings against
 every syndrome's findings. Pure Python: no database, no Flask, no model files.
 
-The record is the training format's (主诉, 症状, 中医望闻切诊; 病史 is not read: it repeats the
-symptoms and lists denied past diseases). ``text.spans`` splits it into stated and negated spans,
-so ``无汗出`` counts against a syndrome whose main finding is 汗出; it reads item-scoped, so the
-不 of ``口不渴、喜热饮`` denies 渴 only, not the 喜热饮 listed after it.
+The record is the training format's (主诉, 症状, 中医望闻切诊; 病史 is read only for a past
+stroke, see below: it repeats the symptoms and lists denied past diseases). ``text.spans`` splits
+it into stated and negated spans, so ``无汗出`` counts against a syndrome whose main finding is
+汗出; it reads item-scoped, so the 不 of ``口不渴、喜热饮`` denies 渴 only, not the 喜热饮 listed
+after it.
 
 Scoring one syndrome (all weights are module constants, documented in docs/tcm.md):
 
@@ -36,6 +37,12 @@ within ``DIFFERENTIAL_FIELD`` of the leader, a stated finding that favours one o
 感冒: the sore throat; 感冒 over 喉痹: 鼻塞, 流涕) moves them apart by ``DIFFERENTIAL`` each way.
 The ranking uses that sum; the ``fit`` shown is it capped to [0, 1].
 
+A disease's ``red_flags`` (中风: 口角歪斜, 言语不清, 半身不遂 …) stated add ``RED_FLAG``, which
+puts it first whatever else fits, unless they are a past stroke's remains (a stroke in 病史, the
+flags among the symptoms only, nothing sudden); and unless the note places the disease past its
+acute stage (后遗症, 中风后, or only durations beyond ``ACUTE_DAYS``; 突发 or a shorter duration
+is acute again), its ``referral`` syndromes lead: the doctor is told to send the patient on.
+
 When the top two syndromes of the leading disease are within ``ASK_MARGIN``, ``ask_next`` lists
 the findings the record leaves unstated that one of them has and the other lacks (main findings
 first), each naming the syndrome it would favour.
@@ -49,6 +56,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from gpassist.diagnosis.complaint import duration_at
 from gpassist.tcm.knowledge import Disease, KnowledgeBase, SourceRef, Syndrome
 from gpassist.tcm.lexicon import atoms, canonical
 from gpassist.tcm.text import clauses, spans
@@ -72,6 +80,11 @@ BREADTH_BASE = 5  # syndromes: a disease with this many gets no penalty
 DIFFERENTIAL = 0.1  # each way: a differential moves its two diseases apart by twice this
 DIFFERENTIAL_FIELD = 0.5  # a differential applies between diseases this close to the leader
 ASK_MARGIN = 0.15
+RED_FLAG = 1.0  # ranks by the uncapped sum, so a stated red flag puts its disease first
+ACUTE_DAYS = 14  # 中风 急性期: the first two weeks (《中医内科学》 中风·病期)
+SUDDEN = re.compile(r"突发|突然|骤然|猝然|忽然")
+PREVIOUS_STROKE = re.compile(r"脑梗|脑栓塞|脑出血|腔隙|中风|卒中")
+PAST_ACUTE = re.compile(r"后遗症|恢复期|(?:中风|卒中|脑梗死?|脑梗塞|脑出血|脑卒中)后")
 ANTECEDENT = "后"
 MAX_ASK = 6
 RECORD_FIELDS = ("主诉", "症状", "中医望闻切诊")
@@ -150,6 +163,8 @@ class Observed:
     symptoms: str  # stated spans of 症状
     sex: str | None = None  # 男 | 女
     age: int | None = None
+    complaint_raw: str = ""  # 主诉 as written (canonical form), negated parts included
+    history: str = ""  # stated spans of 病史 (read for a stroke in the past only)
 
     @classmethod
     def of(cls, record: Mapping[str, object]) -> Observed:
@@ -182,6 +197,12 @@ class Observed:
             "|".join(symptoms),
             str(record.get("性别") or "").strip() or None,
             _age(record.get("年龄")),
+            canonical(str(record.get("主诉") or "")),
+            "|".join(
+                span.text
+                for span in spans(canonical(str(record.get("病史") or "")), item_scoped=True)
+                if not span.negated
+            ),
         )
 
 
@@ -226,6 +247,8 @@ class DiseaseFit:
     prior: float  # the boost from the confirmed ICD-10 diagnosis (0 when none)
     score: float = 0.0  # the fit before capping to [0, 1] (the ranking's key)
     differential: list[DifferentialHit] = field(default_factory=list)
+    red_flags: list[str] = field(default_factory=list)  # the disease's red flags stated
+    red_flags_acute: bool = False  # … and the note does not place it past the acute stage
 
 
 @dataclass(frozen=True)
@@ -248,6 +271,11 @@ class Differentiation:
 
     ask_margin = ASK_MARGIN
     prior_boost = PRIOR_BOOST
+
+    @property
+    def red_flagged(self) -> bool:
+        """The leading disease leads on a stated red flag (a suspected stroke)."""
+        return bool(self.diseases and self.diseases[0].red_flags)
 
     def ranked_syndromes(self) -> list[SyndromeFit]:
         """The leading disease's syndromes, then every other syndrome by fit (the order the
@@ -498,6 +526,50 @@ def cardinal_bonus(disease: Disease, seen: Observed) -> float:
     return CARDINAL * best if best else -CARDINAL
 
 
+def stated_red_flags(disease: Disease, seen: Observed) -> list[str]:
+    """The disease's red flags the record states (a denied one, 无口角歪斜, is not), unless they
+    are the known remains of a past stroke: a history of one (脑梗死病史3年) and the flags among
+    the symptoms only, with nothing sudden. A weak side named in the chief complaint, or any
+    flag in a patient with no stroke on record, is new until shown otherwise."""
+    stated = [t for t in disease.red_flags if defining_match(t, seen)[0] == "stated"]
+    in_complaint = any(f in seen.complaint_raw for t in stated for f in _forms(t))
+    if not stated or in_complaint or SUDDEN.search(seen.raw):
+        return stated
+    return [] if PREVIOUS_STROKE.search(seen.history) else stated
+
+
+def _durations_days(text: str) -> list[float]:
+    out, i = [], 0
+    while i < len(text):
+        found = duration_at(text, i)
+        if found is None:
+            i += 1
+            continue
+        length, days = found
+        if days is not None:
+            out.append(days)
+        i += length
+    return out
+
+
+def past_acute_stage(seen: Observed) -> bool:
+    """The note places the disease past its acute stage: 中风后遗症, 脑梗死后, or every duration
+    it gives longer than ``ACUTE_DAYS``. A sudden onset (突发) or any duration within them is
+    acute whatever else is said (a second stroke in a stroke survivor), and a note that gives no
+    duration at all is read as acute: the safe side is to send the patient on. Read from the
+    clauses as written: the negation reader takes 半身不遂3年 for 半身 and a denied 遂3年."""
+    text = seen.raw
+    days = _durations_days(text)
+    if SUDDEN.search(text) or any(d <= ACUTE_DAYS for d in days):
+        return False
+    return bool(PAST_ACUTE.search(text)) or bool(days)
+
+
+def _referral_first(fits: list[SyndromeFit]) -> list[SyndromeFit]:
+    """The syndromes the clinic must send on first, by fit within each group (a stable sort)."""
+    return sorted(fits, key=lambda f: not f.syndrome.referral)
+
+
 def prior_boosts(kb: KnowledgeBase, icd10: str | None) -> dict[str, float]:
     """Disease code → boost for the confirmed ICD-10 diagnosis: full for the first mapped
     disease, half for the others."""
@@ -567,12 +639,25 @@ def differentiate(
             bonus += FIRST_MENTION_BONUS
         prior = boosts.get(disease.code, 0.0)
         bonus += cardinal_bonus(disease, seen)
+        red_flags = stated_red_flags(disease, seen)
+        bonus += RED_FLAG if red_flags else 0.0
         fit = fits[0].fit - breadth_penalty(disease) + bonus + prior
         fit += _patient_adjustment(disease, seen)
+        red_flags_acute = bool(red_flags) and not past_acute_stage(seen)
+        if red_flags_acute:
+            # past the acute stage the fits decide: a textbook 阴虚风动 three months on
+            fits = _referral_first(fits)
         mentioned = list(dict.fromkeys(n for _, n in named + in_symptoms))
         diseases.append(
             DiseaseFit(
-                disease, round(max(0.0, min(1.0, fit)), 4), fits, mentioned, prior, round(fit, 4)
+                disease,
+                round(max(0.0, min(1.0, fit)), 4),
+                fits,
+                mentioned,
+                prior,
+                round(fit, 4),
+                red_flags=red_flags,
+                red_flags_acute=red_flags_acute,
             )
         )
     before = {d.disease.code: d.score for d in diseases}

@@ -191,6 +191,28 @@ def _notes(result: Differentiation, icd10: str | None, kb, *, about_leader: bool
     return notes
 
 
+def red_flag_warning(result: Differentiation) -> Text | None:
+    """The red flags the leading disease leads on, and what to do: at the acute stage, refer at
+    once; past it, watch for anything new."""
+    if not result.red_flagged:
+        return None
+    lead = result.diseases[0]
+    zh_flags, en_flags = "、".join(lead.red_flags), ", ".join(lead.red_flags)
+    name = lead.disease.name
+    if lead.red_flags_acute:
+        return Text(
+            zh=f"危险信号：{zh_flags}。疑似{name.zh}急性期，请立即转诊上级医院（必要时拨打 120），"
+            "记下发病时间",
+            en=f"red flag: {en_flags}. Suspected {name.en}, acute stage: refer to hospital at "
+            "once (call 120 if needed) and note the time of onset",
+        )
+    return Text(
+        zh=f"危险信号：{zh_flags}。记录示{name.zh}已过急性期；如有新发或加重，立即转诊",
+        en=f"red flag: {en_flags}. The note places the {name.en} past its acute stage; refer at "
+        "once if anything is new or worse",
+    )
+
+
 def _differential_note(hit: DifferentialHit, kb) -> Text:
     """鉴别诊断 that decided the ranking: which disease it favoured over which, on what the
     record states, after which textbook chapter."""
@@ -280,6 +302,7 @@ def kb_suggestion(
         icd10=icd10,
         icd10_source=icd10_source if icd10 else None,
         icd10_diseases=result.prior_diseases,
+        red_flag=red_flag_warning(result),
         notes=_notes(result, icd10, kb, about_leader=not reordered)
         + _reordered_note(result, ordered),
         combined=CombinedOut(

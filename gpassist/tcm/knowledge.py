@@ -148,6 +148,11 @@ class Disease(_Strict):
     # the findings that make the disease (GB/T 16751.1-2021 clinical features, as short terms):
     # 淋证 尿频、尿急、尿痛; they count for the disease, whichever syndrome it is
     cardinal: Findings = []
+    # optional: findings that, stated, put the disease first whatever else fits, and its
+    # ``referral`` syndromes first unless the note places it past the acute stage: a GP
+    # suspects a stroke at the first facial droop or slurred word (FAST), however well the
+    # dizziness beside it fits 眩晕
+    red_flags: Findings = []
     # optional: the ages the disease is defined for (the department already gates sex for
     # 妇科 and childhood for 儿科)
     ages: AgeRange | None = None
@@ -157,7 +162,7 @@ class Disease(_Strict):
     status: Literal["machine", "reviewed"]
     syndromes: list[Syndrome] = Field(min_length=1)
 
-    @field_validator("cardinal")
+    @field_validator("cardinal", "red_flags")
     @classmethod
     def _cardinal(cls, value: list[str]) -> list[str]:
         return Syndrome._terms(value)
@@ -265,6 +270,9 @@ def _cross_checks(label: str, disease: Disease, stem: str, keys: set[str]) -> It
                 f"{label}: syndromes.{i}.source.ref: {syndrome.source.ref!r} "
                 f"is not a source key of {KB_FILE}"
             )
+    if disease.red_flags and not any(s.referral for s in disease.syndromes):
+        # a red flag sends the patient on: the acute syndromes it leads with must say so
+        yield f"{label}: red_flags: the disease has no syndrome marked referral: true"
     others: set[str] = set()
     for i, entry in enumerate(disease.differential):
         if entry.disease in others:

@@ -200,6 +200,11 @@ class KbOut(OutModel):
     icd10: str | None
     icd10_source: Literal["request", "encounter"] | None
     icd10_diseases: list[str] = Field(description="KB disease codes the ICD-10 code maps to")
+    red_flag: Text | None = Field(
+        default=None,
+        description="the leading disease leads on a stated red flag (a suspected stroke): "
+        "what was stated and whether to refer at once",
+    )
     notes: list[Text]
     combined: CombinedOut
 

@@ -53,6 +53,7 @@ OPTIONAL_SYNDROME_KEYS = {"against", "stage", "referral", "medicine_notes"}
 OPTIONAL_DISEASE_KEYS = {
     "cardinal",  # the disease's defining findings (GB/T 16751.1 features)
     "ages",  # the ages (years) the disease is defined for: {min: 40, max: 60}
+    "red_flags",  # findings that put the disease first and send an acute case on (中风)
     "differential",  # 鉴别诊断: the diseases it is told from, by which findings
 }
 DIFFERENTIAL_KEYS = {"disease", "for_this", "for_other", "source", "status"}
@@ -113,6 +114,7 @@ def test_disease_header_keeps_the_contract(disease, source_keys):
     keys = set(disease) - {"_file_code"}
     assert DISEASE_KEYS <= keys <= DISEASE_KEYS | OPTIONAL_DISEASE_KEYS
     assert all(isinstance(t, str) and 0 < len(t) <= 20 for t in disease.get("cardinal", []))
+    assert all(isinstance(t, str) and 0 < len(t) <= 20 for t in disease.get("red_flags", []))
     ages = disease.get("ages", {"min": 0})
     assert isinstance(ages, dict) and ages and set(ages) <= {"min", "max"}
     assert all(isinstance(v, int) and 0 <= v <= 120 for v in ages.values())

@@ -156,6 +156,8 @@
   function kbView(kb) {
     var lead = kb.diseases[0], top = lead.syndromes[0];
     var box = el("div", { id: "tcm-kb" }, [el("h3", { text: S.tcm_kb_title })]);
+    // a suspected stroke: said before anything else on the panel
+    if (kb.red_flag) box.appendChild(el("p", { id: "tcm-red-flag", class: "warn", role: "alert", text: ui.text(kb.red_flag) }));
     box.appendChild(el("p", { class: "tcm-lead" }, [el("strong", { text: name(lead) + " · " + name(top) }),
       " ", el("span", { class: "muted small", text: S.tcm_fit + " " + percent(top.fit) })]));
     box.appendChild(el("p", { id: "tcm-kb-treatment" }, [
