@@ -25,10 +25,16 @@ def _passes() -> tuple[tuple[re.Pattern, dict[str, str]], ...]:
     data = yaml.safe_load(LAY_TERMS.read_text(encoding="utf-8"))
     out: list[tuple[re.Pattern, dict[str, str]]] = []
     for name in PASSES:
-        table = {str(k): str(v) for k, v in (data.get(name) or {}).items()}
+        # a term is written as the earlier passes leave it: 遗尿 is read 遗小便 by the body parts,
+        # so 尿床 must become 遗小便 too, or the record's 尿床 would never meet the book's 遗尿
+        table = {str(k): _apply(out, str(v)) for k, v in (data.get(name) or {}).items()}
         for key, value in list(table.items()):
             # a later pass sees the text the earlier ones rewrote: 拉肚子 arrives as 拉腹
             table.setdefault(_apply(out, key), value)
+        for value in list(table.values()):
+            # a term already in its textbook form stays so (口角歪 → 口角歪斜 must not turn
+            # 口角歪斜 into 口角歪斜斜): the longer identity wins where both match
+            table.setdefault(value, value)
         keys = sorted(table, key=len, reverse=True)
         out.append((re.compile("|".join(map(re.escape, keys))), table))
     return tuple(out)

@@ -127,3 +127,26 @@ def test_a_cold_confirmed_as_acute_urti_leads_with_ganmao_fenghan_and_its_medici
     assert_no_overflow(page)
     assert_accessible(page)
     assert page_errors(page) == []
+
+
+def test_dizziness_with_a_facial_droop_warns_of_a_stroke_before_anything_else(page_as, live_server):
+    """The TCM panel opens with the red flag, leads with 中风 at its acute stage (a referral
+    syndrome) and offers no patent medicine to treat it at the clinic."""
+    api = live_server.api("village_doctor")
+    body = {"name": new_patient_name(), "sex": "male", "birth_date": "1952-03-08"}
+    created = api.post("/api/v1/patients", json=body)
+    assert created.status_code == 201, created.text
+    page = page_as("village_doctor")
+    page.goto(f"/app/patients/{created.json()['id']}")
+    save_visit(page, "头晕2小时")
+    page.locator("#t-symptoms").fill("头晕，嘴角歪，说话不清")
+    page.get_by_role("button", name="获取辨证建议").click()
+    view = page.locator("#tcm-kb")
+    warning = view.locator("#tcm-red-flag")
+    expect(warning).to_contain_text("疑似中风急性期", timeout=30_000)
+    expect(warning).to_contain_text("立即转诊")
+    expect(view.locator(".tcm-lead")).to_contain_text("中风 · ")
+    expect(view).to_contain_text("此证需转诊上级医院")
+    screenshot(page, "visit-tcm-stroke-red-flag", full_page=True)
+    assert_accessible(page)
+    assert page_errors(page) == []
