@@ -219,6 +219,12 @@ class SuggestionOut(OutModel):
     scope_notes: list[Text]
     notice: Text
     suggestion_id: int | None
+    from_visit: list[Text] = Field(
+        default_factory=list,
+        description="what the encounter added to the record both engines read: its recorded "
+        "vitals (体格检查) and the patient's known chronic conditions (病史 既往史); empty "
+        "without encounter_id",
+    )
     kb_suggestion_id: int | None = Field(
         default=None,
         description="the knowledge base's 辨证 stored on the encounter (model kb:<name>)",

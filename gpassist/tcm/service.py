@@ -34,6 +34,7 @@ from gpassist.tcm.schemas import (
 )
 from gpassist.tcm.tables import TcmSuggestion
 from gpassist.tcm.text import has_han
+from gpassist.tcm.visit import visit_facts
 
 log = logging.getLogger("gpassist.tcm")
 Models = Mapping[str, runtime.TcmModel]
@@ -260,14 +261,22 @@ def suggest(
 ) -> SuggestionOut:
     """The disease and syndromes of the record with their supporting findings and treatment
     hints; with ``encounter_id`` also stored on the visit (the syndromes as ``StoredSyndrome``,
-    drawn from the same entries as the response). With a knowledge base, ``kb`` adds its 辨证,
-    started from the Western diagnosis (``icd10``, else the encounter's confirmed one)."""
+    drawn from the same entries as the response) and read with the visit's own facts (its
+    vitals, the patient's known conditions: ``visit.visit_facts``, listed in ``from_visit``).
+    With a knowledge base, ``kb`` adds its 辨证, started from the Western diagnosis (``icd10``,
+    else the encounter's confirmed one)."""
     model = resolve_model(models, body.model)
     encounter = None
     if body.encounter_id is not None:
         require_clinic_doctor(user)  # only the clinic's doctor writes on its encounters
         encounter = visible_encounter(session, user, body.encounter_id)
     record = record_from(body)
+    added: list[Text] = []
+    if encounter is not None:
+        # the visit's vitals and the patient's known conditions, as the records write them
+        facts = visit_facts(session, encounter, record["病史"])
+        record |= facts.fields
+        added = facts.notes
     result = model.suggest(record)
     diseases = [
         DiseaseOut(
@@ -298,6 +307,7 @@ def suggest(
         scope_notes=[Text.model_validate(note) for note in result.scope_notes],
         notice=Text.model_validate(NOTICE),
         suggestion_id=None,
+        from_visit=added,
     )
     kb_record = record
     if kb is not None:

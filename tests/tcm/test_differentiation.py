@@ -265,3 +265,14 @@ def test_a_disease_far_behind_is_not_moved_by_a_differential():
     assert leader.disease.code == "ganmao" and not leader.differential
     assert throat.score < leader.score - DIFFERENTIAL_FIELD
     assert not throat.differential
+
+
+@pytest.mark.skipif(not (PACKAGED / "kb.yaml").exists(), reason="no packaged knowledge base")
+def test_palpitations_and_insomnia_without_breathlessness_or_oedema_are_not_heart_failure():
+    """心衰 is 心悸 with 喘 and 肿 (its 鉴别 against 心悸病): 心悸 alone is no defining finding."""
+    kb = knowledge.load(PACKAGED)
+    for symptoms in ("失眠，心慌", "心慌，失眠"):
+        lead = differentiate(kb, {"主诉": "", "症状": symptoms}).diseases[0].disease.code
+        assert lead in ("xinji", "bumei"), symptoms
+    failing = differentiate(kb, {"主诉": "", "症状": "心慌，气短，双下肢浮肿，夜间不得平卧"})
+    assert failing.diseases[0].disease.code == "xinshuai"

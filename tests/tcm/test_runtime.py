@@ -112,6 +112,20 @@ IN_SCOPE = [
     ("头痛2天", "头痛，血压170/100mmHg", ""),  # or with high blood pressure
     ("头痛2天", "头痛", "高血压病史5年"),
     ("", "胸闷，气短，乏力", ""),  # no complaint: the symptoms' first finding
+    # a chronic disease with its duration first, then what the patient came for
+    ("2型糖尿病10年，头晕3天", "头晕，乏力", ""),
+    ("高血压病5年，心慌1周", "心慌，气短", ""),
+    ("高血压病史5年，糖尿病3年，头晕1周", "头晕", ""),
+    ("糖尿病十余年，胸闷气短2周", "胸闷气短", ""),
+    # breathlessness with a sign of the heart (oedema, orthopnoea, palpitations, heart failure)
+    ("气喘1月", "气喘，双下肢水肿，夜间不能平卧", ""),
+    ("动则喘促半年", "喘促，心慌", ""),
+    ("气短3月", "气短，乏力", "慢性心衰病史"),
+    # chest pain as patients say it
+    ("胸口绞痛1小时", "胸口绞痛，连及后背", ""),
+    ("胸口痛2天", "胸口痛，遇冷加重", ""),
+    ("胸疼3天", "胸疼，活动后加重", ""),
+    ("心绞痛反复发作3年", "胸痛，胸闷", ""),
 ]
 OUT_OF_SCOPE = [
     ("恶寒发热2天", "恶寒发热，鼻塞流涕，乏力", ""),  # a cold with fatigue
@@ -128,6 +142,13 @@ OUT_OF_SCOPE = [
     ("测血压", "血压130/80", ""),  # a blood pressure check
     ("无头晕胸闷", "", ""),
     ("右下腹痛伴发热1天", "转移性右下腹痛，恶心呕吐，无头晕", ""),
+    ("咳嗽3天，既往高血压", "咳嗽，咳白痰", ""),  # cough is not a finding of the four
+    ("糖尿病10年", "口干，多饮", ""),  # a history item and nothing the patient came for
+    ("高血压10年，咳嗽3天", "咳嗽，痰白", ""),  # the complaint after the history decides
+    ("气喘3天", "气喘，咳嗽，无水肿，无心慌", ""),  # the heart's signs denied
+    ("喘息胸闷半年", "喘息，胸闷，痰多白黏", "慢性支气管炎病史"),  # chest oppression: 喘病 too
+    ("气短乏力1月", "气短，乏力，纳差", ""),  # 虚劳's
+    ("腹部绞痛2小时", "腹部绞痛，恶心", ""),
 ]
 
 
@@ -141,6 +162,17 @@ def test_notes_that_open_with_a_finding_of_the_four_diseases_are_in_the_models_s
 @pytest.mark.parametrize(("complaint", "symptoms", "history"), OUT_OF_SCOPE)
 def test_notes_of_other_complaints_are_outside_the_models_scope(complaint, symptoms, history):
     assert cardinal_findings({"主诉": complaint, "症状": symptoms, "病史": history}) == []
+
+
+def test_a_headache_counts_with_a_high_blood_pressure_in_the_examination():
+    """The visit's recorded blood pressure reaches the record as 体格检查 (tcm/visit.py)."""
+    headache = {"主诉": "头痛2天", "症状": "头痛，头胀"}
+    high = {**headache, "体格检查": "体温：36.8℃ 脉搏：88次/分 血压：165/100mmHg"}
+    normal = {**headache, "体格检查": "体温：36.8℃ 脉搏：76次/分 血压：122/78mmHg"}
+    assert cardinal_findings(high) == ["头痛"]
+    assert cardinal_findings(normal) == []
+    # the examination's reading never makes another complaint one of the four
+    assert cardinal_findings({**high, "主诉": "咳嗽3天", "症状": "咳嗽"}) == []
 
 
 def test_the_ward_records_of_the_four_diseases_stay_in_scope(committed_model):

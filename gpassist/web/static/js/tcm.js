@@ -201,6 +201,10 @@
     // that answer took no part; the knowledge base's view carries its own
     var caveat = el("p", { class: "muted small", text: ui.text(answer.notice) });
     (hasKb && !learnedApplies(answer) ? learned : box).appendChild(caveat);
+    // what the saved visit added to the record (its vitals, the patient's known conditions)
+    (answer.from_visit || []).forEach(function (note) {
+      box.appendChild(el("p", { class: "muted small", text: ui.text(note) }));
+    });
     ui.replace(document.getElementById("tcm-result"), box);
   }
 
