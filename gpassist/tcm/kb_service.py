@@ -267,6 +267,11 @@ def kb_suggestion(
         if combine.model_leads(result, learned_row, context.weights)
         else context.weights.disease
     )
+    used_syndrome_weight = (
+        combine.syndrome_weight(learned_row, context.weights)
+        if ranking.learned_used
+        else context.weights.syndrome
+    )
     ordered = combine.in_ranking_order(result, ranking)
     reordered = ordered[0].disease.code != result.diseases[0].disease.code
     shown = ordered[:MAX_DISEASES]
@@ -307,7 +312,7 @@ def kb_suggestion(
         + _reordered_note(result, ordered),
         combined=CombinedOut(
             learned_used=ranking.learned_used,
-            weights={"disease": disease_weight, "syndrome": context.weights.syndrome},
+            weights={"disease": disease_weight, "syndrome": used_syndrome_weight},
             diseases=[RankedOut(zh=n, score=v) for n, v in ranking.diseases[:MAX_RANKED]],
             syndromes=[RankedOut(zh=n, score=v) for n, v in ranking.syndromes[:MAX_RANKED]],
         ),

@@ -17,11 +17,12 @@ SAMPLE = Path(__file__).parents[1] / "data" / "tcm-kb-sample"
 DIZZY = {"主诉": "头晕3天", "症状": "头晕，耳鸣，急躁易怒", "中医望闻切诊": "舌红，苔黄，脉弦"}
 
 
-def learned(in_scope: bool) -> Learned:
+def learned(in_scope: bool, familiarity: float = 0.0) -> Learned:
     return Learned(
         {"眩晕病": 0.2, "胸痹心痛病": 0.8},
         {"肝阳上亢证": 0.1, "气滞血瘀证": 0.7, "痰湿痹阻证": 0.2},
         in_scope,
+        familiarity,
     )
 
 
@@ -38,7 +39,10 @@ def test_the_weights_move_the_ranking_between_the_two():
     assert kb_only.diseases[0][0] == "眩晕病" and kb_only.syndromes[0][0] == "肝阳上亢证"
     model_only = combined_ranking(result, learned(True), Weights(1.0, 1.0))
     assert model_only.diseases[0][0] == "胸痹心痛病"
-    assert model_only.syndromes[0][0] == "气滞血瘀证"
+    # on a note not written like the ward's, the model's syndromes take no part
+    assert model_only.syndromes[0][0] != "气滞血瘀证"
+    familiar = combined_ranking(result, learned(True, 0.99), Weights(1.0, 1.0, familiar=0.9))
+    assert familiar.syndromes[0][0] == "气滞血瘀证"
 
 
 def test_cross_validation_reports_every_engine_per_fold_and_chooses_weights(tiny_data, tiny_model):
@@ -181,7 +185,7 @@ def test_the_panel_leads_with_what_the_combination_ranked_first():
     kb = knowledge.load(model_root() / "primary-care")
     result = differentiate(kb, DIZZY)
     assert result.diseases[0].disease.term == "眩晕病"
-    model_says = combined_ranking(result, learned(True), Weights(1.0, 1.0))
+    model_says = combined_ranking(result, learned(True, 0.99), Weights(1.0, 1.0, familiar=0.9))
     shown = in_ranking_order(result, model_says)
     assert shown[0].disease.term == "胸痹心痛病"
     assert shown[0].syndromes[0].syndrome.name.zh == "气滞血瘀证"
