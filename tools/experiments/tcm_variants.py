@@ -8,7 +8,8 @@ the baseline disease probabilities. 处方 is never read.
 
     PYTHONPATH=$PWD python tools/experiments/tcm_variants.py [--only NAME ...]
 
-The tokenised records are cached in /tmp/expt/tokenised.pkl (made once from train.json).
+The tokenised records are cached in the temporary directory (gpassist-tcm-variants/, made once
+from train.json; delete it after changing the tokenisers). Results of 2026-12-06: MODEL_CARD.md.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import pickle
 import re
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,8 +43,8 @@ from gpassist.tcm.training.fitting import (
     syndrome_rows,
 )
 
-DATA = Path("/work/shared/data/tcm-tbosd/train.json")
-CACHE = Path("/tmp/expt/tokenised.pkl")
+DATA = Path("../shared/data/tcm-tbosd/train.json")  # from the project root, as the docs run it
+CACHE = Path(tempfile.gettempdir()) / "gpassist-tcm-variants" / "tokenised.pkl"
 COMMITTED = {
     "history_weight": 0.0,
     "lead_weight": 0.5,
@@ -58,14 +60,14 @@ HISTORY_DIAGNOSES += ("心房颤动", "早搏", "支架", "心肌梗", "脑梗",
 FIGURES = ("disease_accuracy", "syndrome_top1_in_gold", "syndrome_top3_in_gold")
 
 
-def load() -> tuple[Labelled, list[dict[str, list[str]]]]:
+def load(path: Path = DATA) -> tuple[Labelled, list[dict[str, list[str]]]]:
     """The labelled records (without 处方) and extra token lists per record: 体格检查 and
     辅助检查 tokens, 主诉 alone, and binned vitals."""
     if CACHE.exists():
         cached = pickle.loads(CACHE.read_bytes())
         data, extra = cached["data"], cached["extra"]
     else:
-        records = read_records(DATA)
+        records = read_records(path)
         data = labelled(records)
         extra = [
             {
@@ -506,8 +508,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", nargs="*", help="substrings of variant names to run")
     parser.add_argument("--seed", type=int, default=0, help="fold seed (0: cross_validate's)")
+    parser.add_argument("--data", type=Path, default=DATA, help="the TCM-TBOSD training records")
     args = parser.parse_args()
-    data, extra = load()
+    data, extra = load(args.data)
     started = time.perf_counter()
     fs = folds(data, extra, args.seed)
     base_seconds = float(np.mean([f.fit_seconds for f in fs]))
