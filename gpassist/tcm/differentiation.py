@@ -37,11 +37,13 @@ within ``DIFFERENTIAL_FIELD`` of the leader, a stated finding that favours one o
 感冒: the sore throat; 感冒 over 喉痹: 鼻塞, 流涕) moves them apart by ``DIFFERENTIAL`` each way.
 The ranking uses that sum; the ``fit`` shown is it capped to [0, 1].
 
-A disease's ``red_flags`` (中风: 口角歪斜, 言语不清, 半身不遂 …) stated add ``RED_FLAG``, which
-puts it first whatever else fits, unless they are a past stroke's remains (a stroke in 病史, the
-flags among the symptoms only, nothing sudden); and unless the note places the disease past its
-acute stage (后遗症, 中风后, or only durations beyond ``ACUTE_DAYS``; 突发 or a shorter duration
-is acute again), its ``referral`` syndromes lead: the doctor is told to send the patient on.
+A disease's ``red_flags`` (中风: 口角歪斜, 言语不清, 半身不遂 …) stated as new add ``RED_FLAG``,
+which puts it first whatever else fits, and put its ``referral`` syndromes first: the doctor is
+told to send the patient on. Not new (``_flag_state``): a flag its own clause dates beyond
+``ACUTE_DAYS`` or calls 后遗症/中风后, or, undated, a known stroke's remains (a stroke on record,
+the flag among the symptoms) or a note whose durations of today are all long; those add nothing
+to the disease, put its referral syndromes last (past the acute stage), and the panel says what
+to do.
 
 When the top two syndromes of the leading disease are within ``ASK_MARGIN``, ``ask_next`` lists
 the findings the record leaves unstated that one of them has and the other lacks (main findings
@@ -59,7 +61,7 @@ from functools import lru_cache
 from gpassist.diagnosis.complaint import duration_at
 from gpassist.tcm.knowledge import Disease, KnowledgeBase, SourceRef, Syndrome
 from gpassist.tcm.lexicon import atoms, canonical
-from gpassist.tcm.text import clauses, spans
+from gpassist.tcm.text import HISTORY_ITEM, clauses, spans
 from gpassist.zh_text import cue_at
 
 WEIGHTS = {"main": 2.0, "secondary": 1.0, "tongue": 1.5, "coating": 1.5, "pulse": 1.5}
@@ -84,6 +86,7 @@ RED_FLAG = 1.0  # ranks by the uncapped sum, so a stated red flag puts its disea
 ACUTE_DAYS = 14  # 中风 急性期: the first two weeks (《中医内科学》 中风·病期)
 SUDDEN = re.compile(r"突发|突然|骤然|猝然|忽然")
 PREVIOUS_STROKE = re.compile(r"脑梗|脑栓塞|脑出血|腔隙|中风|卒中")
+RELATIVE = re.compile(r"父|母|兄|弟|姐|妹|儿子|女儿|子女|配偶|爷|奶|外公|外婆|家族")
 PAST_ACUTE = re.compile(r"后遗症|恢复期|(?:中风|卒中|脑梗死?|脑梗塞|脑出血|脑卒中)后")
 ANTECEDENT = "后"
 MAX_ASK = 6
@@ -247,8 +250,8 @@ class DiseaseFit:
     prior: float  # the boost from the confirmed ICD-10 diagnosis (0 when none)
     score: float = 0.0  # the fit before capping to [0, 1] (the ranking's key)
     differential: list[DifferentialHit] = field(default_factory=list)
-    red_flags: list[str] = field(default_factory=list)  # the disease's red flags stated
-    red_flags_acute: bool = False  # … and the note does not place it past the acute stage
+    red_flags: list[str] = field(default_factory=list)  # its red flags stated as new
+    standing_flags: dict[str, str] = field(default_factory=dict)  # the others: long | remains
 
 
 @dataclass(frozen=True)
@@ -526,16 +529,65 @@ def cardinal_bonus(disease: Disease, seen: Observed) -> float:
     return CARDINAL * best if best else -CARDINAL
 
 
-def stated_red_flags(disease: Disease, seen: Observed) -> list[str]:
-    """The disease's red flags the record states (a denied one, 无口角歪斜, is not), unless they
-    are the known remains of a past stroke: a history of one (脑梗死病史3年) and the flags among
-    the symptoms only, with nothing sudden. A weak side named in the chief complaint, or any
-    flag in a patient with no stroke on record, is new until shown otherwise."""
-    stated = [t for t in disease.red_flags if defining_match(t, seen)[0] == "stated"]
-    in_complaint = any(f in seen.complaint_raw for t in stated for f in _forms(t))
-    if not stated or in_complaint or SUDDEN.search(seen.raw):
-        return stated
-    return [] if PREVIOUS_STROKE.search(seen.history) else stated
+def red_flag_states(disease: Disease, seen: Observed) -> dict[str, str]:
+    """Each red flag of the disease the record states (a denied one, 无半身不遂, is not), and
+    what it is: ``new`` (send the patient on now), ``long`` (long-standing with no stroke on
+    record: refer to find the cause) or ``remains`` (a known stroke's). None for a child: a
+    child's slurred speech is not a stroke alarm, and the disease's ``ages`` keep it out."""
+    if disease.ages and seen.age is not None and not disease.ages.holds(seen.age):
+        return {}
+    stated = [t for t in disease.red_flags if _flag_stated(t, seen)]
+    return {t: _flag_state(t, seen) for t in stated}
+
+
+def _flag_stated(term: str, seen: Observed) -> bool:
+    """Stated, not denied: 半身不遂 holds the cue 不, so it is matched in the clauses as written,
+    and a clause that names it after a cue (无半身不遂, 否认…) denies it."""
+    if defining_match(term, seen)[0] != "stated":
+        return False
+    for clause in seen.raw.split("|"):
+        at = min((clause.find(f) for f in _forms(term) if f in clause), default=-1)
+        if at >= 0 and not any(cue_at(clause, i) for i in range(at)):
+            return True
+    return not _has_cue(term)  # matched in the stated spans, not as written
+
+
+def _flag_state(term: str, seen: Observed) -> str:
+    """The flag's own clauses decide first: 突发 there, or a duration within ``ACUTE_DAYS`` (中风
+    急性期), is new (a second stroke in a survivor); only long durations there are the remains
+    of a known stroke, or long-standing without one. An undated flag takes the note's time, not
+    counting the clauses that date a chronic disease (高血压10年 says nothing of today): among
+    the symptoms of a patient with a stroke on record it is that stroke's remains; else 突发 or
+    a short duration anywhere, or no time at all, is new (the safe side is to send the patient
+    on), and only long durations are long-standing. Read from the clauses as written: the
+    negation reader takes 半身不遂3年 for 半身 and a denied 遂3年."""
+    known = _stroke_on_record(seen)
+    where = [c for c in seen.raw.split("|") if _found_in(term, c)]
+    own = _durations_days("|".join(where))
+    if SUDDEN.search("|".join(where)) and not own:
+        return "new"
+    if own:
+        if any(d <= ACUTE_DAYS for d in own):
+            return "new"
+        return "remains" if known else "long"
+    if PAST_ACUTE.search("|".join(where)):
+        return "remains"
+    in_complaint = any(f in seen.complaint_raw for f in _forms(term))
+    if known and not in_complaint:
+        return "remains"
+    today = [c for c in seen.raw.split("|") if not HISTORY_ITEM.fullmatch(c.strip("。 "))]
+    days = _durations_days("|".join(today))
+    if SUDDEN.search("|".join(today)) or not days or any(d <= ACUTE_DAYS for d in days):
+        return "new"
+    return "remains" if known else "long"
+
+
+def _stroke_on_record(seen: Observed) -> bool:
+    """A past stroke named in the note (中风后遗症, 脑梗死后, 诊断脑梗死; not 否认脑梗死) or in
+    the patient's own history (脑梗死病史3年; a relative's, 母亲脑出血, is not the patient's)."""
+    own_history = [c for c in seen.history.split("|") if not RELATIVE.search(c)]
+    named = PAST_ACUTE.search(seen.raw) or PREVIOUS_STROKE.search(seen.stated)
+    return bool(named or PREVIOUS_STROKE.search("|".join(own_history)))
 
 
 def _durations_days(text: str) -> list[float]:
@@ -552,22 +604,13 @@ def _durations_days(text: str) -> list[float]:
     return out
 
 
-def past_acute_stage(seen: Observed) -> bool:
-    """The note places the disease past its acute stage: 中风后遗症, 脑梗死后, or every duration
-    it gives longer than ``ACUTE_DAYS``. A sudden onset (突发) or any duration within them is
-    acute whatever else is said (a second stroke in a stroke survivor), and a note that gives no
-    duration at all is read as acute: the safe side is to send the patient on. Read from the
-    clauses as written: the negation reader takes 半身不遂3年 for 半身 and a denied 遂3年."""
-    text = seen.raw
-    days = _durations_days(text)
-    if SUDDEN.search(text) or any(d <= ACUTE_DAYS for d in days):
-        return False
-    return bool(PAST_ACUTE.search(text)) or bool(days)
-
-
 def _referral_first(fits: list[SyndromeFit]) -> list[SyndromeFit]:
     """The syndromes the clinic must send on first, by fit within each group (a stable sort)."""
     return sorted(fits, key=lambda f: not f.syndrome.referral)
+
+
+def _referral_last(fits: list[SyndromeFit]) -> list[SyndromeFit]:
+    return sorted(fits, key=lambda f: f.syndrome.referral)
 
 
 def prior_boosts(kb: KnowledgeBase, icd10: str | None) -> dict[str, float]:
@@ -639,14 +682,15 @@ def differentiate(
             bonus += FIRST_MENTION_BONUS
         prior = boosts.get(disease.code, 0.0)
         bonus += cardinal_bonus(disease, seen)
-        red_flags = stated_red_flags(disease, seen)
+        flags = red_flag_states(disease, seen)
+        red_flags = [t for t, state in flags.items() if state == "new"]
         bonus += RED_FLAG if red_flags else 0.0
         fit = fits[0].fit - breadth_penalty(disease) + bonus + prior
         fit += _patient_adjustment(disease, seen)
-        red_flags_acute = bool(red_flags) and not past_acute_stage(seen)
-        if red_flags_acute:
-            # past the acute stage the fits decide: a textbook 阴虚风动 three months on
+        if red_flags:
             fits = _referral_first(fits)
+        elif flags:  # past the acute stage: its syndromes (急性期, sent on) go last
+            fits = _referral_last(fits)
         mentioned = list(dict.fromkeys(n for _, n in named + in_symptoms))
         diseases.append(
             DiseaseFit(
@@ -657,7 +701,7 @@ def differentiate(
                 prior,
                 round(fit, 4),
                 red_flags=red_flags,
-                red_flags_acute=red_flags_acute,
+                standing_flags={t: st for t, st in flags.items() if st != "new"},
             )
         )
     before = {d.disease.code: d.score for d in diseases}

@@ -192,25 +192,36 @@ def _notes(result: Differentiation, icd10: str | None, kb, *, about_leader: bool
 
 
 def red_flag_warning(result: Differentiation) -> Text | None:
-    """The red flags the leading disease leads on, and what to do: at the acute stage, refer at
-    once; past it, watch for anything new."""
-    if not result.red_flagged:
+    """What to do about the red flags the note states: new ones the leading disease leads on
+    (refer at once), long-standing ones with no stroke on record (refer to find the cause), a
+    known stroke's remains (refer if anything is new or worse)."""
+    if not result.diseases:
         return None
     lead = result.diseases[0]
-    zh_flags, en_flags = "、".join(lead.red_flags), ", ".join(lead.red_flags)
-    name = lead.disease.name
-    if lead.red_flags_acute:
+    if lead.red_flags:
+        flags, name = "、".join(lead.red_flags), lead.disease.name
         return Text(
-            zh=f"危险信号：{zh_flags}。疑似{name.zh}急性期，请立即转诊上级医院（必要时拨打 120），"
+            zh=f"危险信号：{flags}。疑似{name.zh}急性期，请立即转诊上级医院（必要时拨打 120），"
             "记下发病时间",
-            en=f"red flag: {en_flags}. Suspected {name.en}, acute stage: refer to hospital at "
-            "once (call 120 if needed) and note the time of onset",
+            en=f"red flag: {', '.join(lead.red_flags)}. Suspected {name.en}, acute stage: refer "
+            "to hospital at once (call 120 if needed) and note the time of onset",
         )
-    return Text(
-        zh=f"危险信号：{zh_flags}。记录示{name.zh}已过急性期；如有新发或加重，立即转诊",
-        en=f"red flag: {en_flags}. The note places the {name.en} past its acute stage; refer at "
-        "once if anything is new or worse",
-    )
+    standing = next((d.standing_flags for d in result.diseases if d.standing_flags), {})
+    long = [t for t, state in standing.items() if state == "long"]
+    if long:
+        return Text(
+            zh=f"{'、'.join(long)}已有较长时间，病历中未见中风诊断：请转诊上级医院明确病因（非急诊）；"
+            "如有新发或加重，立即转诊",
+            en=f"{', '.join(long)} for some time with no stroke on record: refer to hospital to "
+            "find the cause (not an emergency); refer at once if anything is new or worse",
+        )
+    if standing:
+        return Text(
+            zh=f"{'、'.join(standing)}为既往中风遗留；如有新发或加重，立即转诊",
+            en=f"{', '.join(standing)}: the remains of a known stroke; refer at once if anything "
+            "is new or worse",
+        )
+    return None
 
 
 def _differential_note(hit: DifferentialHit, kb) -> Text:

@@ -1,7 +1,8 @@
 """口语 → 术语: the record's lay words rewritten as the textbook terms the knowledge base uses.
 
-``lay_terms.yaml`` lists body parts (肚子 → 腹) and phrases (不想吃饭 → 纳差, 睡不着 → 失眠).
-``canonical`` applies the body parts, then the phrases, each pass longest match first, and the
+``lay_terms.yaml`` lists body parts (肚子 → 腹), phrases (不想吃饭 → 纳差, 睡不着 → 失眠) and a few
+patterns (a side, a limb and a weakness → 半身不遂). ``canonical`` applies the body parts, then
+the phrases, each pass longest match first, then the patterns, and the
 辨证 scorer applies it to *both* the record and the knowledge base's terms, so a term written in
 either form matches the other (面红 / 面赤 are one finding). Phrases that contain a negation cue
 (不想吃饭, 睡不着, 不出汗) are rewritten before the negation reader sees them: 不想吃饭 states
@@ -47,6 +48,17 @@ def _apply(passes, text: str) -> str:
 
 
 @lru_cache(maxsize=1)
+def _patterns() -> tuple[tuple[re.Pattern, str], ...]:
+    """The ``patterns`` of lay_terms.yaml: (regex, term), read after the phrases. A sign said in
+    too many ways for a list (a side × a limb × a weakness: 右边手脚没劲, 左上肢乏力)."""
+    data = yaml.safe_load(LAY_TERMS.read_text(encoding="utf-8"))
+    return tuple(
+        (re.compile("".join(entry["match"])), _apply(_passes(), str(entry["term"])))
+        for entry in data.get("patterns") or ()
+    )
+
+
+@lru_cache(maxsize=1)
 def atoms() -> frozenset[str]:
     """The single findings long textbook terms are made of (``atoms`` of lay_terms.yaml)."""
     data = yaml.safe_load(LAY_TERMS.read_text(encoding="utf-8"))
@@ -56,4 +68,7 @@ def atoms() -> frozenset[str]:
 @lru_cache(maxsize=65536)
 def canonical(text: str) -> str:
     """``text`` with lay words replaced by textbook terms (肚子胀痛 → 腹胀痛)."""
-    return _apply(_passes(), text)
+    text = _apply(_passes(), text)
+    for pattern, term in _patterns():
+        text = pattern.sub(term, text)
+    return text

@@ -29,7 +29,7 @@ from gpassist.inference import inference_session, predict_proba
 from gpassist.tcm.features import FeatureSpace, block_texts, block_tokens
 from gpassist.tcm.lexicon import canonical
 from gpassist.tcm.ranking import suggested_set
-from gpassist.tcm.text import NEGATED, clauses, has_han, spans
+from gpassist.tcm.text import HISTORY_ITEM, NEGATED, clauses, has_han, spans
 
 MIN_DISEASE_PROBABILITY = 0.5
 MIN_KNOWN_WORDS = 3
@@ -78,11 +78,6 @@ HEART_SIGNS = (
 # note and what the patient came for follows; that decides (糖尿病10年 alone is no complaint of
 # the four, 高血压10年，咳嗽3天 a cough). A next clause that only says it got worse (加重1周,
 # 加重伴头晕) goes on with the first, which decides as before (the wards' 高血压11年，加重伴…).
-_DURATION = r"(?:[0-9０-９]+(?:\.[0-9]+)?|[一二两三四五六七八九十半]+|多|数)余?\s*个?(?:月|年)余?"
-HISTORY_ITEM = re.compile(
-    r"(?:既往|有)?(?:[0-9０-９]|[ⅠⅡI]{1,2})?型?"
-    r"(?:高血压|糖尿病|[\u4e00-\u9fff]{1,10}?(?:病|症|炎))史?" + _DURATION
-)
 CONTINUATION = re.compile(r"(?:近期?|再发|复发|症状|病情)?加重")
 # 血压160/100, BP 150/95, 170/100mmHg
 BLOOD_PRESSURE = re.compile(

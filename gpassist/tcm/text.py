@@ -22,6 +22,17 @@ from functools import lru_cache
 from gpassist.zh_text import cue_at, not_cue_at
 
 NEGATED = "NEG:"
+# 2型糖尿病10年 / 高血压病史5年 / 冠心病3月余: a chronic disease with how long the patient has had
+# it, written as a clause of its own. It dates the disease, not today's complaint: the model's
+# scope passes over it to the complaint after it, and the stroke check does not read it as the
+# age of a new deficit.
+_LONG_DURATION = (
+    r"(?:[0-9０-９]+(?:\.[0-9]+)?|[一二两三四五六七八九十半]+|多|数)余?\s*个?(?:月|年)余?"
+)
+HISTORY_ITEM = re.compile(
+    r"(?:既往|有)?(?:[0-9０-９]|[ⅠⅡI]{1,2})?型?"
+    r"(?:高血压|糖尿病|[\u4e00-\u9fff]{1,10}?(?:病|症|炎))史?" + _LONG_DURATION
+)
 CLAUSE_BREAK = re.compile(r"[，,。；;！!？?\n\r：:]+")
 ITEM_BREAK = "、"
 

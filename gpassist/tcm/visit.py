@@ -5,7 +5,8 @@ patient's known chronic conditions, written into the record as the ward records 
 Which engine reads what: the learned model's features read 主诉, 症状, 中医望闻切诊 and 病史 (not
 体格检查); its scope check (``runtime.cardinal_findings``) reads a blood pressure reading in
 体格检查 too, so a headache at a visit with a recorded 165/100 is in its scope; the knowledge
-base reads 主诉, 症状, 中医望闻切诊, 性别 and 年龄 only (``differentiation.RECORD_FIELDS``).
+base reads 主诉, 症状, 中医望闻切诊, 性别 and 年龄 (``differentiation.RECORD_FIELDS``), and 病史
+only for a past stroke (the red flags).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from gpassist.diagnosis.service import recorded_history
 from gpassist.followup.tables import FollowUp
 from gpassist.patients.tables import Encounter
 from gpassist.schemas import Text
+from gpassist.tcm.text import spans
 
 EXAMINATION = "体格检查"
 HISTORY = "病史"
@@ -53,7 +55,10 @@ def visit_facts(session: Session, encounter: Encounter, history: str) -> VisitFa
     """The encounter's vitals as 体格检查 and the patient's known conditions that ``history``
     (the request's 病史) does not already name, appended to it as 既往史."""
     vitals = encounter_vitals(session, encounter)
-    conditions = [KNOWN_CONDITIONS[c] for c in recorded_history(session, encounter)]
+    # only the conditions named here: another history finding the diagnosis panel learns later
+    # is not a reason to fail the TCM suggestion
+    known = recorded_history(session, encounter)
+    conditions = [KNOWN_CONDITIONS[c] for c in known if c in KNOWN_CONDITIONS]
     return facts_of(vitals, conditions, history)
 
 
@@ -70,7 +75,9 @@ def facts_of(vitals: Vitals, conditions: list[Text], history: str) -> VisitFacts
                 en=f"added the visit's recorded vitals (examination): {examination_en(vitals)}",
             )
         )
-    missing = [c for c in conditions if c.zh not in history]
+    # a history that denies it (否认高血压病史) does not name it: the programme's record stands
+    stated = "|".join(span.text for span in spans(history, item_scoped=True) if not span.negated)
+    missing = [c for c in conditions if c.zh not in stated]
     if missing:
         past = "既往史：" + "，".join(c.zh for c in missing)
         fields[HISTORY] = f"{history}。{past}" if history else past

@@ -139,7 +139,7 @@ def test_dizziness_with_a_facial_droop_warns_of_a_stroke_before_anything_else(pa
     page = page_as("village_doctor")
     page.goto(f"/app/patients/{created.json()['id']}")
     save_visit(page, "头晕2小时")
-    page.locator("#t-symptoms").fill("头晕，嘴角歪，说话不清")
+    page.locator("#t-symptoms").fill("头晕，嘴角歪，右边手脚没劲")
     page.get_by_role("button", name="获取辨证建议").click()
     view = page.locator("#tcm-kb")
     warning = view.locator("#tcm-red-flag")
@@ -147,6 +147,7 @@ def test_dizziness_with_a_facial_droop_warns_of_a_stroke_before_anything_else(pa
     expect(warning).to_contain_text("立即转诊")
     expect(view.locator(".tcm-lead")).to_contain_text("中风 · ")
     expect(view).to_contain_text("此证需转诊上级医院")
+    expect(page.locator("#tcm-rx button[data-code]")).to_have_count(0)  # nothing to treat here
     screenshot(page, "visit-tcm-stroke-red-flag", full_page=True)
     assert_accessible(page)
     assert page_errors(page) == []

@@ -71,6 +71,11 @@ def test_the_patients_known_hypertension_reaches_the_history(api, users):
     # the doctor's own history already names it: nothing is added twice
     named = suggest(api, encounter_id=visit(api, patient), history="高血压病10年", **HEADACHE)
     assert named["from_visit"] == []
+    # a history that denies it does not name it: the programme's record is added
+    denied = suggest(api, encounter_id=visit(api, patient), history="否认高血压病史", **HEADACHE)
+    assert [n["zh"] for n in denied["from_visit"]] == [
+        "已加入病人的慢病记录（病史）：既往史：高血压"
+    ]
 
 
 def test_a_follow_up_recorded_on_the_visit_gives_its_blood_pressure(api, users):

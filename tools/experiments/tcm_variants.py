@@ -15,6 +15,8 @@ from train.json; delete it after changing the tokenisers). Results of 2026-12-06
 from __future__ import annotations
 
 import argparse
+import hashlib
+import os
 import pickle
 import re
 import tempfile
@@ -44,7 +46,17 @@ from gpassist.tcm.training.fitting import (
 )
 
 DATA = Path("../shared/data/tcm-tbosd/train.json")  # from the project root, as the docs run it
-CACHE = Path(tempfile.gettempdir()) / "gpassist-tcm-variants" / "tokenised.pkl"
+CACHE_DIR = Path(tempfile.gettempdir()) / f"gpassist-tcm-variants-{os.getuid()}"
+
+
+def cache_for(path: Path) -> Path:
+    """This user's cache of ``path`` as it is now: another file, or a change to it, is read
+    afresh (never a stale or someone else's pickle)."""
+    stat = path.resolve().stat()
+    key = hashlib.sha256(f"{path.resolve()}|{stat.st_mtime_ns}|{stat.st_size}".encode())
+    return CACHE_DIR / f"{key.hexdigest()[:16]}.pkl"
+
+
 COMMITTED = {
     "history_weight": 0.0,
     "lead_weight": 0.5,
@@ -63,8 +75,9 @@ FIGURES = ("disease_accuracy", "syndrome_top1_in_gold", "syndrome_top3_in_gold")
 def load(path: Path = DATA) -> tuple[Labelled, list[dict[str, list[str]]]]:
     """The labelled records (without 处方) and extra token lists per record: 体格检查 and
     辅助检查 tokens, 主诉 alone, and binned vitals."""
-    if CACHE.exists():
-        cached = pickle.loads(CACHE.read_bytes())
+    cache = cache_for(path)
+    if cache.exists():
+        cached = pickle.loads(cache.read_bytes())
         data, extra = cached["data"], cached["extra"]
     else:
         records = read_records(path)
@@ -78,8 +91,8 @@ def load(path: Path = DATA) -> tuple[Labelled, list[dict[str, list[str]]]]:
         ]
         for r in data.records:
             r.pop("处方", None)  # never a feature
-        CACHE.parent.mkdir(parents=True, exist_ok=True)
-        CACHE.write_bytes(pickle.dumps({"data": data, "extra": extra}))
+        cache.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        cache.write_bytes(pickle.dumps({"data": data, "extra": extra}))
     for r, t, e in zip(data.records, data.tokenised, extra, strict=True):
         assert "处方" not in r
         words = [w for w in t["history"] if w.removeprefix(NEGATED).startswith("W:")]

@@ -72,6 +72,8 @@
       });
     }
     var lead = answer.kb && answer.kb.diseases[0];
+    // a syndrome the clinic must send on (a stroke's acute stage) is not treated here
+    if (lead && lead.syndromes.length && lead.syndromes[0].referral) return codes;
     if (lead && lead.syndromes.length) take(lead.syndromes[0].medicines);
     if (!learnedApplies(answer)) return codes;
     (answer.treatments || []).forEach(function (t) { take(t.medicines); take(t.patent_medicines); });
