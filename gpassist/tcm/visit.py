@@ -72,7 +72,8 @@ def facts_of(vitals: Vitals, conditions: list[Text], history: str) -> VisitFacts
         notes.append(
             Text(
                 zh=f"已加入本次就诊记录的生命体征（体格检查）：{examination}",
-                en=f"added the visit's recorded vitals (examination): {examination_en(vitals)}",
+                en="added the visit's recorded vitals (examination): "
+                + examination_text(vitals, "en"),
             )
         )
     # a history that denies it (否认高血压病史) does not name it: the programme's record stands
@@ -112,24 +113,21 @@ def encounter_vitals(session: Session, encounter: Encounter) -> Vitals:
     return Vitals(*pressure, heart_rate, temperature)
 
 
-def examination_text(vitals: Vitals) -> str:
+# how a reading is written: the ward records' Chinese, and plain English for the note
+_WRITTEN = {
+    "zh": ("体温：{:.1f}℃", "脉搏：{}次/分", "血压：{}/{}mmHg", " "),
+    "en": ("temperature {:.1f} °C", "pulse {}/min", "BP {}/{} mmHg", ", "),
+}
+
+
+def examination_text(vitals: Vitals, lang: str = "zh") -> str:
     """体温：36.8℃ 脉搏：88次/分 血压：165/100mmHg: the ward records' order and wording."""
+    temperature, pulse, pressure, joiner = _WRITTEN[lang]
     parts = []
     if vitals.temperature_c is not None:
-        parts.append(f"体温：{vitals.temperature_c:.1f}℃")
+        parts.append(temperature.format(vitals.temperature_c))
     if vitals.heart_rate is not None:
-        parts.append(f"脉搏：{vitals.heart_rate}次/分")
+        parts.append(pulse.format(vitals.heart_rate))
     if vitals.sbp is not None and vitals.dbp is not None:
-        parts.append(f"血压：{vitals.sbp}/{vitals.dbp}mmHg")
-    return " ".join(parts)
-
-
-def examination_en(vitals: Vitals) -> str:
-    parts = []
-    if vitals.temperature_c is not None:
-        parts.append(f"temperature {vitals.temperature_c:.1f} °C")
-    if vitals.heart_rate is not None:
-        parts.append(f"pulse {vitals.heart_rate}/min")
-    if vitals.sbp is not None and vitals.dbp is not None:
-        parts.append(f"BP {vitals.sbp}/{vitals.dbp} mmHg")
-    return ", ".join(parts)
+        parts.append(pressure.format(vitals.sbp, vitals.dbp))
+    return joiner.join(parts)
