@@ -562,22 +562,22 @@ def _flag_state(term: str, seen: Observed) -> str:
     on), and only long durations are long-standing. Read from the clauses as written: the
     negation reader takes 半身不遂3年 for 半身 and a denied 遂3年."""
     known = _stroke_on_record(seen)
-    where = [c for c in seen.raw.split("|") if _found_in(term, c)]
-    own = _durations_days("|".join(where))
-    if SUDDEN.search("|".join(where)) and not own:
-        return "new"
+    where = "|".join(c for c in seen.raw.split("|") if _found_in(term, c))
+    own = _durations_days(where)
     if own:
         if any(d <= ACUTE_DAYS for d in own):
             return "new"
         return "remains" if known else "long"
-    if PAST_ACUTE.search("|".join(where)):
+    if SUDDEN.search(where):
+        return "new"
+    if PAST_ACUTE.search(where):
         return "remains"
     in_complaint = any(f in seen.complaint_raw for f in _forms(term))
     if known and not in_complaint:
         return "remains"
-    today = [c for c in seen.raw.split("|") if not HISTORY_ITEM.fullmatch(c.strip("。 "))]
-    days = _durations_days("|".join(today))
-    if SUDDEN.search("|".join(today)) or not days or any(d <= ACUTE_DAYS for d in days):
+    today = "|".join(c for c in seen.raw.split("|") if not HISTORY_ITEM.fullmatch(c.strip("。 ")))
+    days = _durations_days(today)
+    if SUDDEN.search(today) or not days or any(d <= ACUTE_DAYS for d in days):
         return "new"
     return "remains" if known else "long"
 
@@ -604,13 +604,10 @@ def _durations_days(text: str) -> list[float]:
     return out
 
 
-def _referral_first(fits: list[SyndromeFit]) -> list[SyndromeFit]:
-    """The syndromes the clinic must send on first, by fit within each group (a stable sort)."""
-    return sorted(fits, key=lambda f: not f.syndrome.referral)
-
-
-def _referral_last(fits: list[SyndromeFit]) -> list[SyndromeFit]:
-    return sorted(fits, key=lambda f: f.syndrome.referral)
+def _referral_syndromes(fits: list[SyndromeFit], *, first: bool) -> list[SyndromeFit]:
+    """The syndromes the clinic must send on first (or last), by fit within each group (a
+    stable sort)."""
+    return sorted(fits, key=lambda f: f.syndrome.referral != first)
 
 
 def prior_boosts(kb: KnowledgeBase, icd10: str | None) -> dict[str, float]:
@@ -687,10 +684,8 @@ def differentiate(
         bonus += RED_FLAG if red_flags else 0.0
         fit = fits[0].fit - breadth_penalty(disease) + bonus + prior
         fit += _patient_adjustment(disease, seen)
-        if red_flags:
-            fits = _referral_first(fits)
-        elif flags:  # past the acute stage: its syndromes (急性期, sent on) go last
-            fits = _referral_last(fits)
+        if flags:  # new: the 急性期 syndromes lead; past the acute stage they go last
+            fits = _referral_syndromes(fits, first=bool(red_flags))
         mentioned = list(dict.fromkeys(n for _, n in named + in_symptoms))
         diseases.append(
             DiseaseFit(
