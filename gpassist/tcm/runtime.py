@@ -33,6 +33,7 @@ from gpassist.tcm.text import HISTORY_ITEM, NEGATED, clauses, has_han, spans
 
 MIN_DISEASE_PROBABILITY = 0.5
 MIN_KNOWN_WORDS = 3
+OEDEMA = ("水肿", "浮肿", "腿肿", "下肢肿", "足肿", "踝肿", "肢肿")
 # The model's scope: what the patient came for must be a presenting finding of the four diseases
 # (眩晕、心悸、胸痹心痛、心衰), else the classifier, which must pick one of its four, answers a
 # cold or a stomach ache with one of them, often above 0.5. The chief complaint (without one, the
@@ -54,7 +55,7 @@ PRESENTING_FINDINGS = (
     # the wards' breathlessness is 憋喘 (with chest oppression); bare 气喘, 气短 open 喘病's and
     # 虚劳's notes: they count with a sign of the heart (``BREATHLESS``)
     *("憋喘", "喘憋", "呼吸困难"),
-    *("水肿", "浮肿", "腿肿", "下肢肿", "足肿", "踝肿", "肢肿"),
+    *OEDEMA,
 )
 # A headache opens the wards' hypertension records (眩晕病) but in a village it is mostly 头痛 (the
 # knowledge base's): it counts only with dizziness or high blood pressure stated in the complaint,
@@ -71,7 +72,7 @@ READING_KEYS = (*STATED_KEYS, "体格检查")
 # here. The learned model reads all five as one group (features.PRESENTING_GROUPS "breathless").
 BREATHLESS = ("气喘", "喘促", "喘息", "气短", "气促")
 HEART_SIGNS = (
-    *("水肿", "浮肿", "腿肿", "下肢肿", "足肿", "踝肿", "肢肿"),
+    *OEDEMA,
     *("不能平卧", "不得平卧", "不能平躺", "端坐", "心悸", "心慌", "心衰", "心力衰竭"),
 )
 # 2型糖尿病10年，头晕3天 / 高血压病5年，心慌1周: a chronic disease with its duration opens the
