@@ -180,7 +180,7 @@ def _notes(result: Differentiation, icd10: str | None, kb, *, about_leader: bool
     if not about_leader:
         return notes
     notes.extend(_differential_note(hit, kb) for hit in result.decided)
-    if result.close:
+    if result.close and not result.red_flagged:  # refer first; the syndrome can wait
         notes.append(
             Text(
                 zh=f"前两个证型相差 {result.margin}（< {result.ask_margin}），请补充询问下列症状",
@@ -285,6 +285,7 @@ def kb_suggestion(
     )
     ordered = combine.in_ranking_order(result, ranking)
     reordered = ordered[0].disease.code != result.diseases[0].disease.code
+    asks = not reordered and not result.red_flagged
     shown = ordered[:MAX_DISEASES]
     codes = {
         c for d in shown for s in d.syndromes[:MAX_SYNDROMES] for c in s.syndrome.patent_medicines
@@ -309,12 +310,13 @@ def kb_suggestion(
             for d in shown
         ],
         # what to ask, the margin and the differential's notes are about the knowledge base's
-        # own leader: not shown when the learned model put another disease first
+        # own leader: not shown when the learned model put another disease first; nor what to
+        # ask on a suspected stroke, whose next step is the referral, not the syndrome
         margin=None if reordered else result.margin,
-        close=False if reordered else result.close,
-        ask_next=[]
-        if reordered
-        else [AskNextOut(zh=a.term, kind=a.kind, favours=a.favours) for a in result.ask_next],
+        close=result.close and asks,
+        ask_next=[AskNextOut(zh=a.term, kind=a.kind, favours=a.favours) for a in result.ask_next]
+        if asks
+        else [],
         icd10=icd10,
         icd10_source=icd10_source if icd10 else None,
         icd10_diseases=result.prior_diseases,

@@ -129,6 +129,9 @@ def test_the_panel_warns_of_a_suspected_stroke_first(api, users):
     warning = kb["red_flag"]
     assert "口角歪斜" in warning["zh"] and "立即转诊" in warning["zh"]
     assert "refer" in warning["en"]
+    # the next step is the referral: no questions to tell two stroke syndromes apart
+    assert kb["ask_next"] == [] and not kb["close"]
+    assert not any("请补充询问" in note["zh"] for note in kb["notes"])
     calm = api.post(
         "/api/v1/tcm/suggest",
         as_="doctor_a",
